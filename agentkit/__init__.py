@@ -1,0 +1,45 @@
+"""agentkit: support bots that call tools through a language model and know when to hand off to a human."""
+
+from . import context
+from .exceptions import (
+    AgentkitError,
+    ConfigError,
+    HitlError,
+    IterationsExhausted,
+    ModelError,
+    ModelRetry,
+    RunError,
+    ToolDefinitionError,
+    ToolError,
+    UserError,
+)
+from .loop import ExecuteResult, Hooks, ToolCallRecord, execute, execute_sync
+from .tools import Tool
+
+
+class Autonomous:
+    """The Botpress ADK namespace: ``Autonomous.Tool`` is ``Tool``."""
+
+    Tool = Tool
+
+
+__all__ = [
+    "AgentkitError",
+    "Autonomous",
+    "ConfigError",
+    "ExecuteResult",
+    "HitlError",
+    "Hooks",
+    "IterationsExhausted",
+    "ModelError",
+    "ModelRetry",
+    "RunError",
+    "Tool",
+    "ToolCallRecord",
+    "ToolDefinitionError",
+    "ToolError",
+    "UserError",
+    "context",
+    "execute",
+    "execute_sync",
+]

@@ -1,0 +1,79 @@
+"""``agentkit chat EXAMPLE``: talk to an example's ``agent`` in the terminal. Reads lines from stdin, so it also
+works piped (``printf 'hi\\n' | agentkit chat examples/support_bot.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import uuid
+from typing import Any
+
+from ..exceptions import ConfigError
+from ._load import load_module
+
+OFFLINE_NOTE = "offline model: a rule-based stand-in, not a language model (set AGENTKIT_MODEL for a real one)"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("chat", help="chat with an example bot in the terminal")
+    parser.add_argument("example", help="path to a .py file or a module that defines `agent`")
+    parser.add_argument("--model", help="model string, e.g. openai:gpt-4o-mini or offline (sets AGENTKIT_MODEL)")
+    parser.add_argument("--conversation", help="conversation id to continue (default: a new one)")
+    parser.add_argument("--user", default="cli-user", help="the user's id")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.model:
+        os.environ["AGENTKIT_MODEL"] = args.model
+    agent = getattr(load_module(args.example), "agent", None)
+    if agent is None or not hasattr(agent, "receive"):
+        raise ConfigError(f"{args.example} defines no `agent`; define `agent = Agent(...)` at module level")
+    asyncio.run(chat(agent, args.conversation or uuid.uuid4().hex[:12], args.user))
+    return 0
+
+
+async def chat(agent: Any, conversation_id: str, user_id: str) -> None:
+    async with agent:
+        model_name = getattr(getattr(agent, "model", None), "name", "?")
+        print(f"agentkit chat · conversation {conversation_id} · model {model_name} · /quit to leave")
+        if model_name == "offline":
+            print(f"({OFFLINE_NOTE})")
+        watcher = asyncio.create_task(_print_async_messages(agent, conversation_id))
+        try:
+            await _read_and_send(agent, conversation_id, {"id": user_id, "name": "Terminal user"})
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+
+async def _read_and_send(agent: Any, conversation_id: str, user: dict[str, str]) -> None:
+    while True:
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line or line.strip() == "/quit":
+            return
+        if not line.strip():
+            continue
+        print(f"you> {line.strip()}", flush=True)
+        for message in await agent.receive(conversation_id, line.strip(), user=user):
+            _print(message)
+
+
+async def _print_async_messages(agent: Any, conversation_id: str) -> None:
+    """Human agents answer on their own time: print what arrives between the user's lines."""
+    subscribe = getattr(agent, "subscribe", None)
+    if subscribe is None:
+        return
+    async for message in subscribe(conversation_id):
+        if getattr(message, "role", "") in ("agent", "notice"):
+            _print(message)
+
+
+def _print(message: Any) -> None:
+    role = getattr(message, "role", "bot")
+    text = getattr(message, "text", message)
+    print(f"{role}> {text}", flush=True)

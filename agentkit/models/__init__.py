@@ -1,0 +1,26 @@
+"""Models: one async ``request`` method; OpenAI-compatible endpoints and the fakes tests use."""
+
+from ._base import Api, Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
+from ._offline import OfflineModel
+from ._resolve import resolve_model
+from ._scripted import FunctionModel, ModelRequest, ScriptedModel, call, calls, reply
+from ._test_model import TestModel
+
+__all__ = [
+    "Api",
+    "FunctionModel",
+    "Message",
+    "Model",
+    "ModelRequest",
+    "ModelResponse",
+    "OfflineModel",
+    "ScriptedModel",
+    "TestModel",
+    "ToolCall",
+    "ToolSpecSource",
+    "Usage",
+    "call",
+    "calls",
+    "reply",
+    "resolve_model",
+]
