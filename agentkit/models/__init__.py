@@ -2,18 +2,22 @@
 
 from ._base import Api, Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._offline import OfflineModel
+from ._openai import OpenAIModel
 from ._resolve import resolve_model
+from ._retry import Backoff
 from ._scripted import FunctionModel, ModelRequest, ScriptedModel, call, calls, reply
 from ._test_model import TestModel
 
 __all__ = [
     "Api",
+    "Backoff",
     "FunctionModel",
     "Message",
     "Model",
     "ModelRequest",
     "ModelResponse",
     "OfflineModel",
+    "OpenAIModel",
     "ScriptedModel",
     "TestModel",
     "ToolCall",
