@@ -14,7 +14,7 @@ from .exceptions import (
     UserError,
 )
 from .loop import ExecuteResult, Hooks, ToolCallRecord, execute, execute_sync
-from .tools import Tool
+from .tools import Tool, tool
 
 
 class Autonomous:
@@ -42,4 +42,5 @@ __all__ = [
     "context",
     "execute",
     "execute_sync",
+    "tool",
 ]
