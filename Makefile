@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/agentkit chat examples/support_bot.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check agentkit tests examples benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test: lint
