@@ -1,0 +1,105 @@
+"""What the desk stores: tickets, their messages, and the events the human side produces.
+
+The desk imports nothing from ``agentkit.hitl`` (the HITL providers import the desk), so it has its own
+small user and transcript types; ``LocalDeskProvider`` translates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from agentkit.exceptions import HitlError
+
+__all__ = [
+    "DeskError",
+    "DeskEvent",
+    "DeskEventKind",
+    "DeskUser",
+    "MessageAuthor",
+    "Ticket",
+    "TicketClosed",
+    "TicketMessage",
+    "TicketNotFound",
+    "TicketPriority",
+    "TicketStatus",
+    "TranscriptEntry",
+]
+
+TicketStatus = Literal["open", "assigned", "closed"]
+TicketPriority = Literal["low", "medium", "high", "urgent"]
+MessageAuthor = Literal["user", "agent", "system"]
+DeskEventKind = Literal["agent_assigned", "agent_message", "session_stopped"]
+
+
+@dataclass(frozen=True)
+class DeskUser:
+    id: str
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of the conversation before the handoff."""
+
+    role: Literal["user", "bot", "agent", "system"]
+    text: str
+    at: float | None = None
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    """One message exchanged on the ticket after the handoff."""
+
+    id: int
+    author: MessageAuthor
+    author_name: str | None
+    text: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    conversation_id: str
+    idempotency_key: str
+    title: str
+    description: str
+    priority: TicketPriority
+    status: TicketStatus
+    assignee: str | None
+    user: DeskUser
+    transcript: tuple[TranscriptEntry, ...]
+    messages: tuple[TicketMessage, ...]
+    created_at: float
+    updated_at: float
+    closed_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DeskEvent:
+    """Something an agent did on the desk. ``seq`` grows by one per event: it is the catch-up cursor."""
+
+    seq: int
+    kind: DeskEventKind
+    ticket_id: str
+    agent_name: str | None
+    text: str | None
+    occurred_at: float
+
+
+class DeskError(HitlError):
+    """A desk operation cannot be done as asked."""
+
+
+class TicketNotFound(DeskError):
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(f"no desk ticket with id {ticket_id!r}; list them with `await desk.tickets()`")
+        self.ticket_id = ticket_id
+
+
+class TicketClosed(DeskError):
+    def __init__(self, ticket_id: str, action: str) -> None:
+        super().__init__(f"desk ticket {ticket_id} is closed; cannot {action} it")
+        self.ticket_id = ticket_id

@@ -1,0 +1,189 @@
+"""``LocalDesk``: the embedded helpdesk's async service over the SQLite store.
+
+Events and how a consumer keeps up with them:
+
+- every assignment, agent reply and agent close is written as a ``DeskEvent`` in the same transaction as the
+  change, numbered by ``seq``;
+- ``desk.subscribe(callback)`` pushes each new event, in ``seq`` order, to ``await callback(event)``. If
+  the callback raises, the error is logged and that subscriber's cursor stays before the event: the event is
+  pushed again, still in order, on the next change or on ``await desk.deliver_pending()``;
+- a consumer that restarts remembers the last ``seq`` it handled and either calls
+  ``await desk.events_since(seq)`` or subscribes with ``subscribe(callback, after=seq)``, which replays what
+  it missed before anything new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Literal, Self, TypeVar
+
+from agentkit.desk._models import (
+    DeskEvent,
+    DeskUser,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+    TranscriptEntry,
+)
+from agentkit.desk._store import NewTicket, TicketStore
+from agentkit.exceptions import ConfigError
+
+__all__ = ["DeskCallback", "LocalDesk", "Subscription", "sqlite_path"]
+
+logger = logging.getLogger("agentkit.desk")
+
+DeskCallback = Callable[[DeskEvent], Awaitable[None]]
+_T = TypeVar("_T")
+_PRIORITIES = ("low", "medium", "high", "urgent")
+
+
+def sqlite_path(url_or_path: str | os.PathLike[str]) -> str:
+    """``":memory:"``, a file path, or a ``sqlite:///relative`` / ``sqlite:////absolute`` URL -> a path."""
+    value = os.fspath(url_or_path)
+    if value.startswith("sqlite:///"):
+        return value.removeprefix("sqlite:///") or ":memory:"
+    if value.startswith("sqlite://"):
+        return value.removeprefix("sqlite://") or ":memory:"
+    if "://" in value:
+        raise ConfigError(
+            f"the desk stores tickets in SQLite; {value!r} is not a sqlite:/// URL or a file path"
+        )
+    return value
+
+
+class Subscription:
+    """One subscriber's callback and cursor (the ``seq`` of the last event it handled)."""
+
+    def __init__(self, desk: LocalDesk, callback: DeskCallback, cursor: int) -> None:
+        self.callback = callback
+        self.cursor = cursor
+        self._desk = desk
+
+    def cancel(self) -> None:
+        self._desk._subscriptions.discard(self)
+
+
+class LocalDesk:
+    """The embedded helpdesk. ``url_or_path``: a SQLite file, ``sqlite:///file.db``, or ``":memory:"``."""
+
+    def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:") -> None:
+        self.path = sqlite_path(url_or_path)
+        self._store = TicketStore(self.path)
+        self._subscriptions: set[Subscription] = set()
+        self._delivering = False
+        self._pending = False
+
+    async def _run(self, function: Callable[..., _T], *args: object) -> _T:
+        return await asyncio.to_thread(function, *args)  # SQLite blocks; keep it off the event loop
+
+    async def create_ticket(
+        self,
+        *,
+        conversation_id: str,
+        idempotency_key: str,
+        title: str,
+        description: str,
+        priority: TicketPriority,
+        user: DeskUser,
+        transcript: Iterable[TranscriptEntry] = (),
+    ) -> Ticket:
+        """Open a ticket; with an idempotency key seen before, return that ticket unchanged instead."""
+        if priority not in _PRIORITIES:
+            raise ValueError(f"priority must be one of {', '.join(_PRIORITIES)}, got {priority!r}")
+        new = NewTicket(
+            conversation_id, idempotency_key, title, description, priority, user, tuple(transcript)
+        )
+        ticket, _created = await self._run(self._store.create, new)
+        return ticket
+
+    async def tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
+        """All tickets, oldest first, or those with ``status``."""
+        return await self._run(self._store.select, status)
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        """One ticket with its transcript and messages; ``TicketNotFound`` if there is none."""
+        return await self._run(self._store.get, str(ticket_id))
+
+    async def assign(self, ticket_id: str, agent_name: str) -> Ticket:
+        ticket, _event = await self._run(self._store.assign, str(ticket_id), agent_name)
+        await self.deliver_pending()
+        return ticket
+
+    async def reply(self, ticket_id: str, text: str, *, agent_name: str | None = None) -> Ticket:
+        """An agent's message to the user (by ``agent_name``, or the assignee)."""
+        ticket, _event = await self._run(self._store.agent_reply, str(ticket_id), text, agent_name)
+        await self.deliver_pending()
+        return ticket
+
+    async def add_user_message(self, ticket_id: str, text: str, *, user_name: str | None = None) -> Ticket:
+        """A message from the user to the agent (relayed by the bot); it makes no event."""
+        return await self._run(self._store.user_message, str(ticket_id), text, user_name)
+
+    async def close(
+        self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"
+    ) -> Ticket:
+        """Close the ticket. Only an agent's close is an event: the bot knows when it closed one itself."""
+        ticket, event = await self._run(self._store.close_ticket, str(ticket_id), reason, by == "agent")
+        if event is not None:
+            await self.deliver_pending()
+        return ticket
+
+    async def events_since(self, cursor: int = 0, limit: int = 100) -> list[DeskEvent]:
+        """Events with ``seq`` greater than ``cursor``, oldest first, at most ``limit``."""
+        return await self._run(self._store.events_since, cursor, limit)
+
+    def subscribe(self, callback: DeskCallback, *, after: int | None = None) -> Subscription:
+        """Push events after ``after`` (default: from now on) to ``callback``; ``.cancel()`` to stop."""
+        cursor = self._store.head() if after is None else after
+        subscription = Subscription(self, callback, cursor)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    async def deliver_pending(self) -> None:
+        """Push every event a subscriber has not handled yet. One delivery runs at a time, in ``seq`` order;
+        a call made while one runs (say, from a callback) is folded into it."""
+        if self._delivering:
+            self._pending = True
+            return
+        self._delivering = True
+        try:
+            self._pending = True
+            while self._pending:
+                self._pending = False
+                for subscription in list(self._subscriptions):
+                    await self._deliver_to(subscription)
+        finally:
+            self._delivering = False
+
+    async def _deliver_to(self, subscription: Subscription) -> None:
+        while subscription in self._subscriptions:
+            events = await self.events_since(subscription.cursor)
+            for event in events:
+                if subscription not in self._subscriptions:
+                    return  # cancelled by an earlier callback
+                try:
+                    await subscription.callback(event)
+                except Exception:
+                    logger.exception(
+                        "desk subscriber failed on event %s; it is retried on the next delivery", event.seq
+                    )
+                    return
+                subscription.cursor = event.seq
+            if len(events) < 100:
+                return
+
+    async def aclose(self) -> None:
+        self._subscriptions.clear()
+        await self._run(self._store.close)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,288 @@
+"""The desk's SQLite store: blocking calls, one connection, each write one ``BEGIN IMMEDIATE`` transaction.
+
+An event is written in the same transaction as the change it reports, so a committed assignment, reply or
+close always has its event, and events are numbered in commit order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agentkit.desk._models import (
+    DeskEvent,
+    DeskEventKind,
+    DeskUser,
+    MessageAuthor,
+    Ticket,
+    TicketClosed,
+    TicketMessage,
+    TicketNotFound,
+    TicketPriority,
+    TicketStatus,
+    TranscriptEntry,
+)
+
+__all__ = ["NewTicket", "TicketStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS desk_tickets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    priority TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'assigned', 'closed')),
+    assignee TEXT,
+    user_id TEXT NOT NULL,
+    user_name TEXT,
+    user_email TEXT,
+    transcript TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    closed_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS desk_tickets_status ON desk_tickets (status, id);
+CREATE TABLE IF NOT EXISTS desk_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL REFERENCES desk_tickets (id),
+    author TEXT NOT NULL CHECK (author IN ('user', 'agent', 'system')),
+    author_name TEXT,
+    text TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS desk_messages_ticket ON desk_messages (ticket_id, id);
+CREATE TABLE IF NOT EXISTS desk_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL REFERENCES desk_tickets (id),
+    kind TEXT NOT NULL,
+    agent_name TEXT,
+    text TEXT,
+    at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    conversation_id: str
+    idempotency_key: str
+    title: str
+    description: str
+    priority: TicketPriority
+    user: DeskUser
+    transcript: tuple[TranscriptEntry, ...] = ()
+
+
+class TicketStore:
+    """Tickets on SQLite at ``path`` (``":memory:"`` for a throwaway desk). Thread-safe; not async."""
+
+    def __init__(self, path: str) -> None:
+        # check_same_thread=False: calls arrive from asyncio's worker threads, serialised by self._lock.
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            if path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def create(self, new: NewTicket) -> tuple[Ticket, bool]:
+        """Insert the ticket, or find the one with the same idempotency key; ``True`` when it is new."""
+        now = time.time()
+        transcript = json.dumps([asdict(line) for line in new.transcript])
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
+                " user_id, user_name, user_email, transcript, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+                (
+                    new.idempotency_key,
+                    new.conversation_id,
+                    new.title,
+                    new.description,
+                    new.priority,
+                    new.user.id,
+                    new.user.name,
+                    new.user.email,
+                    transcript,
+                    now,
+                    now,
+                ),
+            )
+            created = cursor.rowcount == 1
+            row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
+            ticket_id = str(row.fetchone()["id"])
+            return self._load(db, ticket_id), created
+
+    def get(self, ticket_id: str) -> Ticket:
+        with self._lock:
+            return self._load(self._conn, ticket_id)
+
+    def select(self, status: TicketStatus | None = None) -> list[Ticket]:
+        with self._lock:
+            query, args = "SELECT id FROM desk_tickets ORDER BY id", tuple[str, ...]()
+            if status is not None:
+                query, args = "SELECT id FROM desk_tickets WHERE status = ? ORDER BY id", (status,)
+            ids = [str(row["id"]) for row in self._conn.execute(query, args)]
+            return [self._load(self._conn, ticket_id) for ticket_id in ids]
+
+    def assign(self, ticket_id: str, agent_name: str) -> tuple[Ticket, DeskEvent]:
+        with self._write() as db:
+            self._require_open(db, ticket_id, "assign")
+            self._update(db, ticket_id, "status = 'assigned', assignee = ?", (agent_name,))
+            self._add_message(db, ticket_id, "system", None, f"{agent_name} joined the conversation")
+            event = self._add_event(db, ticket_id, "agent_assigned", agent_name, None)
+            return self._load(db, ticket_id), event
+
+    def agent_reply(self, ticket_id: str, text: str, agent_name: str | None) -> tuple[Ticket, DeskEvent]:
+        with self._write() as db:
+            row = self._require_open(db, ticket_id, "reply to")
+            name = agent_name or row["assignee"]
+            self._update(db, ticket_id, "", ())
+            self._add_message(db, ticket_id, "agent", name, text)
+            event = self._add_event(db, ticket_id, "agent_message", name, text)
+            return self._load(db, ticket_id), event
+
+    def user_message(self, ticket_id: str, text: str, user_name: str | None) -> Ticket:
+        with self._write() as db:
+            self._require_open(db, ticket_id, "send a user message to")
+            self._update(db, ticket_id, "", ())
+            self._add_message(db, ticket_id, "user", user_name, text)
+            return self._load(db, ticket_id)
+
+    def close_ticket(self, ticket_id: str, reason: str | None, emit: bool) -> tuple[Ticket, DeskEvent | None]:
+        """Close once; closing a closed ticket changes nothing and reports no new event."""
+        with self._write() as db:
+            row = self._row(db, ticket_id)
+            if row["status"] == "closed":
+                return self._load(db, ticket_id), None
+            self._update(db, ticket_id, "status = 'closed', closed_reason = ?", (reason,))
+            self._add_message(
+                db, ticket_id, "system", None, f"Ticket closed{f': {reason}' if reason else ''}"
+            )
+            event = (
+                self._add_event(db, ticket_id, "session_stopped", row["assignee"], reason) if emit else None
+            )
+            return self._load(db, ticket_id), event
+
+    def events_since(self, after: int, limit: int) -> list[DeskEvent]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM desk_events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+            ).fetchall()
+        return [_event(row) for row in rows]
+
+    def head(self) -> int:
+        """The newest event's ``seq`` (0 when there is none)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM desk_events").fetchone()[0])
+
+    # -- inside a transaction or the lock --
+
+    @staticmethod
+    def _row(db: sqlite3.Connection, ticket_id: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM desk_tickets WHERE id = ?", (_int_id(ticket_id),)).fetchone()
+        if row is None:
+            raise TicketNotFound(ticket_id)
+        return row  # type: ignore[no-any-return]
+
+    def _require_open(self, db: sqlite3.Connection, ticket_id: str, action: str) -> sqlite3.Row:
+        row = self._row(db, ticket_id)
+        if row["status"] == "closed":
+            raise TicketClosed(ticket_id, action)
+        return row
+
+    @staticmethod
+    def _update(db: sqlite3.Connection, ticket_id: str, assignments: str, args: Sequence[Any]) -> None:
+        sets = f"{assignments}, updated_at = ?" if assignments else "updated_at = ?"
+        db.execute(f"UPDATE desk_tickets SET {sets} WHERE id = ?", (*args, time.time(), _int_id(ticket_id)))
+
+    @staticmethod
+    def _add_message(
+        db: sqlite3.Connection, ticket_id: str, author: MessageAuthor, name: str | None, text: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, ?, ?, ?, ?)",
+            (_int_id(ticket_id), author, name, text, time.time()),
+        )
+
+    @staticmethod
+    def _add_event(
+        db: sqlite3.Connection, ticket_id: str, kind: DeskEventKind, agent: str | None, text: str | None
+    ) -> DeskEvent:
+        at = time.time()
+        cursor = db.execute(
+            "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)",
+            (_int_id(ticket_id), kind, agent, text, at),
+        )
+        assert cursor.lastrowid is not None
+        return DeskEvent(cursor.lastrowid, kind, ticket_id, agent, text, at)
+
+    def _load(self, db: sqlite3.Connection, ticket_id: str) -> Ticket:
+        row = self._row(db, ticket_id)
+        messages = db.execute(
+            "SELECT * FROM desk_messages WHERE ticket_id = ? ORDER BY id", (row["id"],)
+        ).fetchall()
+        return _ticket(
+            row,
+            tuple(
+                TicketMessage(m["id"], m["author"], m["author_name"], m["text"], m["at"]) for m in messages
+            ),
+        )
+
+
+def _int_id(ticket_id: str) -> int:
+    try:
+        return int(ticket_id)
+    except (TypeError, ValueError):
+        raise TicketNotFound(str(ticket_id)) from None
+
+
+def _ticket(row: sqlite3.Row, messages: tuple[TicketMessage, ...]) -> Ticket:
+    transcript = tuple(TranscriptEntry(**line) for line in json.loads(row["transcript"]))
+    return Ticket(
+        id=str(row["id"]),
+        conversation_id=row["conversation_id"],
+        idempotency_key=row["idempotency_key"],
+        title=row["title"],
+        description=row["description"],
+        priority=row["priority"],
+        status=row["status"],
+        assignee=row["assignee"],
+        user=DeskUser(row["user_id"], row["user_name"], row["user_email"]),
+        transcript=transcript,
+        messages=messages,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_reason=row["closed_reason"],
+    )
+
+
+def _event(row: sqlite3.Row) -> DeskEvent:
+    return DeskEvent(
+        row["seq"], row["kind"], str(row["ticket_id"]), row["agent_name"], row["text"], row["at"]
+    )

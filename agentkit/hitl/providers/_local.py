@@ -1,0 +1,111 @@
+"""``LocalDeskProvider``: HITL on the embedded desk, with events pushed by callback instead of webhooks.
+
+``event_id`` of every event is the desk's event ``seq`` as a string: keep the last one handled and pass
+``after=int(event_id)`` to ``subscribe`` after a restart to get what was missed, in order.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
+from typing import NoReturn
+
+from agentkit.desk import (
+    DeskError,
+    DeskEvent,
+    DeskUser,
+    LocalDesk,
+    Subscription,
+    TicketClosed,
+    TranscriptEntry,
+)
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlUser, ProviderError, WebhookRejected
+
+__all__ = ["LocalDeskProvider", "hitl_event"]
+
+HitlCallback = Callable[[HitlEvent], Awaitable[None]]
+
+
+def hitl_event(event: DeskEvent) -> HitlEvent:
+    """The provider-neutral form of a desk event."""
+    return HitlEvent(
+        event.kind,
+        event.ticket_id,
+        str(event.seq),
+        agent_name=event.agent_name,
+        text=event.text,
+        occurred_at=event.occurred_at,
+    )
+
+
+class LocalDeskProvider:
+    """HITL on a ``LocalDesk``: pass a desk to share it (``aclose`` leaves it open), or a path to own one."""
+
+    name = "desk"
+
+    def __init__(self, desk: LocalDesk | str | os.PathLike[str] = ":memory:") -> None:
+        self._owns_desk = not isinstance(desk, LocalDesk)
+        self.desk = desk if isinstance(desk, LocalDesk) else LocalDesk(desk)
+
+    async def start_hitl(self, request: EscalationRequest) -> str:
+        user = DeskUser(request.user.id, request.user.name, request.user.email)
+        transcript = [TranscriptEntry(line.role, line.text, line.at) for line in request.transcript]
+        try:
+            ticket = await self.desk.create_ticket(
+                conversation_id=request.conversation_id,
+                idempotency_key=request.idempotency_key,
+                title=request.title,
+                description=request.description,
+                priority=request.priority,
+                user=user,
+                transcript=transcript,
+            )
+        except sqlite3.Error as exc:
+            _raise_storage(exc)
+        return ticket.id
+
+    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+        try:
+            await self.desk.add_user_message(session_id, text, user_name=user.name or user.id)
+        except TicketClosed as exc:
+            raise ProviderError(
+                f"desk: {exc}; the session has ended", retryable=False, provider=self.name
+            ) from exc
+        except DeskError as exc:
+            raise ProviderError(f"desk: {exc}", retryable=False, provider=self.name) from exc
+        except sqlite3.Error as exc:
+            _raise_storage(exc)
+
+    async def stop_hitl(self, session_id: str, reason: str) -> None:
+        try:
+            await self.desk.close(session_id, reason=reason, by="bot")
+        except DeskError as exc:
+            raise ProviderError(f"desk: {exc}", retryable=False, provider=self.name) from exc
+        except sqlite3.Error as exc:
+            _raise_storage(exc)
+
+    def subscribe(self, callback: HitlCallback, *, after: int | None = None) -> Subscription:
+        """Push the desk's events to ``callback`` as ``HitlEvent``s (see ``LocalDesk.subscribe``)."""
+
+        async def forward(event: DeskEvent) -> None:
+            await callback(hitl_event(event))
+
+        return self.desk.subscribe(forward, after=after)
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, *, now: float | None = None
+    ) -> list[HitlEvent]:
+        raise WebhookRejected(
+            400, "the local desk sends no webhooks; receive its events with LocalDeskProvider.subscribe()"
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_desk:
+            await self.desk.aclose()
+
+
+def _raise_storage(exc: sqlite3.Error) -> NoReturn:
+    # A locked or busy database clears up; anything else (a full disk, a broken file) is worth a retry too,
+    # and the outbox gives up after its own limit.
+    raise ProviderError(f"desk: the ticket store failed: {exc}", retryable=True, provider="desk") from exc

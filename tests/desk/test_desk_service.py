@@ -1,0 +1,259 @@
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agentkit.desk import (
+    DeskEvent,
+    DeskUser,
+    LocalDesk,
+    Ticket,
+    TicketClosed,
+    TicketNotFound,
+    TranscriptEntry,
+    sqlite_path,
+)
+from agentkit.exceptions import ConfigError
+
+BOB = DeskUser("u-1", "Bob Stone", "bob@example.com")
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[LocalDesk]:
+    async with LocalDesk(tmp_path / "desk.db") as opened:
+        yield opened
+
+
+async def _open(desk: LocalDesk, key: str = "esc-1", priority: str = "high") -> Ticket:
+    return await desk.create_ticket(
+        conversation_id="conv-1",
+        idempotency_key=key,
+        title="Refund for order 42",
+        description="Charged twice",
+        priority=priority,  # type: ignore[arg-type]
+        user=BOB,
+        transcript=[
+            TranscriptEntry("user", "I was charged twice", 1.0),
+            TranscriptEntry("bot", "Getting help", 2.0),
+        ],
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[DeskEvent] = []
+
+    async def __call__(self, event: DeskEvent) -> None:
+        self.events.append(event)
+
+
+async def test_a_ticket_goes_open_assigned_closed_with_its_messages(desk: LocalDesk) -> None:
+    ticket = await _open(desk)
+    assert (ticket.status, ticket.assignee, ticket.messages) == ("open", None, ())
+    assert [t.id for t in await desk.tickets(status="open")] == [ticket.id]
+
+    await desk.assign(ticket.id, "Ana")
+    await desk.reply(ticket.id, "Hi Bob, I'm Ana.")
+    await desk.add_user_message(ticket.id, "Thanks!", user_name="Bob Stone")
+    closed = await desk.close(ticket.id, reason="refunded")
+
+    assert await desk.tickets(status="open") == []
+    assert [t.id for t in await desk.tickets(status="closed")] == [ticket.id]
+    assert (closed.status, closed.assignee, closed.closed_reason) == ("closed", "Ana", "refunded")
+    assert [(m.author, m.author_name, m.text) for m in closed.messages] == [
+        ("system", None, "Ana joined the conversation"),
+        ("agent", "Ana", "Hi Bob, I'm Ana."),
+        ("user", "Bob Stone", "Thanks!"),
+        ("system", None, "Ticket closed: refunded"),
+    ]
+    assert closed == await desk.ticket(ticket.id)
+
+
+async def test_the_ticket_keeps_what_the_agent_needs(desk: LocalDesk) -> None:
+    ticket = await desk.ticket((await _open(desk, priority="urgent")).id)
+    assert (ticket.title, ticket.description, ticket.priority) == (
+        "Refund for order 42",
+        "Charged twice",
+        "urgent",
+    )
+    assert (ticket.conversation_id, ticket.idempotency_key, ticket.user) == ("conv-1", "esc-1", BOB)
+    assert ticket.transcript == (
+        TranscriptEntry("user", "I was charged twice", 1.0),
+        TranscriptEntry("bot", "Getting help", 2.0),
+    )
+
+
+async def test_tickets_survive_a_restart_on_the_same_file(tmp_path: Path) -> None:
+    async with LocalDesk(f"sqlite:///{tmp_path}/desk.db") as first:
+        ticket = await _open(first)
+        await first.assign(ticket.id, "Ana")
+    async with LocalDesk(tmp_path / "desk.db") as second:
+        assert (await second.ticket(ticket.id)).assignee == "Ana"
+        assert [e.kind for e in await second.events_since(0)] == ["agent_assigned"]
+
+
+async def test_the_file_uses_write_ahead_logging(tmp_path: Path, desk: LocalDesk) -> None:
+    connection = sqlite3.connect(tmp_path / "desk.db")
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        connection.close()
+
+
+async def test_the_same_idempotency_key_gives_the_same_ticket(desk: LocalDesk) -> None:
+    first = await _open(desk)
+    again = await _open(desk)
+    concurrent = await asyncio.gather(*(_open(desk, key="esc-2") for _ in range(10)))
+
+    assert again == first
+    assert {t.id for t in concurrent} == {concurrent[0].id} != {first.id}
+    assert len(await desk.tickets()) == 2
+
+
+async def test_events_are_stored_and_pushed_in_order(desk: LocalDesk) -> None:
+    recorder = Recorder()
+    desk.subscribe(recorder)
+    ticket = await _open(desk)
+    await desk.assign(ticket.id, "Ana")
+    await desk.reply(ticket.id, "one")
+    await desk.reply(ticket.id, "two", agent_name="Lee")
+    await desk.close(ticket.id)
+
+    assert [(e.kind, e.agent_name, e.text) for e in recorder.events] == [
+        ("agent_assigned", "Ana", None),
+        ("agent_message", "Ana", "one"),
+        ("agent_message", "Lee", "two"),
+        ("session_stopped", "Ana", None),
+    ]
+    assert [e.seq for e in recorder.events] == [1, 2, 3, 4]
+    assert {e.ticket_id for e in recorder.events} == {ticket.id}
+    assert await desk.events_since(0) == recorder.events
+    assert await desk.events_since(2) == recorder.events[2:]
+
+
+async def test_an_event_a_callback_failed_on_is_pushed_again_in_order(
+    desk: LocalDesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str | None] = []
+    failures = [True]
+
+    async def flaky(event: DeskEvent) -> None:
+        if failures and failures.pop():
+            raise RuntimeError("the bot is restarting")
+        seen.append(event.text)
+
+    desk.subscribe(flaky)
+    ticket = await _open(desk)
+    await desk.reply(ticket.id, "first")  # the callback fails: nothing seen, nothing lost
+    assert seen == [] and "retried on the next delivery" in caplog.text
+    await desk.reply(ticket.id, "second")
+    assert seen == ["first", "second"]
+
+
+async def test_deliver_pending_retries_without_a_new_change(desk: LocalDesk) -> None:
+    seen: list[int] = []
+    broken = [True]
+
+    async def callback(event: DeskEvent) -> None:
+        if broken[0]:
+            raise RuntimeError("down")
+        seen.append(event.seq)
+
+    desk.subscribe(callback)
+    ticket = await _open(desk)
+    await desk.assign(ticket.id, "Ana")
+    broken[0] = False
+    await desk.deliver_pending()
+    assert seen == [1]
+
+
+async def test_a_consumer_catches_up_after_a_restart(tmp_path: Path) -> None:
+    async with LocalDesk(tmp_path / "desk.db") as desk:
+        ticket = await _open(desk)
+        recorder = Recorder()
+        desk.subscribe(recorder)
+        await desk.assign(ticket.id, "Ana")
+        cursor = recorder.events[-1].seq  # what the consumer had handled when it stopped
+    async with LocalDesk(tmp_path / "desk.db") as desk:
+        await desk.reply(ticket.id, "while the bot was down")
+        await desk.close(ticket.id)
+        late = Recorder()
+        desk.subscribe(late, after=cursor)
+        await desk.deliver_pending()
+        assert [e.kind for e in late.events] == ["agent_message", "session_stopped"]
+        assert [e.seq for e in late.events] == [cursor + 1, cursor + 2]
+
+
+async def test_a_new_subscriber_gets_only_new_events_by_default(desk: LocalDesk) -> None:
+    ticket = await _open(desk)
+    await desk.assign(ticket.id, "Ana")
+    recorder = Recorder()
+    subscription = desk.subscribe(recorder)
+    await desk.reply(ticket.id, "hello")
+    subscription.cancel()
+    await desk.reply(ticket.id, "unheard")
+    assert [e.text for e in recorder.events] == ["hello"]
+
+
+async def test_a_callback_may_act_on_the_desk_without_deadlock(desk: LocalDesk) -> None:
+    ticket = await _open(desk)
+    recorder = Recorder()
+
+    async def auto_greeter(event: DeskEvent) -> None:
+        if event.kind == "agent_assigned":
+            await desk.reply(event.ticket_id, "Auto: an agent has joined")
+
+    desk.subscribe(auto_greeter)
+    desk.subscribe(recorder)
+    await asyncio.wait_for(desk.assign(ticket.id, "Ana"), timeout=5)
+    assert [e.kind for e in recorder.events] == ["agent_assigned", "agent_message"]
+
+
+async def test_a_closed_ticket_takes_no_more_messages_and_closes_once(desk: LocalDesk) -> None:
+    ticket = await _open(desk)
+    await desk.close(ticket.id, reason="done")
+    again = await desk.close(ticket.id, reason="twice")
+
+    assert again.closed_reason == "done"
+    assert [e.kind for e in await desk.events_since(0)] == ["session_stopped"]
+    for action in (
+        desk.reply(ticket.id, "hi"),
+        desk.assign(ticket.id, "Ana"),
+        desk.add_user_message(ticket.id, "x"),
+    ):
+        with pytest.raises(TicketClosed, match="is closed"):
+            await action
+
+
+async def test_a_close_by_the_bot_is_not_an_event(desk: LocalDesk) -> None:
+    ticket = await _open(desk)
+    closed = await desk.close(ticket.id, reason="user typed /end", by="bot")
+    assert closed.status == "closed" and await desk.events_since(0) == []
+
+
+@pytest.mark.parametrize("ticket_id", ["999", "abc"])
+async def test_an_unknown_ticket_is_ticket_not_found(desk: LocalDesk, ticket_id: str) -> None:
+    with pytest.raises(TicketNotFound, match="desk.tickets"):
+        await desk.ticket(ticket_id)
+
+
+async def test_a_bad_priority_is_refused(desk: LocalDesk) -> None:
+    with pytest.raises(ValueError, match="priority must be one of"):
+        await _open(desk, priority="critical")
+
+
+def test_sqlite_locations() -> None:
+    assert sqlite_path(":memory:") == ":memory:"
+    assert sqlite_path("sqlite:///desk.db") == "desk.db"
+    assert sqlite_path("sqlite:////var/lib/desk.db") == "/var/lib/desk.db"
+    assert sqlite_path(Path("/tmp/desk.db")) == "/tmp/desk.db"
+    with pytest.raises(ConfigError, match="SQLite"):
+        sqlite_path("postgresql://localhost/desk")
+
+
+async def test_an_in_memory_desk_works_across_threads() -> None:
+    async with LocalDesk() as desk:
+        tickets = await asyncio.gather(*(_open(desk, key=f"k{i}") for i in range(5)))
+        assert len({t.id for t in tickets}) == 5

@@ -1,0 +1,94 @@
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from agentkit.desk import DeskUser, LocalDesk, TranscriptEntry
+from agentkit.hitl import EscalationRequest, HitlEvent, HitlUser, LocalDeskProvider, ProviderError
+
+MakeRequest = Callable[..., EscalationRequest]
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[LocalDesk]:
+    async with LocalDesk(tmp_path / "desk.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def provider(desk: LocalDesk) -> LocalDeskProvider:
+    return LocalDeskProvider(desk)
+
+
+async def test_start_opens_one_ticket_with_everything_the_agent_needs(
+    desk: LocalDesk, provider: LocalDeskProvider, make_request: MakeRequest
+) -> None:
+    session_id = await provider.start_hitl(make_request())
+    assert await provider.start_hitl(make_request()) == session_id  # a retried start
+
+    ticket = await desk.ticket(session_id)
+    assert (ticket.title, ticket.priority, ticket.status) == ("Refund for order 42", "high", "open")
+    assert ticket.description == "The user was charged twice & wants a refund."
+    assert (ticket.conversation_id, ticket.idempotency_key) == ("conv-1", "esc-1")
+    assert ticket.user == DeskUser("u-1", "Bob Stone", "bob@example.com")
+    assert ticket.transcript[0] == TranscriptEntry("user", "I was charged twice <again>", 1_700_000_000.0)
+    assert len(await desk.tickets()) == 1
+
+
+async def test_relay_and_stop(
+    desk: LocalDesk, provider: LocalDeskProvider, make_request: MakeRequest
+) -> None:
+    session_id = await provider.start_hitl(make_request())
+    await provider.send_to_agent(session_id, "Are you there?", HitlUser("u-1", "Bob Stone"))
+    await provider.stop_hitl(session_id, "the user typed /end")
+    await provider.stop_hitl(session_id, "retried by the outbox")  # closing twice is fine
+
+    ticket = await desk.ticket(session_id)
+    assert (ticket.status, ticket.closed_reason) == ("closed", "the user typed /end")
+    assert ("user", "Bob Stone", "Are you there?") in [
+        (m.author, m.author_name, m.text) for m in ticket.messages
+    ]
+    assert await desk.events_since(0) == []  # the bot's own close is not echoed back to it
+
+
+async def test_relay_to_a_closed_or_unknown_session_is_final(
+    desk: LocalDesk, provider: LocalDeskProvider, make_request: MakeRequest
+) -> None:
+    session_id = await provider.start_hitl(make_request())
+    await desk.close(session_id)
+    for session in (session_id, "404"):
+        with pytest.raises(ProviderError) as caught:
+            await provider.send_to_agent(session, "hello?", HitlUser("u-1"))
+        assert caught.value.retryable is False
+
+
+async def test_agent_actions_arrive_as_hitl_events(
+    desk: LocalDesk, provider: LocalDeskProvider, make_request: MakeRequest
+) -> None:
+    received: list[HitlEvent] = []
+
+    async def on_event(event: HitlEvent) -> None:
+        received.append(event)
+
+    provider.subscribe(on_event)
+    session_id = await provider.start_hitl(make_request())
+    await desk.assign(session_id, "Ana")
+    await desk.reply(session_id, "Hi Bob")
+    await desk.close(session_id, reason="refund issued")
+
+    assert [(e.kind, e.session_id, e.event_id, e.agent_name, e.text) for e in received] == [
+        ("agent_assigned", session_id, "1", "Ana", None),
+        ("agent_message", session_id, "2", "Ana", "Hi Bob"),
+        ("session_stopped", session_id, "3", "Ana", "refund issued"),
+    ]
+    assert all(e.occurred_at is not None for e in received)
+
+
+async def test_a_provider_given_a_path_owns_and_closes_its_desk(
+    tmp_path: Path, make_request: MakeRequest
+) -> None:
+    provider = LocalDeskProvider(tmp_path / "own.db")
+    session_id = await provider.start_hitl(make_request())
+    await provider.aclose()
+    async with LocalDesk(tmp_path / "own.db") as reopened:
+        assert (await reopened.ticket(session_id)).status == "open"
