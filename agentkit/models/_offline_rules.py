@@ -11,12 +11,17 @@ ESCALATION_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (
             "urgent",
             "User may be in danger",
-            r"\b(suicid\w*|kill (my|him|her)self|hurt (my|him|her)self|in danger|life.threatening|emergency)\b",
+            r"\b(suicid\w*|kill (my|him|her)self|hurt (my|him|her)self|in danger|life.threatening|emergency|"
+            r"scared to go (home|back)|won'?t be around|(going to|gonna|want to) end it|end it (all|tonight)|"
+            r"end my life|calls? to (999|911|112) fail)",
         ),
         (
             "urgent",
             "Possible account takeover or fraud in progress",
-            r"\b(someone|somebody) (is using|used|took|accessed|logged into|changed)|"
+            r"\b(someone|somebody) (is using|used|took|accessed|logged into|has logged into|changed|is in|"
+            r"has opened|opened)|"
+            r"\b(sim|number) (was|has been) (moved|ported|swapped)|\bin my name\b|\bme robaron\b|"
+            r"\bstill has (admin )?access\b|"
             r"\b(unauthori[sz]ed|fraudulent) (charge|transaction|transfer|payment|login|access)|"
             r"\b(account|card) (was|has been|got) (hacked|stolen|compromised)|\bhacked\b|\bstolen card\b",
         ),
@@ -24,23 +29,27 @@ ESCALATION_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "high",
             "Security or fraud concern",
             r"\b(fraud\w*|scam\w*|phishing|data breach|leak(ed)? (my )?(password|data)|security (issue|breach)|"
-            r"identity theft)\b",
+            r"identity theft|site that looked like yours|anyone else logged in)\b",
         ),
         (
             "high",
             "Legal threat",
-            r"\b(lawyer|attorney|sue|suing|lawsuit|legal action|court|ombudsman|regulator)\b",
+            r"\b(lawyers|attorneys?|solicitors?|sue|suing|lawsuit|legal action|court|ombudsman|regulator)\b|"
+            r"\b(my|our) lawyer (will|is)\b",
         ),
         (
             "high",
             "Service outage affecting the user",
-            r"\b(outage|is down|are down|service down|not working for (hours|days)|can'?t access anything)\b",
+            r"\b(outage|is down|are down|service down|not working for (hours|days)|can'?t access anything|"
+            r"no service|without internet|sin internet|no internet|declined everywhere|been (failing|throwing)|"
+            r"dropped again|kicked out of)\b",
         ),
         ("medium", "Bereavement", r"\b(passed away|died|deceased|death of|bereavement)\b"),
         (
             "medium",
             "Account closure request",
-            r"\b(close|cancel|delete) (my|the) (account|subscription|membership)\b",
+            r"\b(close|cancel|delete) (my|the|both|all) ?(of mine|accounts?|subscriptions?|membership)|"
+            r"\bswitching (banks|provider|providers)\b",
         ),
         (
             "medium",
@@ -48,7 +57,12 @@ ESCALATION_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"\b(talk|speak|chat) (to|with) (a |an |some )?(human|person|agent|someone|somebody|representative|"
             r"manager|supervisor|real person|real human|live agent)|\b(real|live|actual) (person|human|agent)\b|"
             r"\b(connect|transfer|put) me (to|with|through)|\bhuman,? please\b|\bescalate (this|it|my)\b|"
-            r"\bhablar con (una persona|un agente|alguien|un humano)|\bparler (à|a) (un|une) (humain|agent|conseill)|"
+            r"\b(get|put) (me )?(someone|somebody|a human|a person|a real)|\bput a human on\b|"
+            r"\b(prefer|need|want) (a|to talk to a|to speak to a) (person|human)\b|"
+            r"\bsomeone (from|on) your (team|end|side)|\bsomeone who (can|will)|\bgive me a (ring|call)\b|"
+            r"\bcall me back\b|\bwhoever can\b|\b(an )?advisor (give|call|contact)|"
+            r"\bhablar con (una persona|un agente|alguien|un humano)|\balguien que pueda|\bansprechpartner|"
+            r"\bparler (à|a) quelqu'un|\bparler (à|a) (un|une) (humain|agent|conseill)|"
             r"\b(mit einem|einen) (menschen|mitarbeiter|berater)|"
             r"\bfalar com (um|uma|alguém) ?(atendente|pessoa|humano)?",
         ),
@@ -56,7 +70,8 @@ ESCALATION_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             "high",
             "User is angry",
             r"\b(furious|unacceptable|ridiculous|worst (service|company)|disgusting|fed up|useless bot|"
-            r"third time|for the last time)\b",
+            r"third time|for the last time|sick of|done being polite|stupid (bank|company|bot)|that'?s twice|"
+            r"sent it twice)\b",
         ),
     )
 )
@@ -64,7 +79,8 @@ ESCALATION_RULES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
 # A user trying to order the bot around is not a reason to escalate on its own.
 INJECTION = re.compile(
     r"\b(ignore (all |your |previous |the )*(rules|instructions|prompt)|system:|you are now|as (the|an) admin|"
-    r"developer mode|new instructions)"
+    r"developer mode|new instructions|(i'?m )?order(ing)? you to|required to transfer|^assistant:|\nassistant:|"
+    r"label this (chat|conversation)|(with|as) (urgent|high) priority|priority (urgent|high)\b)"
 )
 NEGATED_REQUEST = re.compile(r"\b(don'?t|do not|no need to|not) (want to |need to )?(talk|speak|transfer|escalate)")
 
