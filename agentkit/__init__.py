@@ -44,3 +44,9 @@ __all__ = [
     "execute_sync",
     "tool",
 ]
+
+# The runtime's public names (appended after the core ones; kept sorted in __all__).
+from .runtime import Agent, Conversation, plugins  # noqa: E402, F401 (re-exported through __all__ below)
+
+__all__.extend(["Agent", "Conversation", "plugins"])
+__all__.sort()

@@ -42,16 +42,17 @@ async def chat(agent: Any, conversation_id: str, user_id: str) -> None:
         print(f"agentkit chat · conversation {conversation_id} · model {model_name} · /quit to leave")
         if model_name == "offline":
             print(f"({OFFLINE_NOTE})")
-        watcher = asyncio.create_task(_print_async_messages(agent, conversation_id))
+        shown: set[str] = set()
+        watcher = asyncio.create_task(_print_async_messages(agent, conversation_id, shown))
         try:
-            await _read_and_send(agent, conversation_id, {"id": user_id, "name": "Terminal user"})
+            await _read_and_send(agent, conversation_id, {"id": user_id, "name": "Terminal user"}, shown)
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
 
 
-async def _read_and_send(agent: Any, conversation_id: str, user: dict[str, str]) -> None:
+async def _read_and_send(agent: Any, conversation_id: str, user: dict[str, str], shown: set[str]) -> None:
     while True:
         line = await asyncio.to_thread(sys.stdin.readline)
         if not line or line.strip() == "/quit":
@@ -60,20 +61,20 @@ async def _read_and_send(agent: Any, conversation_id: str, user: dict[str, str])
             continue
         print(f"you> {line.strip()}", flush=True)
         for message in await agent.receive(conversation_id, line.strip(), user=user):
-            _print(message)
+            _print(message, shown)
 
 
-async def _print_async_messages(agent: Any, conversation_id: str) -> None:
-    """Human agents answer on their own time: print what arrives between the user's lines."""
-    subscribe = getattr(agent, "subscribe", None)
-    if subscribe is None:
+async def _print_async_messages(agent: Any, conversation_id: str, shown: set[str]) -> None:
+    """Human agents (and timeouts) act on their own time: print what arrives between the user's lines, once."""
+    async for message in agent.subscribe(conversation_id):
+        await asyncio.sleep(0)  # let receive() return and mark what it printed first
+        if message.role in ("agent", "system"):
+            _print(message, shown)
+
+
+def _print(message: Any, shown: set[str]) -> None:
+    if message.id in shown:
         return
-    async for message in subscribe(conversation_id):
-        if getattr(message, "role", "") in ("agent", "notice"):
-            _print(message)
-
-
-def _print(message: Any) -> None:
-    role = getattr(message, "role", "bot")
-    text = getattr(message, "text", message)
-    print(f"{role}> {text}", flush=True)
+    shown.add(message.id)
+    who = f"agent {message.agent_name}" if message.role == "agent" and message.agent_name else message.role
+    print(f"{who}> {message.text}", flush=True)

@@ -35,3 +35,30 @@ __all__ = [
     "WebhookRejected",
     "ZendeskProvider",
 ]
+
+# The plugin lifecycle (appended after the provider layer; kept sorted in __all__; F401: re-exported through it).
+from agentkit.hitl._actions import HitlActions, HitlStart  # noqa: E402, F401
+from agentkit.hitl._config import DeliveryConfig, SessionConfig  # noqa: E402, F401
+from agentkit.hitl._desk import DeskHitl  # noqa: E402, F401
+from agentkit.hitl._handoff import HandToSupportInput, HandToSupportTool, hand_to_support  # noqa: E402, F401
+from agentkit.hitl._memory import MemoryHitl, MemorySession  # noqa: E402, F401
+from agentkit.hitl._plugin import HitlPlugin  # noqa: E402, F401
+from agentkit.hitl._state import HitlSession  # noqa: E402, F401
+
+__all__.extend(
+    [
+        "DeliveryConfig",
+        "DeskHitl",
+        "HandToSupportInput",
+        "HandToSupportTool",
+        "HitlActions",
+        "HitlPlugin",
+        "HitlSession",
+        "HitlStart",
+        "MemoryHitl",
+        "MemorySession",
+        "SessionConfig",
+        "hand_to_support",
+    ]
+)
+__all__.sort()

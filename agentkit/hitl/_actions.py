@@ -1,0 +1,192 @@
+"""``plugin.actions``: ``start_hitl`` and ``stop_hitl``, as the Botpress HITL plugin names them.
+
+``start_hitl`` opens at most one session per conversation at a time: a second call while one is pending or
+assigned opens nothing and says so (``status="already_escalated"``). The escalation is written to the outbox in
+the same transaction as the new session, before the helpdesk is called.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from .. import context
+from ..exceptions import UserError
+from . import _outbox as outbox
+from . import _state as state
+from ._config import SessionConfig, split_overrides
+from ._delivery import request_to_json
+from ._host import Post
+from ._lifecycle import end_session
+from ._provider import EscalationRequest, HitlUser, Priority, ProviderError, TranscriptLine
+from ._summary import summarize
+
+if TYPE_CHECKING:
+    from ._plugin import HitlPlugin
+
+__all__ = ["HitlActions", "HitlStart"]
+
+StartStatus = Literal["opened", "queued", "already_escalated"]
+_PRIORITIES: tuple[str, ...] = get_args(Priority)
+
+
+@dataclass(frozen=True)
+class HitlStart:
+    """What ``start_hitl`` did. ``opened``: the helpdesk has the ticket. ``queued``: it is saved in the outbox and
+    will be sent (the helpdesk is failing, or delivery is in the background). ``already_escalated``: a session was
+    open already, nothing new was opened; ``session`` is that one."""
+
+    status: StartStatus
+    session: state.HitlSession
+
+
+@dataclass(frozen=True)
+class _Escalation:
+    conversation_id: str
+    title: str
+    description: str
+    priority: Priority
+    user: HitlUser
+    transcript: tuple[TranscriptLine, ...]
+    config: SessionConfig
+    provider_overrides: Mapping[str, Any]
+
+
+class HitlActions:
+    def __init__(self, plugin: HitlPlugin) -> None:
+        self._plugin = plugin
+
+    async def start_hitl(
+        self,
+        conversation_id: str,
+        title: str,
+        description: str | None = None,
+        priority: Priority = "medium",
+        user_id: str | None = None,
+        user_name: str | None = None,
+        user_email: str | None = None,
+        configuration_overrides: Mapping[str, Any] | None = None,
+    ) -> HitlStart:
+        """Hand the conversation to a human: open a session and a ticket with the transcript.
+
+        ``description`` defaults to a short summary of the conversation; the user defaults to the one the agent
+        was given for this conversation. ``configuration_overrides`` may change this session's plugin settings
+        (texts, timeout, close command); other keys go to the provider (ticket fields).
+        """
+        plugin = self._plugin
+        escalation = await self._escalation(
+            conversation_id, title, description, priority, (user_id, user_name, user_email), configuration_overrides
+        )
+        await plugin.check_timeouts(conversation_id)  # a session past its timeout must not block a new one
+        opened = await plugin.host.transact(
+            lambda c, posts: _open(c, posts, plugin.alias, escalation, plugin.deliver_inline)
+        )
+        session, row_id = opened
+        if row_id is None:
+            return HitlStart("already_escalated", session)
+        # Inline, this call sends the row; waking the background deliverer would only race it for the row.
+        plugin.wake(outbox=not plugin.deliver_inline)
+        if not plugin.deliver_inline:
+            return HitlStart("queued", session)
+        return await self._deliver_start(session, row_id)
+
+    async def stop_hitl(self, conversation_id: str, reason: str = "stopped by the bot") -> bool:
+        """End the conversation's open session from the bot's side; False if none was open."""
+        plugin = self._plugin
+        session = await plugin.session(conversation_id)
+        if session is None or not session.is_open:
+            return False
+        ended = await plugin.host.transact(lambda c, posts: _stop(c, posts, session, reason))
+        if ended:
+            await plugin.deliverer.drain(session.row_id, due_only=True)
+        return ended
+
+    async def _escalation(
+        self,
+        conversation_id: str,
+        title: str,
+        description: str | None,
+        priority: Priority,
+        who: tuple[str | None, str | None, str | None],
+        overrides: Mapping[str, Any] | None,
+    ) -> _Escalation:
+        if priority not in _PRIORITIES:
+            raise UserError(f"priority must be one of {', '.join(_PRIORITIES)}, not {priority!r}")
+        if not title or not title.strip():
+            raise UserError("start_hitl needs a title (the reason for the handoff); it becomes the ticket's subject")
+        config, provider_overrides = split_overrides(self._plugin.config, overrides)
+        user = await self._user(conversation_id, *who)
+        transcript = tuple(await self._plugin.host.transcript(conversation_id))
+        description = description or summarize(title, priority, transcript)
+        return _Escalation(
+            conversation_id, title.strip(), description, priority, user, transcript, config, provider_overrides
+        )
+
+    async def _user(self, conversation_id: str, user_id: str | None, name: str | None, email: str | None) -> HitlUser:
+        """The given fields, completed from the user the agent knows for this conversation."""
+        known: Mapping[str, Any] | None = None
+        conversation = context.get("conversation", None)
+        if conversation is not None and getattr(conversation, "id", None) == conversation_id:
+            known = getattr(conversation, "user", None)
+        if known is None:
+            known = await self._plugin.host.user_of(conversation_id)
+        known = known or {}
+        return HitlUser(
+            user_id or known.get("id") or f"conversation:{conversation_id}",
+            name or known.get("name"),
+            email or known.get("email"),
+        )
+
+    async def _deliver_start(self, session: state.HitlSession, row_id: int) -> HitlStart:
+        plugin = self._plugin
+        delivery = await plugin.deliverer.deliver(session.row_id, row_id)
+        if delivery.status == "failed":
+            raise ProviderError(
+                f"{plugin.provider_or_fail.name}: the helpdesk refused the escalation: {delivery.error}",
+                retryable=False,
+                provider=plugin.provider_or_fail.name,
+            )
+        if delivery.status == "pending":
+            await plugin.host.transact(lambda c, posts: _tell_delayed(c, posts, session))
+        current = await plugin.session(session.conversation_id)
+        return HitlStart("opened" if delivery.status == "done" else "queued", current or session)
+
+
+def _open(
+    connection: sqlite3.Connection, posts: list[Post], plugin: str, escalation: _Escalation, inline: bool
+) -> tuple[state.HitlSession, int | None]:
+    """The open session and None, or a new session and its ``start`` outbox row, in one transaction."""
+    existing = state.open_session(connection, plugin, escalation.conversation_id)
+    if existing is not None:
+        return existing, None
+    now = time.time()
+    session = state.create_session(
+        connection, plugin, escalation.conversation_id, title=escalation.title, priority=escalation.priority,
+        user=escalation.user, config=escalation.config, now=now,
+    )  # fmt: skip
+    request = EscalationRequest(
+        escalation.conversation_id, escalation.title, escalation.description, escalation.priority, escalation.user,
+        escalation.transcript, session.idempotency_key, escalation.provider_overrides,
+    )  # fmt: skip
+    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", request_to_json(request), now)
+    if not inline:  # saved is as good as sent: the background deliverer will send it
+        state.set_notice(connection, session.row_id, "handoff")
+        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+    return session, row_id
+
+
+def _tell_delayed(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession) -> None:
+    current = state.session_by_row(connection, session.row_id)
+    if current.is_open and current.notice is None:
+        state.set_notice(connection, session.row_id, "delayed")
+        posts.append(Post(session.conversation_id, session.config.delivery_delayed_message))
+
+
+def _stop(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession, reason: str) -> bool:
+    current = state.session_by_row(connection, session.row_id)
+    if not current.is_open:
+        return False
+    return end_session(connection, posts, current, "stopped", current.config.session_ended_message, reason)

@@ -1,0 +1,128 @@
+"""HITL plugin settings, with the defaults of the Botpress HITL plugin (``plugins/hitl/plugin.definition.ts``).
+
+``SessionConfig`` holds what a single escalation may override (``configuration_overrides`` of ``start_hitl``); it
+is stored with the session, so a restart keeps each session's own texts and timeout. ``DeliveryConfig`` is for the
+plugin as a whole: retries and background intervals. A message set to None is not sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..exceptions import ConfigError
+
+__all__ = ["BOTPRESS_NAMES", "DeliveryConfig", "SessionConfig", "split_config", "split_overrides"]
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    on_hitl_handoff_message: str | None = (
+        "I have escalated this conversation to a human agent. They should be with you shortly."
+    )
+    agent_assigned_message: str | None = "A human agent has joined the conversation."
+    session_ended_message: str | None = "The human agent closed the conversation. I will continue assisting you."
+    agent_assigned_timeout_seconds: float = 0.0
+    agent_assigned_timeout_message: str | None = (
+        "No human agent is available at the moment. Please try again later. "
+        "I will continue assisting you for the time being."
+    )
+    user_hitl_close_command: str = "/end"
+    user_hitl_closed_message: str | None = (
+        "You have ended the session with the human agent. I will continue assisting you."
+    )
+    user_hitl_cancelled_message: str | None = "( The user has ended the session. )"
+    """Sent to the human agent (as the reason for closing) when the user ends the session or it times out."""
+    delivery_delayed_message: str | None = (
+        "We're having trouble reaching our support team right now. Your request is saved, "
+        "and a person will get back to you here as soon as possible."
+    )
+    session_error_message: str | None = (
+        "Sorry, we lost the connection to our support team. I will continue assisting you."
+    )
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SessionConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def is_close_command(self, text: str) -> bool:
+        command = self.user_hitl_close_command.strip().lower()
+        return bool(command) and text.strip().lower() == command
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    retry_attempts: int = 4
+    """Calls to the helpdesk per delivery attempt (the first one included) while it answers retryably."""
+    retry_initial_delay: float = 0.5
+    retry_max_delay: float = 8.0
+    redeliver_interval: float = 30.0
+    """Seconds between background passes over the outbox; a row that failed waits longer each time."""
+    redeliver_max_delay: float = 900.0
+    claim_seconds: float = 120.0
+    """How long one deliverer owns an outbox row, so two processes never send it at once."""
+    timeout_check_interval: float = 30.0
+    """The longest the timeout checker sleeps; it wakes earlier for a session due sooner."""
+
+
+BOTPRESS_NAMES = {
+    "onHitlHandoffMessage": "on_hitl_handoff_message",
+    "onHumanAgentAssignedMessage": "agent_assigned_message",
+    "agentAssignedMessage": "agent_assigned_message",
+    "onHitlStoppedMessage": "session_ended_message",
+    "sessionEndedMessage": "session_ended_message",
+    "agentAssignedTimeoutSeconds": "agent_assigned_timeout_seconds",
+    "onAgentAssignedTimeoutMessage": "agent_assigned_timeout_message",
+    "agentAssignedTimeoutMessage": "agent_assigned_timeout_message",
+    "userHitlCloseCommand": "user_hitl_close_command",
+    "onUserHitlCloseMessage": "user_hitl_closed_message",
+    "userHitlClosedMessage": "user_hitl_closed_message",
+    "onUserHitlCancelledMessage": "user_hitl_cancelled_message",
+}
+_SESSION_FIELDS = frozenset(f.name for f in dataclasses.fields(SessionConfig))
+_DELIVERY_FIELDS = frozenset(f.name for f in dataclasses.fields(DeliveryConfig))
+
+
+def split_config(config: Mapping[str, Any]) -> tuple[SessionConfig, DeliveryConfig]:
+    """The plugin's keyword settings, checked; an unknown name is a ``ConfigError`` listing the known ones."""
+    session: dict[str, Any] = {}
+    delivery: dict[str, Any] = {}
+    for key, value in config.items():
+        name = BOTPRESS_NAMES.get(key, key)
+        if name in _SESSION_FIELDS:
+            session[name] = value
+        elif name in _DELIVERY_FIELDS:
+            delivery[name] = value
+        else:
+            known = ", ".join(sorted(_SESSION_FIELDS | _DELIVERY_FIELDS))
+            raise ConfigError(f"unknown HITL plugin setting {key!r}; the settings are: {known}")
+    _check(session, delivery)
+    return SessionConfig(**session), DeliveryConfig(**delivery)
+
+
+def split_overrides(base: SessionConfig, overrides: Mapping[str, Any] | None) -> tuple[SessionConfig, dict[str, Any]]:
+    """Apply the plugin settings among ``overrides`` to ``base``; the rest are for the provider (ticket fields)."""
+    mine: dict[str, Any] = {}
+    provider: dict[str, Any] = {}
+    for key, value in (overrides or {}).items():
+        name = BOTPRESS_NAMES.get(key, key)
+        (mine if name in _SESSION_FIELDS else provider)[name if name in _SESSION_FIELDS else key] = value
+    _check(mine, {})
+    return dataclasses.replace(base, **mine), provider
+
+
+def _check(session: Mapping[str, Any], delivery: Mapping[str, Any]) -> None:
+    timeout = session.get("agent_assigned_timeout_seconds", 0)
+    if not isinstance(timeout, int | float) or timeout < 0:
+        raise ConfigError(f"agent_assigned_timeout_seconds must be 0 (off) or a positive number, not {timeout!r}")
+    if delivery.get("retry_attempts", 1) < 1:
+        raise ConfigError("retry_attempts must be at least 1 (the first call counts)")
+    for key, value in session.items():
+        if key.endswith("_message") and value is not None and not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, or None to send nothing; got {value!r}")

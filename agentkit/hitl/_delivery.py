@@ -1,0 +1,229 @@
+"""Sending the outbox: one session's rows in order, retried with backoff, and what each outcome means for the user.
+
+A delivered ``start`` records the helpdesk's session id and, if the user has not heard it yet, sends the handoff
+message. A row the helpdesk refuses for good (``ProviderError`` with ``retryable=False``) ends the session with
+``error``, so the bot takes the conversation back instead of leaving the user talking to a wall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
+
+from . import _outbox as outbox
+from . import _state as state
+from ._config import DeliveryConfig
+from ._host import HitlHost, Post
+from ._lifecycle import end_session
+from ._provider import EscalationRequest, HitlProvider, HitlUser, ProviderError, TranscriptLine
+
+__all__ = ["Deliverer", "Delivery", "request_from_json", "request_to_json"]
+
+logger = logging.getLogger("agentkit.hitl")
+
+DeliveryStatus = Literal["done", "pending", "failed"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a session's outbox stands after a delivery pass: all sent, some still queued, or refused."""
+
+    status: DeliveryStatus
+    sent: int = 0
+    error: str | None = None
+
+
+def request_to_json(request: EscalationRequest) -> dict[str, Any]:
+    data = asdict(request)
+    data["configuration_overrides"] = dict(request.configuration_overrides)
+    return data
+
+
+def request_from_json(data: dict[str, Any]) -> EscalationRequest:
+    return EscalationRequest(
+        conversation_id=data["conversation_id"],
+        title=data["title"],
+        description=data["description"],
+        priority=data["priority"],
+        user=HitlUser(**data["user"]),
+        transcript=tuple(TranscriptLine(**line) for line in data["transcript"]),
+        idempotency_key=data["idempotency_key"],
+        configuration_overrides=data.get("configuration_overrides") or {},
+    )
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, ProviderError) and error.retryable
+
+
+class Deliverer:
+    """Sends one plugin's outbox rows through its provider."""
+
+    def __init__(
+        self,
+        host: HitlHost,
+        plugin: str,
+        provider: HitlProvider,
+        config: DeliveryConfig,
+        on_postponed: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.host = host
+        self.plugin = plugin
+        self.provider = provider
+        self.config = config
+        self.on_postponed = on_postponed  # the background deliverer must look at the new due time
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def deliver(self, session_row: int, row_id: int) -> Delivery:
+        """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``."""
+        sent = await self.drain(session_row, due_only=True)
+        status, error = await self.host.transact(lambda c, _: _row_standing(c, row_id))
+        return Delivery(status, sent, error)
+
+    async def deliver_due(self, *, force: bool = False) -> int:
+        """One pass over every session with a due row (every queued row with ``force``); rows sent."""
+        sessions = await self.host.transact(lambda c, _: outbox.due_sessions(c, self.plugin, time.time(), force=force))
+        sent = 0
+        for session_row in sessions:
+            sent += await self.drain(session_row, due_only=not force)
+        return sent
+
+    async def next_due(self) -> float | None:
+        return await self.host.transact(lambda c, _: outbox.next_due(c, self.plugin))
+
+    async def drain(self, session_row: int, *, due_only: bool) -> int:
+        """Send the session's rows one by one while they succeed; one drain per session at a time in a process."""
+        lock, users = self._locks.get(session_row, (asyncio.Lock(), 0))
+        self._locks[session_row] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._drain(session_row, outbox.new_claim_token(), due_only)
+        finally:
+            lock, users = self._locks[session_row]
+            if users == 1:
+                del self._locks[session_row]  # an idle session keeps no lock
+            else:
+                self._locks[session_row] = (lock, users - 1)
+
+    async def _drain(self, session_row: int, token: str, due_only: bool) -> int:
+        sent = 0
+        lease = self.config.claim_seconds
+        while True:
+            claimed = await self.host.transact(lambda c, _: _claim(c, session_row, token, lease, due_only))
+            if claimed is None:
+                return sent
+            row, session = claimed
+            if not await self._send_one(row, session, token):
+                return sent
+            sent += 1
+
+    async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> bool:
+        try:
+            remote_id = await self._call_with_retries(row, session)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.host.transact(lambda c, _: outbox.release(c, row.id, token)))
+            raise
+        except ProviderError as error:
+            if error.retryable:
+                await self._postpone(row, error)
+            else:
+                await self._refused(row, session, error)
+            return False
+        except Exception as error:  # a provider bug: keep it visible, and do not lose the user
+            logger.exception("HITL provider %r failed on outbox row %s", self.provider.name, row.id)
+            await self._refused(row, session, error)
+            return False
+        await self.host.transact(lambda c, posts: self._sent(c, posts, row, remote_id))
+        return True
+
+    async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession) -> str | None:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.retry_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._call(row, session)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer."""
+        delay = wait_exponential(multiplier=self.config.retry_initial_delay, max=self.config.retry_max_delay)(
+            retry_state
+        )
+        error = retry_state.outcome.exception() if retry_state.outcome is not None else None
+        asked = getattr(error, "retry_after", None)
+        if isinstance(asked, int | float):
+            delay = max(delay, min(float(asked), self.config.retry_max_delay))
+        return delay
+
+    async def _call(self, row: outbox.OutboxRow, session: state.HitlSession) -> str | None:
+        if row.kind == "start":
+            return await self.provider.start_hitl(request_from_json(row.payload))
+        if session.session_id is None:
+            raise AssertionError(f"outbox row {row.id} ({row.kind}) ran before its session's start was delivered")
+        if row.kind == "message":
+            await self.provider.send_to_agent(session.session_id, row.payload["text"], session.user)
+        else:
+            await self.provider.stop_hitl(session.session_id, row.payload["reason"])
+        return None
+
+    def _sent(
+        self, connection: sqlite3.Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None
+    ) -> None:
+        now = time.time()
+        outbox.complete(connection, row.id, now)
+        if row.kind != "start" or remote is None:
+            return
+        state.set_remote_id(connection, row.session_row, remote)
+        session = state.session_by_row(connection, row.session_row)
+        if session.is_open and session.notice != "handoff":
+            state.set_notice(connection, session.row_id, "handoff")
+            posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+
+    async def _postpone(self, row: outbox.OutboxRow, error: ProviderError) -> None:
+        wait = outbox.backoff(row.attempts + 1, self.config.redeliver_interval, self.config.redeliver_max_delay)
+        logger.warning(
+            "HITL %s: %s; outbox row %s is queued for another try in %.0f s", self.plugin, error, row.id, wait
+        )
+        await self.host.transact(lambda c, _: outbox.postpone(c, row.id, str(error), time.time() + wait))
+        self.on_postponed()
+
+    async def _refused(self, row: outbox.OutboxRow, session: state.HitlSession, error: Exception) -> None:
+        logger.error("HITL %s: the helpdesk refused outbox row %s (%s): %s", self.plugin, row.id, row.kind, error)
+        await self.host.transact(lambda c, posts: _end_with_error(c, posts, row, str(error)))
+
+
+def _claim(
+    connection: sqlite3.Connection, session_row: int, token: str, lease: float, due_only: bool
+) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+    row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
+    return None if row is None else (row, state.session_by_row(connection, session_row))
+
+
+def _end_with_error(connection: sqlite3.Connection, posts: list[Post], row: outbox.OutboxRow, error: str) -> None:
+    outbox.fail(connection, row.id, error, time.time())
+    session = state.session_by_row(connection, row.session_row)
+    if session.is_open:
+        # Only a user who was told about the handoff hears that it broke; an escalation refused on its first try
+        # fails the tool call instead, and the model tells the user.
+        text = session.config.session_error_message if session.notice is not None else None
+        end_session(connection, posts, session, "error", text, f"delivery failed: {error}")
+
+
+def _row_standing(connection: sqlite3.Connection, row_id: int) -> tuple[DeliveryStatus, str | None]:
+    row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
+    if row["status"] == "done":
+        return "done", None
+    if row["status"] == "queued":
+        return "pending", row["last_error"]
+    return "failed", row["last_error"] or "the session ended before this was sent"

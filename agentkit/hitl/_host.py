@@ -1,0 +1,61 @@
+"""What a HITL plugin needs from the agent it is plugged into, as a protocol, so ``hitl`` never imports ``runtime``.
+
+The agent (``agentkit.runtime.Agent``) is the host. It lends its store (the plugin keeps its tables next to the
+conversations, and a state change commits together with the messages it causes) and its way of delivering
+messages to the user (the store, the reply to the current message, the subscribers).
+
+The plugin takes no conversation lock: each transition is one transaction that checks the state it starts from,
+which is enough, and a lock would deadlock against the agent's own lock when the model calls two tools at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+
+from ._provider import TranscriptLine
+
+__all__ = ["HitlHost", "Post"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A message the plugin sends in a conversation.
+
+    ``text`` goes to the user (None: nothing visible); ``model_note`` is given to the model on its next turn as a
+    system message, so that after a human session it knows what happened.
+    """
+
+    conversation_id: str
+    text: str | None
+    role: Literal["bot", "agent", "system"] = "system"
+    agent_name: str | None = None
+    model_note: str | None = None
+
+
+class HitlHost(Protocol):
+    """The agent, as seen by a plugin."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def transact(self, fn: Callable[[sqlite3.Connection, list[Post]], T]) -> T:
+        """Run ``fn(connection, posts)`` in one transaction on the store's thread. The ``Post``s that ``fn`` appends
+        are stored in that same transaction, and delivered to the user once it has committed."""
+        ...
+
+    async def script(self, sql: str) -> None:
+        """Run DDL in the store (``CREATE TABLE IF NOT EXISTS``)."""
+        ...
+
+    async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
+        """The conversation as the user saw it, oldest first."""
+        ...
+
+    async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
+        """The user profile last given to ``receive`` for this conversation (``id``, ``name``, ``email``)."""
+        ...

@@ -1,0 +1,87 @@
+"""The transitions of a HITL session and what the user hears at each one; synchronous, inside a store transaction.
+
+Every function takes the transaction's connection and the list of ``Post``s to deliver once it commits, so a state
+change and its messages are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Literal
+
+from . import _outbox as outbox
+from . import _state as state
+from ._host import Post
+from ._provider import HitlEvent
+
+__all__ = ["EventOutcome", "apply_event", "end_session", "enqueue_user_message"]
+
+EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session"]
+
+_NOTES = {
+    "agent_closed": "The human support agent closed the session; you are assisting the user again.",
+    "user_closed": "The user ended the session with the human support agent; you are assisting the user again.",
+    "timeout": "No human support agent took the conversation in time; you are assisting the user again.",
+    "stopped": "The session with the human support agent was stopped; you are assisting the user again.",
+    "error": "The handoff to a human support agent failed; you are assisting the user again.",
+}
+
+
+def end_session(
+    connection: sqlite3.Connection,
+    posts: list[Post],
+    session: state.HitlSession,
+    reason: state.EndReason,
+    text: str | None,
+    close_reason: str,
+) -> bool:
+    """End an open session; False if it had ended already. The helpdesk side is closed through the outbox,
+    unless the ticket was never sent (then it is never opened) or the helpdesk closed it itself."""
+    now = time.time()
+    if not state.mark_ended(connection, session.row_id, reason, now):
+        return False
+    if reason == "agent_closed":
+        outbox.cancel_session_rows(connection, session.row_id, now)  # nothing more can reach a closed ticket
+    elif not outbox.cancel_unsent_start(connection, session.row_id, now):
+        outbox.enqueue(connection, session.plugin, session.row_id, "stop", {"reason": close_reason}, now)
+    posts.append(Post(session.conversation_id, text, model_note=_NOTES[reason]))
+    return True
+
+
+def enqueue_user_message(connection: sqlite3.Connection, session: state.HitlSession, text: str) -> int:
+    return outbox.enqueue(connection, session.plugin, session.row_id, "message", {"text": text}, time.time())
+
+
+def apply_event(connection: sqlite3.Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:
+    """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing."""
+    session = state.session_by_remote_id(connection, plugin, event.session_id)
+    if session is None:
+        # Not recorded, so that a helpdesk retry can still apply it once the session is known.
+        return "unknown_session"
+    if not state.record_event(connection, plugin, event, time.time()):
+        return "duplicate"
+    if not session.is_open:
+        return "ignored"  # after the end, agent messages are dropped: the bot has the conversation back
+    if event.kind == "session_stopped":
+        end_session(connection, posts, session, "agent_closed", session.config.session_ended_message, "")
+        return "applied"
+    if session.state == "pending" or event.kind == "agent_assigned":
+        _assign(connection, posts, session, event)
+    if event.kind == "agent_message" and event.text:
+        name = event.agent_name or session.agent_name
+        note = f"The human support agent ({name or 'unnamed'}) wrote to the user: {event.text}"
+        posts.append(Post(session.conversation_id, event.text, "agent", name, model_note=note))
+    return "applied"
+
+
+def _assign(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent) -> None:
+    """pending -> assigned, with the assigned message; an agent writing first counts as taking the session."""
+    name = event.agent_name
+    if state.mark_assigned(connection, session.row_id, name, time.time()):
+        text = session.config.agent_assigned_message
+        if text is not None:
+            text = text.replace("{agent_name}", name or "A human agent")
+        posts.append(Post(session.conversation_id, text, agent_name=name))
+    elif name:  # reassigned: remember who has it now
+        connection.execute("UPDATE hitl_sessions SET agent_name = ? WHERE id = ?", (name, session.row_id))

@@ -1,0 +1,165 @@
+"""The outbox: every call to the helpdesk is written down before it is made, and made until it succeeds.
+
+Rows belong to one session and are sent in order: ``start`` (open the ticket), then ``message`` (a user message for
+the human agent) and ``stop`` (close the ticket). A retryable ``ProviderError`` is retried at once with backoff
+(tenacity); when the helpdesk keeps failing the row stays queued and a background pass (or ``agentkit hitl
+redeliver``) sends it later, backing off further each time. A row is claimed before it is sent, with a lease, so two
+deliverers (this process and the redeliver command) never send it together; within one process a lock per session
+does the same. A crash after the row is stored and before the call leaves the row queued: the next start of the
+agent delivers it, with the same idempotency key, hence exactly one ticket.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+__all__ = ["SCHEMA", "OutboxRow", "RowKind"]
+
+RowKind = Literal["start", "message", "stop"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS hitl_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    session_row INTEGER NOT NULL REFERENCES hitl_sessions (id),
+    kind TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    claim_token TEXT,
+    claimed_until REAL,
+    last_error TEXT,
+    created_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS hitl_outbox_queue ON hitl_outbox (plugin, status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS hitl_outbox_by_session ON hitl_outbox (session_row, id);
+"""
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    session_row: int
+    kind: RowKind
+    payload: dict[str, Any]
+    attempts: int
+
+
+def new_claim_token() -> str:
+    return uuid.uuid4().hex
+
+
+def enqueue(
+    connection: sqlite3.Connection, plugin: str, session_row: int, kind: RowKind, payload: dict[str, Any], now: float
+) -> int:
+    cursor = connection.execute(
+        "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at) "
+        "VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+        (plugin, session_row, kind, json.dumps(payload), now, now),
+    )
+    return cast(int, cursor.lastrowid)
+
+
+def claim_next(
+    connection: sqlite3.Connection, session_row: int, token: str, now: float, lease: float, *, due_only: bool
+) -> OutboxRow | None:
+    """Claim the session's oldest queued row; None when there is none, it is not due, or another deliverer has it."""
+    row = connection.execute(
+        "SELECT * FROM hitl_outbox WHERE session_row = ? AND status = 'queued' ORDER BY id LIMIT 1", (session_row,)
+    ).fetchone()
+    if row is None or (due_only and row["next_attempt_at"] > now):
+        return None
+    if row["claimed_until"] is not None and row["claimed_until"] > now and row["claim_token"] != token:
+        return None
+    connection.execute(
+        "UPDATE hitl_outbox SET claim_token = ?, claimed_until = ? WHERE id = ?", (token, now + lease, row["id"])
+    )
+    return OutboxRow(row["id"], session_row, row["kind"], json.loads(row["payload_json"]), row["attempts"])
+
+
+def complete(connection: sqlite3.Connection, row_id: int, now: float) -> None:
+    connection.execute(
+        "UPDATE hitl_outbox SET status = 'done', done_at = ?, claim_token = NULL, claimed_until = NULL, "
+        "attempts = attempts + 1 WHERE id = ?",
+        (now, row_id),
+    )
+
+
+def postpone(connection: sqlite3.Connection, row_id: int, error: str, next_attempt_at: float) -> None:
+    connection.execute(
+        "UPDATE hitl_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claim_token = NULL, "
+        "claimed_until = NULL WHERE id = ?",
+        (error, next_attempt_at, row_id),
+    )
+
+
+def release(connection: sqlite3.Connection, row_id: int, token: str) -> None:
+    """Give a claimed row back untouched (the delivery was cancelled, e.g. by shutdown)."""
+    connection.execute(
+        "UPDATE hitl_outbox SET claim_token = NULL, claimed_until = NULL WHERE id = ? AND claim_token = ?",
+        (row_id, token),
+    )
+
+
+def fail(connection: sqlite3.Connection, row_id: int, error: str, now: float) -> None:
+    """The helpdesk refused the row for good; the rows queued after it in its session cannot go either."""
+    connection.execute(
+        "UPDATE hitl_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?, "
+        "claim_token = NULL, claimed_until = NULL WHERE id = ?",
+        (error, now, row_id),
+    )
+    (session_row,) = connection.execute("SELECT session_row FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
+    cancel_session_rows(connection, session_row, now)
+
+
+def cancel_session_rows(connection: sqlite3.Connection, session_row: int, now: float) -> None:
+    connection.execute(
+        "UPDATE hitl_outbox SET status = 'cancelled', done_at = ? WHERE session_row = ? AND status = 'queued'",
+        (now, session_row),
+    )
+
+
+def cancel_unsent_start(connection: sqlite3.Connection, session_row: int, now: float) -> bool:
+    """Drop a session's escalation that was never sent and is not being sent: no ticket is opened at all.
+
+    False when the start is done or claimed right now; then the ticket exists (or may), and must be closed.
+    """
+    row = connection.execute(
+        "SELECT id, status, claimed_until FROM hitl_outbox WHERE session_row = ? AND kind = 'start'", (session_row,)
+    ).fetchone()
+    if row is None or row["status"] != "queued":
+        return row is not None and row["status"] in ("failed", "cancelled")
+    if row["claimed_until"] is not None and row["claimed_until"] > now:
+        return False
+    cancel_session_rows(connection, session_row, now)
+    return True
+
+
+def due_sessions(connection: sqlite3.Connection, plugin: str, now: float, *, force: bool) -> list[int]:
+    """Sessions with a queued row that is due (any queued row with ``force``) and not claimed by anyone."""
+    rows = connection.execute(
+        "SELECT DISTINCT session_row FROM hitl_outbox WHERE plugin = ? AND status = 'queued' "
+        "AND (? OR next_attempt_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY session_row",
+        (plugin, int(force), now, now),
+    ).fetchall()
+    return [r["session_row"] for r in rows]
+
+
+def next_due(connection: sqlite3.Connection, plugin: str) -> float | None:
+    (at,) = connection.execute(
+        "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM hitl_outbox "
+        "WHERE plugin = ? AND status = 'queued'",
+        (plugin,),
+    ).fetchone()
+    return cast(float | None, at)
+
+
+def backoff(attempts: int, interval: float, limit: float) -> float:
+    """Seconds to wait before the background pass retries a row that failed ``attempts`` times."""
+    return float(min(interval * 2 ** max(attempts - 1, 0), limit))

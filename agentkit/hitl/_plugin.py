@@ -1,0 +1,304 @@
+"""``HitlPlugin``: the human-in-the-loop lifecycle on top of any ``HitlProvider``.
+
+Plug it into an agent (``Agent(plugins={"desk-hitl": DeskHitl(path)})``) and call
+``plugins["desk-hitl"].actions.start_hitl(...)`` (or give the model ``hand_to_support()``). While a session is
+pending or assigned, the agent hands every user message to ``intercept``: it goes to the human agent, and the
+model is not called. Helpdesk events (pushed by the local desk, or posted to ``handle_webhook``) bring the human
+agent's messages back. The session ends when the agent closes it, the user sends the close command, nobody takes
+it in time, the bot stops it, or the helpdesk refuses it; then the bot has the conversation again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, Literal
+
+from ..exceptions import ConfigError
+from . import _state
+from ._actions import HitlActions
+from ._config import DeliveryConfig, SessionConfig, split_config
+from ._delivery import Deliverer
+from ._host import HitlHost, Post
+from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
+from ._outbox import SCHEMA as OUTBOX_SCHEMA
+from ._provider import HitlEvent, HitlProvider, WebhookRejected
+
+__all__ = ["HitlPlugin"]
+
+logger = logging.getLogger("agentkit.hitl")
+
+_MIN_SLEEP = 0.05
+
+
+class HitlPlugin:
+    """Human in the loop through ``provider``; ``config`` takes the settings of ``SessionConfig`` (texts, timeout,
+    close command, with the Botpress defaults) and ``DeliveryConfig`` (retries, intervals). With
+    ``deliver_inline=False`` escalations and relayed messages are only written to the outbox and sent by the
+    background deliverer."""
+
+    def __init__(self, provider: HitlProvider | None, *, deliver_inline: bool = True, **config: Any) -> None:
+        self.provider = provider
+        self.deliver_inline = deliver_inline
+        self.config: SessionConfig
+        self.delivery: DeliveryConfig
+        self.config, self.delivery = split_config(config)
+        self.actions = HitlActions(self)
+        self.alias = ""
+        self._host: HitlHost | None = None
+        self._deliverer: Deliverer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake_outbox = asyncio.Event()
+        self._wake_timeouts = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(provider={getattr(self.provider, 'name', None)!r}, alias={self.alias!r})"
+
+    # -- the agent's side --
+
+    def bind(self, host: HitlHost, alias: str) -> None:
+        """Called by the agent when it is built; a plugin that cannot work fails here, naming its alias."""
+        if self._host is not None and self._host is not host:
+            raise ConfigError(
+                f"plugin {alias!r}: this {type(self).__name__} is already plugged into agent "
+                f"{self._host.name!r}; build one plugin per agent"
+            )
+        if not isinstance(self.provider, HitlProvider):
+            raise ConfigError(
+                f"plugin {alias!r}: {type(self).__name__} needs a HITL provider (LocalDeskProvider, "
+                f"ZendeskProvider, ...; see agentkit.hitl), got {self.provider!r}"
+            )
+        self._host, self.alias = host, alias
+        self._deliverer = Deliverer(host, alias, self.provider, self.delivery, lambda: self.wake(timeouts=False))
+
+    async def setup(self) -> None:
+        """Create the plugin's tables in the agent's store (idempotent)."""
+        await self.host.script(_state.SCHEMA + OUTBOX_SCHEMA)
+
+    def start(self) -> None:
+        """Start the background work: the outbox deliverer and the timeout checker."""
+        self._wake_outbox, self._wake_timeouts = asyncio.Event(), asyncio.Event()  # of this event loop
+        self._spawn(
+            self._loop(
+                self.deliverer.deliver_due, self._next_outbox, self._wake_outbox, self.delivery.redeliver_interval
+            ),
+            "outbox",
+        )
+        self._spawn(
+            self._loop(
+                self.check_timeouts, self._next_timeout, self._wake_timeouts, self.delivery.timeout_check_interval
+            ),
+            "timeouts",
+        )
+        if callable(getattr(self.provider, "subscribe", None)):
+            self._spawn(self._follow_pushed_events(), "events")
+
+    async def aclose(self) -> None:
+        """Stop the background work (a delivery in flight gives its row back) and close the provider."""
+        tasks, self._tasks = list(self._tasks), set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.provider is not None:
+            await self.provider.aclose()
+
+    async def intercept(self, conversation_id: str, text: str) -> bool:
+        """A user message: True if the open session took it (to the human agent), False if the bot should."""
+        await self.check_timeouts(conversation_id)
+        session = await self.session(conversation_id)
+        if session is None or not session.is_open:
+            return False
+        if session.config.is_close_command(text):
+            await self._end(session, "user_closed", session.config.user_hitl_closed_message)
+            return True
+        row_id = await self.host.transact(lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text))
+        if row_id is None:
+            return False  # it ended meanwhile
+        if not self.deliver_inline:
+            self.wake(timeouts=False)
+            return True
+        delivery = await self.deliverer.deliver(session.row_id, row_id)
+        if delivery.status == "pending":
+            await self.host.transact(
+                lambda _, posts: posts.append(Post(conversation_id, session.config.delivery_delayed_message))
+            )
+        # A refused message ended the session and the user was told: the bot answers this message itself.
+        return delivery.status != "failed"
+
+    # -- the helpdesk's side --
+
+    async def handle_event(self, event: HitlEvent, *, pushed: bool = False) -> EventOutcome:
+        """Apply one helpdesk event, at most once per ``event_id``. ``pushed``: it came from a subscription, whose
+        position is remembered so that a restart resumes there."""
+        outcome = await self.host.transact(lambda c, posts: _apply(c, posts, self.alias, event, pushed))
+        if outcome == "unknown_session":
+            logger.info(
+                "HITL %s: event %s for unknown session %r ignored", self.alias, event.event_id, event.session_id
+            )
+        return outcome
+
+    async def handle_webhook(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> int:
+        """Verify and apply a helpdesk webhook; returns the HTTP status to answer it with.
+
+        200: applied. 202: accepted but changed nothing (a replay, an unknown session, a session that ended).
+        4xx: rejected by the provider's checks (signature, timestamp window, size, body); nothing changed.
+        """
+        try:
+            events = self.provider_or_fail.verify_webhook(headers, body, now=now)
+        except WebhookRejected as rejected:
+            logger.warning("HITL %s: webhook rejected: %s", self.alias, rejected)
+            return rejected.status
+        outcomes = [await self.handle_event(event) for event in events]
+        return 200 if "applied" in outcomes else 202
+
+    # -- sessions --
+
+    async def session(self, conversation_id: str) -> _state.HitlSession | None:
+        """The conversation's latest session (open or ended), or None if it was never escalated."""
+        return await self.host.transact(lambda c, _: _state.latest_session(c, self.alias, conversation_id))
+
+    async def state(self, conversation_id: str) -> Literal["none", "pending", "assigned", "ended"]:
+        session = await self.session(conversation_id)
+        return "none" if session is None else session.state
+
+    async def check_timeouts(self, conversation_id: str | None = None) -> int:
+        """End the pending sessions nobody took within ``agent_assigned_timeout_seconds``; how many ended."""
+        due = await self.host.transact(lambda c, _: _state.due_timeouts(c, self.alias, time.time()))
+        ended = 0
+        for session in due:
+            if conversation_id is None or session.conversation_id == conversation_id:
+                ended += await self._end(session, "timeout", session.config.agent_assigned_timeout_message)
+        return ended
+
+    async def redeliver(self) -> int:
+        """Send every queued outbox row now, backoff or not; the number of rows sent."""
+        return await self.deliverer.deliver_due(force=True)
+
+    async def _end(self, session: _state.HitlSession, reason: _state.EndReason, text: str | None) -> bool:
+        close_reason = session.config.user_hitl_cancelled_message or reason.replace("_", " ")
+        ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, close_reason))
+        if ended:
+            await self.deliverer.drain(session.row_id, due_only=True)
+        return ended
+
+    # -- plumbing --
+
+    @property
+    def is_bound(self) -> bool:
+        return self._host is not None
+
+    def copy(self) -> HitlPlugin:
+        """A new, unbound ``HitlPlugin`` on the same provider with the same settings (``redeliver`` uses it to
+        send through a bot's plugins without its agent)."""
+        settings = {**dataclasses.asdict(self.config), **dataclasses.asdict(self.delivery)}
+        return HitlPlugin(self.provider, deliver_inline=self.deliver_inline, **settings)
+
+    @property
+    def host(self) -> HitlHost:
+        if self._host is None:
+            raise ConfigError(f"{type(self).__name__} is not plugged into an agent; pass it in Agent(plugins={{...}})")
+        return self._host
+
+    @property
+    def deliverer(self) -> Deliverer:
+        if self._deliverer is None:
+            raise ConfigError(f"{type(self).__name__} is not plugged into an agent; pass it in Agent(plugins={{...}})")
+        return self._deliverer
+
+    @property
+    def provider_or_fail(self) -> HitlProvider:
+        if self.provider is None:
+            raise ConfigError(f"plugin {self.alias!r} has no HITL provider")
+        return self.provider
+
+    def wake(self, *, outbox: bool = True, timeouts: bool = True) -> None:
+        """Tell the background work to look again: a row is queued for later (``outbox``), or a session is open
+        whose timeout may come before the one it sleeps until (``timeouts``)."""
+        if outbox:
+            self._wake_outbox.set()
+        if timeouts:
+            self._wake_timeouts.set()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine, name=f"agentkit-hitl-{self.alias}-{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _loop(
+        self,
+        work: Callable[[], Awaitable[int]],
+        next_at: Callable[[], Awaitable[float | None]],
+        wake: asyncio.Event,
+        interval: float,
+    ) -> None:
+        """Do ``work``, then sleep until the next due time (at most ``interval``) or until woken; forever."""
+        while True:
+            wake.clear()
+            try:
+                await work()
+                due = await next_at()
+            except Exception:
+                logger.exception("HITL %s: background pass failed; trying again in %.0f s", self.alias, interval)
+                due = None
+            delay = interval if due is None else min(max(due - time.time(), _MIN_SLEEP), interval)
+            try:
+                async with asyncio.timeout(delay):
+                    await wake.wait()
+            except TimeoutError:
+                pass
+
+    async def _follow_pushed_events(self) -> None:
+        """Subscribe to a provider that pushes its events (the local desk), from where the last run stopped."""
+        cursor = await self.host.transact(lambda c, _: _state.load_cursor(c, self.alias))
+        subscription = self.provider.subscribe(self._on_pushed_event, after=cursor)  # type: ignore[union-attr]
+        start = getattr(subscription, "cursor", None)
+        if cursor is None and isinstance(start, int):
+            # The first run starts at the stream's head; remember it, or events written while the bot is down
+            # before its first event would be skipped by the next run.
+            await self.host.transact(lambda c, _: _state.save_cursor(c, self.alias, str(start)))
+        try:
+            await self._poll_pushed_events()
+        finally:
+            subscription.cancel()
+
+    async def _poll_pushed_events(self) -> None:
+        """Wait while subscribed; a provider whose events can also be written by another process polls here."""
+        await asyncio.Event().wait()
+
+    async def _on_pushed_event(self, event: HitlEvent) -> None:
+        await self.handle_event(event, pushed=True)
+
+    async def _next_outbox(self) -> float | None:
+        return await self.deliverer.next_due()
+
+    async def _next_timeout(self) -> float | None:
+        return await self.host.transact(lambda c, _: _state.next_timeout(c, self.alias))
+
+
+def _enqueue_if_open(connection: Any, plugin: str, conversation_id: str, text: str) -> int | None:
+    session = _state.open_session(connection, plugin, conversation_id)
+    return None if session is None else enqueue_user_message(connection, session, text)
+
+
+def _end_if_open(
+    connection: Any,
+    posts: list[Post],
+    session: _state.HitlSession,
+    reason: _state.EndReason,
+    text: str | None,
+    close_reason: str,
+) -> bool:
+    current = _state.session_by_row(connection, session.row_id)
+    if not current.is_open or (reason == "timeout" and current.state != "pending"):
+        return False  # it ended, or an agent took it, since it was read
+    return end_session(connection, posts, current, reason, text, close_reason)
+
+
+def _apply(connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool) -> EventOutcome:
+    outcome = apply_event(connection, posts, plugin, event)
+    if pushed:
+        _state.save_cursor(connection, plugin, event.event_id)
+    return outcome

@@ -1,0 +1,250 @@
+"""The persisted HITL state machine, one row per escalation, in the agent's store.
+
+```
+none --start_hitl--> pending --agent assigned--> assigned
+                        |                           |
+                        +-----------+---------------+--> ended (agent_closed | user_closed | timeout | stopped | error)
+```
+
+A conversation has at most one open (pending or assigned) session per plugin, enforced by a partial unique index,
+and its escalations are numbered 1, 2, ... : the number is part of the idempotency key, so one escalation opens
+one ticket however often its delivery is retried. ``hitl_events`` remembers the helpdesk events already applied, and
+``hitl_cursors`` how far a pushed event stream (the local desk's) has been read, to resume there after a restart.
+Every function here is synchronous and runs inside a store transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from ._config import SessionConfig
+from ._provider import HitlEvent, HitlUser, Priority
+
+__all__ = ["SCHEMA", "EndReason", "HitlSession", "SessionState"]
+
+SessionState = Literal["pending", "assigned", "ended"]
+EndReason = Literal["agent_closed", "user_closed", "timeout", "stopped", "error"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS hitl_sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    escalation INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    end_reason TEXT,
+    session_id TEXT,
+    idempotency_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    agent_name TEXT,
+    user_json TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    notice TEXT,
+    created_at REAL NOT NULL,
+    timeout_at REAL,
+    assigned_at REAL,
+    ended_at REAL,
+    UNIQUE (plugin, conversation_id, escalation)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS hitl_sessions_one_open
+    ON hitl_sessions (plugin, conversation_id) WHERE state != 'ended';
+CREATE INDEX IF NOT EXISTS hitl_sessions_by_remote_id ON hitl_sessions (plugin, session_id);
+CREATE INDEX IF NOT EXISTS hitl_sessions_by_state ON hitl_sessions (plugin, state, timeout_at);
+CREATE TABLE IF NOT EXISTS hitl_events (
+    plugin TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (plugin, event_id)
+);
+CREATE TABLE IF NOT EXISTS hitl_cursors (
+    plugin TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class HitlSession:
+    """One escalation of one conversation. ``session_id`` is the helpdesk's id, None until delivered."""
+
+    row_id: int
+    plugin: str
+    conversation_id: str
+    escalation: int
+    state: SessionState
+    end_reason: EndReason | None
+    session_id: str | None
+    idempotency_key: str
+    title: str
+    priority: Priority
+    agent_name: str | None
+    user: HitlUser
+    config: SessionConfig
+    notice: str | None
+    created_at: float
+    timeout_at: float | None
+    assigned_at: float | None
+    ended_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "ended"
+
+    @property
+    def delivered(self) -> bool:
+        return self.session_id is not None
+
+
+def idempotency_key(conversation_id: str, escalation: int) -> str:
+    """Stable across retries and restarts of one escalation; different for the next escalation."""
+    return f"{conversation_id}:{escalation}"
+
+
+def _session(row: sqlite3.Row) -> HitlSession:
+    user = json.loads(row["user_json"])
+    return HitlSession(
+        row["id"], row["plugin"], row["conversation_id"], row["escalation"], row["state"], row["end_reason"],
+        row["session_id"], row["idempotency_key"], row["title"], row["priority"], row["agent_name"],
+        HitlUser(user["id"], user.get("name"), user.get("email")),
+        SessionConfig.from_json(json.loads(row["config_json"])),
+        row["notice"], row["created_at"], row["timeout_at"], row["assigned_at"], row["ended_at"],
+    )  # fmt: skip
+
+
+def _one(connection: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> HitlSession | None:
+    row = connection.execute(sql, params).fetchone()
+    return _session(row) if row is not None else None
+
+
+def open_session(connection: sqlite3.Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+    return _one(
+        connection,
+        "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND state != 'ended'",
+        (plugin, conversation_id),
+    )
+
+
+def latest_session(connection: sqlite3.Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+    return _one(
+        connection,
+        "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1",
+        (plugin, conversation_id),
+    )
+
+
+def session_by_row(connection: sqlite3.Connection, row_id: int) -> HitlSession:
+    session = _one(connection, "SELECT * FROM hitl_sessions WHERE id = ?", (row_id,))
+    if session is None:
+        raise LookupError(f"no HITL session row {row_id}")
+    return session
+
+
+def session_by_remote_id(connection: sqlite3.Connection, plugin: str, session_id: str) -> HitlSession | None:
+    return _one(
+        connection,
+        "SELECT * FROM hitl_sessions WHERE plugin = ? AND session_id = ? ORDER BY escalation DESC LIMIT 1",
+        (plugin, session_id),
+    )
+
+
+def create_session(
+    connection: sqlite3.Connection,
+    plugin: str,
+    conversation_id: str,
+    *,
+    title: str,
+    priority: Priority,
+    user: HitlUser,
+    config: SessionConfig,
+    now: float,
+) -> HitlSession:
+    """A new pending session, numbered after the conversation's earlier escalations."""
+    (count,) = connection.execute(
+        "SELECT COUNT(*) FROM hitl_sessions WHERE plugin = ? AND conversation_id = ?", (plugin, conversation_id)
+    ).fetchone()
+    escalation = count + 1
+    timeout = config.agent_assigned_timeout_seconds
+    cursor = connection.execute(
+        "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
+        "user_json, config_json, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+        (
+            plugin, conversation_id, escalation, idempotency_key(conversation_id, escalation), title, priority,
+            json.dumps({"id": user.id, "name": user.name, "email": user.email}), json.dumps(config.to_json()),
+            now, now + timeout if timeout > 0 else None,
+        ),
+    )  # fmt: skip
+    return session_by_row(connection, cast(int, cursor.lastrowid))
+
+
+def set_remote_id(connection: sqlite3.Connection, row_id: int, session_id: str) -> None:
+    connection.execute("UPDATE hitl_sessions SET session_id = ? WHERE id = ?", (session_id, row_id))
+
+
+def set_notice(connection: sqlite3.Connection, row_id: int, notice: str) -> None:
+    connection.execute("UPDATE hitl_sessions SET notice = ? WHERE id = ?", (notice, row_id))
+
+
+def mark_assigned(connection: sqlite3.Connection, row_id: int, agent_name: str | None, now: float) -> bool:
+    """pending -> assigned; False when the session was not pending."""
+    cursor = connection.execute(
+        "UPDATE hitl_sessions SET state = 'assigned', agent_name = ?, assigned_at = ? "
+        "WHERE id = ? AND state = 'pending'",
+        (agent_name, now, row_id),
+    )
+    return cursor.rowcount == 1
+
+
+def mark_ended(connection: sqlite3.Connection, row_id: int, reason: EndReason, now: float) -> bool:
+    """pending or assigned -> ended; False when it had ended already (the first end wins)."""
+    cursor = connection.execute(
+        "UPDATE hitl_sessions SET state = 'ended', end_reason = ?, ended_at = ? WHERE id = ? AND state != 'ended'",
+        (reason, now, row_id),
+    )
+    return cursor.rowcount == 1
+
+
+def record_event(connection: sqlite3.Connection, plugin: str, event: HitlEvent, now: float) -> bool:
+    """Remember ``event``; False when it was applied before (a replay or a helpdesk retry)."""
+    cursor = connection.execute(
+        "INSERT OR IGNORE INTO hitl_events (plugin, event_id, session_id, kind, received_at) VALUES (?, ?, ?, ?, ?)",
+        (plugin, event.event_id, event.session_id, event.kind, now),
+    )
+    return cursor.rowcount == 1
+
+
+def due_timeouts(connection: sqlite3.Connection, plugin: str, now: float) -> list[HitlSession]:
+    rows = connection.execute(
+        "SELECT * FROM hitl_sessions WHERE plugin = ? AND state = 'pending' AND timeout_at IS NOT NULL "
+        "AND timeout_at <= ? ORDER BY timeout_at",
+        (plugin, now),
+    ).fetchall()
+    return [_session(r) for r in rows]
+
+
+def next_timeout(connection: sqlite3.Connection, plugin: str) -> float | None:
+    (at,) = connection.execute(
+        "SELECT MIN(timeout_at) FROM hitl_sessions WHERE plugin = ? AND state = 'pending'", (plugin,)
+    ).fetchone()
+    return cast(float | None, at)
+
+
+def save_cursor(connection: sqlite3.Connection, plugin: str, event_id: str) -> None:
+    """Remember a pushed event's position (numeric ids only); the cursor never moves back."""
+    if not event_id.isdigit():
+        return
+    connection.execute(
+        "INSERT INTO hitl_cursors (plugin, cursor) VALUES (?, ?) "
+        "ON CONFLICT (plugin) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)",
+        (plugin, int(event_id)),
+    )
+
+
+def load_cursor(connection: sqlite3.Connection, plugin: str) -> int | None:
+    row = connection.execute("SELECT cursor FROM hitl_cursors WHERE plugin = ?", (plugin,)).fetchone()
+    return None if row is None else int(row["cursor"])

@@ -1,0 +1,30 @@
+"""The runtime: ``Agent``, ``Conversation`` handlers, the message store, per-conversation ordering, and the
+``plugins`` registry."""
+
+from ._agent import DEFAULT_ERROR_MESSAGE, Agent
+from ._conversation import Conversation, ConversationInfo, Handler, HandlerContext
+from ._messages import ChatMessage, Role
+from ._plugins import Plugin
+from ._redeliver import redeliver, redeliver_async
+from ._registry import PluginRegistry, plugins
+from ._store import Store, parse_store_url
+from ._subscriptions import Subscription
+
+__all__ = [
+    "DEFAULT_ERROR_MESSAGE",
+    "Agent",
+    "ChatMessage",
+    "Conversation",
+    "ConversationInfo",
+    "Handler",
+    "HandlerContext",
+    "Plugin",
+    "PluginRegistry",
+    "Role",
+    "Store",
+    "Subscription",
+    "parse_store_url",
+    "plugins",
+    "redeliver",
+    "redeliver_async",
+]

@@ -1,0 +1,266 @@
+"""``Agent``: a model, a conversation handler, plugins and a store; ``receive`` is what every channel calls.
+
+```python
+agent = Agent("support", "offline", plugins={"desk-hitl": DeskHitl("desk.sqlite3")}, store="sqlite:///bot.db")
+async with agent:
+    replies = await agent.receive("conv-1", "I want to talk to a person", user={"id": "u1", "name": "Jo"})
+```
+
+Each conversation's messages are handled one after the other, in arrival order. Before the handler, each plugin
+may take the message (an open HITL session relays it to the human agent; the model is not called). Messages that
+arrive later on their own (a human agent's reply, a timeout notice) reach the user through the store and
+``agent.subscribe(conversation_id)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, Self, TypeVar
+
+from .. import context
+from ..exceptions import ConfigError, RunError
+from ..hitl._host import Post
+from ..hitl._provider import TranscriptLine
+from ..loop import ExecuteResult, execute
+from ..models import Model
+from ..models._resolve import resolve_model
+from ..prompts import render
+from ..tools import Tool
+from . import _messages as messages
+from ._conversation import Conversation, ConversationInfo, HandlerContext
+from ._locks import ConversationLocks
+from ._plugins import Plugin, check_plugins, default_handler
+from ._store import Store
+from ._subscriptions import Subscribers, Subscription
+
+__all__ = ["Agent"]
+
+logger = logging.getLogger("agentkit.runtime")
+T = TypeVar("T")
+
+DEFAULT_ERROR_MESSAGE = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+@dataclass
+class _Turn:
+    """The messages one ``receive`` call caused, in order, to return to the channel."""
+
+    conversation_id: str
+    messages: list[messages.ChatMessage] = field(default_factory=list)
+
+
+_current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
+
+
+class Agent:
+    """A support bot. ``model``: a ``Model`` or a model string (None reads ``AGENTKIT_MODEL``). ``plugins``:
+    ``{alias: plugin}``. ``store``: ``"sqlite:///path.db"`` or ``"sqlite://:memory:"``. ``instructions``: the
+    system prompt of ``ctx.execute`` (default: ``render("support_assistant.j2")``). ``tools``: extra tools of the
+    default handler. ``error_message``: what the user is told when the model fails (None: the error is raised)."""
+
+    def __init__(
+        self,
+        name: str,
+        model: Model | str | None = None,
+        plugins: Mapping[str, Plugin] | None = None,
+        conversation: Conversation | None = None,
+        store: str | Path | Store = "sqlite://:memory:",
+        instructions: str | None = None,
+        *,
+        tools: Sequence[Tool[Any]] = (),
+        error_message: str | None = DEFAULT_ERROR_MESSAGE,
+    ) -> None:
+        self.name = name
+        self.model = resolve_model(model)
+        self.plugins: dict[str, Plugin] = dict(plugins or {})
+        self.conversation = conversation or Conversation()
+        self.instructions = instructions
+        self.tools = tuple(tools)
+        self.error_message = error_message
+        self.store = store if isinstance(store, Store) else Store(store)
+        check_plugins(self, self.plugins, self.tools)
+        self._handler = self.conversation.handler or default_handler(self, self.plugins)
+        self._locks = ConversationLocks()
+        self._subscribers = Subscribers()
+        self._opening = asyncio.Lock()
+        self._ready = False
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"Agent({self.name!r}, model={self.model.name!r}, plugins={sorted(self.plugins)})"
+
+    # -- what channels call --
+
+    async def receive(
+        self, conversation_id: str, text: str, user: Mapping[str, Any] | None = None
+    ) -> list[messages.ChatMessage]:
+        """Handle one user message; returns the messages it caused for the user (bot reply, notices, ...)."""
+        async with self._locks.hold(conversation_id):  # taken before any await: arrival order is kept
+            await self._ensure_ready()
+            message, profile = await self.store.run(
+                lambda c: messages.store_user_message(c, conversation_id, text, user)
+            )
+            self._subscribers.publish([message])
+            turn = _Turn(conversation_id)
+            token = _current_turn.set(turn)
+            try:
+                info = ConversationInfo(conversation_id, MappingProxyType(profile))
+                with context.scope(conversation=info, user=info.user, agent=self):
+                    if not await self._intercepted(conversation_id, text):
+                        await self._run_handler(HandlerContext(self, info, message))
+            finally:
+                _current_turn.reset(token)
+            return turn.messages
+
+    async def history(self, conversation_id: str) -> list[messages.ChatMessage]:
+        """The conversation as the user saw it, oldest first: user, bot, human agent and notices."""
+        await self._ensure_ready()
+        return await self.store.run(lambda c: messages.load_visible(c, conversation_id))
+
+    def subscribe(self, conversation_id: str) -> Subscription:
+        """New messages of the conversation from now on, as an async iterator (close it when done)."""
+        return self._subscribers.add(conversation_id)
+
+    async def send(self, conversation_id: str, text: str) -> messages.ChatMessage:
+        """Send ``text`` to the user as the bot, outside or inside a turn."""
+        said = {"role": "assistant", "content": text}
+        sent = await self._write(lambda c: messages.insert_message(c, conversation_id, "bot", text, model=said))
+        assert sent is not None
+        return sent
+
+    def plugin(self, alias: str) -> Any:
+        try:
+            return self.plugins[alias]
+        except KeyError:
+            known = ", ".join(sorted(self.plugins)) or "none"
+            raise ConfigError(f"agent {self.name!r} has no plugin {alias!r}; its plugins: {known}") from None
+
+    # -- lifecycle --
+
+    def start(self) -> None:
+        """Start the plugins' background work (outbox deliverer, timeout checker, desk events). Needs a running
+        event loop; the store opens on first use."""
+        if self._started:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "Agent.start() needs a running event loop: call it in async code, or use `async with agent:`"
+            ) from None
+        self._started = True
+        for plugin in self.plugins.values():
+            plugin.start()
+
+    async def aclose(self) -> None:
+        """Stop the background work, end the subscriptions, close the plugins and the store."""
+        for plugin in self.plugins.values():
+            await plugin.aclose()
+        self._started = False
+        self._subscribers.close_all()
+        await self.store.aclose()
+        self._ready = False
+        self._opening = asyncio.Lock()  # a lock is tied to its event loop; a later run may have another
+
+    async def __aenter__(self) -> Self:
+        await self._ensure_ready()
+        self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # -- what handlers and plugins use --
+
+    async def run_model(
+        self, conversation_id: str, instructions: str | None, tools: Sequence[Tool[Any]], **options: Any
+    ) -> ExecuteResult:
+        """``execute`` on the stored history; the run's messages are stored and its reply is sent to the user."""
+        history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id))
+        system = instructions if instructions is not None else self.default_instructions()
+        result = await execute(system, tools, history, self.model, **options)
+        await self._write_many(lambda c: messages.store_run(c, conversation_id, result))
+        return result
+
+    def default_instructions(self) -> str:
+        return self.instructions if self.instructions is not None else render("support_assistant.j2")
+
+    async def transact(self, fn: Callable[[sqlite3.Connection, list[Post]], T]) -> T:
+        """For plugins: ``fn(connection, posts)`` in one transaction; the posts are stored with it, then sent."""
+        await self._ensure_ready()
+
+        def run(connection: sqlite3.Connection) -> tuple[T, list[messages.ChatMessage]]:
+            posts: list[Post] = []
+            value = fn(connection, posts)
+            return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None]
+
+        value, sent = await self.store.run(run)
+        self._deliver(sent)
+        return value
+
+    async def script(self, sql: str) -> None:
+        await self.store.script(sql)
+
+    async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
+        return [TranscriptLine(m.role, m.text, m.at) for m in await self.history(conversation_id)]
+
+    async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
+        await self._ensure_ready()
+        return await self.store.run(lambda c: messages.load_user(c, conversation_id))
+
+    # -- inside --
+
+    async def _ensure_ready(self) -> None:
+        if self._ready:
+            return
+        async with self._opening:
+            if self._ready:
+                return
+            await self.store.open()
+            await self.store.script(messages.SCHEMA)
+            for plugin in self.plugins.values():
+                await plugin.setup()
+            self._ready = True
+
+    async def _intercepted(self, conversation_id: str, text: str) -> bool:
+        for plugin in self.plugins.values():
+            if await plugin.intercept(conversation_id, text):
+                return True
+        return False
+
+    async def _run_handler(self, ctx: HandlerContext) -> None:
+        try:
+            await self._handler(ctx)
+        except RunError:
+            if self.error_message is None:
+                raise
+            logger.exception("agent %r: the handler failed on conversation %r", self.name, ctx.conversation.id)
+            await self._write(lambda c: messages.insert_message(c, ctx.conversation.id, "system", self.error_message))
+
+    async def _write(
+        self, fn: Callable[[sqlite3.Connection], messages.ChatMessage | None]
+    ) -> messages.ChatMessage | None:
+        await self._ensure_ready()
+        message = await self.store.run(fn)
+        self._deliver([message] if message is not None else [])
+        return message
+
+    async def _write_many(self, fn: Callable[[sqlite3.Connection], list[messages.ChatMessage]]) -> None:
+        await self._ensure_ready()
+        self._deliver(await self.store.run(fn))
+
+    def _deliver(self, sent: Sequence[messages.ChatMessage]) -> None:
+        """To the reply of the turn in progress (if it is this conversation's) and to the subscribers."""
+        turn = _current_turn.get()
+        if turn is not None:
+            turn.messages.extend(m for m in sent if m.conversation_id == turn.conversation_id)
+        self._subscribers.publish(sent)

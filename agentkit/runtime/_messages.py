@@ -1,0 +1,167 @@
+"""Conversations and their messages in the store.
+
+One table holds two views of a conversation. What the user saw (``visible``): their messages, the bot's replies,
+the human agent's messages and the notices (handoff, agent joined, session ended). What the model is given
+(``model_json``): the user's messages, its own tool calls and tool results, and notes about the human session.
+A row can be in both views (a user message, a bot reply) or in one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from ..hitl._host import Post
+from ..loop import ExecuteResult
+from ..models import Message
+
+__all__ = [
+    "SCHEMA",
+    "ChatMessage",
+    "Role",
+    "insert_message",
+    "load_model_history",
+    "load_user",
+    "load_visible",
+    "store_post",
+    "store_run",
+    "store_user_message",
+]
+
+Role = Literal["user", "bot", "agent", "system"]
+"""``system``: a notice from the runtime or a plugin (handoff started, agent joined, session ended)."""
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    user_json TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    text TEXT,
+    agent_name TEXT,
+    at REAL NOT NULL,
+    visible INTEGER NOT NULL,
+    model_json TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message as the user saw it. ``id`` grows with time within a store."""
+
+    id: int
+    conversation_id: str
+    role: Role
+    text: str
+    at: float
+    agent_name: str | None = None
+
+
+def insert_message(
+    connection: sqlite3.Connection,
+    conversation_id: str,
+    role: Role,
+    text: str | None,
+    *,
+    visible: bool = True,
+    model: Message | None = None,
+    agent_name: str | None = None,
+    at: float | None = None,
+) -> ChatMessage | None:
+    """Store one row; returns the message the user sees, or None for a model-only row."""
+    at = time.time() if at is None else at
+    cursor = connection.execute(
+        "INSERT INTO messages (conversation_id, role, text, agent_name, at, visible, model_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (conversation_id, role, text, agent_name, at, int(visible), json.dumps(model) if model else None),
+    )
+    if not visible:
+        return None
+    return ChatMessage(cast(int, cursor.lastrowid), conversation_id, role, text or "", at, agent_name)
+
+
+def upsert_conversation(connection: sqlite3.Connection, conversation_id: str, user: Mapping[str, Any] | None) -> None:
+    """Create the conversation, or remember a newer user profile for it."""
+    now = time.time()
+    connection.execute(
+        "INSERT INTO conversations (id, user_json, created_at, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET user_json = COALESCE(excluded.user_json, user_json), "
+        "updated_at = excluded.updated_at",
+        (conversation_id, json.dumps(dict(user)) if user else None, now, now),
+    )
+
+
+def load_user(connection: sqlite3.Connection, conversation_id: str) -> dict[str, Any] | None:
+    row = connection.execute("SELECT user_json FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    if row is None or row["user_json"] is None:
+        return None
+    return cast(dict[str, Any], json.loads(row["user_json"]))
+
+
+def load_visible(connection: sqlite3.Connection, conversation_id: str, after: int = 0) -> list[ChatMessage]:
+    rows = connection.execute(
+        "SELECT seq, role, text, at, agent_name FROM messages "
+        "WHERE conversation_id = ? AND visible = 1 AND seq > ? ORDER BY seq",
+        (conversation_id, after),
+    ).fetchall()
+    return [ChatMessage(r["seq"], conversation_id, r["role"], r["text"] or "", r["at"], r["agent_name"]) for r in rows]
+
+
+def load_model_history(connection: sqlite3.Connection, conversation_id: str) -> list[Message]:
+    rows = connection.execute(
+        "SELECT model_json FROM messages WHERE conversation_id = ? AND model_json IS NOT NULL ORDER BY seq",
+        (conversation_id,),
+    ).fetchall()
+    return [cast(Message, json.loads(r["model_json"])) for r in rows]
+
+
+def store_user_message(
+    connection: sqlite3.Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
+) -> tuple[ChatMessage, dict[str, Any]]:
+    upsert_conversation(connection, conversation_id, _profile(user) if user else None)
+    profile = load_user(connection, conversation_id) or {}
+    said = {"role": "user", "content": text}
+    message = insert_message(connection, conversation_id, "user", text, model=said)
+    assert message is not None
+    return message, profile
+
+
+def _profile(user: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(user, Mapping):
+        raise TypeError(f"user must be a mapping like {{'id': ..., 'name': ..., 'email': ...}}, not {user!r}")
+    return {key: user.get(key) for key in ("id", "name", "email") if user.get(key) is not None}
+
+
+def store_run(connection: sqlite3.Connection, conversation_id: str, result: ExecuteResult) -> list[ChatMessage]:
+    """Every message of the run goes to the model's history; the final reply is also shown to the user."""
+    shown: list[ChatMessage] = []
+    last = len(result.messages) - 1
+    for position, message in enumerate(result.messages):
+        is_reply = position == last and result.text is not None and not message.get("tool_calls")
+        stored = insert_message(
+            connection, conversation_id, "bot", result.text if is_reply else None, visible=is_reply, model=message
+        )
+        if stored is not None:
+            shown.append(stored)
+    return shown
+
+
+def store_post(connection: sqlite3.Connection, post: Post) -> ChatMessage | None:
+    if post.text is None and post.model_note is None:
+        return None
+    note = {"role": "system", "content": post.model_note} if post.model_note else None
+    return insert_message(
+        connection, post.conversation_id, post.role, post.text, visible=post.text is not None, model=note,
+        agent_name=post.agent_name,
+    )  # fmt: skip

@@ -1,0 +1,78 @@
+"""What the agent asks of a plugin, the checks made when the agent is built, and the default handler."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ..exceptions import ConfigError
+from ..hitl._handoff import HandToSupportTool, hand_to_support
+from ..hitl._plugin import HitlPlugin
+from ..tools import Tool
+from ._conversation import Handler, HandlerContext
+
+if TYPE_CHECKING:
+    from ._agent import Agent
+
+__all__ = ["Plugin", "check_plugins", "default_handler"]
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    """A plugin of an agent (``HitlPlugin`` is one). ``bind`` raises ``ConfigError`` when the plugin cannot work."""
+
+    def bind(self, host: Agent, alias: str) -> None: ...
+
+    async def setup(self) -> None:
+        """Create its tables in the agent's store."""
+        ...
+
+    def start(self) -> None:
+        """Start background work (owned tasks, cancelled by ``aclose``)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+    async def intercept(self, conversation_id: str, text: str) -> bool:
+        """Take a user message before the handler; True when it did (the handler then does not run)."""
+        ...
+
+
+def check_plugins(agent: Agent, plugins: Mapping[str, Any], tools: Sequence[Tool[Any]]) -> None:
+    """Bind each plugin to the agent, and check that every ``hand_to_support`` tool names a plugin it has."""
+    known = ", ".join(sorted(plugins)) or "none"
+    for alias, plugin in plugins.items():
+        if not isinstance(alias, str) or not alias:
+            raise ConfigError(f"plugin aliases must be non-empty strings, not {alias!r} (plugins: {known})")
+        if not isinstance(plugin, Plugin):
+            raise ConfigError(
+                f"plugin {alias!r} is {plugin!r}, not a plugin; use a HitlPlugin or DeskHitl (plugins: {known})"
+            )
+        try:
+            plugin.bind(agent, alias)
+        except ConfigError as error:
+            raise ConfigError(f"{error} (plugins: {known})") from None
+    for tool in tools:
+        if isinstance(tool, HandToSupportTool) and tool.plugin not in plugins:
+            raise ConfigError(
+                f"tool {tool.name!r} escalates through plugin {tool.plugin!r}, which is not one of "
+                f"this agent's plugins: {known}"
+            )
+
+
+def default_handler(agent: Agent, plugins: Mapping[str, Any]) -> Handler:
+    """``execute`` with the agent's instructions, its tools, and ``hand_to_support()`` of its first HITL plugin."""
+    alias = next((a for a, p in plugins.items() if isinstance(p, HitlPlugin)), None)
+    if alias is None:
+        raise ConfigError(
+            "the default conversation handler hands off with hand_to_support(), which needs a HITL plugin: add "
+            "plugins={'desk-hitl': DeskHitl('desk.sqlite3')}, or pass conversation=Conversation(handler=...)"
+        )
+    tools: list[Tool[Any]] = list(agent.tools)
+    if not any(t.name == "handToSupport" for t in tools):
+        tools.append(hand_to_support(alias))
+
+    async def handle(ctx: HandlerContext) -> None:
+        await ctx.execute(tools=tools)
+
+    return handle

@@ -1,0 +1,57 @@
+"""The seed support bot: the model answers, and hands the conversation to a person on the embedded desk.
+
+    agentkit chat examples/support_bot.py            # AGENTKIT_MODEL=openai:gpt-4o-mini for a real model
+
+The handoff tool is written by hand, as in the Botpress ADK: it calls the ``desk-hitl`` plugin by alias, so
+``zendesk_bot.py`` reuses it unchanged with another provider behind that alias.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agentkit import Agent, Autonomous, Conversation, context, plugins
+from agentkit.hitl import DeskHitl
+from agentkit.prompts import render
+from agentkit.runtime import HandlerContext
+
+
+class HandToSupportInput(BaseModel):
+    reason: str = Field(description="Why the conversation needs a support agent")
+    priority: Literal["low", "medium", "high", "urgent"] = "medium"
+
+
+async def escalate(args: HandToSupportInput) -> str:
+    conversation = context.get("conversation")
+    await plugins["desk-hitl"].actions.start_hitl(
+        conversation_id=conversation.id, title=args.reason, priority=args.priority
+    )
+    return "escalated"
+
+
+handToSupport = Autonomous.Tool(
+    name="handToSupport",
+    description=(
+        "Transfer the conversation to a support agent. Use when the user asks for a person, or when their "
+        "request is beyond what you can do."
+    ),
+    input=HandToSupportInput,
+    handler=escalate,
+    ends_turn=True,  # after the handoff the bot says nothing more: the user is told a person is joining
+)
+
+
+async def handler(ctx: HandlerContext) -> None:
+    await ctx.execute(instructions=render("support_assistant.j2"), tools=[handToSupport])
+
+
+agent = Agent(
+    "support-bot",
+    model=os.environ.get("AGENTKIT_MODEL", "offline"),
+    plugins={"desk-hitl": DeskHitl("./.agentkit/desk.sqlite3")},
+    conversation=Conversation(channel="*", handler=handler),
+    store="sqlite:///./.agentkit/support_bot.sqlite3",
+)

@@ -1,0 +1,43 @@
+"""Helpers for the HITL lifecycle tests: the texts the user sees, and waiting for messages that arrive later."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+
+from agentkit.hitl._config import SessionConfig
+from agentkit.runtime import ChatMessage, Subscription
+
+DEFAULTS = SessionConfig()
+HANDOFF = DEFAULTS.on_hitl_handoff_message
+ASSIGNED = DEFAULTS.agent_assigned_message
+ENDED = DEFAULTS.session_ended_message
+CLOSED = DEFAULTS.user_hitl_closed_message
+TIMED_OUT = DEFAULTS.agent_assigned_timeout_message
+DELAYED = DEFAULTS.delivery_delayed_message
+BROKEN = DEFAULTS.session_error_message
+USER = {"id": "u1", "name": "Jo Doe", "email": "jo@example.com"}
+FAST = {"retry_initial_delay": 0.01, "retry_max_delay": 0.05}
+
+
+def texts(messages: list[ChatMessage]) -> list[tuple[str, str]]:
+    return [(m.role, m.text) for m in messages]
+
+
+async def next_messages(subscription: Subscription, count: int, wait: float = 5.0) -> list[ChatMessage]:
+    """The next ``count`` messages of a subscription; fails the test after ``wait`` seconds."""
+    async with asyncio.timeout(wait):
+        return [await anext(subscription) for _ in range(count)]
+
+
+async def eventually(check: Callable[[], bool | Awaitable[bool]], wait: float = 5.0) -> None:
+    """Wait until ``check()`` is true; fails the test after ``wait`` seconds."""
+    async with asyncio.timeout(wait):
+        # Polling, because the fakes change state on their server's thread: there is no event to await.
+        while not await _value(check()):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
+async def _value(result: bool | Awaitable[bool]) -> bool:
+    return await result if inspect.isawaitable(result) else result

@@ -1,0 +1,72 @@
+"""Nothing lost, nothing doubled: retries with one idempotency key, the outbox, background redelivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentkit.hitl._plugin import HitlPlugin
+from agentkit.hitl.providers import ZendeskProvider
+from agentkit.models import ScriptedModel, call
+from agentkit.runtime import Agent
+from agentkit.testing import Fault
+from agentkit.testing._fake_helpdesks import FakeZendesk
+
+from .lifecycle_helpers import DELAYED, FAST, HANDOFF, USER, eventually, next_messages, texts
+
+
+def zendesk_agent(fake: FakeZendesk, *, timeout: float = 5.0, **config: Any) -> Agent:
+    provider = ZendeskProvider(fake.url, "bot@example.com", "zd-token", "zd-secret", timeout=timeout)
+    model = ScriptedModel([call("handToSupport", reason="Refund dispute", priority="urgent")])
+    return Agent("support", model, plugins={"zendesk": HitlPlugin(provider, **{**FAST, **config})})
+
+
+def ticket_creates(fake: FakeZendesk) -> list[Any]:
+    return [r for r in fake.requests if r.method == "POST" and r.path == "/api/v2/tickets.json"]
+
+
+async def test_500_500_201_makes_one_ticket_with_one_idempotency_key() -> None:
+    async with FakeZendesk() as fake:
+        fake.inject(Fault.status(500), Fault.status(500))
+        async with zendesk_agent(fake) as agent:
+            replies = await agent.receive("c1", "I want my money back, get me a person", user=USER)
+            state = await agent.plugins["zendesk"].state("c1")
+    creates = ticket_creates(fake)
+    assert len(creates) == 3
+    assert {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
+    (ticket,) = fake.tickets.values()
+    assert (ticket["subject"], ticket["priority"], ticket["external_id"]) == ("Refund dispute", "urgent", "c1")
+    assert "I want my money back" in ticket["description"] and "Jo Doe" in ticket["description"]
+    assert texts(replies) == [("system", HANDOFF)] and state == "pending"
+
+
+async def test_a_stalled_response_is_retried_with_the_same_key() -> None:
+    async with FakeZendesk() as fake:
+        fake.inject(Fault.stall(1.0))
+        async with zendesk_agent(fake, timeout=0.2) as agent:
+            replies = await agent.receive("c1", "get me a person", user=USER)
+    creates = ticket_creates(fake)
+    assert len(creates) == 2 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
+    assert len(fake.tickets) == 1
+    assert texts(replies) == [("system", HANDOFF)]
+
+
+async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is_sent_later() -> None:
+    async with FakeZendesk() as fake:
+        fake.inject(*[Fault.status(503)] * 3)
+        agent = zendesk_agent(fake, retry_attempts=3, redeliver_interval=0.2)
+        updates = agent.subscribe("c1")
+        async with agent:
+            replies = await agent.receive("c1", "get me a person", user=USER)
+            assert texts(replies) == [("system", DELAYED)]
+            assert fake.tickets == {} and await agent.plugins["zendesk"].state("c1") == "pending"
+            # The user keeps writing: nothing is lost while the ticket does not exist yet.
+            assert texts(await agent.receive("c1", "my order is 42")) == [("system", DELAYED)]
+            await next_messages(updates, 4)
+            # The background deliverer gets through: one ticket, the waiting message after it, and the user is told.
+            assert texts(await next_messages(updates, 1)) == [("system", HANDOFF)]
+            await eventually(lambda: len(fake.requests) >= 5)
+    assert len(fake.tickets) == 1
+    creates = ticket_creates(fake)
+    assert len(creates) == 4 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
+    (ticket_id,) = fake.tickets
+    assert [c["body"] for c in fake.comments[ticket_id]][1:] == ["my order is 42"]
