@@ -1,0 +1,68 @@
+"""Evals: labeled escalation-decision cases, the runner (concurrency, rate limits, cache, repeats), metrics,
+reports (terminal, JSON, HTML), comparisons of runs, CI gates and baselines."""
+
+from ._baselines import BASELINES, baseline_bot, baseline_table, run_baseline_suite
+from ._cache import CachingModel, CaseRecord
+from ._cases import (
+    PRIORITIES,
+    SPLITS,
+    TAGS,
+    ChatFunctionCall,
+    ChatMessage,
+    ChatToolCall,
+    DatasetError,
+    EscalationCase,
+    ExpectedDecision,
+    Priority,
+    Problem,
+    Split,
+    Tag,
+    TagInfo,
+    dump_cases,
+    filter_cases,
+    load_cases,
+)
+from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, gate_failures
+from ._ratelimit import RateLimitedModel, TokenBucket
+from ._report import REPORT_SCHEMA_VERSION, EvalRun
+from ._runner import DEFAULT_PRICES, EvalBot, ModelPrice, default_handoff_tool, recording_handoff_tool, run_eval
+
+__all__ = [
+    "BASELINES",
+    "CachingModel",
+    "CaseRecord",
+    "ChatFunctionCall",
+    "ChatMessage",
+    "ChatToolCall",
+    "DEFAULT_PRICES",
+    "DatasetError",
+    "EscalationCase",
+    "EvalBot",
+    "EvalRun",
+    "ExpectedDecision",
+    "METRIC_DIRECTIONS",
+    "ModelPrice",
+    "PRIORITIES",
+    "Priority",
+    "Problem",
+    "REPORT_SCHEMA_VERSION",
+    "RateLimitedModel",
+    "RunComparison",
+    "SPLITS",
+    "Split",
+    "TAGS",
+    "Tag",
+    "TagInfo",
+    "TokenBucket",
+    "baseline_bot",
+    "baseline_table",
+    "compare_runs",
+    "default_handoff_tool",
+    "dump_cases",
+    "filter_cases",
+    "gate_failures",
+    "load_cases",
+    "recording_handoff_tool",
+    "run_baseline_suite",
+    "run_eval",
+]

@@ -1,0 +1,1 @@
+"""Tests of the eval runner, its cache, rate limits, reports, comparisons, baselines and CLI."""
