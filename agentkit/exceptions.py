@@ -5,7 +5,8 @@ AgentkitError
 ├── UserError                     the developer's mistake; raised at definition time, the message says the fix
 │   ├── ToolDefinitionError       bad tool name, input that is not a pydantic model, schema strict mode can't take
 │   ├── DuplicateToolError        two tools with one name in one run
-│   └── ConfigError               bad model string, unknown plugin, missing setting
+│   ├── ConfigError               bad model string, unknown plugin, missing setting
+│   └── DatasetError              an eval case file is wrong (agentkit.evals; names file:line: field)
 ├── ToolError                     raised in a handler: its message goes to the model as the tool result
 │   └── ModelRetry                the same, asking the model to call again with better arguments
 ├── RunError                      a run failed; carries what the run did so far (``.result``)
@@ -14,8 +15,16 @@ AgentkitError
 │   ├── ToolExecutionError        a handler raised an unexpected exception (with ``on_tool_exception="raise"``)
 │   └── ModelError                the model endpoint failed after the retries, or answered something unusable
 │       └── ModelHTTPError        ... with an HTTP status (``.status_code``)
-└── HitlError                     a human-in-the-loop operation failed (provider down, bad webhook, ...)
+└── HitlError                     a human-in-the-loop operation failed
+    ├── ProviderError             a helpdesk call failed; ``.retryable`` tells the outbox whether to try again
+    ├── WebhookRejected           an inbound webhook was refused; ``.status`` is the 4xx to answer
+    └── DeskError                 the embedded desk refused an operation (agentkit.desk)
+        ├── TicketNotFound
+        └── TicketClosed
 ```
+
+Classes drawn here but defined elsewhere live next to the code that raises them (``agentkit.hitl``,
+``agentkit.desk``, ``agentkit.evals``), so that a lower layer never imports a higher one.
 
 Control flow the model can fix (``ToolError``) is kept apart from misuse (``UserError``) and from run failures
 (``RunError``), following pydantic-ai's split.
