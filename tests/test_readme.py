@@ -23,8 +23,8 @@ def test_readme_has_python_examples() -> None:
     assert len(python_blocks()) >= 3
 
 
-def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # snippets that write files write them here
+def test_readme_python_blocks_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(README.parent)  # as a user runs them: from the repository (snippets write only to temp dirs)
     namespace: dict[str, Any] = {"__name__": "readme"}
 
     async def run_all() -> None:

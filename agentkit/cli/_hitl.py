@@ -1,0 +1,29 @@
+"""``agentkit hitl redeliver EXAMPLE``: send what the outbox still holds (after a helpdesk outage), then exit."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..exceptions import ConfigError
+from ..runtime import redeliver
+from ._load import load_module
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("hitl", help="human-in-the-loop operations")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    resend = actions.add_parser("redeliver", help="deliver queued escalations and messages now")
+    resend.add_argument("example", help="path or module defining `agent` (its plugins and store are used)")
+    resend.add_argument("--store", help="store URL, if not the agent's own (e.g. sqlite:///.agentkit/bot.sqlite3)")
+    resend.set_defaults(run=run_redeliver)
+
+
+def run_redeliver(args: argparse.Namespace) -> int:
+    agent = getattr(load_module(args.example), "agent", None)
+    if agent is None or not hasattr(agent, "plugins"):
+        raise ConfigError(f"{args.example} defines no `agent`; define `agent = Agent(...)` at module level")
+    store = args.store or agent.store
+    sent = redeliver(store, agent.plugins)
+    print(f"delivered {sent} queued item{'s' if sent != 1 else ''}")
+    return 0
