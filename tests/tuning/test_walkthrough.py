@@ -1,0 +1,27 @@
+"""``examples/tuning_walkthrough.py`` runs offline and leaves the reports it announces."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tuning_walkthrough.py"
+
+
+async def test_the_walkthrough_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("tuning_walkthrough", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    await module.main(tmp_path)
+    printed = capsys.readouterr().out
+    assert "plan: strategy halving" in printed and "verdict: the dev gain of " in printed
+    report = json.loads((tmp_path / "tuning.json").read_text())
+    assert report["status"] == "finished" and report["spent"]["total"]["requests"] <= 2000
+    assert (
+        "Before each reply" in report["selected"]["instructions"]
+        or "Answer yourself" in (report["selected"]["instructions"])
+    )  # a better policy than the start's was selected on dev
