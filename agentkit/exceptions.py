@@ -17,6 +17,7 @@ AgentkitError
 │       └── ModelHTTPError        ... with an HTTP status (``.status_code``)
 └── HitlError                     a human-in-the-loop operation failed
     ├── ProviderError             a helpdesk call failed; ``.retryable`` tells the outbox whether to try again
+    │   └── UnregisteredBot       the desk refused a bot whose token is not registered (agentkit desk add-bot)
     ├── WebhookRejected           an inbound webhook was refused; ``.status`` is the 4xx to answer
     └── DeskError                 the embedded desk refused an operation (agentkit.desk)
         ├── TicketNotFound

@@ -48,10 +48,12 @@ async def handler(ctx: HandlerContext) -> None:
     await ctx.execute(instructions=render("support_assistant.j2"), tools=[handToSupport])
 
 
+DATA = os.environ.get("AGENTKIT_DATA", ".agentkit")  # `agentkit serve --data DIR` sets it
+
 agent = Agent(
     "support-bot",
     model=os.environ.get("AGENTKIT_MODEL", "offline"),
-    plugins={"desk-hitl": DeskHitl("./.agentkit/desk.sqlite3")},
+    plugins={"desk-hitl": DeskHitl(f"{DATA}/desk.sqlite3")},
     conversation=Conversation(channel="*", handler=handler),
-    store="sqlite:///./.agentkit/support_bot.sqlite3",
+    store=f"sqlite:///{DATA}/support_bot.sqlite3",
 )

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Make sure headless chromium is available for the browser check of the HTML eval report.
+# Make sure Debian's headless chromium is there for the browser tests (the desk and webchat in Playwright, the
+# HTML eval report); Playwright's own browser download does not work here and is not used.
 # Idempotent: does nothing when /usr/bin/chromium exists. Installs Debian's `chromium` package otherwise
 # (needs root, or sudo without a password). Quiet unless something goes wrong.
 set -eu
@@ -21,7 +22,7 @@ fi
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 export DEBIAN_FRONTEND=noninteractive
-if ! { $AS_ROOT apt-get update -qq && $AS_ROOT apt-get install -y -qq --no-install-recommends chromium; } >"$LOG" 2>&1; then
+if ! { $AS_ROOT apt-get update -qq && $AS_ROOT apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; } >"$LOG" 2>&1; then
     cat "$LOG" >&2
     echo "ensure_chromium.sh: installing chromium with apt-get failed (output above)" >&2
     exit 1

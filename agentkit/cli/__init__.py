@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ..exceptions import AgentkitError
-from . import _chat, _eval, _hitl, _tools, _tune
+from . import _chat, _desk, _eval, _hitl, _serve, _tools, _tune
 
 __all__ = ["main"]
 
@@ -15,7 +15,7 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_tools, _chat, _eval, _tune, _hitl):
+    for module in (_tools, _chat, _eval, _tune, _hitl, _serve, _desk):
         module.register(commands)
     args = parser.parse_args(argv)
     try:

@@ -29,7 +29,7 @@ def chromium() -> str:
     subprocess.run(["sh", str(SCRIPT)], capture_output=True, timeout=900, check=False)
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        pytest.skip(
+        pytest.fail(
             "chromium is not installed and scripts/ensure_chromium.sh could not install it "
             "(it needs root and apt-get); install Debian's `chromium` package to run this test"
         )

@@ -1,0 +1,80 @@
+"""``agentkit desk``: the desk's accounts. ``add-agent NAME`` creates a human agent's sign-in (the password is
+asked for, or given with ``--password`` in scripts); ``add-bot NAME`` registers a bot and prints the token it
+connects to the desk with; ``agents`` lists the accounts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+
+__all__ = ["data_dir", "register", "server_store_path"]
+
+
+def data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("AGENTKIT_DATA") or ".agentkit")
+
+
+def server_store_path(data: Path) -> Path:
+    return data / "server.sqlite3"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("desk", help="manage desk accounts: add-agent, add-bot, agents",
+                                 description=__doc__)  # fmt: skip
+    actions = parser.add_subparsers(dest="desk_command", required=True, metavar="ACTION")
+    agent = actions.add_parser("add-agent", help="create a human agent's desk account")
+    agent.add_argument("name")
+    agent.add_argument("--password", help="the password (default: asked for); at least 8 characters")
+    agent.add_argument("--replace", action="store_true", help="set a new password for an existing account")
+    agent.set_defaults(run=_add_agent)
+    bot = actions.add_parser("add-bot", help="register a bot and print its desk token")
+    bot.add_argument("name")
+    bot.add_argument("--replace", action="store_true", help="issue a new token to a registered bot")
+    bot.set_defaults(run=_add_bot)
+    listing = actions.add_parser("agents", help="list the desk agents")
+    listing.set_defaults(run=_list_agents)
+    for action in (agent, bot, listing):
+        action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
+
+
+def _add_agent(args: argparse.Namespace) -> int:
+    password = args.password if args.password is not None else _ask_password(args.name)
+    asyncio.run(_with_store(args, lambda store: store.add_agent(args.name, password, replace=args.replace)))
+    print(f"desk agent {args.name!r} can now sign in at /desk")
+    return 0
+
+
+def _add_bot(args: argparse.Namespace) -> int:
+    token = asyncio.run(_with_store(args, lambda store: store.add_bot(args.name, replace=args.replace)))
+    print(f"bot {args.name!r} is registered. Its desk token (shown once; put it in the bot's config):")
+    print(f"AGENTKIT_DESK_TOKEN={token}")
+    return 0
+
+
+def _list_agents(args: argparse.Namespace) -> int:
+    names = asyncio.run(_with_store(args, lambda store: store.agent_names()))
+    print("\n".join(names) if names else "no desk agents yet; add one with: agentkit desk add-agent NAME")
+    return 0
+
+
+async def _with_store(args: argparse.Namespace, action: Any) -> Any:
+    from ..server import SqliteServerStore  # here, so other commands do not import the web stack
+
+    store = SqliteServerStore(server_store_path(data_dir(args.data)))
+    try:
+        return await action(store)
+    finally:
+        await store.aclose()
+
+
+def _ask_password(name: str) -> str:
+    first = getpass.getpass(f"password for {name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return first

@@ -1,0 +1,141 @@
+"""``agentkit serve EXAMPLE``: the example's ``agent`` behind a webchat (``/``), a desk inbox (``/desk``), the REST
+API (``/api``, described at ``/api/openapi.json``) and the helpdesk webhooks (``/webhooks/ALIAS``).
+
+Data lives under ``--data`` (default ``.agentkit``): the server's accounts and conversation tokens, the session
+key, and, by convention, the example's own SQLite files (it is given the folder as ``AGENTKIT_DATA``). The first
+start creates a ``demo`` desk account and prints its password. The model is the offline stand-in unless
+``--model`` or ``AGENTKIT_MODEL`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import string
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import ConfigError
+from ._chat import OFFLINE_NOTE
+from ._desk import data_dir, server_store_path
+from ._load import load_module
+
+if TYPE_CHECKING:
+    from ..server import SqliteServerStore
+
+__all__ = ["register", "run"]
+
+DEMO_AGENT = "demo"
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("serve", help="serve the webchat, the desk inbox, the REST API and webhooks",
+                                 description=__doc__)  # fmt: skip
+    parser.add_argument("example", help="path to a .py file or a module that defines `agent`")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
+    parser.add_argument("--model", help="model string, e.g. openai:gpt-4o-mini or offline (sets AGENTKIT_MODEL)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..server import SqliteServerStore, create_app, serve  # here, so other commands do not import the web stack
+    from ..server._run import bind
+
+    data = data_dir(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ["AGENTKIT_DATA"] = str(data)
+    if args.model:
+        os.environ["AGENTKIT_MODEL"] = args.model
+    os.environ.setdefault("AGENTKIT_MODEL", "offline")
+    agent = _load_agent(args.example)
+    store = SqliteServerStore(server_store_path(data))
+    try:
+        login = asyncio.run(_prepare(agent, store, data))
+        app = create_app(agent, secret_key=_secret_key(data), store=store)
+        sock = bind(args.host, args.port)
+        _banner(agent, sock.getsockname()[:2], login, data)
+        serve(app, sock, log_level=args.log_level)
+    finally:
+        asyncio.run(store.aclose())
+    return 0
+
+
+def _load_agent(example: str) -> Any:
+    agent = getattr(load_module(example), "agent", None)
+    if agent is None or not hasattr(agent, "receive"):
+        raise ConfigError(f"{example} defines no `agent`; define `agent = Agent(...)` at module level")
+    return agent
+
+
+async def _prepare(agent: Any, store: SqliteServerStore, data: Path) -> str:
+    """Check the bot may use the desk, and make sure someone can sign in to it; returns the login line."""
+    from ..hitl import ProviderError
+    from ..server import BotTokenDesk, find_desk
+
+    desk = find_desk(agent)
+    if isinstance(desk, BotTokenDesk):
+        try:
+            await desk.check_bot()
+        except ProviderError as error:
+            raise ConfigError(str(error)) from None
+    if desk is None:
+        return "no desk: this agent hands off to an external helpdesk (its webhooks: /webhooks/ALIAS)"
+    return await _demo_login(store, data)
+
+
+async def _demo_login(store: SqliteServerStore, data: Path) -> str:
+    saved = data / "demo-login.txt"
+    names = await store.agent_names()
+    if not names:
+        password = "".join(secrets.choice(_ALPHABET) for _ in range(16))  # no '-' to trip up a shell or a CLI
+        await store.add_agent(DEMO_AGENT, password)
+        _write_private(saved, f"{DEMO_AGENT}\n{password}\n")
+        return f"{DEMO_AGENT} / {password}   (new demo account; the password is also in {saved})"
+    if DEMO_AGENT in names and saved.is_file():
+        password = saved.read_text(encoding="utf-8").split("\n")[1]
+        if await store.check_agent(DEMO_AGENT, password):
+            return f"{DEMO_AGENT} / {password}   (from {saved})"
+    return f"accounts: {', '.join(names)}   (add one: agentkit desk add-agent NAME --data {data})"
+
+
+def _secret_key(data: Path) -> str:
+    """From ``AGENTKIT_SECRET_KEY``, else kept in the data folder, so desk sessions survive a restart."""
+    if os.environ.get("AGENTKIT_SECRET_KEY"):
+        return os.environ["AGENTKIT_SECRET_KEY"]
+    path = data / "secret_key"
+    if not path.is_file():
+        _write_private(path, secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def _banner(agent: Any, address: tuple[str, int], login: str, data: Path) -> None:
+    from ..server import find_desk
+
+    host, port = address
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    base = f"http://{shown}:{port}"
+    model = getattr(getattr(agent, "model", None), "name", "?")
+    print(f"agentkit serve · agent {agent.name} · model {model} · data {data}")
+    if model == "offline":
+        print(f"({OFFLINE_NOTE})")
+    print(f"  webchat   {base}/")
+    print(f"  desk      {base}/desk")
+    print(f"  desk login: {login}")
+    print(f"  API       {base}/api/openapi.json")
+    desk_file = getattr(find_desk(agent), "path", None)
+    if desk_file and desk_file != ":memory:" and not Path(desk_file).resolve().is_relative_to(data.resolve()):
+        print(f"  note: the example keeps its desk at {desk_file}, outside {data}; read AGENTKIT_DATA in it to follow "
+              "--data")  # fmt: skip
+    print("Ctrl-C to stop.", flush=True)

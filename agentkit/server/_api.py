@@ -1,0 +1,179 @@
+"""The route table of the REST API, the helpers its endpoints share, and the OpenAPI document built from it.
+
+Each ``ApiRoute`` names its endpoint, who may call it, and the pydantic models of its body and answer; the Starlette
+routes and ``/api/openapi.json`` are both made from the same table, so the document cannot miss a route.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._schemas import ErrorView
+from ._sse import EventStream
+
+__all__ = ["ApiError", "ApiRoute", "Query", "error_response", "json_response", "openapi_document", "read_json"]
+
+M = TypeVar("M", bound=BaseModel)
+Endpoint = Callable[[Request], Awaitable[Response | EventStream]]
+Auth = Literal["public", "conversation", "desk", "desk_write", "signature"]
+MAX_JSON_BODY = 64 * 1024
+
+_SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
+    "public": [],
+    "conversation": [{"conversationToken": []}, {"conversationCookie": []}],
+    "desk": [{"deskSession": []}],
+    "desk_write": [{"deskSession": [], "csrfToken": []}],
+    "signature": [],
+}
+_AUTH_ERRORS: dict[Auth, dict[str, str]] = {
+    "public": {},
+    "conversation": {"401": "No conversation token", "403": "Not this conversation's token"},
+    "desk": {"401": "Not signed in to the desk"},
+    "desk_write": {"401": "Not signed in to the desk", "403": "Missing or wrong X-CSRF-Token"},
+    "signature": {"4XX": "Refused by the provider's checks (signature, replay window, size, body)"},
+}
+
+
+class ApiError(Exception):
+    """Answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    schema: dict[str, Any]
+    description: str
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: Literal["GET", "POST"]
+    path: str
+    endpoint: Endpoint
+    summary: str
+    auth: Auth
+    tag: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: tuple[Query, ...] = ()
+    stream: bool = False
+    """The answer is a stream of server-sent events (``text/event-stream``)."""
+
+    def route(self) -> Route:
+        return Route(self.path, self.endpoint, methods=[self.method], name=self.endpoint.__name__)
+
+
+async def read_json(request: Request, model: type[M]) -> M:
+    """The request body as ``model``: 415 if it is not JSON, 413 if too large, 422 if it does not validate."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "send the body as JSON with Content-Type: application/json")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BODY:
+            raise ApiError(413, f"the body is over {MAX_JSON_BODY} bytes")
+    try:
+        return model.model_validate_json(bytes(body))
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
+        raise ApiError(422, f"invalid {model.__name__}: {problems}") from None
+
+
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(ErrorView(error=message).model_dump(), status_code=status, headers=headers)
+
+
+# -- OpenAPI --
+
+
+def openapi_document(routes: Sequence[ApiRoute], *, title: str, version: str) -> dict[str, Any]:
+    models = {m for r in routes for m in (r.body, r.response) if m is not None} | {ErrorView}
+    by_name, defs = models_json_schema(
+        [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}",
+    )
+    refs: dict[Any, dict[str, Any]] = {model: schema for (model, _mode), schema in by_name.items()}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": defs.get("$defs", {}), "securitySchemes": _security_schemes()},
+    }
+
+
+def _operation(route: ApiRoute, refs: dict[type[BaseModel], dict[str, Any]]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.endpoint.__name__,
+        "summary": route.summary,
+        "tags": [route.tag],
+        "security": _SECURITY[route.auth],
+        "parameters": _parameters(route),
+        "responses": _responses(route, refs),
+    }
+    if route.body is not None:
+        body_schema = {"application/json": {"schema": refs[route.body]}}
+        operation["requestBody"] = {"required": True, "content": body_schema}
+    return operation
+
+
+def _parameters(route: ApiRoute) -> list[dict[str, Any]]:
+    path = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", route.path)
+    ]
+    query = [{"name": q.name, "in": "query", "required": False, "schema": q.schema, "description": q.description}
+             for q in route.query]  # fmt: skip
+    return path + query
+
+
+def _responses(route: ApiRoute, refs: dict[type[BaseModel], dict[str, Any]]) -> dict[str, Any]:
+    error = {"application/json": {"schema": refs[ErrorView]}}
+    if route.stream:
+        ok: dict[str, Any] = {"description": "Server-sent events", "content": {"text/event-stream": {}}}
+    elif route.response is not None:
+        ok = {"description": "OK", "content": {"application/json": {"schema": refs[route.response]}}}
+    else:
+        ok = {"description": "OK"}
+    responses: dict[str, Any] = {str(route.status): ok}
+    for status, text in _AUTH_ERRORS[route.auth].items():
+        responses[status] = {"description": text, "content": error}
+    if route.body is not None:
+        responses["422"] = {"description": "The body does not validate", "content": error}
+    return responses
+
+
+def _security_schemes() -> dict[str, Any]:
+    return {
+        "conversationToken": {"type": "apiKey", "in": "header", "name": "X-Conversation-Token"},
+        "conversationCookie": {
+            "type": "apiKey", "in": "cookie", "name": "agentkit_chat",
+            "description": "Set by POST /api/conversations; accepted for reads only (GET), so it cannot be used "
+                           "to write from another site",
+        },
+        "deskSession": {"type": "apiKey", "in": "cookie", "name": "agentkit_desk"},
+        "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+    }  # fmt: skip

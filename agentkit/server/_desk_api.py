@@ -1,0 +1,253 @@
+"""The desk's REST API: sign in, list and read tickets, claim, reply, close, and follow changes live (SSE).
+
+Every ticket operation goes through the desk service; the HITL plugin hears of each change from the desk's
+events and tells the user (an agent joined, wrote, closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..desk import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
+from ._api import ApiError, ApiRoute, Query, json_response, read_json
+from ._auth import clear_desk_cookie, desk_session, set_desk_cookie
+from ._schemas import (
+    DeskSessionView,
+    Login,
+    Reply,
+    TicketList,
+    TicketMessageView,
+    TicketSummary,
+    TicketView,
+    TranscriptLineView,
+    UserView,
+)
+from ._sse import KEEPALIVE, EventStream, sse
+from ._state import DeskService, ServerState, server_state
+
+__all__ = ["DESK_ROUTES", "PRIORITY_ORDER", "sort_tickets"]
+
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
+    "active": ("open", "assigned"), "open": ("open",), "assigned": ("assigned",), "closed": ("closed",),
+    "all": ("open", "assigned", "closed"),
+}  # fmt: skip
+
+
+def sort_tickets(tickets: list[Ticket]) -> list[Ticket]:
+    """Most urgent first; within a priority, the one waiting longest first."""
+    return sorted(tickets, key=lambda t: (PRIORITY_ORDER[t.priority], t.created_at, int(t.id)))
+
+
+# -- session --
+
+
+async def login(request: Request) -> Response:
+    state = server_state(request)
+    credentials = await read_json(request, Login)
+    client = request.client.host if request.client else "?"
+    state.throttle.check(credentials.name, client)
+    if not await state.store.check_agent(credentials.name, credentials.password):
+        state.throttle.failed(credentials.name, client)
+        raise ApiError(401, "wrong name or password")
+    state.throttle.succeeded(credentials.name, client)
+    cookie, session = state.signer.issue(credentials.name)
+    response = json_response(DeskSessionView(agent=session.agent, csrf_token=session.csrf))
+    set_desk_cookie(response, request, cookie, state.signer.max_age)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    desk_session(request, server_state(request), write=True)
+    response = Response(status_code=204)
+    clear_desk_cookie(response)
+    return response
+
+
+async def get_session(request: Request) -> Response:
+    session = desk_session(request, server_state(request), write=False)
+    return json_response(DeskSessionView(agent=session.agent, csrf_token=session.csrf))
+
+
+# -- tickets --
+
+
+async def list_tickets(request: Request) -> Response:
+    state = server_state(request)
+    desk_session(request, state, write=False)
+    statuses = STATUS_FILTERS.get(request.query_params.get("status", "active"))
+    priority = request.query_params.get("priority") or None
+    if statuses is None or (priority is not None and priority not in PRIORITY_ORDER):
+        raise ApiError(422, f"status is one of {', '.join(STATUS_FILTERS)}; priority one of "
+                            f"{', '.join(PRIORITY_ORDER)}")  # fmt: skip
+    tickets = [t for status in statuses for t in await _desk(state).tickets(status)]
+    tickets = [t for t in tickets if priority is None or t.priority == priority]
+    return json_response(TicketList(tickets=[_summary(t) for t in sort_tickets(tickets)]))
+
+
+async def get_ticket(request: Request) -> Response:
+    state = server_state(request)
+    desk_session(request, state, write=False)
+    return json_response(ticket_view(await _ticket(state, request.path_params["ticket_id"])))
+
+
+async def claim_ticket(request: Request) -> Response:
+    state = server_state(request)
+    session = desk_session(request, state, write=True)
+    ticket = await _ticket(state, request.path_params["ticket_id"])
+    if ticket.assignee != session.agent or ticket.status == "closed":  # claiming twice would say "joined" twice
+        with _desk_errors():
+            ticket = await _desk(state).assign(ticket.id, session.agent)
+    return json_response(ticket_view(ticket))
+
+
+async def reply_ticket(request: Request) -> Response:
+    state = server_state(request)
+    session = desk_session(request, state, write=True)
+    reply = await read_json(request, Reply)
+    ticket = await _ticket(state, request.path_params["ticket_id"])
+    _require_mine(ticket, session.agent, "reply to", unassigned_ok=False)
+    with _desk_errors():
+        ticket = await _desk(state).reply(ticket.id, reply.text, agent_name=session.agent)
+    return json_response(ticket_view(ticket))
+
+
+async def close_ticket(request: Request) -> Response:
+    state = server_state(request)
+    session = desk_session(request, state, write=True)
+    ticket = await _ticket(state, request.path_params["ticket_id"])
+    _require_mine(ticket, session.agent, "close", unassigned_ok=True)
+    with _desk_errors():
+        ticket = await _desk(state).close(ticket.id, reason=f"closed by {session.agent}", by="agent")
+    return json_response(ticket_view(ticket))
+
+
+async def desk_events(request: Request) -> Response | EventStream:
+    state = server_state(request)
+    desk_session(request, state, write=False)
+    return EventStream(_ticket_changes(state, _desk(state)), state.hub)
+
+
+async def _ticket_changes(state: ServerState, desk: DeskService) -> AsyncGenerator[str, None]:
+    """``tickets`` events naming the active tickets that appeared, changed or left since the last one.
+
+    The desk pushes an event when an agent acts, but a new ticket or a user's message makes none, so the active
+    tickets are also compared every ``poll_interval`` seconds (only while someone is watching).
+    """
+    wake = asyncio.Event()
+
+    async def on_event(_event: DeskEvent) -> None:
+        wake.set()
+
+    subscription = desk.subscribe(on_event)
+    try:
+        seen = await _fingerprints(desk)
+        yield sse("ready", {"tickets": sorted(seen, key=int)})
+        quiet = 0.0
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(state.poll_interval):
+                    await wake.wait()
+            wake.clear()
+            now = await _fingerprints(desk)
+            changed = sorted((k for k in seen.keys() | now.keys() if seen.get(k) != now.get(k)), key=int)
+            seen, quiet = now, (0.0 if changed else quiet + state.poll_interval)
+            if changed:
+                yield sse("tickets", {"changed": changed})
+            elif quiet >= state.keepalive_interval:
+                quiet = 0.0
+                yield KEEPALIVE
+    finally:
+        subscription.cancel()
+
+
+async def _fingerprints(desk: DeskService) -> dict[str, tuple[Any, ...]]:
+    tickets = [t for status in STATUS_FILTERS["active"] for t in await desk.tickets(status)]
+    return {t.id: (t.status, t.assignee, t.updated_at, len(t.messages)) for t in tickets}
+
+
+# -- helpers --
+
+
+def _desk(state: ServerState) -> DeskService:
+    if state.desk is None:
+        raise ApiError(404, "this server has no desk: the agent has no DeskHitl plugin, and none was given")
+    return state.desk
+
+
+async def _ticket(state: ServerState, ticket_id: str) -> Ticket:
+    with _desk_errors():
+        return await _desk(state).ticket(ticket_id)
+
+
+def _require_mine(ticket: Ticket, agent: str, action: str, *, unassigned_ok: bool) -> None:
+    if ticket.status == "closed":
+        raise ApiError(409, f"ticket {ticket.id} is closed; cannot {action} it")
+    if ticket.assignee is None and not unassigned_ok:
+        raise ApiError(409, f"claim ticket {ticket.id} before you {action} it")
+    if ticket.assignee not in (None, agent):
+        raise ApiError(409, f"ticket {ticket.id} is assigned to {ticket.assignee}; claim it to take it over")
+
+
+@contextlib.contextmanager
+def _desk_errors() -> Iterator[None]:
+    try:
+        yield
+    except TicketNotFound as error:
+        raise ApiError(404, f"no ticket {error.ticket_id}") from None
+    except TicketClosed as error:
+        raise ApiError(409, str(error)) from None
+
+
+def _summary(ticket: Ticket) -> TicketSummary:
+    return TicketSummary(**_summary_fields(ticket))
+
+
+def _summary_fields(ticket: Ticket) -> dict[str, Any]:
+    user = UserView(id=ticket.user.id, name=ticket.user.name, email=ticket.user.email)
+    return {
+        "id": ticket.id, "conversation_id": ticket.conversation_id, "title": ticket.title, "priority": ticket.priority,
+        "status": ticket.status, "assignee": ticket.assignee, "user": user, "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at, "messages": len(ticket.messages),
+    }  # fmt: skip
+
+
+def ticket_view(ticket: Ticket) -> TicketView:
+    return TicketView(
+        **_summary_fields(ticket),
+        description=ticket.description,
+        closed_reason=ticket.closed_reason,
+        transcript=[TranscriptLineView(role=t.role, text=t.text, at=t.at) for t in ticket.transcript],
+        thread=[TicketMessageView(id=m.id, author=m.author, author_name=m.author_name, text=m.text, at=m.at)
+                for m in ticket.messages],
+    )  # fmt: skip
+
+
+_TICKET = "/api/desk/tickets/{ticket_id}"
+_STATUS = Query("status", {"enum": list(STATUS_FILTERS), "default": "active"}, "active = open and assigned")
+_PRIORITY = Query("priority", {"enum": list(PRIORITY_ORDER)}, "Only tickets of this priority")
+DESK_ROUTES = [
+    ApiRoute("POST", "/api/desk/login", login, "Sign in; sets the session cookie and returns the CSRF token",
+             "public", "desk", body=Login, response=DeskSessionView),
+    ApiRoute("POST", "/api/desk/logout", logout, "Sign out", "desk_write", "desk", status=204),
+    ApiRoute("GET", "/api/desk/session", get_session, "Who is signed in, and the CSRF token", "desk", "desk",
+             response=DeskSessionView),
+    ApiRoute("GET", "/api/desk/tickets", list_tickets, "Tickets, most urgent first, then oldest first", "desk",
+             "desk", response=TicketList, query=(_STATUS, _PRIORITY)),
+    ApiRoute("GET", _TICKET, get_ticket, "One ticket: reason, description, user, transcript, thread", "desk",
+             "desk", response=TicketView),
+    ApiRoute("POST", f"{_TICKET}/claim", claim_ticket, "Assign the ticket to me (the user is told a person "
+             "joined)", "desk_write", "desk", response=TicketView),
+    ApiRoute("POST", f"{_TICKET}/reply", reply_ticket, "Write to the user (the ticket must be mine)",
+             "desk_write", "desk", body=Reply, response=TicketView),
+    ApiRoute("POST", f"{_TICKET}/close", close_ticket, "Close the ticket; the bot takes the conversation back",
+             "desk_write", "desk", response=TicketView),
+    ApiRoute("GET", "/api/desk/events", desk_events, "Follow the inbox live: `tickets` events name the active "
+             "tickets that changed", "desk", "desk", stream=True),
+]  # fmt: skip

@@ -1,0 +1,127 @@
+"""Running the app with uvicorn: ``serve`` for the CLI, ``running_server`` (same event loop) and ``ServerThread``
+(its own thread and loop) for tests, all on a socket bound before the server starts, so port 0 picks a free one.
+
+On shutdown the app's event streams are ended first: uvicorn's graceful shutdown waits for every open response,
+and an SSE stream would otherwise keep it waiting forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Self
+
+import uvicorn
+from starlette.applications import Starlette
+
+from ..exceptions import ConfigError
+
+__all__ = ["ServerThread", "bind", "running_server", "serve"]
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, app: Starlette) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._app.state.agentkit.hub.close()
+        await super().shutdown(sockets)
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}; pick another --port or --host") from None
+    # Listening from now on: a request made as soon as the URL is printed waits for startup instead of being refused.
+    sock.listen(2048)
+    return sock
+
+
+def _server(app: Starlette, log_level: str) -> _Server:
+    config = uvicorn.Config(app, lifespan="on", log_level=log_level, access_log=False, ws="none",
+                            timeout_graceful_shutdown=5)  # fmt: skip
+    return _Server(config, app)
+
+
+def serve(app: Starlette, sock: socket.socket, *, log_level: str = "info") -> None:
+    """Serve until Ctrl-C or SIGTERM (blocking), then shut down gracefully."""
+    # uvicorn raises the signal it caught again once it has shut down; the shutdown is the answer to it.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_server(app, log_level).serve(sockets=[sock]))
+
+
+@contextlib.asynccontextmanager
+async def running_server(app: Starlette, *, log_level: str = "warning") -> AsyncIterator[str]:
+    """Serve ``app`` on 127.0.0.1 in this event loop for the ``async with`` block; yields the base URL."""
+    sock = bind()
+    server = _server(app, log_level)
+    task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+    try:
+        await _wait_started(server, task.done)
+        yield _base_url(sock)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class ServerThread:
+    """``app`` served by uvicorn on 127.0.0.1 in a background thread, from ``start()`` (or ``with``) to ``stop()``."""
+
+    def __init__(self, app: Starlette, *, log_level: str = "warning") -> None:
+        self._sock = bind()
+        self._server = _server(app, log_level)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="agentkit-server", daemon=True)
+        self.base_url = _base_url(self._sock)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._server.serve(sockets=[self._sock]))
+        except BaseException as error:  # handed to the thread that waits in start()
+            self._error = error
+
+    def start(self, timeout: float = 15.0) -> None:
+        self._thread.start()
+        for _ in range(int(timeout / 0.02)):
+            if self._server.started or not self._thread.is_alive():
+                break
+            time.sleep(0.02)
+        if not self._server.started:
+            self.stop()
+            detail = f": {self._error}" if self._error else ""
+            raise RuntimeError(f"the server did not start (see its log above){detail}")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+        self._sock.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+async def _wait_started(server: uvicorn.Server, failed: Callable[[], bool]) -> None:
+    while not server.started:
+        if failed():
+            raise RuntimeError("the server did not start (see its log above)")
+        await asyncio.sleep(0.01)
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"

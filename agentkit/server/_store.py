@@ -1,0 +1,196 @@
+"""What the server keeps of its own: desk agent accounts, registered bots, and webchat conversation tokens.
+
+The app talks to ``ServerStore`` (a protocol) and never to SQLite: ``SqliteServerStore`` is the embedded default,
+one small file beside the desk (``.agentkit/server.sqlite3``); another backend implements the same methods.
+Secrets are stored hashed: passwords with scrypt, tokens with SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from ..exceptions import ConfigError
+from ._security import hash_password, hash_token, new_token, same, verify_password
+
+__all__ = ["NAME_PATTERN", "ServerStore", "SqliteServerStore", "check_name"]
+
+T = TypeVar("T")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$"
+_NAME = re.compile(NAME_PATTERN)
+# Checked when nobody has that name, so a wrong name takes as long as a wrong password (no account probing).
+_DUMMY_HASH = hash_password("not a password", salt=b"agentkit-dummy-s")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS desk_agents (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS desk_bots (
+    name TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webchat_conversations (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    user_json TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+
+def check_name(name: str, what: str = "agent") -> str:
+    if not _NAME.match(name or ""):
+        raise ConfigError(f"{what} name {name!r} is not valid: use 1-64 letters, digits, spaces, '.', '_', '@' or '-'")
+    return name
+
+
+class ServerStore(Protocol):
+    async def add_agent(self, name: str, password: str, *, replace: bool = False) -> None: ...
+
+    async def check_agent(self, name: str, password: str) -> bool:
+        """True when ``name`` exists and ``password`` is its password."""
+        ...
+
+    async def agent_names(self) -> list[str]: ...
+
+    async def add_bot(self, name: str, *, replace: bool = False) -> str:
+        """Register a bot; returns its new token (shown once: only its hash is kept)."""
+        ...
+
+    async def bot_for_token(self, token: str) -> str | None: ...
+
+    async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
+        """A new webchat conversation: ``(id, token)``."""
+        ...
+
+    async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
+        """The conversation's user when ``token`` is its token; None for a wrong token or an unknown id."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class SqliteServerStore:
+    """``ServerStore`` on one SQLite file (or ``":memory:"``). Calls run in a worker thread, one at a time."""
+
+    def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
+        self.path = os.fspath(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self._conn.executescript(_SCHEMA)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, args).fetchone()
+            return row
+
+    # -- desk agents --
+
+    async def add_agent(self, name: str, password: str, *, replace: bool = False) -> None:
+        check_name(name)
+        if len(password) < 8:
+            raise ConfigError("a desk password needs at least 8 characters")
+        await self._run(self._add_agent, name, hash_password(password), replace)
+
+    def _add_agent(self, name: str, password_hash: str, replace: bool) -> None:
+        with self._write() as db:
+            if not replace and db.execute("SELECT 1 FROM desk_agents WHERE name = ?", (name,)).fetchone():
+                raise ConfigError(f"desk agent {name!r} exists already; pass --replace to set a new password")
+            db.execute(
+                "INSERT INTO desk_agents (name, password_hash, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+                (name, password_hash, time.time()),
+            )
+
+    async def check_agent(self, name: str, password: str) -> bool:
+        row = await self._run(self._one, "SELECT password_hash FROM desk_agents WHERE name = ?", (name,))
+        stored = _DUMMY_HASH if row is None else str(row["password_hash"])
+        matches = await self._run(verify_password, password, stored)
+        return matches and row is not None
+
+    async def agent_names(self) -> list[str]:
+        return await self._run(self._agent_names)
+
+    def _agent_names(self) -> list[str]:
+        with self._lock:
+            return [str(r["name"]) for r in self._conn.execute("SELECT name FROM desk_agents ORDER BY name")]
+
+    # -- bots --
+
+    async def add_bot(self, name: str, *, replace: bool = False) -> str:
+        check_name(name, "bot")
+        token = f"akbot_{new_token()}"
+        await self._run(self._add_bot, name, hash_token(token), replace)
+        return token
+
+    def _add_bot(self, name: str, token_hash: str, replace: bool) -> None:
+        with self._write() as db:
+            if not replace and db.execute("SELECT 1 FROM desk_bots WHERE name = ?", (name,)).fetchone():
+                raise ConfigError(f"bot {name!r} is registered already; pass --replace to issue a new token")
+            db.execute(
+                "INSERT INTO desk_bots (name, token_hash, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash",
+                (name, token_hash, time.time()),
+            )
+
+    async def bot_for_token(self, token: str) -> str | None:
+        row = await self._run(self._one, "SELECT name FROM desk_bots WHERE token_hash = ?", (hash_token(token),))
+        return None if row is None else str(row["name"])
+
+    # -- webchat conversations --
+
+    async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
+        conversation_id, token = f"web-{new_token()[:16]}", new_token()
+        await self._run(self._create_conversation, conversation_id, hash_token(token), json.dumps(user))
+        return conversation_id, token
+
+    def _create_conversation(self, conversation_id: str, token_hash: str, user_json: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO webchat_conversations (id, token_hash, user_json, created_at) VALUES (?, ?, ?, ?)",
+                (conversation_id, token_hash, user_json, time.time()),
+            )
+
+    async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
+        sql = "SELECT token_hash, user_json FROM webchat_conversations WHERE id = ?"
+        row = await self._run(self._one, sql, (conversation_id,))
+        if row is None or not same(str(row["token_hash"]), hash_token(token)):
+            return None
+        user: dict[str, Any] = json.loads(row["user_json"])
+        return user
+
+    async def aclose(self) -> None:
+        await self._run(self._close)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,84 @@
+"""Accounts and secrets: scrypt passwords, signed sessions, conversation tokens, and the registry of bots that may
+open tickets on the desk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentkit.exceptions import ConfigError
+from agentkit.hitl import DeskHitl, ProviderError
+from agentkit.runtime import Agent
+from agentkit.server import BotTokenDesk, SqliteServerStore, hash_password, verify_password
+from agentkit.server._security import SessionSigner
+
+
+def test_passwords_are_salted_scrypt_hashes() -> None:
+    first, second = hash_password("s3cret-pass"), hash_password("s3cret-pass")
+    assert first.startswith("scrypt$16384$8$1$") and first != second  # a salt per hash
+    assert verify_password("s3cret-pass", first) and verify_password("s3cret-pass", second)
+    assert not verify_password("s3cret-Pass", first)
+    assert not verify_password("s3cret-pass", "md5$abc") and not verify_password("s3cret-pass", "garbage")
+
+
+def test_session_cookies_are_signed() -> None:
+    signer = SessionSigner("k" * 32)
+    cookie, session = signer.issue("ana")
+    assert signer.read(cookie) == session
+    assert SessionSigner("other-key" * 4).read(cookie) is None
+    assert signer.read(cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")) is None
+    assert signer.read("") is None and signer.read("no-dot") is None and signer.read("a.b") is None
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        SessionSigner("short")
+
+
+async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
+    store = SqliteServerStore(tmp_path / "server.sqlite3")
+    try:
+        await store.add_agent("ana", "correct horse")
+        assert await store.check_agent("ana", "correct horse")
+        assert not await store.check_agent("ana", "wrong horse") and not await store.check_agent("bob", "x")
+        with pytest.raises(ConfigError, match="exists already; pass --replace"):
+            await store.add_agent("ana", "another horse")
+        await store.add_agent("ana", "another horse", replace=True)
+        assert await store.check_agent("ana", "another horse") and not await store.check_agent("ana", "correct horse")
+        with pytest.raises(ConfigError, match="at least 8"):
+            await store.add_agent("ben", "short")
+        with pytest.raises(ConfigError, match="not valid"):
+            await store.add_agent("<script>", "long enough")
+        conversation_id, token = await store.create_conversation({"name": "Jo"})
+        assert await store.conversation_user(conversation_id, token) == {"name": "Jo"}
+        assert await store.conversation_user(conversation_id, token + "x") is None
+        assert await store.conversation_user("web-unknown", token) is None
+        raw = (tmp_path / "server.sqlite3").read_bytes()
+        assert token.encode() not in raw and b"another horse" not in raw  # only hashes are stored
+    finally:
+        await store.aclose()
+
+
+async def test_an_unregistered_bot_cannot_open_tickets(tmp_path: Path) -> None:
+    store = SqliteServerStore(tmp_path / "server.sqlite3")
+    for token, problem in ((None, "no bot token is set"), ("akbot_made-up", "token is not registered")):
+        desk = BotTokenDesk(tmp_path / "desk.sqlite3", token=token, store=store)
+        agent = Agent("support", "offline", plugins={"desk-hitl": DeskHitl(desk)}, store="sqlite://:memory:")
+        async with agent:
+            await agent.receive("c1", "hello")
+            with pytest.raises(ProviderError) as refused:
+                await agent.plugins["desk-hitl"].actions.start_hitl(conversation_id="c1", title="Needs a person")
+            assert await agent.plugins["desk-hitl"].state("c1") == "ended"  # the bot keeps the conversation
+        await desk.aclose()
+        assert problem in str(refused.value)
+        assert f"agentkit desk add-bot NAME --data {tmp_path}" in str(refused.value)
+        assert "AGENTKIT_DESK_TOKEN" in str(refused.value) and not refused.value.retryable
+    token = await store.add_bot("support-bot")
+    desk = BotTokenDesk(tmp_path / "desk.sqlite3", token=token, store=store)
+    agent = Agent("support", "offline", plugins={"desk-hitl": DeskHitl(desk)}, store="sqlite://:memory:")
+    async with agent:
+        await agent.receive("c1", "hello")
+        started = await agent.plugins["desk-hitl"].actions.start_hitl(conversation_id="c1", title="Needs a person")
+        assert started.status == "opened"
+        assert [t.title for t in await desk.tickets()] == ["Needs a person"]
+        assert await desk.check_bot() == "support-bot"
+    await desk.aclose()
+    await store.aclose()
