@@ -1,8 +1,9 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from agentkit.testing import block_remote_requests
+from agentkit.testing import TemporaryPostgres, block_remote_requests
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +13,28 @@ def no_remote_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with block_remote_requests():
         yield
+
+
+# -- storage backends: every store test that takes `store_url` runs on SQLite and on a real PostgreSQL --
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs on a throwaway PostgreSQL server (deselect: -m 'not postgres')")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryPostgres]:
+    """One PostgreSQL server on 127.0.0.1 for the whole run, started when a test first needs it."""
+    with TemporaryPostgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store URL for an empty store: a SQLite file, or a fresh schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/store.db"
+        return
+    server: TemporaryPostgres = request.getfixturevalue("postgres")
+    with server.fresh_schema() as url:
+        yield url

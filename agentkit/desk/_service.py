@@ -1,4 +1,4 @@
-"""``LocalDesk``: the embedded helpdesk's async service over the SQLite store.
+"""``LocalDesk``: the embedded helpdesk's async service over its ticket store (SQLite, or PostgreSQL by URL).
 
 Events and how a consumer keeps up with them:
 
@@ -31,6 +31,7 @@ from agentkit.desk._models import (
 )
 from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.exceptions import ConfigError
+from agentkit.storage import parse_url, redact
 
 __all__ = ["DeskCallback", "LocalDesk", "Subscription", "sqlite_path"]
 
@@ -43,16 +44,12 @@ _PRIORITIES = ("low", "medium", "high", "urgent")
 
 def sqlite_path(url_or_path: str | os.PathLike[str]) -> str:
     """``":memory:"``, a file path, or a ``sqlite:///relative`` / ``sqlite:////absolute`` URL -> a path."""
-    value = os.fspath(url_or_path)
-    if value.startswith("sqlite:///"):
-        return value.removeprefix("sqlite:///") or ":memory:"
-    if value.startswith("sqlite://"):
-        return value.removeprefix("sqlite://") or ":memory:"
-    if "://" in value:
+    location = parse_url(url_or_path)
+    if location.backend != "sqlite":
         raise ConfigError(
-            f"the desk stores tickets in SQLite; {value!r} is not a sqlite:/// URL or a file path"
+            f"{redact(location.target)!r} is a PostgreSQL URL, not a SQLite location; LocalDesk takes it as it is"
         )
-    return value
+    return location.target
 
 
 class Subscription:
@@ -68,17 +65,24 @@ class Subscription:
 
 
 class LocalDesk:
-    """The embedded helpdesk. ``url_or_path``: a SQLite file, ``sqlite:///file.db``, or ``":memory:"``."""
+    """The embedded helpdesk. ``url_or_path``: a SQLite file, ``sqlite:///file.db``, ``":memory:"``, or
+    ``postgresql://user:password@host:5432/db`` (needs ``pip install 'agentkit[postgres]'``), which several
+    processes can share. ``path`` is the SQLite file (or the PostgreSQL URL)."""
 
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:") -> None:
-        self.path = sqlite_path(url_or_path)
-        self._store = TicketStore(self.path)
+        self.path = parse_url(url_or_path).target
+        self._store = TicketStore(url_or_path)
         self._subscriptions: set[Subscription] = set()
         self._delivering = False
         self._pending = False
 
+    @property
+    def storage_errors(self) -> tuple[type[Exception], ...]:
+        """What the ticket store raises when it is down, busy or broken (the database driver's errors)."""
+        return self._store.errors
+
     async def _run(self, function: Callable[..., _T], *args: object) -> _T:
-        return await asyncio.to_thread(function, *args)  # SQLite blocks; keep it off the event loop
+        return await asyncio.to_thread(function, *args)  # the database driver blocks; keep it off the event loop
 
     async def create_ticket(
         self,

@@ -1,14 +1,15 @@
-"""The desk's SQLite store: blocking calls, one connection, each write one ``BEGIN IMMEDIATE`` transaction.
+"""The desk's ticket store, on SQLite or PostgreSQL: blocking calls, each write one transaction.
 
 An event is written in the same transaction as the change it reports, so a committed assignment, reply or
-close always has its event, and events are numbered in commit order.
+close always has its event, and events are numbered in commit order: every write takes the desk's lock first
+(SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock), so two processes never commit a higher ``seq`` before a
+lower one and a reader of ``seq > cursor`` misses none. That lock also decides each change on the current ticket.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from agentkit.desk._models import (
     TicketStatus,
     TranscriptEntry,
 )
+from agentkit.storage import Connection, NamedLock, open_database
 
 __all__ = ["NewTicket", "TicketStore"]
 
@@ -82,33 +84,28 @@ class NewTicket:
 
 
 class TicketStore:
-    """Tickets on SQLite at ``path`` (``":memory:"`` for a throwaway desk). Thread-safe; not async."""
+    """Tickets at ``url_or_path``: a SQLite file, ``":memory:"`` (a throwaway desk) or a ``postgresql://`` URL.
+    Thread-safe; not async."""
 
-    def __init__(self, path: str) -> None:
-        # check_same_thread=False: calls arrive from asyncio's worker threads, serialised by self._lock.
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        with self._lock:
-            if path != ":memory:":
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
+    def __init__(self, url_or_path: str | os.PathLike[str]) -> None:
+        self._db = open_database(url_or_path)
+        self.errors = self._db.errors
+        self._db.open()
+        self._db.script(_SCHEMA)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _write(self) -> Iterator[Connection]:
+        with self._db.transaction() as db:
+            db.lock(NamedLock.DESK_EVENTS)
+            yield db
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._db.transaction(write=False) as db:
+            yield db
 
     def create(self, new: NewTicket) -> tuple[Ticket, bool]:
         """Insert the ticket, or find the one with the same idempotency key; ``True`` when it is new."""
@@ -139,16 +136,16 @@ class TicketStore:
             return self._load(db, ticket_id), created
 
     def get(self, ticket_id: str) -> Ticket:
-        with self._lock:
-            return self._load(self._conn, ticket_id)
+        with self._read() as db:
+            return self._load(db, ticket_id)
 
     def select(self, status: TicketStatus | None = None) -> list[Ticket]:
-        with self._lock:
+        with self._read() as db:
             query, args = "SELECT id FROM desk_tickets ORDER BY id", tuple[str, ...]()
             if status is not None:
                 query, args = "SELECT id FROM desk_tickets WHERE status = ? ORDER BY id", (status,)
-            ids = [str(row["id"]) for row in self._conn.execute(query, args)]
-            return [self._load(self._conn, ticket_id) for ticket_id in ids]
+            ids = [str(row["id"]) for row in db.execute(query, args)]
+            return [self._load(db, ticket_id) for ticket_id in ids]
 
     def assign(self, ticket_id: str, agent_name: str) -> tuple[Ticket, DeskEvent]:
         with self._write() as db:
@@ -190,40 +187,38 @@ class TicketStore:
             return self._load(db, ticket_id), event
 
     def events_since(self, after: int, limit: int) -> list[DeskEvent]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT * FROM desk_events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
-            ).fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM desk_events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
         return [_event(row) for row in rows]
 
     def head(self) -> int:
         """The newest event's ``seq`` (0 when there is none)."""
-        with self._lock:
-            return int(self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM desk_events").fetchone()[0])
+        with self._read() as db:
+            return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM desk_events").fetchone()[0])
 
     # -- inside a transaction or the lock --
 
     @staticmethod
-    def _row(db: sqlite3.Connection, ticket_id: str) -> sqlite3.Row:
+    def _row(db: Connection, ticket_id: str) -> Any:
         row = db.execute("SELECT * FROM desk_tickets WHERE id = ?", (_int_id(ticket_id),)).fetchone()
         if row is None:
             raise TicketNotFound(ticket_id)
-        return row  # type: ignore[no-any-return]
+        return row
 
-    def _require_open(self, db: sqlite3.Connection, ticket_id: str, action: str) -> sqlite3.Row:
+    def _require_open(self, db: Connection, ticket_id: str, action: str) -> Any:
         row = self._row(db, ticket_id)
         if row["status"] == "closed":
             raise TicketClosed(ticket_id, action)
         return row
 
     @staticmethod
-    def _update(db: sqlite3.Connection, ticket_id: str, assignments: str, args: Sequence[Any]) -> None:
+    def _update(db: Connection, ticket_id: str, assignments: str, args: Sequence[Any]) -> None:
         sets = f"{assignments}, updated_at = ?" if assignments else "updated_at = ?"
         db.execute(f"UPDATE desk_tickets SET {sets} WHERE id = ?", (*args, time.time(), _int_id(ticket_id)))
 
     @staticmethod
     def _add_message(
-        db: sqlite3.Connection, ticket_id: str, author: MessageAuthor, name: str | None, text: str
+        db: Connection, ticket_id: str, author: MessageAuthor, name: str | None, text: str
     ) -> None:
         db.execute(
             "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, ?, ?, ?, ?)",
@@ -232,17 +227,17 @@ class TicketStore:
 
     @staticmethod
     def _add_event(
-        db: sqlite3.Connection, ticket_id: str, kind: DeskEventKind, agent: str | None, text: str | None
+        db: Connection, ticket_id: str, kind: DeskEventKind, agent: str | None, text: str | None
     ) -> DeskEvent:
         at = time.time()
-        cursor = db.execute(
+        seq = db.insert(
             "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)",
             (_int_id(ticket_id), kind, agent, text, at),
+            key="seq",
         )
-        assert cursor.lastrowid is not None
-        return DeskEvent(cursor.lastrowid, kind, ticket_id, agent, text, at)
+        return DeskEvent(seq, kind, ticket_id, agent, text, at)
 
-    def _load(self, db: sqlite3.Connection, ticket_id: str) -> Ticket:
+    def _load(self, db: Connection, ticket_id: str) -> Ticket:
         row = self._row(db, ticket_id)
         messages = db.execute(
             "SELECT * FROM desk_messages WHERE ticket_id = ? ORDER BY id", (row["id"],)
@@ -262,7 +257,7 @@ def _int_id(ticket_id: str) -> int:
         raise TicketNotFound(str(ticket_id)) from None
 
 
-def _ticket(row: sqlite3.Row, messages: tuple[TicketMessage, ...]) -> Ticket:
+def _ticket(row: Any, messages: tuple[TicketMessage, ...]) -> Ticket:
     transcript = tuple(TranscriptEntry(**line) for line in json.loads(row["transcript"]))
     return Ticket(
         id=str(row["id"]),
@@ -282,7 +277,7 @@ def _ticket(row: sqlite3.Row, messages: tuple[TicketMessage, ...]) -> Ticket:
     )
 
 
-def _event(row: sqlite3.Row) -> DeskEvent:
+def _event(row: Any) -> DeskEvent:
     return DeskEvent(
         row["seq"], row["kind"], str(row["ticket_id"]), row["agent_name"], row["text"], row["at"]
     )

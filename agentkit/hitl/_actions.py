@@ -7,7 +7,6 @@ the same transaction as the new session, before the helpdesk is called.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .. import context
 from ..exceptions import UserError
+from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
 from ._config import SessionConfig, split_overrides
@@ -156,7 +156,7 @@ class HitlActions:
 
 
 def _open(
-    connection: sqlite3.Connection, posts: list[Post], plugin: str, escalation: _Escalation, inline: bool
+    connection: Connection, posts: list[Post], plugin: str, escalation: _Escalation, inline: bool
 ) -> tuple[state.HitlSession, int | None]:
     """The open session and None, or a new session and its ``start`` outbox row, in one transaction."""
     existing = state.open_session(connection, plugin, escalation.conversation_id)
@@ -178,14 +178,14 @@ def _open(
     return session, row_id
 
 
-def _tell_delayed(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession) -> None:
+def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> None:
     current = state.session_by_row(connection, session.row_id)
     if current.is_open and current.notice is None:
         state.set_notice(connection, session.row_id, "delayed")
         posts.append(Post(session.conversation_id, session.config.delivery_delayed_message))
 
 
-def _stop(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession, reason: str) -> bool:
+def _stop(connection: Connection, posts: list[Post], session: state.HitlSession, reason: str) -> bool:
     current = state.session_by_row(connection, session.row_id)
     if not current.is_open:
         return False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -17,6 +16,7 @@ from typing import Any, Literal
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
+from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
 from ._config import DeliveryConfig
@@ -177,15 +177,12 @@ class Deliverer:
             await self.provider.stop_hitl(session.session_id, row.payload["reason"])
         return None
 
-    def _sent(
-        self, connection: sqlite3.Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None
-    ) -> None:
-        now = time.time()
-        outbox.complete(connection, row.id, now)
+    def _sent(self, connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None) -> None:
+        session = state.session_by_row(connection, row.session_row)  # locks the conversation first
+        outbox.complete(connection, row.id, time.time())
         if row.kind != "start" or remote is None:
             return
         state.set_remote_id(connection, row.session_row, remote)
-        session = state.session_by_row(connection, row.session_row)
         if session.is_open and session.notice != "handoff":
             state.set_notice(connection, session.row_id, "handoff")
             posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
@@ -204,15 +201,16 @@ class Deliverer:
 
 
 def _claim(
-    connection: sqlite3.Connection, session_row: int, token: str, lease: float, due_only: bool
+    connection: Connection, session_row: int, token: str, lease: float, due_only: bool
 ) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+    session = state.session_by_row(connection, session_row)  # the conversation's lock, before the row's
     row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
-    return None if row is None else (row, state.session_by_row(connection, session_row))
+    return None if row is None else (row, session)
 
 
-def _end_with_error(connection: sqlite3.Connection, posts: list[Post], row: outbox.OutboxRow, error: str) -> None:
+def _end_with_error(connection: Connection, posts: list[Post], row: outbox.OutboxRow, error: str) -> None:
+    session = state.session_by_row(connection, row.session_row)  # the conversation's lock, before the rows'
     outbox.fail(connection, row.id, error, time.time())
-    session = state.session_by_row(connection, row.session_row)
     if session.is_open:
         # Only a user who was told about the handoff hears that it broke; an escalation refused on its first try
         # fails the tool call instead, and the model tells the user.
@@ -220,7 +218,7 @@ def _end_with_error(connection: sqlite3.Connection, posts: list[Post], row: outb
         end_session(connection, posts, session, "error", text, f"delivery failed: {error}")
 
 
-def _row_standing(connection: sqlite3.Connection, row_id: int) -> tuple[DeliveryStatus, str | None]:
+def _row_standing(connection: Connection, row_id: int) -> tuple[DeliveryStatus, str | None]:
     row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
     if row["status"] == "done":
         return "done", None

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
-from ..desk import LocalDesk, sqlite_path
+from ..desk import LocalDesk
 from ._plugin import HitlPlugin
 from .providers import LocalDeskProvider
 
@@ -18,7 +17,8 @@ logger = logging.getLogger("agentkit.hitl")
 
 
 class DeskHitl(HitlPlugin):
-    """Human in the loop on a ``LocalDesk`` (pass it to share it) or on the desk file at a path (owned here).
+    """Human in the loop on a ``LocalDesk`` (pass it to share it) or on the desk at a path or URL (owned here):
+    a SQLite file (its folder is created) or ``postgresql://...``.
 
     The desk pushes its events to the plugin as a human works a ticket. Every ``poll_interval`` seconds the plugin
     also reads the desk's event log, to catch events written by another process (a desk web app run on its own)
@@ -28,10 +28,6 @@ class DeskHitl(HitlPlugin):
     def __init__(
         self, desk_or_path: LocalDesk | str | os.PathLike[str], *, poll_interval: float = 2.0, **config: Any
     ) -> None:
-        if not isinstance(desk_or_path, LocalDesk):
-            path = sqlite_path(desk_or_path)
-            if path != ":memory:":  # a fresh checkout has no ./.agentkit folder yet
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(LocalDeskProvider(desk_or_path), **config)
         self.poll_interval = poll_interval
 

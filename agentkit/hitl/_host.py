@@ -4,17 +4,18 @@ The agent (``agentkit.runtime.Agent``) is the host. It lends its store (the plug
 conversations, and a state change commits together with the messages it causes) and its way of delivering
 messages to the user (the store, the reply to the current message, the subscribers).
 
-The plugin takes no conversation lock: each transition is one transaction that checks the state it starts from,
-which is enough, and a lock would deadlock against the agent's own lock when the model calls two tools at once.
+The plugin takes no conversation lock of its own: each transition is one transaction that checks the state it
+starts from (on PostgreSQL, under the conversation's lock for that transaction: see ``_state``), which is enough,
+and a lock held longer would deadlock against the agent's own lock when the model calls two tools at once.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
+from ..storage import Connection
 from ._provider import TranscriptLine
 
 __all__ = ["HitlHost", "Post"]
@@ -43,7 +44,7 @@ class HitlHost(Protocol):
     @property
     def name(self) -> str: ...
 
-    async def transact(self, fn: Callable[[sqlite3.Connection, list[Post]], T]) -> T:
+    async def transact(self, fn: Callable[[Connection, list[Post]], T]) -> T:
         """Run ``fn(connection, posts)`` in one transaction on the store's thread. The ``Post``s that ``fn`` appends
         are stored in that same transaction, and delivered to the user once it has committed."""
         ...

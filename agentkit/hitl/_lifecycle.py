@@ -6,10 +6,10 @@ change and its messages are stored together or not at all.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Literal
 
+from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
 from ._host import Post
@@ -29,7 +29,7 @@ _NOTES = {
 
 
 def end_session(
-    connection: sqlite3.Connection,
+    connection: Connection,
     posts: list[Post],
     session: state.HitlSession,
     reason: state.EndReason,
@@ -49,11 +49,11 @@ def end_session(
     return True
 
 
-def enqueue_user_message(connection: sqlite3.Connection, session: state.HitlSession, text: str) -> int:
+def enqueue_user_message(connection: Connection, session: state.HitlSession, text: str) -> int:
     return outbox.enqueue(connection, session.plugin, session.row_id, "message", {"text": text}, time.time())
 
 
-def apply_event(connection: sqlite3.Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:
+def apply_event(connection: Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:
     """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing."""
     session = state.session_by_remote_id(connection, plugin, event.session_id)
     if session is None:
@@ -75,7 +75,7 @@ def apply_event(connection: sqlite3.Connection, posts: list[Post], plugin: str, 
     return "applied"
 
 
-def _assign(connection: sqlite3.Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent) -> None:
+def _assign(connection: Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent) -> None:
     """pending -> assigned, with the assigned message; an agent writing first counts as taking the session."""
     name = event.agent_name
     if state.mark_assigned(connection, session.row_id, name, time.time()):

@@ -7,15 +7,20 @@ redeliver``) sends it later, backing off further each time. A row is claimed bef
 deliverers (this process and the redeliver command) never send it together; within one process a lock per session
 does the same. A crash after the row is stored and before the call leaves the row queued: the next start of the
 agent delivers it, with the same idempotency key, hence exactly one ticket.
+
+The claim is decided under locks: the callers hold the session's conversation (see ``_state``), and on PostgreSQL
+the claimed row is read ``FOR UPDATE SKIP LOCKED``, so a deliverer in another process that is claiming the same row
+right now makes this one pass instead of sending it twice.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
+
+from ..storage import Connection
 
 __all__ = ["SCHEMA", "OutboxRow", "RowKind"]
 
@@ -56,22 +61,28 @@ def new_claim_token() -> str:
 
 
 def enqueue(
-    connection: sqlite3.Connection, plugin: str, session_row: int, kind: RowKind, payload: dict[str, Any], now: float
+    connection: Connection, plugin: str, session_row: int, kind: RowKind, payload: dict[str, Any], now: float
 ) -> int:
-    cursor = connection.execute(
+    return connection.insert(
         "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at) "
         "VALUES (?, ?, ?, ?, 'queued', ?, ?)",
         (plugin, session_row, kind, json.dumps(payload), now, now),
     )
-    return cast(int, cursor.lastrowid)
 
 
 def claim_next(
-    connection: sqlite3.Connection, session_row: int, token: str, now: float, lease: float, *, due_only: bool
+    connection: Connection, session_row: int, token: str, now: float, lease: float, *, due_only: bool
 ) -> OutboxRow | None:
     """Claim the session's oldest queued row; None when there is none, it is not due, or another deliverer has it."""
+    oldest = connection.execute(
+        "SELECT id FROM hitl_outbox WHERE session_row = ? AND status = 'queued' ORDER BY id LIMIT 1", (session_row,)
+    ).fetchone()
+    if oldest is None:
+        return None
+    # Only the oldest row may go (rows are sent in order): skipping a locked one must not pick the next instead.
     row = connection.execute(
-        "SELECT * FROM hitl_outbox WHERE session_row = ? AND status = 'queued' ORDER BY id LIMIT 1", (session_row,)
+        "SELECT * FROM hitl_outbox WHERE id = ? AND status = 'queued'" + connection.for_update(skip_locked=True),
+        (oldest["id"],),
     ).fetchone()
     if row is None or (due_only and row["next_attempt_at"] > now):
         return None
@@ -83,7 +94,7 @@ def claim_next(
     return OutboxRow(row["id"], session_row, row["kind"], json.loads(row["payload_json"]), row["attempts"])
 
 
-def complete(connection: sqlite3.Connection, row_id: int, now: float) -> None:
+def complete(connection: Connection, row_id: int, now: float) -> None:
     connection.execute(
         "UPDATE hitl_outbox SET status = 'done', done_at = ?, claim_token = NULL, claimed_until = NULL, "
         "attempts = attempts + 1 WHERE id = ?",
@@ -91,7 +102,7 @@ def complete(connection: sqlite3.Connection, row_id: int, now: float) -> None:
     )
 
 
-def postpone(connection: sqlite3.Connection, row_id: int, error: str, next_attempt_at: float) -> None:
+def postpone(connection: Connection, row_id: int, error: str, next_attempt_at: float) -> None:
     connection.execute(
         "UPDATE hitl_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claim_token = NULL, "
         "claimed_until = NULL WHERE id = ?",
@@ -99,7 +110,7 @@ def postpone(connection: sqlite3.Connection, row_id: int, error: str, next_attem
     )
 
 
-def release(connection: sqlite3.Connection, row_id: int, token: str) -> None:
+def release(connection: Connection, row_id: int, token: str) -> None:
     """Give a claimed row back untouched (the delivery was cancelled, e.g. by shutdown)."""
     connection.execute(
         "UPDATE hitl_outbox SET claim_token = NULL, claimed_until = NULL WHERE id = ? AND claim_token = ?",
@@ -107,7 +118,7 @@ def release(connection: sqlite3.Connection, row_id: int, token: str) -> None:
     )
 
 
-def fail(connection: sqlite3.Connection, row_id: int, error: str, now: float) -> None:
+def fail(connection: Connection, row_id: int, error: str, now: float) -> None:
     """The helpdesk refused the row for good; the rows queued after it in its session cannot go either."""
     connection.execute(
         "UPDATE hitl_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, done_at = ?, "
@@ -118,20 +129,22 @@ def fail(connection: sqlite3.Connection, row_id: int, error: str, now: float) ->
     cancel_session_rows(connection, session_row, now)
 
 
-def cancel_session_rows(connection: sqlite3.Connection, session_row: int, now: float) -> None:
+def cancel_session_rows(connection: Connection, session_row: int, now: float) -> None:
     connection.execute(
         "UPDATE hitl_outbox SET status = 'cancelled', done_at = ? WHERE session_row = ? AND status = 'queued'",
         (now, session_row),
     )
 
 
-def cancel_unsent_start(connection: sqlite3.Connection, session_row: int, now: float) -> bool:
+def cancel_unsent_start(connection: Connection, session_row: int, now: float) -> bool:
     """Drop a session's escalation that was never sent and is not being sent: no ticket is opened at all.
 
     False when the start is done or claimed right now; then the ticket exists (or may), and must be closed.
     """
     row = connection.execute(
-        "SELECT id, status, claimed_until FROM hitl_outbox WHERE session_row = ? AND kind = 'start'", (session_row,)
+        "SELECT id, status, claimed_until FROM hitl_outbox WHERE session_row = ? AND kind = 'start'"
+        + connection.for_update(),
+        (session_row,),
     ).fetchone()
     if row is None or row["status"] != "queued":
         return row is not None and row["status"] in ("failed", "cancelled")
@@ -141,19 +154,20 @@ def cancel_unsent_start(connection: sqlite3.Connection, session_row: int, now: f
     return True
 
 
-def due_sessions(connection: sqlite3.Connection, plugin: str, now: float, *, force: bool) -> list[int]:
+def due_sessions(connection: Connection, plugin: str, now: float, *, force: bool) -> list[int]:
     """Sessions with a queued row that is due (any queued row with ``force``) and not claimed by anyone."""
     rows = connection.execute(
         "SELECT DISTINCT session_row FROM hitl_outbox WHERE plugin = ? AND status = 'queued' "
         "AND (? OR next_attempt_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY session_row",
-        (plugin, int(force), now, now),
+        (plugin, force, now, now),
     ).fetchall()
     return [r["session_row"] for r in rows]
 
 
-def next_due(connection: sqlite3.Connection, plugin: str) -> float | None:
+def next_due(connection: Connection, plugin: str) -> float | None:
     (at,) = connection.execute(
-        "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM hitl_outbox "
+        "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END) "
+        "FROM hitl_outbox "
         "WHERE plugin = ? AND status = 'queued'",
         (plugin,),
     ).fetchone()

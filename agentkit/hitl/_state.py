@@ -11,15 +11,20 @@ and its escalations are numbered 1, 2, ... : the number is part of the idempoten
 one ticket however often its delivery is retried. ``hitl_events`` remembers the helpdesk events already applied, and
 ``hitl_cursors`` how far a pushed event stream (the local desk's) has been read, to resume there after a restart.
 Every function here is synchronous and runs inside a store transaction.
+
+On PostgreSQL, several processes may work on one conversation at once. A function that reads a session to decide
+on it (``open_session``, ``session_by_row``, ``session_by_remote_id``) first takes the conversation's lock for the
+rest of the transaction, so a transition is decided on what is current and one escalation opens one session. That
+lock comes before any row lock in every transaction, so two transactions never wait on each other in a circle.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
+from ..storage import Connection
 from ._config import SessionConfig
 from ._provider import HitlEvent, HitlUser, Priority
 
@@ -106,7 +111,7 @@ def idempotency_key(conversation_id: str, escalation: int) -> str:
     return f"{conversation_id}:{escalation}"
 
 
-def _session(row: sqlite3.Row) -> HitlSession:
+def _session(row: Any) -> HitlSession:
     user = json.loads(row["user_json"])
     return HitlSession(
         row["id"], row["plugin"], row["conversation_id"], row["escalation"], row["state"], row["end_reason"],
@@ -117,12 +122,13 @@ def _session(row: sqlite3.Row) -> HitlSession:
     )  # fmt: skip
 
 
-def _one(connection: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> HitlSession | None:
+def _one(connection: Connection, sql: str, params: tuple[object, ...]) -> HitlSession | None:
     row = connection.execute(sql, params).fetchone()
     return _session(row) if row is not None else None
 
 
-def open_session(connection: sqlite3.Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+def open_session(connection: Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+    connection.lock_conversation(conversation_id)
     return _one(
         connection,
         "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND state != 'ended'",
@@ -130,7 +136,7 @@ def open_session(connection: sqlite3.Connection, plugin: str, conversation_id: s
     )
 
 
-def latest_session(connection: sqlite3.Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+def latest_session(connection: Connection, plugin: str, conversation_id: str) -> HitlSession | None:
     return _one(
         connection,
         "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1",
@@ -138,14 +144,18 @@ def latest_session(connection: sqlite3.Connection, plugin: str, conversation_id:
     )
 
 
-def session_by_row(connection: sqlite3.Connection, row_id: int) -> HitlSession:
+def session_by_row(connection: Connection, row_id: int) -> HitlSession:
+    if not connection.serialized:
+        _lock_conversation_of(connection, "id = ?", (row_id,))
     session = _one(connection, "SELECT * FROM hitl_sessions WHERE id = ?", (row_id,))
     if session is None:
         raise LookupError(f"no HITL session row {row_id}")
     return session
 
 
-def session_by_remote_id(connection: sqlite3.Connection, plugin: str, session_id: str) -> HitlSession | None:
+def session_by_remote_id(connection: Connection, plugin: str, session_id: str) -> HitlSession | None:
+    if not connection.serialized:
+        _lock_conversation_of(connection, "plugin = ? AND session_id = ?", (plugin, session_id))
     return _one(
         connection,
         "SELECT * FROM hitl_sessions WHERE plugin = ? AND session_id = ? ORDER BY escalation DESC LIMIT 1",
@@ -153,8 +163,15 @@ def session_by_remote_id(connection: sqlite3.Connection, plugin: str, session_id
     )
 
 
+def _lock_conversation_of(connection: Connection, where: str, params: tuple[object, ...]) -> None:
+    """Lock the conversation of the sessions ``where`` picks (a session never changes conversation)."""
+    rows = connection.execute(f"SELECT DISTINCT conversation_id FROM hitl_sessions WHERE {where}", params).fetchall()
+    for row in rows:
+        connection.lock_conversation(row["conversation_id"])
+
+
 def create_session(
-    connection: sqlite3.Connection,
+    connection: Connection,
     plugin: str,
     conversation_id: str,
     *,
@@ -165,12 +182,13 @@ def create_session(
     now: float,
 ) -> HitlSession:
     """A new pending session, numbered after the conversation's earlier escalations."""
+    connection.lock_conversation(conversation_id)  # no other transaction counts the same escalations meanwhile
     (count,) = connection.execute(
         "SELECT COUNT(*) FROM hitl_sessions WHERE plugin = ? AND conversation_id = ?", (plugin, conversation_id)
     ).fetchone()
     escalation = count + 1
     timeout = config.agent_assigned_timeout_seconds
-    cursor = connection.execute(
+    row_id = connection.insert(
         "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
         "user_json, config_json, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -179,18 +197,18 @@ def create_session(
             now, now + timeout if timeout > 0 else None,
         ),
     )  # fmt: skip
-    return session_by_row(connection, cast(int, cursor.lastrowid))
+    return session_by_row(connection, row_id)
 
 
-def set_remote_id(connection: sqlite3.Connection, row_id: int, session_id: str) -> None:
+def set_remote_id(connection: Connection, row_id: int, session_id: str) -> None:
     connection.execute("UPDATE hitl_sessions SET session_id = ? WHERE id = ?", (session_id, row_id))
 
 
-def set_notice(connection: sqlite3.Connection, row_id: int, notice: str) -> None:
+def set_notice(connection: Connection, row_id: int, notice: str) -> None:
     connection.execute("UPDATE hitl_sessions SET notice = ? WHERE id = ?", (notice, row_id))
 
 
-def mark_assigned(connection: sqlite3.Connection, row_id: int, agent_name: str | None, now: float) -> bool:
+def mark_assigned(connection: Connection, row_id: int, agent_name: str | None, now: float) -> bool:
     """pending -> assigned; False when the session was not pending."""
     cursor = connection.execute(
         "UPDATE hitl_sessions SET state = 'assigned', agent_name = ?, assigned_at = ? "
@@ -200,7 +218,7 @@ def mark_assigned(connection: sqlite3.Connection, row_id: int, agent_name: str |
     return cursor.rowcount == 1
 
 
-def mark_ended(connection: sqlite3.Connection, row_id: int, reason: EndReason, now: float) -> bool:
+def mark_ended(connection: Connection, row_id: int, reason: EndReason, now: float) -> bool:
     """pending or assigned -> ended; False when it had ended already (the first end wins)."""
     cursor = connection.execute(
         "UPDATE hitl_sessions SET state = 'ended', end_reason = ?, ended_at = ? WHERE id = ? AND state != 'ended'",
@@ -209,16 +227,17 @@ def mark_ended(connection: sqlite3.Connection, row_id: int, reason: EndReason, n
     return cursor.rowcount == 1
 
 
-def record_event(connection: sqlite3.Connection, plugin: str, event: HitlEvent, now: float) -> bool:
+def record_event(connection: Connection, plugin: str, event: HitlEvent, now: float) -> bool:
     """Remember ``event``; False when it was applied before (a replay or a helpdesk retry)."""
     cursor = connection.execute(
-        "INSERT OR IGNORE INTO hitl_events (plugin, event_id, session_id, kind, received_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO hitl_events (plugin, event_id, session_id, kind, received_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (plugin, event_id) DO NOTHING",
         (plugin, event.event_id, event.session_id, event.kind, now),
     )
     return cursor.rowcount == 1
 
 
-def due_timeouts(connection: sqlite3.Connection, plugin: str, now: float) -> list[HitlSession]:
+def due_timeouts(connection: Connection, plugin: str, now: float) -> list[HitlSession]:
     rows = connection.execute(
         "SELECT * FROM hitl_sessions WHERE plugin = ? AND state = 'pending' AND timeout_at IS NOT NULL "
         "AND timeout_at <= ? ORDER BY timeout_at",
@@ -227,24 +246,25 @@ def due_timeouts(connection: sqlite3.Connection, plugin: str, now: float) -> lis
     return [_session(r) for r in rows]
 
 
-def next_timeout(connection: sqlite3.Connection, plugin: str) -> float | None:
+def next_timeout(connection: Connection, plugin: str) -> float | None:
     (at,) = connection.execute(
         "SELECT MIN(timeout_at) FROM hitl_sessions WHERE plugin = ? AND state = 'pending'", (plugin,)
     ).fetchone()
     return cast(float | None, at)
 
 
-def save_cursor(connection: sqlite3.Connection, plugin: str, event_id: str) -> None:
+def save_cursor(connection: Connection, plugin: str, event_id: str) -> None:
     """Remember a pushed event's position (numeric ids only); the cursor never moves back."""
     if not event_id.isdigit():
         return
     connection.execute(
         "INSERT INTO hitl_cursors (plugin, cursor) VALUES (?, ?) "
-        "ON CONFLICT (plugin) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)",
+        "ON CONFLICT (plugin) DO UPDATE SET cursor = CASE WHEN excluded.cursor > hitl_cursors.cursor "
+        "THEN excluded.cursor ELSE hitl_cursors.cursor END",
         (plugin, int(event_id)),
     )
 
 
-def load_cursor(connection: sqlite3.Connection, plugin: str) -> int | None:
+def load_cursor(connection: Connection, plugin: str) -> int | None:
     row = connection.execute("SELECT cursor FROM hitl_cursors WHERE plugin = ?", (plugin,)).fetchone()
     return None if row is None else int(row["cursor"])

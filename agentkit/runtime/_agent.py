@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from ..loop import ExecuteResult, execute
 from ..models import Model
 from ..models._resolve import resolve_model
 from ..prompts import render
+from ..storage import Connection
 from ..tools import Tool
 from . import _messages as messages
 from ._conversation import Conversation, ConversationInfo, HandlerContext
@@ -61,7 +61,8 @@ _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=No
 
 class Agent:
     """A support bot. ``model``: a ``Model`` or a model string (None reads ``AGENTKIT_MODEL``). ``plugins``:
-    ``{alias: plugin}``. ``store``: ``"sqlite:///path.db"`` or ``"sqlite://:memory:"``. ``instructions``: the
+    ``{alias: plugin}``. ``store``: ``"sqlite:///path.db"``, ``"sqlite://:memory:"`` or, for several worker
+    processes on one database, ``"postgresql://user:password@host:5432/db"``. ``instructions``: the
     system prompt of ``ctx.execute`` (default: ``render("support_assistant.j2")``). ``tools``: extra tools of the
     default handler. ``error_message``: what the user is told when the model fails (None: the error is raised)."""
 
@@ -104,20 +105,8 @@ class Agent:
         """Handle one user message; returns the messages it caused for the user (bot reply, notices, ...)."""
         async with self._locks.hold(conversation_id):  # taken before any await: arrival order is kept
             await self._ensure_ready()
-            message, profile = await self.store.run(
-                lambda c: messages.store_user_message(c, conversation_id, text, user)
-            )
-            self._subscribers.publish([message])
-            turn = _Turn(conversation_id)
-            token = _current_turn.set(turn)
-            try:
-                info = ConversationInfo(conversation_id, MappingProxyType(profile))
-                with context.scope(conversation=info, user=info.user, agent=self):
-                    if not await self._intercepted(conversation_id, text):
-                        await self._run_handler(HandlerContext(self, info, message))
-            finally:
-                _current_turn.reset(token)
-            return turn.messages
+            async with self.store.hold(conversation_id):  # and one process at a time, on a shared PostgreSQL
+                return await self._turn(conversation_id, text, user)
 
     async def history(self, conversation_id: str) -> list[messages.ChatMessage]:
         """The conversation as the user saw it, oldest first: user, bot, human agent and notices."""
@@ -194,11 +183,11 @@ class Agent:
     def default_instructions(self) -> str:
         return self.instructions if self.instructions is not None else render("support_assistant.j2")
 
-    async def transact(self, fn: Callable[[sqlite3.Connection, list[Post]], T]) -> T:
+    async def transact(self, fn: Callable[[Connection, list[Post]], T]) -> T:
         """For plugins: ``fn(connection, posts)`` in one transaction; the posts are stored with it, then sent."""
         await self._ensure_ready()
 
-        def run(connection: sqlite3.Connection) -> tuple[T, list[messages.ChatMessage]]:
+        def run(connection: Connection) -> tuple[T, list[messages.ChatMessage]]:
             posts: list[Post] = []
             value = fn(connection, posts)
             return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None]
@@ -218,6 +207,22 @@ class Agent:
         return await self.store.run(lambda c: messages.load_user(c, conversation_id))
 
     # -- inside --
+
+    async def _turn(
+        self, conversation_id: str, text: str, user: Mapping[str, Any] | None
+    ) -> list[messages.ChatMessage]:
+        message, profile = await self.store.run(lambda c: messages.store_user_message(c, conversation_id, text, user))
+        self._subscribers.publish([message])
+        turn = _Turn(conversation_id)
+        token = _current_turn.set(turn)
+        try:
+            info = ConversationInfo(conversation_id, MappingProxyType(profile))
+            with context.scope(conversation=info, user=info.user, agent=self):
+                if not await self._intercepted(conversation_id, text):
+                    await self._run_handler(HandlerContext(self, info, message))
+        finally:
+            _current_turn.reset(token)
+        return turn.messages
 
     async def _ensure_ready(self) -> None:
         if self._ready:
@@ -246,15 +251,13 @@ class Agent:
             logger.exception("agent %r: the handler failed on conversation %r", self.name, ctx.conversation.id)
             await self._write(lambda c: messages.insert_message(c, ctx.conversation.id, "system", self.error_message))
 
-    async def _write(
-        self, fn: Callable[[sqlite3.Connection], messages.ChatMessage | None]
-    ) -> messages.ChatMessage | None:
+    async def _write(self, fn: Callable[[Connection], messages.ChatMessage | None]) -> messages.ChatMessage | None:
         await self._ensure_ready()
         message = await self.store.run(fn)
         self._deliver([message] if message is not None else [])
         return message
 
-    async def _write_many(self, fn: Callable[[sqlite3.Connection], list[messages.ChatMessage]]) -> None:
+    async def _write_many(self, fn: Callable[[Connection], list[messages.ChatMessage]]) -> None:
         await self._ensure_ready()
         self._deliver(await self.store.run(fn))
 

@@ -9,7 +9,6 @@ A row can be in both views (a user message, a bot reply) or in one.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any, Literal, cast
 from ..hitl._host import Post
 from ..loop import ExecuteResult
 from ..models import Message
+from ..storage import Connection
 
 __all__ = [
     "SCHEMA",
@@ -69,7 +69,7 @@ class ChatMessage:
 
 
 def insert_message(
-    connection: sqlite3.Connection,
+    connection: Connection,
     conversation_id: str,
     role: Role,
     text: str | None,
@@ -80,36 +80,40 @@ def insert_message(
     at: float | None = None,
 ) -> ChatMessage | None:
     """Store one row; returns the message the user sees, or None for a model-only row."""
+    # Messages of a conversation are numbered in the order they commit, across processes too: a reader that
+    # asks for those after the last ``seq`` it saw never skips one that committed later with a lower number.
+    connection.lock_conversation(conversation_id)
     at = time.time() if at is None else at
-    cursor = connection.execute(
+    seq = connection.insert(
         "INSERT INTO messages (conversation_id, role, text, agent_name, at, visible, model_json) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (conversation_id, role, text, agent_name, at, int(visible), json.dumps(model) if model else None),
+        key="seq",
     )
     if not visible:
         return None
-    return ChatMessage(cast(int, cursor.lastrowid), conversation_id, role, text or "", at, agent_name)
+    return ChatMessage(seq, conversation_id, role, text or "", at, agent_name)
 
 
-def upsert_conversation(connection: sqlite3.Connection, conversation_id: str, user: Mapping[str, Any] | None) -> None:
+def upsert_conversation(connection: Connection, conversation_id: str, user: Mapping[str, Any] | None) -> None:
     """Create the conversation, or remember a newer user profile for it."""
     now = time.time()
     connection.execute(
         "INSERT INTO conversations (id, user_json, created_at, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET user_json = COALESCE(excluded.user_json, user_json), "
+        "ON CONFLICT (id) DO UPDATE SET user_json = COALESCE(excluded.user_json, conversations.user_json), "
         "updated_at = excluded.updated_at",
         (conversation_id, json.dumps(dict(user)) if user else None, now, now),
     )
 
 
-def load_user(connection: sqlite3.Connection, conversation_id: str) -> dict[str, Any] | None:
+def load_user(connection: Connection, conversation_id: str) -> dict[str, Any] | None:
     row = connection.execute("SELECT user_json FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
     if row is None or row["user_json"] is None:
         return None
     return cast(dict[str, Any], json.loads(row["user_json"]))
 
 
-def load_visible(connection: sqlite3.Connection, conversation_id: str, after: int = 0) -> list[ChatMessage]:
+def load_visible(connection: Connection, conversation_id: str, after: int = 0) -> list[ChatMessage]:
     rows = connection.execute(
         "SELECT seq, role, text, at, agent_name FROM messages "
         "WHERE conversation_id = ? AND visible = 1 AND seq > ? ORDER BY seq",
@@ -118,7 +122,7 @@ def load_visible(connection: sqlite3.Connection, conversation_id: str, after: in
     return [ChatMessage(r["seq"], conversation_id, r["role"], r["text"] or "", r["at"], r["agent_name"]) for r in rows]
 
 
-def load_model_history(connection: sqlite3.Connection, conversation_id: str) -> list[Message]:
+def load_model_history(connection: Connection, conversation_id: str) -> list[Message]:
     rows = connection.execute(
         "SELECT model_json FROM messages WHERE conversation_id = ? AND model_json IS NOT NULL ORDER BY seq",
         (conversation_id,),
@@ -127,8 +131,9 @@ def load_model_history(connection: sqlite3.Connection, conversation_id: str) -> 
 
 
 def store_user_message(
-    connection: sqlite3.Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
+    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
 ) -> tuple[ChatMessage, dict[str, Any]]:
+    connection.lock_conversation(conversation_id)
     upsert_conversation(connection, conversation_id, _profile(user) if user else None)
     profile = load_user(connection, conversation_id) or {}
     said = {"role": "user", "content": text}
@@ -143,7 +148,7 @@ def _profile(user: Mapping[str, Any]) -> dict[str, Any]:
     return {key: user.get(key) for key in ("id", "name", "email") if user.get(key) is not None}
 
 
-def store_run(connection: sqlite3.Connection, conversation_id: str, result: ExecuteResult) -> list[ChatMessage]:
+def store_run(connection: Connection, conversation_id: str, result: ExecuteResult) -> list[ChatMessage]:
     """Every message of the run goes to the model's history; the final reply is also shown to the user."""
     shown: list[ChatMessage] = []
     last = len(result.messages) - 1
@@ -157,7 +162,7 @@ def store_run(connection: sqlite3.Connection, conversation_id: str, result: Exec
     return shown
 
 
-def store_post(connection: sqlite3.Connection, post: Post) -> ChatMessage | None:
+def store_post(connection: Connection, post: Post) -> ChatMessage | None:
     if post.text is None and post.model_note is None:
         return None
     note = {"role": "system", "content": post.model_note} if post.model_note else None

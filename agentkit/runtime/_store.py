@@ -1,111 +1,130 @@
-"""The agent's SQLite store: one connection, used from one worker thread, one transaction per call.
+"""The agent's store: SQLite (the default) or PostgreSQL, by URL; one transaction per call, off the event loop.
 
 Conversations, messages, HITL sessions, processed webhook events and the outbox all live here, so a state change
-and the messages it causes commit together. Every call runs on a single worker thread: sqlite3 blocks, and the
-event loop must not. ``BEGIN IMMEDIATE`` takes the write lock up front, so two processes on one file (a server and
-``agentkit hitl redeliver``) never interleave a read-then-write.
+and the messages it causes commit together. Calls run on the store's worker threads: the drivers block, and the
+event loop must not. SQLite gets one thread (one connection, one writer); PostgreSQL one per pooled connection.
+
+Several processes can share one PostgreSQL database: ``hold(conversation_id)`` keeps a conversation's turns to one
+process at a time, and inside each transaction the SQL takes the locks its reads-then-writes need.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from ..exceptions import ConfigError
+from ..storage import Connection, TurnLocks, open_database, parse_url, redact
 
 __all__ = ["Store", "parse_store_url"]
 
 T = TypeVar("T")
-MEMORY = ":memory:"
+_FIRST_POLL, _LAST_POLL = 0.002, 0.05  # seconds between tries for a conversation another process holds
 
 
 def parse_store_url(url: str | Path) -> str:
-    """The sqlite3 path for ``url``: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``, ``sqlite://:memory:``.
-
-    A plain path (no scheme) is taken as a file path.
-    """
-    if isinstance(url, Path):
-        return str(url)
-    if url in ("sqlite://", "sqlite://:memory:", "sqlite:///:memory:", MEMORY):
-        return MEMORY
-    if url.startswith("sqlite:///"):
-        return url.removeprefix("sqlite:///")
-    if url.startswith(("postgres://", "postgresql://")):
-        raise ConfigError(f"store {url!r}: PostgreSQL is not available in this build; use 'sqlite:///path/to/agent.db'")
-    if "://" in url:
-        raise ConfigError(f"store {url!r} is not a store URL; use 'sqlite:///path/to/agent.db' or 'sqlite://:memory:'")
-    return url
+    """The sqlite3 path for a SQLite ``url`` (``sqlite:///relative.db``, ``sqlite:////abs/path.db``,
+    ``sqlite://:memory:``, a plain path), or a ``postgresql://`` URL as it is."""
+    return parse_url(url).target
 
 
 class Store:
-    """``await store.run(fn)`` calls ``fn(connection)`` on the store's thread inside one transaction."""
+    """``await store.run(fn)`` calls ``fn(connection)`` on a store thread inside one transaction.
 
-    def __init__(self, url: str | Path = "sqlite://:memory:") -> None:
+    ``url``: ``sqlite:///path.db``, ``sqlite://:memory:``, a path, or ``postgresql://user:pw@host:5432/db``
+    (needs ``pip install 'agentkit[postgres]'``). ``pool_size``: PostgreSQL connections (default 4).
+    """
+
+    def __init__(self, url: str | Path = "sqlite://:memory:", *, pool_size: int | None = None) -> None:
         self.url = str(url)
         self.path = parse_store_url(url)
+        self.database = open_database(url, pool_size=pool_size)
         self._executor: ThreadPoolExecutor | None = None
-        self._connection: sqlite3.Connection | None = None
+        self._turns: TurnLocks | None = None
+        self._turn_executor: ThreadPoolExecutor | None = None
 
     @property
     def is_open(self) -> bool:
-        return self._connection is not None
+        return self._executor is not None
 
     async def open(self) -> None:
         if self._executor is not None:
             return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentkit-store")
-        self._connection = await self._call(self._connect)
+        self._executor = ThreadPoolExecutor(self.database.concurrency, thread_name_prefix="agentkit-store")
+        try:
+            await self._call(self.database.open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+        self._turns = self.database.turn_locks()
+        if self._turns is not None:  # one thread: the turn locks live on one connection
+            self._turn_executor = ThreadPoolExecutor(1, thread_name_prefix="agentkit-turns")
 
-    def _connect(self) -> sqlite3.Connection:
-        if self.path != MEMORY:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we write BEGIN/COMMIT ourselves. check_same_thread=False: the worker thread is the
-        # only user, but it is not the thread that runs close() when the executor is already gone.
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        connection.row_factory = sqlite3.Row
-        if self.path != MEMORY:
-            connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA foreign_keys=ON")
-        return connection
-
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in a transaction on the store's thread; an exception rolls everything back."""
+    async def run(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""
         return await self._call(self._transaction, fn)
 
-    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        connection = self._require()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-        return result
+    def _transaction(self, fn: Callable[[Connection], T]) -> T:
+        with self.database.transaction() as connection:
+            return fn(connection)
 
     async def script(self, sql: str) -> None:
-        """Run DDL (``CREATE TABLE IF NOT EXISTS ...``) outside a transaction."""
-        await self._call(lambda: self._require().executescript(sql))
+        """Run DDL (``CREATE TABLE IF NOT EXISTS ...``, in SQLite's words: PostgreSQL gets it translated)."""
+        await self._call(self.database.script, sql)
+
+    @asynccontextmanager
+    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+        """Keep the conversation to this process for the ``async with`` block: on PostgreSQL, another process
+        holding it is waited for. On SQLite there is one process to a store, and nothing to do."""
+        turns = self._turns
+        if turns is None:
+            yield
+            return
+        await self._acquire_turn(turns, conversation_id)
+        try:
+            yield
+        finally:
+            if self._turns is turns:  # a store closed meanwhile has let go of every lock already
+                await asyncio.shield(self._on_turn_thread(turns.release, conversation_id))
+
+    async def _acquire_turn(self, turns: TurnLocks, conversation_id: str) -> None:
+        delay = _FIRST_POLL
+        while not await self._try_turn(turns, conversation_id):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _LAST_POLL)
+
+    async def _try_turn(self, turns: TurnLocks, conversation_id: str) -> bool:
+        attempt = asyncio.ensure_future(self._on_turn_thread(turns.try_acquire, conversation_id))
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            if await attempt:  # taken just as we were cancelled: give it back, or it stays held
+                await self._on_turn_thread(turns.release, conversation_id)
+            raise
 
     async def aclose(self) -> None:
         executor, self._executor = self._executor, None
         if executor is None:
             return
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await asyncio.get_running_loop().run_in_executor(executor, connection.close)
+        turns, self._turns = self._turns, None
+        turn_executor, self._turn_executor = self._turn_executor, None
+        loop = asyncio.get_running_loop()
+        if turns is not None and turn_executor is not None:
+            await loop.run_in_executor(turn_executor, turns.close)
+            turn_executor.shutdown(wait=True)
+        await loop.run_in_executor(executor, self.database.close)
         executor.shutdown(wait=True)
 
-    def _require(self) -> sqlite3.Connection:
-        if self._connection is None:
-            raise RuntimeError("the store is closed")
-        return self._connection
+    async def _on_turn_thread(self, fn: Callable[[str], T], conversation_id: str) -> T:
+        if self._turn_executor is None:
+            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._turn_executor, fn, conversation_id)
 
     async def _call(self, fn: Callable[..., T], *args: object) -> T:
         if self._executor is None:
-            raise RuntimeError(f"store {self.url!r} is not open; call `await store.open()` (Agent does it)")
+            raise RuntimeError(f"store {redact(self.url)!r} is not open; call `await store.open()` (Agent does it)")
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

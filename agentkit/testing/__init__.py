@@ -1,10 +1,11 @@
-"""Test helpers shipped with agentkit: loopback HTTP servers with scripted replies and injected faults, and a
-guard that keeps tests from reaching real endpoints."""
+"""Test helpers shipped with agentkit: loopback HTTP servers with scripted replies and injected faults, a guard that
+keeps tests from reaching real endpoints, and a throwaway PostgreSQL server."""
 
 from ._fake_helpdesks import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk
 from ._fake_openai import FakeOpenAIServer, Reply
 from ._guard import LOCAL_HOSTS, RemoteRequestBlocked, block_remote_requests
 from ._loopback import Fault, LoopbackServer, RecordedRequest, Response, Route
+from ._postgres import TemporaryPostgres
 
 __all__ = [
     "FakeFreshdesk",
@@ -20,5 +21,6 @@ __all__ = [
     "Reply",
     "Response",
     "Route",
+    "TemporaryPostgres",
     "block_remote_requests",
 ]

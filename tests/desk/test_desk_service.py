@@ -21,8 +21,9 @@ BOB = DeskUser("u-1", "Bob Stone", "bob@example.com")
 
 
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[LocalDesk]:
-    async with LocalDesk(tmp_path / "desk.db") as opened:
+async def desk(store_url: str) -> AsyncIterator[LocalDesk]:
+    """A desk on each backend: a SQLite file, and a PostgreSQL database."""
+    async with LocalDesk(store_url) as opened:
         yield opened
 
 
@@ -85,21 +86,29 @@ async def test_the_ticket_keeps_what_the_agent_needs(desk: LocalDesk) -> None:
     )
 
 
-async def test_tickets_survive_a_restart_on_the_same_file(tmp_path: Path) -> None:
-    async with LocalDesk(f"sqlite:///{tmp_path}/desk.db") as first:
+async def test_tickets_survive_a_restart_on_the_same_store(store_url: str) -> None:
+    async with LocalDesk(store_url) as first:
         ticket = await _open(first)
         await first.assign(ticket.id, "Ana")
-    async with LocalDesk(tmp_path / "desk.db") as second:
+    async with LocalDesk(store_url) as second:
         assert (await second.ticket(ticket.id)).assignee == "Ana"
         assert [e.kind for e in await second.events_since(0)] == ["agent_assigned"]
 
 
-async def test_the_file_uses_write_ahead_logging(tmp_path: Path, desk: LocalDesk) -> None:
-    connection = sqlite3.connect(tmp_path / "desk.db")
-    try:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    finally:
-        connection.close()
+async def test_a_path_and_its_url_are_the_same_desk(tmp_path: Path) -> None:
+    async with LocalDesk(f"sqlite:///{tmp_path}/desk.db") as first:
+        ticket = await _open(first)
+    async with LocalDesk(tmp_path / "desk.db") as second:
+        assert (await second.ticket(ticket.id)).title == ticket.title
+
+
+async def test_the_file_uses_write_ahead_logging(tmp_path: Path) -> None:
+    async with LocalDesk(tmp_path / "desk.db"):
+        connection = sqlite3.connect(tmp_path / "desk.db")
+        try:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        finally:
+            connection.close()
 
 
 async def test_the_same_idempotency_key_gives_the_same_ticket(desk: LocalDesk) -> None:
@@ -169,14 +178,14 @@ async def test_deliver_pending_retries_without_a_new_change(desk: LocalDesk) -> 
     assert seen == [1]
 
 
-async def test_a_consumer_catches_up_after_a_restart(tmp_path: Path) -> None:
-    async with LocalDesk(tmp_path / "desk.db") as desk:
+async def test_a_consumer_catches_up_after_a_restart(store_url: str) -> None:
+    async with LocalDesk(store_url) as desk:
         ticket = await _open(desk)
         recorder = Recorder()
         desk.subscribe(recorder)
         await desk.assign(ticket.id, "Ana")
         cursor = recorder.events[-1].seq  # what the consumer had handled when it stopped
-    async with LocalDesk(tmp_path / "desk.db") as desk:
+    async with LocalDesk(store_url) as desk:
         await desk.reply(ticket.id, "while the bot was down")
         await desk.close(ticket.id)
         late = Recorder()
@@ -250,7 +259,7 @@ def test_sqlite_locations() -> None:
     assert sqlite_path("sqlite:////var/lib/desk.db") == "/var/lib/desk.db"
     assert sqlite_path(Path("/tmp/desk.db")) == "/tmp/desk.db"
     with pytest.raises(ConfigError, match="SQLite"):
-        sqlite_path("postgresql://localhost/desk")
+        sqlite_path("postgresql://localhost/desk")  # a PostgreSQL desk has no path: LocalDesk takes the URL
 
 
 async def test_an_in_memory_desk_works_across_threads() -> None:

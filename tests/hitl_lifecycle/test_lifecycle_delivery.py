@@ -14,20 +14,20 @@ from agentkit.testing._fake_helpdesks import FakeZendesk
 from .lifecycle_helpers import DELAYED, FAST, HANDOFF, USER, eventually, next_messages, texts
 
 
-def zendesk_agent(fake: FakeZendesk, *, timeout: float = 5.0, **config: Any) -> Agent:
+def zendesk_agent(fake: FakeZendesk, store: str, *, timeout: float = 5.0, **config: Any) -> Agent:
     provider = ZendeskProvider(fake.url, "bot@example.com", "zd-token", "zd-secret", timeout=timeout)
     model = ScriptedModel([call("handToSupport", reason="Refund dispute", priority="urgent")])
-    return Agent("support", model, plugins={"zendesk": HitlPlugin(provider, **{**FAST, **config})})
+    return Agent("support", model, plugins={"zendesk": HitlPlugin(provider, **{**FAST, **config})}, store=store)
 
 
 def ticket_creates(fake: FakeZendesk) -> list[Any]:
     return [r for r in fake.requests if r.method == "POST" and r.path == "/api/v2/tickets.json"]
 
 
-async def test_500_500_201_makes_one_ticket_with_one_idempotency_key() -> None:
+async def test_500_500_201_makes_one_ticket_with_one_idempotency_key(store_url: str) -> None:
     async with FakeZendesk() as fake:
         fake.inject(Fault.status(500), Fault.status(500))
-        async with zendesk_agent(fake) as agent:
+        async with zendesk_agent(fake, store_url) as agent:
             replies = await agent.receive("c1", "I want my money back, get me a person", user=USER)
             state = await agent.plugins["zendesk"].state("c1")
     creates = ticket_creates(fake)
@@ -39,10 +39,10 @@ async def test_500_500_201_makes_one_ticket_with_one_idempotency_key() -> None:
     assert texts(replies) == [("system", HANDOFF)] and state == "pending"
 
 
-async def test_a_stalled_response_is_retried_with_the_same_key() -> None:
+async def test_a_stalled_response_is_retried_with_the_same_key(store_url: str) -> None:
     async with FakeZendesk() as fake:
         fake.inject(Fault.stall(1.0))
-        async with zendesk_agent(fake, timeout=0.2) as agent:
+        async with zendesk_agent(fake, store_url, timeout=0.2) as agent:
             replies = await agent.receive("c1", "get me a person", user=USER)
     creates = ticket_creates(fake)
     assert len(creates) == 2 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
@@ -50,10 +50,10 @@ async def test_a_stalled_response_is_retried_with_the_same_key() -> None:
     assert texts(replies) == [("system", HANDOFF)]
 
 
-async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is_sent_later() -> None:
+async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is_sent_later(store_url: str) -> None:
     async with FakeZendesk() as fake:
         fake.inject(*[Fault.status(503)] * 3)
-        agent = zendesk_agent(fake, retry_attempts=3, redeliver_interval=0.2)
+        agent = zendesk_agent(fake, store_url, retry_attempts=3, redeliver_interval=0.2)
         updates = agent.subscribe("c1")
         async with agent:
             replies = await agent.receive("c1", "get me a person", user=USER)

@@ -1,29 +1,29 @@
-"""The whole handoff on the embedded desk, with a scripted model and SQLite files: escalate, relay, assign, reply,
-close by command; and the assignment timeout, also across a restart."""
+"""The whole handoff on the embedded desk, with a scripted model, on SQLite and on PostgreSQL: escalate, relay,
+assign, reply, close by command; and the assignment timeout, also across a restart."""
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from agentkit.desk import LocalDesk
 from agentkit.hitl._desk import DeskHitl
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent
 
-from .lifecycle_helpers import ASSIGNED, CLOSED, HANDOFF, TIMED_OUT, USER, next_messages, texts
+from .lifecycle_helpers import ASSIGNED, CLOSED, HANDOFF, TIMED_OUT, USER, eventually, next_messages, texts
 
 
-def desk_agent(tmp_path: Path, model: ScriptedModel, **config: object) -> Agent:
-    plugin = DeskHitl(tmp_path / "desk.sqlite3", poll_interval=0.05, **config)
-    return Agent("support", model, plugins={"desk-hitl": plugin}, store=f"sqlite:///{tmp_path}/bot.db")
+def desk_agent(store_url: str, model: ScriptedModel, **config: object) -> Agent:
+    """The bot and its desk in one store (a SQLite file, or a PostgreSQL database), as `agentkit serve` has them."""
+    plugin = DeskHitl(store_url, poll_interval=0.05, **config)
+    return Agent("support", model, plugins={"desk-hitl": plugin}, store=store_url)
 
 
-async def test_a_person_takes_over_and_hands_back(tmp_path: Path) -> None:
+async def test_a_person_takes_over_and_hands_back(store_url: str) -> None:
     model = ScriptedModel(
         [call("handToSupport", reason="Customer asks for a person", priority="high"), "Welcome back!"]
     )
-    async with desk_agent(tmp_path, model) as agent:
+    async with desk_agent(store_url, model) as agent:
         desk = agent.plugins["desk-hitl"].desk
 
         # The model escalates: one ticket, the handoff message, and no model text.
@@ -84,9 +84,9 @@ async def test_a_person_takes_over_and_hands_back(tmp_path: Path) -> None:
     assert any("ended the session" in note for note in notes)
 
 
-async def test_nobody_takes_the_ticket_in_time(tmp_path: Path) -> None:
+async def test_nobody_takes_the_ticket_in_time(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "I'm still here to help."])
-    async with desk_agent(tmp_path, model, agent_assigned_timeout_seconds=1) as agent:
+    async with desk_agent(store_url, model, agent_assigned_timeout_seconds=1) as agent:
         updates = agent.subscribe("c1")
         assert texts(await agent.receive("c1", "Get me a human", user=USER)) == [("system", HANDOFF)]
         await next_messages(updates, 2)  # the user's message and the handoff notice
@@ -94,15 +94,16 @@ async def test_nobody_takes_the_ticket_in_time(tmp_path: Path) -> None:
         assert texts(await next_messages(updates, 1, wait=5)) == [("system", TIMED_OUT)]
         session = await agent.plugins["desk-hitl"].session("c1")
         assert session is not None and session.end_reason == "timeout"
-        (ticket,) = await agent.plugins["desk-hitl"].desk.tickets()
-        assert ticket.status == "closed"  # the human side is told too
+        desk = agent.plugins["desk-hitl"].desk
+        # The human side is told too, through the outbox, just after the user (on PostgreSQL, the two run at once).
+        await eventually(lambda: _only_ticket_is(desk, "closed"))
         assert texts(await agent.receive("c1", "OK then")) == [("bot", "I'm still here to help.")]
         updates.close()
 
 
-async def test_the_timeout_holds_across_a_restart(tmp_path: Path) -> None:
+async def test_the_timeout_holds_across_a_restart(store_url: str) -> None:
     async with desk_agent(
-        tmp_path, ScriptedModel([call("handToSupport", reason="Wants a person")]), agent_assigned_timeout_seconds=1
+        store_url, ScriptedModel([call("handToSupport", reason="Wants a person")]), agent_assigned_timeout_seconds=1
     ) as first:
         await first.receive("c1", "Get me a human", user=USER)
     await asyncio.sleep(1.1)  # the process is down when the timeout passes
@@ -110,7 +111,7 @@ async def test_the_timeout_holds_across_a_restart(tmp_path: Path) -> None:
     # A new process, with the timeout not even configured: the session keeps its own settings. Its background
     # checker is not started here, so the incoming message is what finds the session overdue.
     model = ScriptedModel(["How can I help?"])
-    second = desk_agent(tmp_path, model)
+    second = desk_agent(store_url, model)
     try:
         replies = await second.receive("c1", "Hello?")
     finally:
@@ -118,21 +119,21 @@ async def test_the_timeout_holds_across_a_restart(tmp_path: Path) -> None:
     assert texts(replies) == [("system", TIMED_OUT), ("bot", "How can I help?")]
 
 
-async def test_after_a_restart_the_background_checker_ends_an_overdue_session(tmp_path: Path) -> None:
+async def test_after_a_restart_the_background_checker_ends_an_overdue_session(store_url: str) -> None:
     async with desk_agent(
-        tmp_path, ScriptedModel([call("handToSupport", reason="Wants a person")]), agent_assigned_timeout_seconds=0.2
+        store_url, ScriptedModel([call("handToSupport", reason="Wants a person")]), agent_assigned_timeout_seconds=0.2
     ) as first:
         await first.receive("c1", "Get me a human", user=USER)
     await asyncio.sleep(0.3)
-    second = desk_agent(tmp_path, ScriptedModel([]))
+    second = desk_agent(store_url, ScriptedModel([]))
     updates = second.subscribe("c1")
     async with second:
         assert texts(await next_messages(updates, 1)) == [("system", TIMED_OUT)]
 
 
-async def test_agent_messages_after_the_end_are_dropped_and_the_bot_answers(tmp_path: Path) -> None:
+async def test_agent_messages_after_the_end_are_dropped_and_the_bot_answers(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "Back with you."])
-    async with desk_agent(tmp_path, model) as agent:
+    async with desk_agent(store_url, model) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         desk = agent.plugins["desk-hitl"].desk
         (ticket,) = await desk.tickets()
@@ -149,20 +150,25 @@ async def test_agent_messages_after_the_end_are_dropped_and_the_bot_answers(tmp_
         updates.close()
 
 
-async def test_what_a_person_did_while_the_bot_was_down_reaches_the_user_after_a_restart(tmp_path: Path) -> None:
-    async with desk_agent(tmp_path, ScriptedModel([call("handToSupport", reason="Wants a person")])) as first:
+async def test_what_a_person_did_while_the_bot_was_down_reaches_the_user_after_a_restart(store_url: str) -> None:
+    async with desk_agent(store_url, ScriptedModel([call("handToSupport", reason="Wants a person")])) as first:
         await first.receive("c1", "Get me a human", user=USER)
     # The bot is down; the desk (its web app, say) goes on.
-    desk = LocalDesk(tmp_path / "desk.sqlite3")
+    desk = LocalDesk(store_url)
     (ticket,) = await desk.tickets()
     await desk.assign(ticket.id, "Ana")
     await desk.reply(ticket.id, "Hi Jo, sorry for the wait.")
     await desk.aclose()
 
-    second = desk_agent(tmp_path, ScriptedModel([]))
+    second = desk_agent(store_url, ScriptedModel([]))
     updates = second.subscribe("c1")
     async with second:
         assert texts(await next_messages(updates, 2)) == [("system", ASSIGNED), ("agent", "Hi Jo, sorry for the wait.")]
-    async with desk_agent(tmp_path, ScriptedModel([])) as third:  # applied once: a third start replays nothing
+    async with desk_agent(store_url, ScriptedModel([])) as third:  # applied once: a third start replays nothing
         await asyncio.sleep(0.2)
         assert len(await third.history("c1")) == 4
+
+
+async def _only_ticket_is(desk: LocalDesk, status: str) -> bool:
+    (ticket,) = await desk.tickets()
+    return ticket.status == status

@@ -20,9 +20,11 @@ from agentkit.runtime._messages import load_model_history
 from .lifecycle_helpers import BROKEN, CLOSED, DELAYED, FAST, HANDOFF, USER, texts
 
 
-def memory_agent(model: ScriptedModel, memory: MemoryHitl | None = None, **config: Any) -> Agent:
+def memory_agent(
+    model: ScriptedModel, memory: MemoryHitl | None = None, *, store: str = "sqlite://:memory:", **config: Any
+) -> Agent:
     plugin = HitlPlugin(memory or MemoryHitl(), **FAST, **config)
-    return Agent("support", model, plugins={"desk-hitl": plugin})
+    return Agent("support", model, plugins={"desk-hitl": plugin}, store=store)
 
 
 def memory_of(agent: Agent) -> MemoryHitl:
@@ -31,11 +33,11 @@ def memory_of(agent: Agent) -> MemoryHitl:
     return provider
 
 
-async def test_the_ticket_carries_reason_priority_transcript_user_and_conversation() -> None:
+async def test_the_ticket_carries_reason_priority_transcript_user_and_conversation(store_url: str) -> None:
     model = ScriptedModel(
         ["Which order?", call("handToSupport", reason="Charged twice for order 42", priority="urgent")]
     )
-    async with memory_agent(model) as agent:
+    async with memory_agent(model, store=store_url) as agent:
         await agent.receive("c1", "I was charged twice", user=USER)
         await agent.receive("c1", "Order 42. I want a person now.")
         request = memory_of(agent).only_session().request
@@ -54,10 +56,12 @@ async def test_the_ticket_carries_reason_priority_transcript_user_and_conversati
     assert request.idempotency_key == "c1:1"
 
 
-async def test_two_handoffs_in_one_reply_open_one_ticket_and_the_second_is_told_already_escalated() -> None:
+async def test_two_handoffs_in_one_reply_open_one_ticket_and_the_second_is_told_already_escalated(
+    store_url: str,
+) -> None:
     both = calls(("handToSupport", {"reason": "Wants a person"}), ("handToSupport", {"reason": "Angry"}))
     model = ScriptedModel([both, "unused"])
-    async with memory_agent(model) as agent:
+    async with memory_agent(model, store=store_url) as agent:
         replies = await agent.receive("c1", "PERSON. NOW.", user=USER)
         memory = memory_of(agent)
         assert len(memory.sessions) == 1 and len(memory.start_calls) == 1
@@ -68,7 +72,7 @@ async def test_two_handoffs_in_one_reply_open_one_ticket_and_the_second_is_told_
     assert model.remaining == 1  # the turn ended after the handoff: no text from the model
 
 
-async def test_start_hitl_twice_during_a_session_opens_nothing_new() -> None:
+async def test_start_hitl_twice_during_a_session_opens_nothing_new(store_url: str) -> None:
     statuses: list[str] = []
 
     async def handler(ctx: HandlerContext) -> None:
@@ -84,6 +88,7 @@ async def test_start_hitl_twice_during_a_session_opens_nothing_new() -> None:
         ScriptedModel([]),
         plugins={"desk-hitl": HitlPlugin(memory)},
         conversation=Conversation(handler=handler),
+        store=store_url,
     )
     async with agent:
         await agent.receive("c1", "help", user=USER)
@@ -91,10 +96,10 @@ async def test_start_hitl_twice_during_a_session_opens_nothing_new() -> None:
     assert len(memory.sessions) == 1 and len(memory.start_calls) == 1
 
 
-async def test_the_tool_tells_the_model_already_escalated() -> None:
+async def test_the_tool_tells_the_model_already_escalated(store_url: str) -> None:
     tool = hand_to_support()
     first = ScriptedModel([call("handToSupport", reason="Wants a person")])
-    async with memory_agent(first) as agent:
+    async with memory_agent(first, store=store_url) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         # A second run of the tool while the session is open, as a handler could do it:
         second = ScriptedModel([call("handToSupport", reason="Again")])
@@ -104,9 +109,9 @@ async def test_the_tool_tells_the_model_already_escalated() -> None:
         assert len(memory_of(agent).sessions) == 1
 
 
-async def test_each_escalation_gets_its_own_key_and_ticket() -> None:
+async def test_each_escalation_gets_its_own_key_and_ticket(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="First"), call("handToSupport", reason="Second")])
-    async with memory_agent(model) as agent:
+    async with memory_agent(model, store=store_url) as agent:
         await agent.receive("c1", "person please", user=USER)
         assert texts(await agent.receive("c1", "/end")) == [("system", CLOSED)]
         await agent.receive("c1", "person again please")
@@ -115,11 +120,11 @@ async def test_each_escalation_gets_its_own_key_and_ticket() -> None:
     assert [s.request.title for s in memory.sessions.values()] == ["First", "Second"]
 
 
-async def test_a_refused_escalation_goes_back_to_the_model_which_tells_the_user() -> None:
+async def test_a_refused_escalation_goes_back_to_the_model_which_tells_the_user(store_url: str) -> None:
     memory = MemoryHitl()
     memory.fail_next(ProviderError("memory: 401 bad credentials", retryable=False, provider="memory"))
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "Sorry, I can't reach our team right now."])
-    async with memory_agent(model, memory) as agent:
+    async with memory_agent(model, memory, store=store_url) as agent:
         replies = await agent.receive("c1", "Get me a human", user=USER)
         assert await agent.plugins["desk-hitl"].state("c1") == "ended"
     assert texts(replies) == [("bot", "Sorry, I can't reach our team right now.")]
@@ -128,10 +133,10 @@ async def test_a_refused_escalation_goes_back_to_the_model_which_tells_the_user(
     assert "401 bad credentials" in tool_message["content"]
 
 
-async def test_a_refused_relay_ends_the_session_and_the_bot_answers_the_message() -> None:
+async def test_a_refused_relay_ends_the_session_and_the_bot_answers_the_message(store_url: str) -> None:
     memory = MemoryHitl()
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "I'm here, how can I help?"])
-    async with memory_agent(model, memory) as agent:
+    async with memory_agent(model, memory, store=store_url) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         memory.fail_next(ProviderError("memory: ticket deleted", retryable=False, provider="memory"))
         replies = await agent.receive("c1", "Hello?")
@@ -140,7 +145,7 @@ async def test_a_refused_relay_ends_the_session_and_the_bot_answers_the_message(
     assert session is not None and session.end_reason == "error"
 
 
-async def test_overrides_change_this_sessions_texts_and_none_sends_nothing() -> None:
+async def test_overrides_change_this_sessions_texts_and_none_sends_nothing(store_url: str) -> None:
     async def handler(ctx: HandlerContext) -> None:
         await plugins["desk-hitl"].actions.start_hitl(
             ctx.conversation.id, "VIP", configuration_overrides={
@@ -155,6 +160,7 @@ async def test_overrides_change_this_sessions_texts_and_none_sends_nothing() -> 
         ScriptedModel([]),
         plugins={"desk-hitl": HitlPlugin(memory)},
         conversation=Conversation(handler=handler),
+        store=store_url,
     )
     async with agent:
         assert texts(await agent.receive("c1", "hi", user=USER)) == [("system", "A VIP agent is coming.")]
@@ -166,9 +172,9 @@ async def test_overrides_change_this_sessions_texts_and_none_sends_nothing() -> 
     assert dict(session.request.configuration_overrides) == {"group_id": 77}
 
 
-async def test_stop_hitl_from_the_bot_ends_the_session() -> None:
+async def test_stop_hitl_from_the_bot_ends_the_session(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="Wants a person")])
-    async with memory_agent(model) as agent:
+    async with memory_agent(model, store=store_url) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         assert await agent.plugins["desk-hitl"].actions.stop_hitl("c1", reason="office closed") is True
         assert await agent.plugins["desk-hitl"].actions.stop_hitl("c1") is False
@@ -203,9 +209,9 @@ async def test_the_tool_outside_an_agent_says_where_it_runs() -> None:
         )
 
 
-async def test_after_the_end_agent_messages_are_dropped() -> None:
+async def test_after_the_end_agent_messages_are_dropped(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="Wants a person")])
-    async with memory_agent(model) as agent:
+    async with memory_agent(model, store=store_url) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         session_id = memory_of(agent).only_session().id
         await memory_of(agent).assign(session_id, "Ana")
@@ -216,9 +222,9 @@ async def test_after_the_end_agent_messages_are_dropped() -> None:
         assert await agent.history("c1") == before
 
 
-async def test_an_assigned_session_does_not_time_out() -> None:
+async def test_an_assigned_session_does_not_time_out(store_url: str) -> None:
     model = ScriptedModel([call("handToSupport", reason="Wants a person")])
-    async with memory_agent(model, agent_assigned_timeout_seconds=0.2) as agent:
+    async with memory_agent(model, agent_assigned_timeout_seconds=0.2, store=store_url) as agent:
         await agent.receive("c1", "Get me a human", user=USER)
         await memory_of(agent).assign(memory_of(agent).only_session().id, "Ana")
         await asyncio.sleep(0.4)
@@ -239,12 +245,12 @@ def test_start_outside_an_event_loop_says_how() -> None:
         memory_agent(ScriptedModel([])).start()
 
 
-async def test_closing_an_escalation_that_never_reached_the_helpdesk_opens_no_ticket() -> None:
+async def test_closing_an_escalation_that_never_reached_the_helpdesk_opens_no_ticket(store_url: str) -> None:
     memory = MemoryHitl()
     down = [ProviderError("memory: 503", retryable=True, provider="memory") for _ in range(2)]
     memory.fail_next(*down)
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "OK, how else can I help?"])
-    async with memory_agent(model, memory, retry_attempts=2, redeliver_interval=0.05) as agent:
+    async with memory_agent(model, memory, retry_attempts=2, redeliver_interval=0.05, store=store_url) as agent:
         assert texts(await agent.receive("c1", "Get me a human", user=USER)) == [("system", DELAYED)]
         assert texts(await agent.receive("c1", "/end")) == [("system", CLOSED)]
         await asyncio.sleep(0.2)  # the background deliverer had time to send a queued row, if one were left

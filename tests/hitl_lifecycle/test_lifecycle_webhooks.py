@@ -116,9 +116,9 @@ async def _payload(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("name", sorted(HELPDESKS))
-async def test_genuine_webhooks_apply_once_and_bad_ones_change_nothing(name: str) -> None:
+async def test_genuine_webhooks_apply_once_and_bad_ones_change_nothing(name: str, store_url: str) -> None:
     async with HELPDESKS[name]() as helpdesk:
-        agent = Agent("support", ScriptedModel([]), plugins={"hitl": helpdesk.plugin})
+        agent = Agent("support", ScriptedModel([]), plugins={"hitl": helpdesk.plugin}, store=store_url)
         async with agent:
             plugin = helpdesk.plugin
             started = await plugin.actions.start_hitl(
@@ -164,9 +164,9 @@ async def test_the_local_desk_takes_no_webhooks(tmp_path: Path) -> None:
         assert (await plugin.session("c1"), await agent.history("c1")) == before
 
 
-async def test_events_for_unknown_sessions_are_accepted_and_ignored() -> None:
+async def test_events_for_unknown_sessions_are_accepted_and_ignored(store_url: str) -> None:
     fake = MemoryHitl(push=False)
     plugin = HitlPlugin(fake)
-    async with Agent("support", ScriptedModel([]), plugins={"hitl": plugin}):
+    async with Agent("support", ScriptedModel([]), plugins={"hitl": plugin}, store=store_url):
         event = HitlEvent("agent_message", "ticket-from-elsewhere", "e1", agent_name="Ana", text="hi")
         assert await plugin.handle_webhook(*fake.signed_webhook(event)) == 202

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
@@ -43,9 +42,9 @@ def texts(messages: list[ChatMessage]) -> list[tuple[str, str]]:
     return [(m.role, m.text) for m in messages]
 
 
-async def test_receive_returns_the_reply_and_history_keeps_what_the_user_saw() -> None:
+async def test_receive_returns_the_reply_and_history_keeps_what_the_user_saw(store_url: str) -> None:
     model = ScriptedModel([call("lookupOrder", order_id="A1"), "Your order A1 has shipped."])
-    agent = echo_agent(model=model)
+    agent = echo_agent(model=model, store=store_url)
     async with agent:
         replies = await agent.receive("c1", "Where is order A1?", user=USER)
         assert texts(replies) == [("bot", "Your order A1 has shipped.")]
@@ -54,9 +53,9 @@ async def test_receive_returns_the_reply_and_history_keeps_what_the_user_saw() -
     assert history[0].at <= history[1].at and history[0].id < history[1].id
 
 
-async def test_the_model_gets_its_tool_calls_and_results_back_on_the_next_turn() -> None:
+async def test_the_model_gets_its_tool_calls_and_results_back_on_the_next_turn(store_url: str) -> None:
     model = ScriptedModel([call("lookupOrder", order_id="A1"), "Shipped.", "You're welcome."])
-    async with echo_agent(model=model) as agent:
+    async with echo_agent(model=model, store=store_url) as agent:
         await agent.receive("c1", "Where is order A1?")
         await agent.receive("c1", "Thanks!")
     second = model.requests[2].messages
@@ -66,8 +65,8 @@ async def test_the_model_gets_its_tool_calls_and_results_back_on_the_next_turn()
     assert second[-1] == {"role": "user", "content": "Thanks!"}
 
 
-async def test_history_survives_a_restart_on_a_sqlite_file(tmp_path: Path) -> None:
-    store = f"sqlite:///{tmp_path}/bot.db"
+async def test_history_survives_a_restart(store_url: str) -> None:
+    store = store_url
     async with echo_agent(model=ScriptedModel(["Hi Jo."]), store=store) as first:
         await first.receive("c1", "Hello", user=USER)
     model = ScriptedModel(["Still here."])
@@ -77,7 +76,7 @@ async def test_history_survives_a_restart_on_a_sqlite_file(tmp_path: Path) -> No
     assert [m["content"] for m in model.requests[0].messages[1:]] == ["Hello", "Hi Jo.", "Are you there?"]
 
 
-async def test_twenty_messages_at_once_are_handled_one_after_the_other_in_order() -> None:
+async def test_twenty_messages_at_once_are_handled_one_after_the_other_in_order(store_url: str) -> None:
     seen: list[str] = []
     running = 0
 
@@ -91,7 +90,7 @@ async def test_twenty_messages_at_once_are_handled_one_after_the_other_in_order(
         running -= 1
         return f"echo {text}"
 
-    async with echo_agent(model=FunctionModel(slow_echo)) as agent:
+    async with echo_agent(model=FunctionModel(slow_echo), store=store_url) as agent:
         sent = [f"message {i}" for i in range(20)]
         replies = await asyncio.gather(*(agent.receive("c1", text) for text in sent))
         history = await agent.history("c1")
@@ -100,7 +99,7 @@ async def test_twenty_messages_at_once_are_handled_one_after_the_other_in_order(
     assert [m.text for m in history] == [t for text in sent for t in (text, f"echo {text}")]
 
 
-async def test_other_conversations_are_not_held_up() -> None:
+async def test_other_conversations_are_not_held_up(store_url: str) -> None:
     release = asyncio.Event()
 
     async def model_fn(messages: list[dict[str, object]], tools: object) -> str:
@@ -108,15 +107,15 @@ async def test_other_conversations_are_not_held_up() -> None:
             await release.wait()
         return "ok"
 
-    async with echo_agent(model=FunctionModel(model_fn)) as agent:
+    async with echo_agent(model=FunctionModel(model_fn), store=store_url) as agent:
         slow = asyncio.ensure_future(agent.receive("c1", "slow"))
         assert texts(await asyncio.wait_for(agent.receive("c2", "fast"), 2)) == [("bot", "ok")]
         release.set()
         assert texts(await slow) == [("bot", "ok")]
 
 
-async def test_subscribers_get_messages_sent_outside_a_turn() -> None:
-    async with echo_agent(model=ScriptedModel(["Hi."])) as agent:
+async def test_subscribers_get_messages_sent_outside_a_turn(store_url: str) -> None:
+    async with echo_agent(model=ScriptedModel(["Hi."]), store=store_url) as agent:
         subscription = agent.subscribe("c1")
         await agent.receive("c1", "Hello")
         await agent.send("c1", "A proactive note")
@@ -155,14 +154,18 @@ async def test_handlers_see_context_and_plugins_by_alias() -> None:
     assert texts(replies) == [("bot", "hello Jo Doe, you said 'hi'")]
 
 
-async def test_the_user_profile_is_remembered_between_messages() -> None:
+async def test_the_user_profile_is_remembered_between_messages(store_url: str) -> None:
     names: list[str | None] = []
 
     async def handler(ctx: HandlerContext) -> None:
         names.append(ctx.user.get("name"))
 
     async with Agent(
-        "bot", ScriptedModel([]), plugins={"hitl": HitlPlugin(MemoryHitl())}, conversation=Conversation(handler=handler)
+        "bot",
+        ScriptedModel([]),
+        plugins={"hitl": HitlPlugin(MemoryHitl())},
+        conversation=Conversation(handler=handler),
+        store=store_url,
     ) as agent:
         await agent.receive("c1", "hi", user=USER)
         await agent.receive("c1", "again")

@@ -1,8 +1,8 @@
-"""The SQLite store: URLs, one transaction per call (rolled back on error), off the event loop."""
+"""The store: URLs, one transaction per call (rolled back on error), off the event loop; on both backends."""
 
 from __future__ import annotations
 
-import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 
 from agentkit.exceptions import ConfigError
 from agentkit.runtime import Store, parse_store_url
+from agentkit.storage import Connection
 
 
 @pytest.mark.parametrize(
@@ -26,18 +27,24 @@ def test_store_urls(url: str, path: str) -> None:
     assert parse_store_url(url) == path
 
 
-def test_postgres_is_refused_with_what_to_use_instead() -> None:
-    with pytest.raises(ConfigError, match="PostgreSQL is not available"):
-        parse_store_url("postgresql://localhost/bot")
+def test_a_postgresql_url_is_kept_as_it_is() -> None:
+    assert parse_store_url("postgresql://bot:pw@127.0.0.1:5432/bot") == "postgresql://bot:pw@127.0.0.1:5432/bot"
 
 
-async def test_a_failing_call_rolls_back_and_the_work_runs_off_the_event_loop(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/sub/dir/bot.db")
+def test_postgresql_without_psycopg_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # what `import psycopg` finds when it is not installed
+    with pytest.raises(ConfigError, match=r"pip install 'agentkit\[postgres\]'") as raised:
+        Store("postgresql://bot:secret@127.0.0.1:5432/bot")
+    assert "secret" not in str(raised.value)
+
+
+async def test_a_failing_call_rolls_back_and_the_work_runs_off_the_event_loop(store_url: str) -> None:
+    store = Store(store_url)
     await store.open()
     await store.script("CREATE TABLE t (x INTEGER)")
     threads: list[str] = []
 
-    def insert_then_fail(connection: sqlite3.Connection) -> None:
+    def insert_then_fail(connection: Connection) -> None:
         threads.append(threading.current_thread().name)
         connection.execute("INSERT INTO t VALUES (1)")
         raise ValueError("boom")
@@ -48,6 +55,13 @@ async def test_a_failing_call_rolls_back_and_the_work_runs_off_the_event_loop(tm
     await store.aclose()
     assert count == 0
     assert threads[0].startswith("agentkit-store") and threads[0] != threading.main_thread().name
+
+
+async def test_a_sqlite_store_makes_its_folder(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/sub/dir/bot.db")
+    await store.open()
+    await store.aclose()
+    assert (tmp_path / "sub" / "dir" / "bot.db").is_file()
 
 
 async def test_a_closed_store_says_so() -> None:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from typing import NoReturn
 
@@ -61,7 +60,7 @@ class LocalDeskProvider:
                 user=user,
                 transcript=transcript,
             )
-        except sqlite3.Error as exc:
+        except self.desk.storage_errors as exc:
             _raise_storage(exc)
         return ticket.id
 
@@ -74,7 +73,7 @@ class LocalDeskProvider:
             ) from exc
         except DeskError as exc:
             raise ProviderError(f"desk: {exc}", retryable=False, provider=self.name) from exc
-        except sqlite3.Error as exc:
+        except self.desk.storage_errors as exc:
             _raise_storage(exc)
 
     async def stop_hitl(self, session_id: str, reason: str) -> None:
@@ -82,7 +81,7 @@ class LocalDeskProvider:
             await self.desk.close(session_id, reason=reason, by="bot")
         except DeskError as exc:
             raise ProviderError(f"desk: {exc}", retryable=False, provider=self.name) from exc
-        except sqlite3.Error as exc:
+        except self.desk.storage_errors as exc:
             _raise_storage(exc)
 
     def subscribe(self, callback: HitlCallback, *, after: int | None = None) -> Subscription:
@@ -105,7 +104,7 @@ class LocalDeskProvider:
             await self.desk.aclose()
 
 
-def _raise_storage(exc: sqlite3.Error) -> NoReturn:
+def _raise_storage(exc: Exception) -> NoReturn:
     # A locked or busy database clears up; anything else (a full disk, a broken file) is worth a retry too,
     # and the outbox gives up after its own limit.
     raise ProviderError(f"desk: the ticket store failed: {exc}", retryable=True, provider="desk") from exc

@@ -1,0 +1,34 @@
+"""Storage backends shared by the runtime, HITL and the desk: SQLite (the embedded default) and PostgreSQL (several
+worker processes on one database), behind one small interface. ``open_database(url)`` picks the backend."""
+
+import os
+
+from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
+from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase
+from ._sqlite import SqliteDatabase
+from ._url import Location, parse_url, redact
+
+__all__ = [
+    "Connection",
+    "Cursor",
+    "Database",
+    "Dialect",
+    "Location",
+    "NamedLock",
+    "PostgresDatabase",
+    "SqliteDatabase",
+    "TurnLocks",
+    "open_database",
+    "parse_url",
+    "redact",
+]
+
+
+def open_database(url: str | os.PathLike[str], *, pool_size: int | None = None) -> Database:
+    """The backend for ``url``, not connected yet (``database.open()`` connects). ``pool_size``: PostgreSQL's
+    number of connections (default 4); SQLite always has one. A ``postgresql://`` URL without psycopg installed
+    is a ``ConfigError`` naming the extra to install."""
+    location = parse_url(url)
+    if location.backend == "sqlite":
+        return SqliteDatabase(location.target)
+    return PostgresDatabase(location.target, pool_size=pool_size or DEFAULT_POOL_SIZE)

@@ -1,0 +1,114 @@
+"""The interface the stores share: a ``Database`` lends ``Connection``s, one transaction each.
+
+SQL is written once, in what SQLite and PostgreSQL both speak, with ``?`` placeholders; DDL is written in SQLite's
+words (``INTEGER PRIMARY KEY AUTOINCREMENT``, ``REAL``) and the PostgreSQL backend translates it. What the two do
+not share goes through a method: ``insert`` (the new row's key), ``lock_conversation`` and ``lock`` (PostgreSQL's
+advisory locks), ``for_update`` (row locks). SQLite needs no locks: ``BEGIN IMMEDIATE`` already runs one writing
+transaction at a time, across processes too.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from enum import IntEnum
+from typing import Any, ClassVar, Literal, Protocol
+
+__all__ = ["Connection", "Cursor", "Database", "Dialect", "NamedLock", "TurnLocks"]
+
+Dialect = Literal["sqlite", "postgresql"]
+
+
+class NamedLock(IntEnum):
+    """Locks on something other than a conversation. Each is one key of PostgreSQL's advisory locks."""
+
+    SCHEMA = 1  # two workers creating the same tables at once would collide in PostgreSQL's catalog
+    DESK_EVENTS = 2  # desk events are numbered in commit order, so readers of ``seq > cursor`` miss none
+
+
+class Cursor(Protocol):
+    """What ``Connection.execute`` returns. Rows answer ``row["column"]`` and ``row[0]``, and unpack."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(ABC):
+    """One transaction's connection; the same calls on every backend."""
+
+    dialect: ClassVar[Dialect]
+    serialized: ClassVar[bool]
+    """True when transactions run one at a time anyway (SQLite): then no lock is needed, and none is taken."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        """Run one statement; ``?`` marks a parameter."""
+
+    @abstractmethod
+    def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
+        """Run an ``INSERT`` of one row and return the generated ``key`` of that row."""
+
+    @abstractmethod
+    def lock_conversation(self, conversation_id: str) -> None:
+        """Hold the conversation until this transaction ends: its messages and HITL state are written by one
+        transaction at a time, across processes, and in the order they commit."""
+
+    @abstractmethod
+    def lock(self, name: NamedLock) -> None:
+        """Hold ``name`` until this transaction ends."""
+
+    @abstractmethod
+    def for_update(self, *, skip_locked: bool = False) -> str:
+        """The suffix of a ``SELECT`` that locks the rows it reads."""
+
+
+class TurnLocks(ABC):
+    """Locks held across awaits, for a whole turn of a conversation, by one worker at a time. Blocking calls:
+    run them on one thread of their own."""
+
+    @abstractmethod
+    def try_acquire(self, conversation_id: str) -> bool:
+        """Take the conversation's lock if no one holds it (here or in another process)."""
+
+    @abstractmethod
+    def release(self, conversation_id: str) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class Database(ABC):
+    """A backend: connections on demand, each call of ``transaction`` one transaction. Blocking; thread-safe."""
+
+    url: str
+    concurrency: int
+    """How many transactions may run at once; a caller gives its work this many threads."""
+    errors: tuple[type[Exception], ...]
+    """The driver's base error classes: a store that is down, busy or full raises one of these."""
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect now, so that a wrong URL or a server that is down fails here and not on first use."""
+
+    @abstractmethod
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
+        """``with database.transaction() as connection:``; an exception rolls everything back."""
+
+    @abstractmethod
+    def script(self, sql: str) -> None:
+        """Run idempotent DDL (``CREATE TABLE IF NOT EXISTS ...``), several statements in one string."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection; ``open`` may be called again afterwards."""
+
+    def turn_locks(self) -> TurnLocks | None:
+        """Locks across processes for whole turns, or None where there is nothing to lock against."""
+        return None

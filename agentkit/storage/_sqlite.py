@@ -1,0 +1,104 @@
+"""SQLite, from the standard library: one connection, one transaction at a time (``BEGIN IMMEDIATE``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import cast
+
+from ._base import Connection, Cursor, Database, NamedLock
+
+__all__ = ["MEMORY", "SqliteDatabase"]
+
+MEMORY = ":memory:"
+
+
+class SqliteConnection(Connection):
+    dialect = "sqlite"
+    serialized = True
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self.raw.execute(sql, tuple(params))
+
+    def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
+        # ``key`` is the table's INTEGER PRIMARY KEY, which in SQLite is the rowid.
+        return cast(int, self.raw.execute(sql, tuple(params)).lastrowid)
+
+    # BEGIN IMMEDIATE already runs one writing transaction at a time, across processes: nothing more to lock.
+
+    def lock_conversation(self, conversation_id: str) -> None:
+        return None
+
+    def lock(self, name: NamedLock) -> None:
+        return None
+
+    def for_update(self, *, skip_locked: bool = False) -> str:
+        return ""
+
+
+class SqliteDatabase(Database):
+    """The file at ``path`` (its folder is created), or ``":memory:"``.
+
+    One connection serves every thread, behind a lock: sqlite3 allows one transaction per connection, and
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so two processes on one file (a server and ``agentkit hitl
+    redeliver``) never interleave a read-then-write.
+    """
+
+    concurrency = 1
+    errors = (sqlite3.Error,)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.url = "sqlite://:memory:" if path == MEMORY else f"sqlite:///{path}"
+        self._lock = threading.Lock()
+        self._raw: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        with self._lock:
+            if self._raw is None:
+                self._raw = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we write BEGIN/COMMIT ourselves. check_same_thread=False: the lock, not the
+        # thread, keeps one user at a time.
+        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+        raw.row_factory = sqlite3.Row
+        if self.path != MEMORY:
+            raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute("PRAGMA foreign_keys=ON")
+        return raw
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        with self._lock:
+            raw = self._require()
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield SqliteConnection(raw)
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+
+    def script(self, sql: str) -> None:
+        with self._lock:
+            self._require().executescript(sql)
+
+    def close(self) -> None:
+        with self._lock:
+            raw, self._raw = self._raw, None
+            if raw is not None:
+                raw.close()
+
+    def _require(self) -> sqlite3.Connection:
+        if self._raw is None:
+            raise RuntimeError(f"the database {self.url!r} is closed")
+        return self._raw
