@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,7 +73,7 @@ class SqliteDatabase(Database):
         raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
         raw.row_factory = sqlite3.Row
         if self.path != MEMORY:
-            raw.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(raw)
         raw.execute("PRAGMA foreign_keys=ON")
         return raw
 
@@ -102,3 +103,16 @@ class SqliteDatabase(Database):
         if self._raw is None:
             raise RuntimeError(f"the database {self.url!r} is closed")
         return self._raw
+
+
+def _enable_wal(raw: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch a file database to WAL. SQLite may refuse the switch with "database is locked" without waiting on
+    its busy timeout while another connection opens the same new file, so wait a little and try again."""
+    for attempt in range(attempts):
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
