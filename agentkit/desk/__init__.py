@@ -1,4 +1,4 @@
-"""The embedded helpdesk ("the desk"): tickets on SQLite, a service to work them, events for the bot.
+"""The embedded helpdesk ("the desk"): tickets in SQLite or PostgreSQL, a service to work them, events for the bot.
 
 ```python
 from agentkit.desk import LocalDesk

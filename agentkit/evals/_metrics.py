@@ -23,9 +23,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..exceptions import UserError
+from ._cases import PRIORITIES
 
-PRIORITY_LEVELS: tuple[str, ...] = ("low", "medium", "high", "urgent")
-"""The handToSupport priorities, lowest first: their order is what kappa, within-one and triage rates use."""
+PRIORITY_LEVELS: tuple[str, ...] = PRIORITIES
+"""The handToSupport priorities, lowest first (the case format's): their order is what kappa, within-one and
+triage rates use."""
 
 _RANK = {priority: rank for rank, priority in enumerate(PRIORITY_LEVELS)}
 _HIGH_PRIORITIES = frozenset({"high", "urgent"})
