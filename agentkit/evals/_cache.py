@@ -29,6 +29,7 @@ from typing import Any
 
 from ..exceptions import UserError
 from ..models import Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
+from ..models._wrapped import WrappedModel
 from ._metrics import CaseOutcome
 
 __all__ = ["CacheStats", "CachingModel", "CaseRecord", "ResultsFile", "cache_key"]
@@ -62,7 +63,7 @@ def cache_key(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class CachingModel:
+class CachingModel(WrappedModel):
     """Wraps any model with an on-disk cache in ``cache_dir``; ``for_repeat(n)`` is a view keyed on repeat ``n``.
 
     Views share the folder and the ``stats``.
@@ -71,19 +72,11 @@ class CachingModel:
     def __init__(
         self, model: Model, cache_dir: str | Path, *, repeat: int = 0, stats: CacheStats | None = None
     ) -> None:
-        self.model = model
+        super().__init__(model)
         self.cache_dir = Path(cache_dir)
         self.repeat = repeat
         self.stats = stats if stats is not None else CacheStats()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return dict(getattr(self.model, "settings", None) or {})
 
     def for_repeat(self, repeat: int) -> CachingModel:
         return CachingModel(self.model, self.cache_dir, repeat=repeat, stats=self.stats)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..exceptions import UserError
 from ..models import Message, Model, ModelResponse, ToolSpecSource
+from ..models._wrapped import WrappedModel
 
 __all__ = ["RateLimitedModel", "TokenBucket", "estimate_tokens"]
 
@@ -86,7 +87,7 @@ def estimate_tokens(messages: Sequence[Message], tools: Sequence[ToolSpecSource]
     return max(1, len(text) // 4)
 
 
-class RateLimitedModel:
+class RateLimitedModel(WrappedModel):
     """Wraps a model so that its requests stay under ``rpm`` requests and ``tpm`` tokens a minute."""
 
     def __init__(
@@ -98,18 +99,10 @@ class RateLimitedModel:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.model = model
+        super().__init__(model)
         self.requests = TokenBucket(rpm, clock=clock, sleep=sleep) if rpm else None
         self.tokens = TokenBucket(tpm, clock=clock, sleep=sleep) if tpm else None
         self.waited_s = 0.0
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def settings(self) -> Mapping[str, Any]:
-        return dict(getattr(self.model, "settings", None) or {})
 
     async def request(
         self,

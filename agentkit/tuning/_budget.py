@@ -23,6 +23,7 @@ from typing import Any
 from ..evals import ModelPrice
 from ..exceptions import ConfigError, ModelError
 from ..models import Message, Model, ModelResponse, ToolSpecSource
+from ..models._wrapped import WrappedModel
 
 __all__ = ["ASSUMED_MAX_OUTPUT", "Budget", "BudgetStop", "Cost", "Ledger", "MeteredModel", "WorstCase"]
 
@@ -123,19 +124,12 @@ def _read_spend(path: Path) -> Cost:
     return total
 
 
-class MeteredModel:
+class MeteredModel(WrappedModel):
     """Counts the requests ``model`` really makes (and their price) in the ledger; refuses one over the budget."""
 
     def __init__(self, model: Model, ledger: Ledger, price: ModelPrice) -> None:
-        self.model, self.ledger, self.price = model, ledger, price
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        return dict(getattr(self.model, "settings", None) or {})
+        super().__init__(model)
+        self.ledger, self.price = ledger, price
 
     async def request(
         self,
