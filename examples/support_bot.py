@@ -49,11 +49,14 @@ async def handler(ctx: HandlerContext) -> None:
 
 
 DATA = os.environ.get("AGENTKIT_DATA", ".agentkit")  # `agentkit serve --data DIR` sets it
+# `agentkit serve --db URL` sets it: one database (e.g. PostgreSQL shared by several workers) holds both the
+# conversations and the desk; their tables do not overlap.
+DB = os.environ.get("AGENTKIT_DB")
 
 agent = Agent(
     "support-bot",
     model=os.environ.get("AGENTKIT_MODEL", "offline"),
-    plugins={"desk-hitl": DeskHitl(f"{DATA}/desk.sqlite3")},
+    plugins={"desk-hitl": DeskHitl(DB or f"{DATA}/desk.sqlite3")},
     conversation=Conversation(channel="*", handler=handler),
-    store=f"sqlite:///{DATA}/support_bot.sqlite3",
+    store=DB or f"sqlite:///{DATA}/support_bot.sqlite3",
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 
-__all__ = ["data_dir", "register", "server_store_path"]
+__all__ = ["add_db_argument", "data_dir", "register", "server_store_path", "server_store_url"]
 
 
 def data_dir(value: str | None) -> Path:
@@ -22,6 +22,17 @@ def data_dir(value: str | None) -> Path:
 
 def server_store_path(data: Path) -> Path:
     return data / "server.sqlite3"
+
+
+def server_store_url(data: Path, db: str | None) -> str:
+    """The server's store: the shared database when one is given (``--db``), else its SQLite file under ``data``."""
+    return db or str(server_store_path(data))
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=os.environ.get("AGENTKIT_DB") or None,
+                        help="one database for every worker, e.g. postgresql://user:pw@host/db "
+                             "(default: $AGENTKIT_DB, else SQLite files under --data)")  # fmt: skip
 
 
 def register(commands: Any) -> None:
@@ -41,6 +52,7 @@ def register(commands: Any) -> None:
     listing.set_defaults(run=_list_agents)
     for action in (agent, bot, listing):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
+        add_db_argument(action)
 
 
 def _add_agent(args: argparse.Namespace) -> int:
@@ -64,9 +76,9 @@ def _list_agents(args: argparse.Namespace) -> int:
 
 
 async def _with_store(args: argparse.Namespace, action: Any) -> Any:
-    from ..server import SqliteServerStore  # here, so other commands do not import the web stack
+    from ..server import DatabaseServerStore  # here, so other commands do not import the web stack
 
-    store = SqliteServerStore(server_store_path(data_dir(args.data)))
+    store = DatabaseServerStore(server_store_url(data_dir(args.data), args.db))
     try:
         return await action(store)
     finally:

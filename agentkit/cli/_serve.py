@@ -2,7 +2,9 @@
 API (``/api``, described at ``/api/openapi.json``) and the helpdesk webhooks (``/webhooks/ALIAS``).
 
 Data lives under ``--data`` (default ``.agentkit``): the server's accounts and conversation tokens, the session
-key, and, by convention, the example's own SQLite files (it is given the folder as ``AGENTKIT_DATA``). The first
+key, and, by convention, the example's own SQLite files (it is given the folder as ``AGENTKIT_DATA``). With
+``--db postgresql://...`` (or ``$AGENTKIT_DB``) the accounts and tokens go to that database instead, and the example
+is given it as ``AGENTKIT_DB``: several workers started so share one database. The first
 start creates a ``demo`` desk account and prints its password. The model is the offline stand-in unless
 ``--model`` or ``AGENTKIT_MODEL`` says otherwise.
 """
@@ -19,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
 from ._chat import OFFLINE_NOTE
-from ._desk import data_dir, server_store_path
+from ._desk import add_db_argument, data_dir, server_store_url
 from ._load import load_module
 
 if TYPE_CHECKING:
-    from ..server import SqliteServerStore
+    from ..server import ServerStore
 
 __all__ = ["register", "run"]
 
@@ -38,28 +40,31 @@ def register(commands: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
+    add_db_argument(parser)
     parser.add_argument("--model", help="model string, e.g. openai:gpt-4o-mini or offline (sets AGENTKIT_MODEL)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import SqliteServerStore, create_app, serve  # here, so other commands do not import the web stack
+    from ..server import DatabaseServerStore, create_app, serve  # here, so other commands do not import the web stack
     from ..server._run import bind
 
     data = data_dir(args.data)
     data.mkdir(parents=True, exist_ok=True)
     os.environ["AGENTKIT_DATA"] = str(data)
+    if args.db:
+        os.environ["AGENTKIT_DB"] = args.db  # the example reads it: its agent and desk go to the shared database
     if args.model:
         os.environ["AGENTKIT_MODEL"] = args.model
     os.environ.setdefault("AGENTKIT_MODEL", "offline")
     agent = _load_agent(args.example)
-    store = SqliteServerStore(server_store_path(data))
+    store = DatabaseServerStore(server_store_url(data, args.db))
     try:
         login = asyncio.run(_prepare(agent, store, data))
         app = create_app(agent, secret_key=_secret_key(data), store=store)
         sock = bind(args.host, args.port)
-        _banner(agent, sock.getsockname()[:2], login, data)
+        _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db))
         serve(app, sock, log_level=args.log_level)
     finally:
         asyncio.run(store.aclose())
@@ -73,7 +78,7 @@ def _load_agent(example: str) -> Any:
     return agent
 
 
-async def _prepare(agent: Any, store: SqliteServerStore, data: Path) -> str:
+async def _prepare(agent: Any, store: ServerStore, data: Path) -> str:
     """Check the bot may use the desk, and make sure someone can sign in to it; returns the login line."""
     from ..hitl import ProviderError
     from ..server import BotTokenDesk, find_desk
@@ -89,12 +94,15 @@ async def _prepare(agent: Any, store: SqliteServerStore, data: Path) -> str:
     return await _demo_login(store, data)
 
 
-async def _demo_login(store: SqliteServerStore, data: Path) -> str:
+async def _demo_login(store: ServerStore, data: Path) -> str:
     saved = data / "demo-login.txt"
     names = await store.agent_names()
     if not names:
         password = "".join(secrets.choice(_ALPHABET) for _ in range(16))  # no '-' to trip up a shell or a CLI
-        await store.add_agent(DEMO_AGENT, password)
+        try:
+            await store.add_agent(DEMO_AGENT, password)
+        except ConfigError:  # another worker on the same --db created it first: its password is in its data
+            return f"{DEMO_AGENT} was created by another worker   (add one: agentkit desk add-agent NAME --db URL)"
         _write_private(saved, f"{DEMO_AGENT}\n{password}\n")
         return f"{DEMO_AGENT} / {password}   (new demo account; the password is also in {saved})"
     if DEMO_AGENT in names and saved.is_file():
@@ -120,21 +128,23 @@ def _write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-def _banner(agent: Any, address: tuple[str, int], login: str, data: Path) -> None:
+def _banner(agent: Any, address: tuple[str, int], login: str, data: Path, *, shared: bool = False) -> None:
     from ..server import find_desk
+    from ..storage import redact
 
     host, port = address
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     base = f"http://{shown}:{port}"
     model = getattr(getattr(agent, "model", None), "name", "?")
-    print(f"agentkit serve · agent {agent.name} · model {model} · data {data}")
+    print(f"agentkit serve · agent {agent.name} · model {model} · data {data}"
+          + (f" · db {redact(os.environ['AGENTKIT_DB'])}" if shared else ""))  # fmt: skip
     if model == "offline":
         print(f"({OFFLINE_NOTE})")
     print(f"  webchat   {base}/")
     print(f"  desk      {base}/desk")
     print(f"  desk login: {login}")
     print(f"  API       {base}/api/openapi.json")
-    desk_file = getattr(find_desk(agent), "path", None)
+    desk_file = None if shared else getattr(find_desk(agent), "path", None)  # on --db the desk is no file
     if desk_file and desk_file != ":memory:" and not Path(desk_file).resolve().is_relative_to(data.resolve()):
         print(f"  note: the example keeps its desk at {desk_file}, outside {data}; read AGENTKIT_DATA in it to follow "
               "--data")  # fmt: skip

@@ -28,7 +28,7 @@ from ._pages import PAGE_ROUTES
 from ._schemas import Health
 from ._security import SessionSigner
 from ._state import DeskService, ServerState, server_state
-from ._store import ServerStore, SqliteServerStore
+from ._store import DatabaseServerStore, ServerStore
 from ._webhooks import WEBHOOK_ROUTES
 
 __all__ = ["api_routes", "create_app", "find_desk"]
@@ -81,7 +81,7 @@ def create_app(
     (default: in memory; the caller closes a store it passes). ``manage_agent``: the app's lifespan starts and
     closes the agent."""
     state = ServerState(
-        agent=agent, desk=desk if desk is not None else find_desk(agent), store=store or SqliteServerStore(),
+        agent=agent, desk=desk if desk is not None else find_desk(agent), store=store or DatabaseServerStore(),
         signer=SessionSigner(secret_key, max_age=session_max_age), hitl=_first_hitl(agent),
         poll_interval=poll_interval, keepalive_interval=keepalive_interval,
     )  # fmt: skip

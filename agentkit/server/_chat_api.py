@@ -83,26 +83,28 @@ async def conversation_events(request: Request) -> Response | EventStream:
 
 
 async def _message_events(state: ServerState, conversation_id: str, after: int) -> AsyncGenerator[str, None]:
-    """The messages after ``after``, then each new one as it is stored. Subscribing before reading the history
-    means nothing stored in between is missed; ids already sent are skipped."""
+    """The messages after ``after``, then each new one as it is stored. This process's writes wake the stream at
+    once (the subscription); another worker's writes on a shared database are found by reading the store every
+    ``message_poll_interval``. Either way the messages sent are read from the store, in id order, so a message of
+    another worker committed before one of ours is never skipped; ids already sent are skipped."""
     async with state.agent.subscribe(conversation_id) as subscription:
         last = after
-        for message in await state.agent.history(conversation_id):
-            if message.id > last:
-                yield sse("message", message_view(message).model_dump(mode="json"), message.id)
-                last = message.id
+        idle = 0.0
         while True:
+            for message in await state.agent.history(conversation_id):
+                if message.id > last:
+                    yield sse("message", message_view(message).model_dump(mode="json"), message.id)
+                    last, idle = message.id, 0.0
             try:
-                async with asyncio.timeout(state.keepalive_interval):
-                    message = await anext(subscription)
+                async with asyncio.timeout(state.message_poll_interval):
+                    await anext(subscription)
             except TimeoutError:
-                yield KEEPALIVE
-                continue
+                idle += state.message_poll_interval
+                if idle >= state.keepalive_interval:
+                    yield KEEPALIVE
+                    idle = 0.0
             except StopAsyncIteration:
                 return  # the agent is closing
-            if message.id > last:
-                yield sse("message", message_view(message).model_dump(mode="json"), message.id)
-                last = message.id
 
 
 async def _handoff(state: ServerState, conversation_id: str) -> Handoff:

@@ -48,6 +48,8 @@ class ServerState:
     """The HITL plugin whose handoff state the webchat shows (the agent's first one), or None."""
     poll_interval: float = 1.0
     keepalive_interval: float = 15.0
+    message_poll_interval: float = 0.5
+    """How often a webchat stream reads the store for messages another worker wrote (a shared ``--db``)."""
     hub: StreamHub = field(default_factory=StreamHub)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
 

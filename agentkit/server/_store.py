@@ -1,7 +1,8 @@
 """What the server keeps of its own: desk agent accounts, registered bots, and webchat conversation tokens.
 
-The app talks to ``ServerStore`` (a protocol) and never to SQLite: ``SqliteServerStore`` is the embedded default,
-one small file beside the desk (``.agentkit/server.sqlite3``); another backend implements the same methods.
+The app talks to ``ServerStore`` (a protocol). ``DatabaseServerStore`` keeps it on the shared storage layer: by
+default one small SQLite file beside the desk (``.agentkit/server.sqlite3``), or the PostgreSQL database that
+several workers share (``agentkit serve --db postgresql://...``).
 Secrets are stored hashed: passwords with scrypt, tokens with SHA-256.
 """
 
@@ -11,18 +12,15 @@ import asyncio
 import json
 import os
 import re
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from ..exceptions import ConfigError
+from ..storage import open_database, parse_url
 from ._security import hash_password, hash_token, new_token, same, verify_password
 
-__all__ = ["NAME_PATTERN", "ServerStore", "SqliteServerStore", "check_name"]
+__all__ = ["NAME_PATTERN", "DatabaseServerStore", "ServerStore", "SqliteServerStore", "check_name"]
 
 T = TypeVar("T")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$"
@@ -82,36 +80,23 @@ class ServerStore(Protocol):
     async def aclose(self) -> None: ...
 
 
-class SqliteServerStore:
-    """``ServerStore`` on one SQLite file (or ``":memory:"``). Calls run in a worker thread, one at a time."""
+class DatabaseServerStore:
+    """``ServerStore`` on the shared storage layer: a SQLite file (or ``":memory:"``), ``sqlite:///path``, or
+    ``postgresql://...``, so several ``agentkit serve`` workers on one PostgreSQL share accounts and tokens.
+    Calls run in worker threads; the database serialises or locks what needs it."""
 
-    def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
-        self.path = os.fspath(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5.0)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        self._conn.executescript(_SCHEMA)
+    def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:") -> None:
+        self.path = parse_url(url_or_path).target
+        self._db = open_database(url_or_path)
+        self._db.open()
+        self._db.script(_SCHEMA)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def _one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._conn.execute(sql, args).fetchone()
-            return row
+    def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
+        with self._db.transaction(write=False) as db:
+            return db.execute(sql, args).fetchone()
 
     # -- desk agents --
 
@@ -122,14 +107,16 @@ class SqliteServerStore:
         await self._run(self._add_agent, name, hash_password(password), replace)
 
     def _add_agent(self, name: str, password_hash: str, replace: bool) -> None:
-        with self._write() as db:
-            if not replace and db.execute("SELECT 1 FROM desk_agents WHERE name = ?", (name,)).fetchone():
-                raise ConfigError(f"desk agent {name!r} exists already; pass --replace to set a new password")
-            db.execute(
-                "INSERT INTO desk_agents (name, password_hash, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+        # One statement, so two workers adding the same name at once on PostgreSQL cannot both "create" it.
+        on_conflict = "DO UPDATE SET password_hash = excluded.password_hash" if replace else "DO NOTHING"
+        with self._db.transaction() as db:
+            added = db.execute(
+                f"INSERT INTO desk_agents (name, password_hash, created_at) VALUES (?, ?, ?) "
+                f"ON CONFLICT (name) {on_conflict}",
                 (name, password_hash, time.time()),
-            )
+            ).rowcount
+        if not added:
+            raise ConfigError(f"desk agent {name!r} exists already; pass --replace to set a new password")
 
     async def check_agent(self, name: str, password: str) -> bool:
         row = await self._run(self._one, "SELECT password_hash FROM desk_agents WHERE name = ?", (name,))
@@ -141,8 +128,8 @@ class SqliteServerStore:
         return await self._run(self._agent_names)
 
     def _agent_names(self) -> list[str]:
-        with self._lock:
-            return [str(r["name"]) for r in self._conn.execute("SELECT name FROM desk_agents ORDER BY name")]
+        with self._db.transaction(write=False) as db:
+            return [str(r["name"]) for r in db.execute("SELECT name FROM desk_agents ORDER BY name")]
 
     # -- bots --
 
@@ -153,14 +140,15 @@ class SqliteServerStore:
         return token
 
     def _add_bot(self, name: str, token_hash: str, replace: bool) -> None:
-        with self._write() as db:
-            if not replace and db.execute("SELECT 1 FROM desk_bots WHERE name = ?", (name,)).fetchone():
-                raise ConfigError(f"bot {name!r} is registered already; pass --replace to issue a new token")
-            db.execute(
-                "INSERT INTO desk_bots (name, token_hash, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET token_hash = excluded.token_hash",
+        on_conflict = "DO UPDATE SET token_hash = excluded.token_hash" if replace else "DO NOTHING"
+        with self._db.transaction() as db:
+            added = db.execute(
+                f"INSERT INTO desk_bots (name, token_hash, created_at) VALUES (?, ?, ?) "
+                f"ON CONFLICT (name) {on_conflict}",
                 (name, token_hash, time.time()),
-            )
+            ).rowcount
+        if not added:
+            raise ConfigError(f"bot {name!r} is registered already; pass --replace to issue a new token")
 
     async def bot_for_token(self, token: str) -> str | None:
         row = await self._run(self._one, "SELECT name FROM desk_bots WHERE token_hash = ?", (hash_token(token),))
@@ -174,7 +162,7 @@ class SqliteServerStore:
         return conversation_id, token
 
     def _create_conversation(self, conversation_id: str, token_hash: str, user_json: str) -> None:
-        with self._write() as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT INTO webchat_conversations (id, token_hash, user_json, created_at) VALUES (?, ?, ?, ?)",
                 (conversation_id, token_hash, user_json, time.time()),
@@ -189,8 +177,8 @@ class SqliteServerStore:
         return user
 
     async def aclose(self) -> None:
-        await self._run(self._close)
+        await self._run(self._db.close)
 
-    def _close(self) -> None:
-        with self._lock:
-            self._conn.close()
+
+SqliteServerStore = DatabaseServerStore
+"""The former name, kept for callers that pass a SQLite path: the same store."""
