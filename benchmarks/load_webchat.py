@@ -6,7 +6,8 @@ order, and that the desk holds exactly one ticket per conversation; it reports t
 the message requests.
 
     python benchmarks/load_webchat.py --conversations 200                  # starts its own server (SQLite)
-    python benchmarks/load_webchat.py --db postgresql://...                # the same on PostgreSQL
+    python benchmarks/load_webchat.py --temp-postgres                      # the same on a throwaway PostgreSQL
+    python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
 """
 
@@ -145,11 +146,18 @@ def main() -> None:
     parser.add_argument("--url", help="a running server (default: start one)")
     parser.add_argument("--login", help="NAME:PASSWORD of a desk agent on --url")
     parser.add_argument("--db", help="database URL for the server this script starts (default: SQLite)")
+    parser.add_argument("--temp-postgres", action="store_true", help="start a throwaway PostgreSQL on 127.0.0.1")
     args = parser.parse_args()
     if args.url:
         asyncio.run(run(args.url, args.login, args.conversations))
         return
-    with own_server(args.db) as (url, login):
+    with contextlib.ExitStack() as stack:
+        if args.temp_postgres:
+            from agentkit.testing import TemporaryPostgres
+
+            args.db = stack.enter_context(TemporaryPostgres()).url
+        url, login = stack.enter_context(own_server(args.db))
+        print(f"database: {'PostgreSQL' if args.db else 'SQLite'}")
         asyncio.run(run(url, login, args.conversations))
 
 
