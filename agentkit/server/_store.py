@@ -107,16 +107,21 @@ class DatabaseServerStore:
         await self._run(self._add_agent, name, hash_password(password), replace)
 
     def _add_agent(self, name: str, password_hash: str, replace: bool) -> None:
-        # One statement, so two workers adding the same name at once on PostgreSQL cannot both "create" it.
-        on_conflict = "DO UPDATE SET password_hash = excluded.password_hash" if replace else "DO NOTHING"
-        with self._db.transaction() as db:
-            added = db.execute(
-                f"INSERT INTO desk_agents (name, password_hash, created_at) VALUES (?, ?, ?) "
-                f"ON CONFLICT (name) {on_conflict}",
-                (name, password_hash, time.time()),
-            ).rowcount
-        if not added:
+        if not self._insert_named("desk_agents", "password_hash", name, password_hash, replace):
             raise ConfigError(f"desk agent {name!r} exists already; pass --replace to set a new password")
+
+    def _insert_named(self, table: str, column: str, name: str, value: str, replace: bool) -> bool:
+        """Insert ``name`` with ``value`` (or overwrite it when ``replace``); False when it existed and was kept.
+        One statement, so two workers adding the same name at once on PostgreSQL cannot both "create" it."""
+        on_conflict = f"DO UPDATE SET {column} = excluded.{column}" if replace else "DO NOTHING"
+        with self._db.transaction() as db:
+            return bool(
+                db.execute(
+                    f"INSERT INTO {table} (name, {column}, created_at) VALUES (?, ?, ?) "
+                    f"ON CONFLICT (name) {on_conflict}",
+                    (name, value, time.time()),
+                ).rowcount
+            )
 
     async def check_agent(self, name: str, password: str) -> bool:
         row = await self._run(self._one, "SELECT password_hash FROM desk_agents WHERE name = ?", (name,))
@@ -140,14 +145,7 @@ class DatabaseServerStore:
         return token
 
     def _add_bot(self, name: str, token_hash: str, replace: bool) -> None:
-        on_conflict = "DO UPDATE SET token_hash = excluded.token_hash" if replace else "DO NOTHING"
-        with self._db.transaction() as db:
-            added = db.execute(
-                f"INSERT INTO desk_bots (name, token_hash, created_at) VALUES (?, ?, ?) "
-                f"ON CONFLICT (name) {on_conflict}",
-                (name, token_hash, time.time()),
-            ).rowcount
-        if not added:
+        if not self._insert_named("desk_bots", "token_hash", name, token_hash, replace):
             raise ConfigError(f"bot {name!r} is registered already; pass --replace to issue a new token")
 
     async def bot_for_token(self, token: str) -> str | None:
