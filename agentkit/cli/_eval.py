@@ -27,6 +27,7 @@ from ..evals._compare import compare_runs, comparison_lines, direction, gate_fai
 from ..evals._report import EvalRun
 from ..evals._runner import EvalBot, default_handoff_tool, run_eval
 from ..exceptions import ConfigError
+from ..handoff import HANDOFF_TOOL_NAME
 from ._load import load_attr
 from ._tools import find_tools
 
@@ -45,7 +46,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--prompt", default="support_assistant.j2", help="a .j2 file or a template name")
     parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="a prompt variable")
     parser.add_argument("--tools", metavar="MODULE:ATTR", help="the bot's tools (its handoff tool is added if absent)")
-    parser.add_argument("--handoff-tool", default="handToSupport", help="the name of the handoff tool")
+    parser.add_argument("--handoff-tool", default=HANDOFF_TOOL_NAME, help="the name of the handoff tool")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rpm", type=float, help="at most this many model requests a minute")

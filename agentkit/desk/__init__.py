@@ -14,33 +14,27 @@ from agentkit.desk._models import (
     DeskError,
     DeskEvent,
     DeskEventKind,
-    DeskUser,
     MessageAuthor,
     Ticket,
     TicketClosed,
     TicketMessage,
     TicketNotFound,
-    TicketPriority,
     TicketStatus,
-    TranscriptEntry,
 )
-from agentkit.desk._service import DeskCallback, LocalDesk, Subscription, sqlite_path
+from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk, sqlite_path
 
 __all__ = [
     "DeskCallback",
     "DeskError",
     "DeskEvent",
     "DeskEventKind",
-    "DeskUser",
+    "DeskSubscription",
     "LocalDesk",
     "MessageAuthor",
-    "Subscription",
     "Ticket",
     "TicketClosed",
     "TicketMessage",
     "TicketNotFound",
-    "TicketPriority",
     "TicketStatus",
-    "TranscriptEntry",
     "sqlite_path",
 ]

@@ -1,7 +1,7 @@
 """What the desk stores: tickets, their messages, and the events the human side produces.
 
-The desk imports nothing from ``agentkit.hitl`` (the HITL providers import the desk), so it has its own
-small user and transcript types; ``LocalDeskProvider`` translates.
+The desk imports nothing from ``agentkit.hitl`` (the HITL providers import the desk); the user, the transcript
+line and the priority are the shared ones of ``agentkit.handoff``.
 """
 
 from __future__ import annotations
@@ -10,42 +10,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agentkit.exceptions import HitlError
+from agentkit.handoff import Priority, TranscriptLine, User
 
 __all__ = [
     "DeskError",
     "DeskEvent",
     "DeskEventKind",
-    "DeskUser",
     "MessageAuthor",
     "Ticket",
     "TicketClosed",
     "TicketMessage",
     "TicketNotFound",
-    "TicketPriority",
     "TicketStatus",
-    "TranscriptEntry",
 ]
 
 TicketStatus = Literal["open", "assigned", "closed"]
-TicketPriority = Literal["low", "medium", "high", "urgent"]
 MessageAuthor = Literal["user", "agent", "system"]
 DeskEventKind = Literal["agent_assigned", "agent_message", "session_stopped"]
-
-
-@dataclass(frozen=True)
-class DeskUser:
-    id: str
-    name: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class TranscriptEntry:
-    """One line of the conversation before the handoff."""
-
-    role: Literal["user", "bot", "agent", "system"]
-    text: str
-    at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -66,11 +47,11 @@ class Ticket:
     idempotency_key: str
     title: str
     description: str
-    priority: TicketPriority
+    priority: Priority
     status: TicketStatus
     assignee: str | None
-    user: DeskUser
-    transcript: tuple[TranscriptEntry, ...]
+    user: User
+    transcript: tuple[TranscriptLine, ...]
     messages: tuple[TicketMessage, ...]
     created_at: float
     updated_at: float

@@ -23,23 +23,20 @@ from typing import Literal, Self, TypeVar
 
 from agentkit.desk._models import (
     DeskEvent,
-    DeskUser,
     Ticket,
-    TicketPriority,
     TicketStatus,
-    TranscriptEntry,
 )
 from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.exceptions import ConfigError
+from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
 from agentkit.storage import parse_url, redact
 
-__all__ = ["DeskCallback", "LocalDesk", "Subscription", "sqlite_path"]
+__all__ = ["DeskCallback", "DeskSubscription", "LocalDesk", "sqlite_path"]
 
 logger = logging.getLogger("agentkit.desk")
 
 DeskCallback = Callable[[DeskEvent], Awaitable[None]]
 _T = TypeVar("_T")
-_PRIORITIES = ("low", "medium", "high", "urgent")
 
 
 def sqlite_path(url_or_path: str | os.PathLike[str]) -> str:
@@ -52,7 +49,7 @@ def sqlite_path(url_or_path: str | os.PathLike[str]) -> str:
     return location.target
 
 
-class Subscription:
+class DeskSubscription:
     """One subscriber's callback and cursor (the ``seq`` of the last event it handled)."""
 
     def __init__(self, desk: LocalDesk, callback: DeskCallback, cursor: int) -> None:
@@ -72,7 +69,7 @@ class LocalDesk:
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:") -> None:
         self.path = parse_url(url_or_path).target
         self._store = TicketStore(url_or_path)
-        self._subscriptions: set[Subscription] = set()
+        self._subscriptions: set[DeskSubscription] = set()
         self._delivering = False
         self._pending = False
 
@@ -91,13 +88,13 @@ class LocalDesk:
         idempotency_key: str,
         title: str,
         description: str,
-        priority: TicketPriority,
-        user: DeskUser,
-        transcript: Iterable[TranscriptEntry] = (),
+        priority: Priority,
+        user: User,
+        transcript: Iterable[TranscriptLine] = (),
     ) -> Ticket:
         """Open a ticket; with an idempotency key seen before, return that ticket unchanged instead."""
-        if priority not in _PRIORITIES:
-            raise ValueError(f"priority must be one of {', '.join(_PRIORITIES)}, got {priority!r}")
+        if priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {priority!r}")
         new = NewTicket(
             conversation_id, idempotency_key, title, description, priority, user, tuple(transcript)
         )
@@ -140,10 +137,10 @@ class LocalDesk:
         """Events with ``seq`` greater than ``cursor``, oldest first, at most ``limit``."""
         return await self._run(self._store.events_since, cursor, limit)
 
-    def subscribe(self, callback: DeskCallback, *, after: int | None = None) -> Subscription:
+    def subscribe(self, callback: DeskCallback, *, after: int | None = None) -> DeskSubscription:
         """Push events after ``after`` (default: from now on) to ``callback``; ``.cancel()`` to stop."""
         cursor = self._store.head() if after is None else after
-        subscription = Subscription(self, callback, cursor)
+        subscription = DeskSubscription(self, callback, cursor)
         self._subscriptions.add(subscription)
         return subscription
 
@@ -163,7 +160,7 @@ class LocalDesk:
         finally:
             self._delivering = False
 
-    async def _deliver_to(self, subscription: Subscription) -> None:
+    async def _deliver_to(self, subscription: DeskSubscription) -> None:
         while subscription in self._subscriptions:
             events = await self.events_since(subscription.cursor)
             for event in events:

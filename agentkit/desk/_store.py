@@ -19,16 +19,14 @@ from typing import Any
 from agentkit.desk._models import (
     DeskEvent,
     DeskEventKind,
-    DeskUser,
     MessageAuthor,
     Ticket,
     TicketClosed,
     TicketMessage,
     TicketNotFound,
-    TicketPriority,
     TicketStatus,
-    TranscriptEntry,
 )
+from agentkit.handoff import Priority, TranscriptLine, User
 from agentkit.storage import Connection, NamedLock, open_database
 
 __all__ = ["NewTicket", "TicketStore"]
@@ -78,9 +76,9 @@ class NewTicket:
     idempotency_key: str
     title: str
     description: str
-    priority: TicketPriority
-    user: DeskUser
-    transcript: tuple[TranscriptEntry, ...] = ()
+    priority: Priority
+    user: User
+    transcript: tuple[TranscriptLine, ...] = ()
 
 
 class TicketStore:
@@ -258,7 +256,7 @@ def _int_id(ticket_id: str) -> int:
 
 
 def _ticket(row: Any, messages: tuple[TicketMessage, ...]) -> Ticket:
-    transcript = tuple(TranscriptEntry(**line) for line in json.loads(row["transcript"]))
+    transcript = tuple(TranscriptLine(**line) for line in json.loads(row["transcript"]))
     return Ticket(
         id=str(row["id"]),
         conversation_id=row["conversation_id"],
@@ -268,7 +266,7 @@ def _ticket(row: Any, messages: tuple[TicketMessage, ...]) -> Ticket:
         priority=row["priority"],
         status=row["status"],
         assignee=row["assignee"],
-        user=DeskUser(row["user_id"], row["user_name"], row["user_email"]),
+        user=User(row["user_id"], row["user_name"], row["user_email"]),
         transcript=transcript,
         messages=messages,
         created_at=row["created_at"],

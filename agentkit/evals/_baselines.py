@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..handoff import HANDOFF_TOOL_NAME
 from ..models import FunctionModel, Message, ModelResponse, ToolSpecSource, call
 from ._cases import EscalationCase
 from ._report import EvalRun
@@ -22,7 +23,7 @@ BASELINES = ("always-escalate", "never-escalate", "offline")
 
 
 def _always_escalate(messages: list[Message], tools: list[ToolSpecSource]) -> ModelResponse:
-    return call("handToSupport", reason="Baseline: every conversation goes to a person", priority="medium")
+    return call(HANDOFF_TOOL_NAME, reason="Baseline: every conversation goes to a person", priority="medium")
 
 
 def _never_escalate(messages: list[Message], tools: list[ToolSpecSource]) -> ModelResponse | str:

@@ -36,16 +36,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..exceptions import UserError
+from ..handoff import Priority
 
 __all__ = [
+    "CaseMessage",
     "ChatFunctionCall",
-    "ChatMessage",
     "ChatToolCall",
     "DatasetError",
     "EscalationCase",
     "ExpectedDecision",
-    "PRIORITIES",
-    "Priority",
     "Problem",
     "SPLITS",
     "Split",
@@ -57,7 +56,6 @@ __all__ = [
     "load_cases",
 ]
 
-Priority = Literal["low", "medium", "high", "urgent"]
 Split = Literal["train", "dev", "test"]
 Tag = Literal[
     "account_closure",
@@ -80,7 +78,6 @@ Tag = Literal[
     "security",
     "venting",
 ]
-PRIORITIES: tuple[Priority, ...] = get_args(Priority)  # lowest first
 SPLITS: tuple[Split, ...] = get_args(Split)
 
 _MAX_REPORTED_PROBLEMS = 20
@@ -203,7 +200,7 @@ class ChatToolCall(_Strict):
     function: ChatFunctionCall
 
 
-class ChatMessage(_Strict):
+class CaseMessage(_Strict):
     """One message of the conversation, OpenAI chat format: ``user``, ``assistant`` or ``tool``."""
 
     role: Literal["user", "assistant", "tool"]
@@ -222,7 +219,7 @@ class ChatMessage(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _fields_fit_the_role(self) -> ChatMessage:
+    def _fields_fit_the_role(self) -> CaseMessage:
         if self.role != "assistant" and self.tool_calls is not None:
             raise _error("role_fields", "only assistant messages have tool_calls", ("tool_calls",))
         if self.role != "tool" and self.tool_call_id is not None:
@@ -294,7 +291,7 @@ class EscalationCase(_Strict):
     """A conversation up to the decision point and the labeled escalation decision."""
 
     id: str
-    conversation: list[ChatMessage] = Field(min_length=1)
+    conversation: list[CaseMessage] = Field(min_length=1)
     expected: ExpectedDecision
     tags: list[Tag] = Field(default_factory=list)
     split: Split
@@ -330,7 +327,7 @@ class EscalationCase(_Strict):
 
     @field_validator("conversation")
     @classmethod
-    def _conversation_is_well_formed(cls, value: list[ChatMessage]) -> list[ChatMessage]:
+    def _conversation_is_well_formed(cls, value: list[CaseMessage]) -> list[CaseMessage]:
         _check_tool_results(value)
         if value[-1].role != "user":
             raise _error("last_message", "the last message must be from the user", (len(value) - 1, "role"))
@@ -390,7 +387,7 @@ def _match(pattern: re.Pattern[str], value: str, hint: str) -> str:
     return value
 
 
-def _check_tool_results(messages: list[ChatMessage]) -> None:
+def _check_tool_results(messages: list[CaseMessage]) -> None:
     """Every tool call is answered by a tool message right after it, as the OpenAI API requires."""
     pending: dict[str, int] = {}
     for index, message in enumerate(messages):

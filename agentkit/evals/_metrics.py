@@ -23,14 +23,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..exceptions import UserError
-from ._cases import PRIORITIES
+from ..handoff import PRIORITIES
 
 PRIORITY_LEVELS: tuple[str, ...] = PRIORITIES
 """The handToSupport priorities, lowest first (the case format's): their order is what kappa, within-one and
 triage rates use."""
 
 _RANK = {priority: rank for rank, priority in enumerate(PRIORITY_LEVELS)}
-_HIGH_PRIORITIES = frozenset({"high", "urgent"})
+_HIGH_PRIORITIES = frozenset(PRIORITIES[PRIORITIES.index("high") :])  # high and above
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..exceptions import UserError
+from ..handoff import HANDOFF_TOOL_NAME
 from ..hitl import hand_to_support
 from ..loop import ExecuteResult, execute
 from ..models import Model
@@ -80,7 +81,7 @@ async def _record_handoff(args: BaseModel) -> str:
     return "escalated"  # the arguments are in the run's ToolCallRecord; nothing else happens
 
 
-def default_handoff_tool(name: str = "handToSupport") -> Tool[Any]:
+def default_handoff_tool(name: str = HANDOFF_TOOL_NAME) -> Tool[Any]:
     """The handoff tool a bot gets when it brings none: the shipped ``hand_to_support()``, so an eval measures
     the tool description production bots use (its handler is replaced by a recorder when the eval runs)."""
     return hand_to_support(name=name)
@@ -108,7 +109,7 @@ class EvalBot:
     settings: Mapping[str, Any] | None = None
     prompt: str = "support_assistant.j2"
     prompt_variables: Mapping[str, Any] = field(default_factory=dict)
-    handoff_tool: str = "handToSupport"
+    handoff_tool: str = HANDOFF_TOOL_NAME
     iterations: int = 10
     name: str | None = None
 

@@ -5,10 +5,7 @@ from agentkit.hitl._provider import (
     HitlEvent,
     HitlEventKind,
     HitlProvider,
-    HitlUser,
-    Priority,
     ProviderError,
-    TranscriptLine,
     WebhookRejected,
 )
 from agentkit.hitl.providers import (
@@ -25,12 +22,9 @@ __all__ = [
     "HitlEvent",
     "HitlEventKind",
     "HitlProvider",
-    "HitlUser",
     "IntercomProvider",
     "LocalDeskProvider",
-    "Priority",
     "ProviderError",
-    "TranscriptLine",
     "WebhookProvider",
     "WebhookRejected",
     "ZendeskProvider",

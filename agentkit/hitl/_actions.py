@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from agentkit.handoff import Priority, TranscriptLine, User
+
 from .. import context
 from ..exceptions import UserError
 from ..storage import Connection
@@ -21,7 +23,7 @@ from ._config import SessionConfig, split_overrides
 from ._delivery import request_to_json
 from ._host import Post
 from ._lifecycle import end_session
-from ._provider import EscalationRequest, HitlUser, Priority, ProviderError, TranscriptLine
+from ._provider import EscalationRequest, ProviderError
 from ._summary import summarize
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ class _Escalation:
     title: str
     description: str
     priority: Priority
-    user: HitlUser
+    user: User
     transcript: tuple[TranscriptLine, ...]
     config: SessionConfig
     provider_overrides: Mapping[str, Any]
@@ -125,7 +127,7 @@ class HitlActions:
             conversation_id, title.strip(), description, priority, user, transcript, config, provider_overrides
         )
 
-    async def _user(self, conversation_id: str, user_id: str | None, name: str | None, email: str | None) -> HitlUser:
+    async def _user(self, conversation_id: str, user_id: str | None, name: str | None, email: str | None) -> User:
         """The given fields, completed from the user the agent knows for this conversation."""
         known: Mapping[str, Any] | None = None
         conversation = context.get("conversation", None)
@@ -134,7 +136,7 @@ class HitlActions:
         if known is None:
             known = await self._plugin.host.user_of(conversation_id)
         known = known or {}
-        return HitlUser(
+        return User(
             user_id or known.get("id") or f"conversation:{conversation_id}",
             name or known.get("name"),
             email or known.get("email"),

@@ -16,13 +16,15 @@ from typing import Any, Literal
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
+from agentkit.handoff import TranscriptLine, User
+
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
 from ._config import DeliveryConfig
 from ._host import HitlHost, Post
 from ._lifecycle import end_session
-from ._provider import EscalationRequest, HitlProvider, HitlUser, ProviderError, TranscriptLine
+from ._provider import EscalationRequest, HitlProvider, ProviderError
 
 __all__ = ["Deliverer", "Delivery", "request_from_json", "request_to_json"]
 
@@ -52,7 +54,7 @@ def request_from_json(data: dict[str, Any]) -> EscalationRequest:
         title=data["title"],
         description=data["description"],
         priority=data["priority"],
-        user=HitlUser(**data["user"]),
+        user=User(**data["user"]),
         transcript=tuple(TranscriptLine(**line) for line in data["transcript"]),
         idempotency_key=data["idempotency_key"],
         configuration_overrides=data.get("configuration_overrides") or {},

@@ -6,12 +6,13 @@ works whatever provider that alias is given: the desk in development, Zendesk in
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .. import context
 from ..exceptions import ConfigError, HitlError, ToolError
+from ..handoff import HANDOFF_TOOL_NAME, Priority
 from ..tools import Tool
 
 __all__ = ["HandToSupportInput", "HandToSupportTool", "hand_to_support"]
@@ -25,7 +26,7 @@ DEFAULT_DESCRIPTION = (
 
 class HandToSupportInput(BaseModel):
     reason: str = Field(description="Why the conversation needs a support agent; it becomes the ticket's title")
-    priority: Literal["low", "medium", "high", "urgent"] = Field(
+    priority: Priority = Field(
         default="medium", description="How urgent the request is for the support team"
     )
 
@@ -63,7 +64,7 @@ def _plugin(agent: Any, alias: str) -> Any:
     plugins = getattr(agent, "plugins", {})
     if alias not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
-        raise ConfigError(f"handToSupport escalates through plugin {alias!r}, which this agent lacks ({known})")
+        raise ConfigError(f"{HANDOFF_TOOL_NAME} escalates through plugin {alias!r}, which this agent lacks ({known})")
     return plugins[alias]
 
 
@@ -76,8 +77,8 @@ def _tell_model(status: str) -> str:
 
 
 def hand_to_support(
-    plugin: str = "desk-hitl", name: str = "handToSupport", description: str = DEFAULT_DESCRIPTION
+    plugin: str = "desk-hitl", name: str = HANDOFF_TOOL_NAME, description: str = DEFAULT_DESCRIPTION
 ) -> HandToSupportTool:
-    """The handoff tool: input ``reason`` and ``priority`` (low | medium | high | urgent, default medium); it ends
+    """The handoff tool: input ``reason`` and ``priority`` (one of ``PRIORITIES``, default medium); it ends
     the turn, so the model says nothing after the handoff. ``plugin`` is the alias of the HITL plugin to use."""
     return HandToSupportTool(plugin, name, description)

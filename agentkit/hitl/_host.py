@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
+from agentkit.handoff import TranscriptLine
+
 from ..storage import Connection
-from ._provider import TranscriptLine
 
 __all__ = ["HitlHost", "Post"]
 

@@ -19,7 +19,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from ._provider import EscalationRequest, HitlEvent, HitlEventKind, HitlUser, ProviderError, WebhookRejected
+from agentkit.handoff import User
+
+from ._provider import EscalationRequest, HitlEvent, HitlEventKind, ProviderError, WebhookRejected
 from ._signatures import (
     check_body_size,
     check_signature,
@@ -86,7 +88,7 @@ class MemoryHitl:
         self._by_key[request.idempotency_key] = session.id
         return session.id
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         self._maybe_fail()
         session = self._session(session_id)
         if session.stopped_reason is not None:

@@ -13,39 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from agentkit.exceptions import HitlError
+from agentkit.handoff import Priority, TranscriptLine, User
 
 __all__ = [
     "EscalationRequest",
     "HitlEvent",
     "HitlEventKind",
     "HitlProvider",
-    "HitlUser",
-    "Priority",
     "ProviderError",
-    "TranscriptLine",
     "WebhookRejected",
 ]
 
-Priority = Literal["low", "medium", "high", "urgent"]
 HitlEventKind = Literal["agent_assigned", "agent_message", "session_stopped"]
-
-
-@dataclass(frozen=True)
-class HitlUser:
-    """The end user the bot was talking to, as the helpdesk should know them."""
-
-    id: str
-    name: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class TranscriptLine:
-    """One line of the conversation so far, for the human agent to read."""
-
-    role: Literal["user", "bot", "agent", "system"]
-    text: str
-    at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +35,7 @@ class EscalationRequest:
     title: str
     description: str
     priority: Priority
-    user: HitlUser
+    user: User
     transcript: tuple[TranscriptLine, ...]
     idempotency_key: str
     configuration_overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -88,7 +67,7 @@ class HitlProvider(Protocol):
         """Open a session for ``request`` and return the helpdesk's id for it (one per idempotency key)."""
         ...
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         """Relay one message from the user to the human agent."""
         ...
 

@@ -24,9 +24,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from agentkit.handoff import Priority, User
+
 from ..storage import Connection
 from ._config import SessionConfig
-from ._provider import HitlEvent, HitlUser, Priority
+from ._provider import HitlEvent
 
 __all__ = ["SCHEMA", "EndReason", "HitlSession", "SessionState"]
 
@@ -89,7 +91,7 @@ class HitlSession:
     title: str
     priority: Priority
     agent_name: str | None
-    user: HitlUser
+    user: User
     config: SessionConfig
     notice: str | None
     created_at: float
@@ -116,7 +118,7 @@ def _session(row: Any) -> HitlSession:
     return HitlSession(
         row["id"], row["plugin"], row["conversation_id"], row["escalation"], row["state"], row["end_reason"],
         row["session_id"], row["idempotency_key"], row["title"], row["priority"], row["agent_name"],
-        HitlUser(user["id"], user.get("name"), user.get("email")),
+        User(user["id"], user.get("name"), user.get("email")),
         SessionConfig.from_json(json.loads(row["config_json"])),
         row["notice"], row["created_at"], row["timeout_at"], row["assigned_at"], row["ended_at"],
     )  # fmt: skip
@@ -177,7 +179,7 @@ def create_session(
     *,
     title: str,
     priority: Priority,
-    user: HitlUser,
+    user: User,
     config: SessionConfig,
     now: float,
 ) -> HitlSession:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._provider import TranscriptLine
+from agentkit.handoff import TranscriptLine
 
 __all__ = ["summarize"]
 

@@ -11,18 +11,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..handoff import HANDOFF_TOOL_NAME
 from ._base import Message, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._offline_rules import ESCALATION_RULES, FALLBACK, FAQ, INJECTION, INJECTION_REPLY, NEGATED_REQUEST
 
 __all__ = ["OfflineModel", "escalation_signal"]
 
-HANDOFF_TOOL = "handToSupport"
-
-
 class OfflineModel:
     """Rule-based, deterministic, no network. Answers FAQ and hands off on clear signals."""
 
-    def __init__(self, handoff_tool: str = HANDOFF_TOOL) -> None:
+    def __init__(self, handoff_tool: str = HANDOFF_TOOL_NAME) -> None:
         self.handoff_tool = handoff_tool
         self._counter = 0
 

@@ -3,7 +3,7 @@
 
 from ._agent import DEFAULT_ERROR_MESSAGE, Agent
 from ._conversation import Conversation, ConversationInfo, Handler, HandlerContext
-from ._messages import ChatMessage, Role
+from ._messages import ChatMessage
 from ._plugins import Plugin
 from ._redeliver import redeliver, redeliver_async
 from ._registry import PluginRegistry, plugins
@@ -20,7 +20,6 @@ __all__ = [
     "HandlerContext",
     "Plugin",
     "PluginRegistry",
-    "Role",
     "Store",
     "Subscription",
     "parse_store_url",

@@ -25,8 +25,8 @@ from typing import Any, Self, TypeVar
 
 from .. import context
 from ..exceptions import ConfigError, RunError
+from ..handoff import TranscriptLine
 from ..hitl._host import Post
-from ..hitl._provider import TranscriptLine
 from ..loop import ExecuteResult, execute
 from ..models import Model
 from ..models._resolve import resolve_model

@@ -12,8 +12,9 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
+from ..handoff import Role
 from ..hitl._host import Post
 from ..loop import ExecuteResult
 from ..models import Message
@@ -22,7 +23,6 @@ from ..storage import Connection
 __all__ = [
     "SCHEMA",
     "ChatMessage",
-    "Role",
     "insert_message",
     "load_model_history",
     "load_user",
@@ -32,8 +32,6 @@ __all__ = [
     "store_user_message",
 ]
 
-Role = Literal["user", "bot", "agent", "system"]
-"""``system``: a notice from the runtime or a plugin (handoff started, agent joined, session ended)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (

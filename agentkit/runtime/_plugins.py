@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
+from ..handoff import HANDOFF_TOOL_NAME
 from ..hitl._handoff import HandToSupportTool, hand_to_support
 from ..hitl._plugin import HitlPlugin
 from ..tools import Tool
@@ -69,7 +70,7 @@ def default_handler(agent: Agent, plugins: Mapping[str, Any]) -> Handler:
             "plugins={'desk-hitl': DeskHitl('desk.sqlite3')}, or pass conversation=Conversation(handler=...)"
         )
     tools: list[Tool[Any]] = list(agent.tools)
-    if not any(t.name == "handToSupport" for t in tools):
+    if not any(t.name == HANDOFF_TOOL_NAME for t in tools):
         tools.append(hand_to_support(alias))
 
     async def handle(ctx: HandlerContext) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from ..desk import DeskUser, LocalDesk, Ticket, TicketPriority, TranscriptEntry
+from ..desk import LocalDesk, Ticket
+from ..handoff import Priority, TranscriptLine, User
 from ..hitl._provider import ProviderError
 from ._store import ServerStore
 
@@ -58,9 +59,9 @@ class BotTokenDesk(LocalDesk):
         idempotency_key: str,
         title: str,
         description: str,
-        priority: TicketPriority,
-        user: DeskUser,
-        transcript: Iterable[TranscriptEntry] = (),
+        priority: Priority,
+        user: User,
+        transcript: Iterable[TranscriptLine] = (),
     ) -> Ticket:
         await self.check_bot()
         return await super().create_ticket(

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..desk import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
+from ..handoff import PRIORITIES
 from ._api import ApiError, ApiRoute, Query, json_response, read_json
 from ._auth import clear_desk_cookie, desk_session, set_desk_cookie
 from ._schemas import (
@@ -25,15 +26,13 @@ from ._schemas import (
     TicketMessageView,
     TicketSummary,
     TicketView,
-    TranscriptLineView,
-    UserView,
 )
 from ._sse import KEEPALIVE, EventStream, sse
 from ._state import DeskService, ServerState, server_state
 
 __all__ = ["DESK_ROUTES", "PRIORITY_ORDER", "sort_tickets"]
 
-PRIORITY_ORDER = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+PRIORITY_ORDER = {priority: rank for rank, priority in enumerate(reversed(PRIORITIES))}  # urgent: 0 ... low: 3
 STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
     "active": ("open", "assigned"), "open": ("open",), "assigned": ("assigned",), "closed": ("closed",),
     "all": ("open", "assigned", "closed"),
@@ -210,10 +209,9 @@ def _summary(ticket: Ticket) -> TicketSummary:
 
 
 def _summary_fields(ticket: Ticket) -> dict[str, Any]:
-    user = UserView(id=ticket.user.id, name=ticket.user.name, email=ticket.user.email)
     return {
         "id": ticket.id, "conversation_id": ticket.conversation_id, "title": ticket.title, "priority": ticket.priority,
-        "status": ticket.status, "assignee": ticket.assignee, "user": user, "created_at": ticket.created_at,
+        "status": ticket.status, "assignee": ticket.assignee, "user": ticket.user, "created_at": ticket.created_at,
         "updated_at": ticket.updated_at, "messages": len(ticket.messages),
     }  # fmt: skip
 
@@ -223,7 +221,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         **_summary_fields(ticket),
         description=ticket.description,
         closed_reason=ticket.closed_reason,
-        transcript=[TranscriptLineView(role=t.role, text=t.text, at=t.at) for t in ticket.transcript],
+        transcript=list(ticket.transcript),
         thread=[TicketMessageView(id=m.id, author=m.author, author_name=m.author_name, text=m.text, at=m.at)
                 for m in ticket.messages],
     )  # fmt: skip

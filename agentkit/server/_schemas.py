@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..handoff import Priority, Role, TranscriptLine, User
+
 __all__ = [
     "ConversationCreated",
     "ConversationView",
@@ -23,12 +25,9 @@ __all__ = [
     "TicketSummary",
     "TicketView",
     "TicketMessageView",
-    "TranscriptLineView",
-    "UserView",
     "WebhookResult",
 ]
 
-Priority = Literal["low", "medium", "high", "urgent"]
 TicketStatus = Literal["open", "assigned", "closed"]
 
 
@@ -62,7 +61,7 @@ class ConversationCreated(BaseModel):
 
 class MessageView(BaseModel):
     id: int = Field(description="Grows with time; pass the last one seen as `after` to get only newer messages")
-    role: Literal["user", "bot", "agent", "system"] = Field(description="system: a notice (a person joined, left)")
+    role: Role = Field(description="system: a notice (a person joined, left)")
     text: str
     at: float
     agent_name: str | None = None
@@ -100,12 +99,6 @@ class DeskSessionView(BaseModel):
     csrf_token: str = Field(description="Send it as X-CSRF-Token on every desk request that changes something")
 
 
-class UserView(BaseModel):
-    id: str
-    name: str | None = None
-    email: str | None = None
-
-
 class TicketSummary(BaseModel):
     id: str
     conversation_id: str
@@ -113,7 +106,7 @@ class TicketSummary(BaseModel):
     priority: Priority
     status: TicketStatus
     assignee: str | None
-    user: UserView
+    user: User
     created_at: float
     updated_at: float
     messages: int = Field(description="Messages exchanged since the handoff")
@@ -121,12 +114,6 @@ class TicketSummary(BaseModel):
 
 class TicketList(BaseModel):
     tickets: list[TicketSummary] = Field(description="Most urgent first, then oldest first")
-
-
-class TranscriptLineView(BaseModel):
-    role: Literal["user", "bot", "agent", "system"]
-    text: str
-    at: float | None = None
 
 
 class TicketMessageView(BaseModel):
@@ -140,7 +127,7 @@ class TicketMessageView(BaseModel):
 class TicketView(TicketSummary):
     description: str
     closed_reason: str | None
-    transcript: list[TranscriptLineView] = Field(description="The conversation before the handoff")
+    transcript: list[TranscriptLine] = Field(description="The conversation before the handoff")
     thread: list[TicketMessageView] = Field(description="What the user and the agents wrote since the handoff")
 
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from ..evals import EscalationCase, EvalBot, EvalRun, run_eval
 from ..evals._cache import CaseRecord, read_records
+from ..handoff import HANDOFF_TOOL_NAME
 from ..models import Model
 from ._budget import Cost, Ledger, WorstCase
 from ._candidate import Candidate, PromptBuilder
@@ -39,7 +40,7 @@ class RunOptions:
     repeats: int = 1
     concurrency: int = 8
     settings: Mapping[str, Any] | None = None
-    handoff_tool: str = "handToSupport"
+    handoff_tool: str = HANDOFF_TOOL_NAME
 
 
 class Evaluator:

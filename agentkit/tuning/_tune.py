@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from ..evals import DEFAULT_PRICES, EscalationCase, ModelPrice, load_cases
 from ..exceptions import ConfigError
+from ..handoff import HANDOFF_TOOL_NAME
 from ..models import Message, Model, ModelResponse, ToolSpecSource
 from ..models._resolve import resolve_model
 from ._budget import Budget
@@ -47,7 +48,7 @@ async def tune(
     repeats: int = 1,
     concurrency: int = 8,
     settings: Mapping[str, Any] | None = None,
-    handoff_tool: str = "handToSupport",
+    handoff_tool: str = HANDOFF_TOOL_NAME,
     cache_dir: str | Path | None = None,
     rpm: float | None = None,
     prices: Mapping[str, ModelPrice] = DEFAULT_PRICES,

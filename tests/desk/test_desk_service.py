@@ -5,19 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.desk import (
-    DeskEvent,
-    DeskUser,
-    LocalDesk,
-    Ticket,
-    TicketClosed,
-    TicketNotFound,
-    TranscriptEntry,
-    sqlite_path,
-)
+from agentkit.desk import DeskEvent, LocalDesk, Ticket, TicketClosed, TicketNotFound, sqlite_path
 from agentkit.exceptions import ConfigError
+from agentkit.handoff import TranscriptLine, User
 
-BOB = DeskUser("u-1", "Bob Stone", "bob@example.com")
+BOB = User("u-1", "Bob Stone", "bob@example.com")
 
 
 @pytest.fixture
@@ -36,8 +28,8 @@ async def _open(desk: LocalDesk, key: str = "esc-1", priority: str = "high") -> 
         priority=priority,  # type: ignore[arg-type]
         user=BOB,
         transcript=[
-            TranscriptEntry("user", "I was charged twice", 1.0),
-            TranscriptEntry("bot", "Getting help", 2.0),
+            TranscriptLine("user", "I was charged twice", 1.0),
+            TranscriptLine("bot", "Getting help", 2.0),
         ],
     )
 
@@ -81,8 +73,8 @@ async def test_the_ticket_keeps_what_the_agent_needs(desk: LocalDesk) -> None:
     )
     assert (ticket.conversation_id, ticket.idempotency_key, ticket.user) == ("conv-1", "esc-1", BOB)
     assert ticket.transcript == (
-        TranscriptEntry("user", "I was charged twice", 1.0),
-        TranscriptEntry("bot", "Getting help", 2.0),
+        TranscriptLine("user", "I was charged twice", 1.0),
+        TranscriptLine("bot", "Getting help", 2.0),
     )
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.evals import PRIORITIES, SPLITS, TAGS, EscalationCase, load_cases
+from agentkit.evals import SPLITS, TAGS, EscalationCase, load_cases
+from agentkit.handoff import PRIORITIES
 
 DATASET = Path(__file__).resolve().parents[2] / "evals" / "escalation"
 DOMAINS = {"shop", "saas_billing", "bank", "telecom", "travel"}

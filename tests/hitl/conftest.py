@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from agentkit.hitl import EscalationRequest, HitlUser, TranscriptLine
+from agentkit.handoff import TranscriptLine, User
+from agentkit.hitl import EscalationRequest
 
 MakeRequest = Callable[..., EscalationRequest]
 
@@ -16,7 +17,7 @@ def _make_request(**overrides: Any) -> EscalationRequest:
         "title": "Refund for order 42",
         "description": "The user was charged twice & wants a refund.",
         "priority": "high",
-        "user": HitlUser("u-1", "Bob Stone", "bob@example.com"),
+        "user": User("u-1", "Bob Stone", "bob@example.com"),
         "transcript": (
             TranscriptLine("user", "I was charged twice <again>", 1_700_000_000.0),
             TranscriptLine("bot", "Let me get a person for you.", 1_700_000_005.0),

@@ -3,7 +3,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from agentkit.hitl import EscalationRequest, FreshdeskProvider, HitlEvent, HitlUser, ProviderError
+from agentkit.handoff import User
+from agentkit.hitl import EscalationRequest, FreshdeskProvider, HitlEvent, ProviderError
 from agentkit.hitl.providers import freshdesk_key_tag
 from agentkit.testing._fake_helpdesks import FakeFreshdesk
 
@@ -81,7 +82,7 @@ async def test_a_retried_start_finds_the_first_ticket(
 async def test_a_user_without_email_is_identified_by_external_id(
     fake: FakeFreshdesk, freshdesk: FreshdeskProvider, make_request: MakeRequest
 ) -> None:
-    await freshdesk.start_hitl(make_request(user=HitlUser("u-7")))
+    await freshdesk.start_hitl(make_request(user=User("u-7")))
     body = fake.requests[-1].json()
     assert body["unique_external_id"] == "u-7" and "email" not in body and "name" not in body
 
@@ -90,7 +91,7 @@ async def test_relay_is_a_public_incoming_note(
     fake: FakeFreshdesk, freshdesk: FreshdeskProvider, make_request: MakeRequest
 ) -> None:
     ticket_id = await freshdesk.start_hitl(make_request())
-    await freshdesk.send_to_agent(ticket_id, "Any news?\n<b>please</b>", HitlUser("u-1"))
+    await freshdesk.send_to_agent(ticket_id, "Any news?\n<b>please</b>", User("u-1"))
 
     request = fake.requests[-1]
     assert (request.method, request.path) == ("POST", f"/api/v2/tickets/{ticket_id}/notes")
@@ -153,7 +154,7 @@ async def test_relayed_notes_and_private_notes_are_not_agent_messages(
     fake: FakeFreshdesk, freshdesk: FreshdeskProvider, make_request: MakeRequest
 ) -> None:
     ticket_id = await freshdesk.start_hitl(make_request())
-    await freshdesk.send_to_agent(ticket_id, "relayed", HitlUser("u-1"))
+    await freshdesk.send_to_agent(ticket_id, "relayed", User("u-1"))
     relayed = fake.note_webhook(ticket_id, fake.notes[1][-1]["id"])
     private = fake.reply(ticket_id, "internal only", private=True)
 

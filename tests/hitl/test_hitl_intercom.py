@@ -2,7 +2,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from agentkit.hitl import EscalationRequest, HitlEvent, HitlUser, IntercomProvider, ProviderError
+from agentkit.handoff import User
+from agentkit.hitl import EscalationRequest, HitlEvent, IntercomProvider, ProviderError
 from agentkit.hitl.providers import html_to_text
 from agentkit.testing._fake_helpdesks import FakeIntercom
 
@@ -59,7 +60,7 @@ async def test_relay_is_a_reply_by_the_user(
     fake: FakeIntercom, intercom: IntercomProvider, make_request: MakeRequest
 ) -> None:
     conversation_id = await intercom.start_hitl(make_request())
-    await intercom.send_to_agent(conversation_id, "Any news?", HitlUser("u-1", "Bob Stone"))
+    await intercom.send_to_agent(conversation_id, "Any news?", User("u-1", "Bob Stone"))
 
     request = fake.requests[-1]
     assert (request.method, request.path) == ("POST", f"/conversations/{conversation_id}/reply")

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.desk import DeskUser, LocalDesk, TranscriptEntry
-from agentkit.hitl import EscalationRequest, HitlEvent, HitlUser, LocalDeskProvider, ProviderError
+from agentkit.desk import LocalDesk
+from agentkit.handoff import TranscriptLine, User
+from agentkit.hitl import EscalationRequest, HitlEvent, LocalDeskProvider, ProviderError
 
 MakeRequest = Callable[..., EscalationRequest]
 
@@ -30,8 +31,8 @@ async def test_start_opens_one_ticket_with_everything_the_agent_needs(
     assert (ticket.title, ticket.priority, ticket.status) == ("Refund for order 42", "high", "open")
     assert ticket.description == "The user was charged twice & wants a refund."
     assert (ticket.conversation_id, ticket.idempotency_key) == ("conv-1", "esc-1")
-    assert ticket.user == DeskUser("u-1", "Bob Stone", "bob@example.com")
-    assert ticket.transcript[0] == TranscriptEntry("user", "I was charged twice <again>", 1_700_000_000.0)
+    assert ticket.user == User("u-1", "Bob Stone", "bob@example.com")
+    assert ticket.transcript[0] == TranscriptLine("user", "I was charged twice <again>", 1_700_000_000.0)
     assert len(await desk.tickets()) == 1
 
 
@@ -39,7 +40,7 @@ async def test_relay_and_stop(
     desk: LocalDesk, provider: LocalDeskProvider, make_request: MakeRequest
 ) -> None:
     session_id = await provider.start_hitl(make_request())
-    await provider.send_to_agent(session_id, "Are you there?", HitlUser("u-1", "Bob Stone"))
+    await provider.send_to_agent(session_id, "Are you there?", User("u-1", "Bob Stone"))
     await provider.stop_hitl(session_id, "the user typed /end")
     await provider.stop_hitl(session_id, "retried by the outbox")  # closing twice is fine
 
@@ -58,7 +59,7 @@ async def test_relay_to_a_closed_or_unknown_session_is_final(
     await desk.close(session_id)
     for session in (session_id, "404"):
         with pytest.raises(ProviderError) as caught:
-            await provider.send_to_agent(session, "hello?", HitlUser("u-1"))
+            await provider.send_to_agent(session, "hello?", User("u-1"))
         assert caught.value.retryable is False
 
 

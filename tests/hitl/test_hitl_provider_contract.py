@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from agentkit.exceptions import ConfigError
+from agentkit.handoff import User
 from agentkit.hitl import (
     EscalationRequest,
     FreshdeskProvider,
     HitlProvider,
-    HitlUser,
     IntercomProvider,
     LocalDeskProvider,
     ProviderError,
@@ -124,7 +124,7 @@ async def setup(request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
 Operation = Callable[[HitlProvider, str, EscalationRequest], Awaitable[object]]
 OPERATIONS: dict[str, Operation] = {
     "start": lambda provider, session, request: provider.start_hitl(request),
-    "relay": lambda provider, session, request: provider.send_to_agent(session, "hello?", HitlUser("u-1")),
+    "relay": lambda provider, session, request: provider.send_to_agent(session, "hello?", User("u-1")),
     "stop": lambda provider, session, request: provider.stop_hitl(session, "done"),
 }
 

@@ -2,14 +2,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from agentkit.hitl import (
-    EscalationRequest,
-    HitlEvent,
-    HitlUser,
-    ProviderError,
-    WebhookProvider,
-    WebhookRejected,
-)
+from agentkit.handoff import User
+from agentkit.hitl import EscalationRequest, HitlEvent, ProviderError, WebhookProvider, WebhookRejected
 from agentkit.hitl._signatures import sign_agentkit
 from agentkit.testing._fake_helpdesks import FakeWebhookReceiver
 
@@ -78,7 +72,7 @@ async def test_without_a_session_id_in_the_answer_the_key_names_the_session(
 
 
 async def test_relay_and_stop_post_signed_events(fake: FakeWebhookReceiver, webhook: WebhookProvider) -> None:
-    await webhook.send_to_agent("ws_1", "Any news?", HitlUser("u-1", "Bob Stone"))
+    await webhook.send_to_agent("ws_1", "Any news?", User("u-1", "Bob Stone"))
     await webhook.stop_hitl("ws_1", "user typed /end")
 
     user_message, stopped = (r.json() for r in fake.requests)

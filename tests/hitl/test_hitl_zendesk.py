@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx2
 import pytest
 
-from agentkit.hitl import EscalationRequest, HitlEvent, HitlUser, ProviderError, ZendeskProvider
+from agentkit.handoff import User
+from agentkit.hitl import EscalationRequest, HitlEvent, ProviderError, ZendeskProvider
 from agentkit.testing._fake_helpdesks import FakeZendesk
 
 BASIC = "Basic " + base64.b64encode(b"bot@example.com/token:zd-token").decode()
@@ -77,7 +78,7 @@ async def test_configuration_overrides_are_merged_into_the_ticket(
 async def test_a_requester_without_email_is_named_by_id(
     fake: FakeZendesk, zendesk: ZendeskProvider, make_request: MakeRequest
 ) -> None:
-    await zendesk.start_hitl(make_request(user=HitlUser("u-9")))
+    await zendesk.start_hitl(make_request(user=User("u-9")))
     assert fake.requests[0].json()["ticket"]["requester"] == {"name": "u-9"}
 
 
@@ -111,7 +112,7 @@ async def test_relay_is_a_public_comment_by_the_requester(
     fake: FakeZendesk, zendesk: ZendeskProvider, make_request: MakeRequest
 ) -> None:
     ticket_id = await zendesk.start_hitl(make_request())
-    await zendesk.send_to_agent(ticket_id, "Are you still there?", HitlUser("u-1"))
+    await zendesk.send_to_agent(ticket_id, "Are you still there?", User("u-1"))
 
     request = fake.requests[-1]
     assert (request.method, request.path) == ("PUT", f"/api/v2/tickets/{ticket_id}.json")
@@ -128,7 +129,7 @@ async def test_relay_after_a_restart_looks_the_requester_up(
     ticket_id = await zendesk.start_hitl(make_request())
     restarted = ZendeskProvider(fake.url, "bot@example.com", "zd-token", "zd-secret")
     try:
-        await restarted.send_to_agent(ticket_id, "hello?", HitlUser("u-1"))
+        await restarted.send_to_agent(ticket_id, "hello?", User("u-1"))
     finally:
         await restarted.aclose()
 
@@ -156,7 +157,7 @@ async def test_stop_solves_the_ticket_with_a_private_note(
 
 async def test_a_session_id_that_is_not_a_ticket_number_is_refused(zendesk: ZendeskProvider) -> None:
     with pytest.raises(ProviderError) as caught:
-        await zendesk.send_to_agent("../users/1", "x", HitlUser("u-1"))
+        await zendesk.send_to_agent("../users/1", "x", User("u-1"))
     assert caught.value.retryable is False
 
 
@@ -201,7 +202,7 @@ async def test_comments_made_through_the_api_are_not_agent_messages(
     fake: FakeZendesk, zendesk: ZendeskProvider, make_request: MakeRequest
 ) -> None:
     ticket_id = await zendesk.start_hitl(make_request())
-    await zendesk.send_to_agent(ticket_id, "my relayed message", HitlUser("u-1"))
+    await zendesk.send_to_agent(ticket_id, "my relayed message", User("u-1"))
     relayed = fake.comments[101][-1]
     assert relayed["via"] == "api"
 

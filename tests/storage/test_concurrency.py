@@ -11,13 +11,13 @@ from functools import partial
 
 import pytest
 
-from agentkit.desk import DeskUser, LocalDesk, Ticket
+from agentkit.desk import LocalDesk, Ticket
+from agentkit.handoff import User
 from agentkit.hitl import HitlPlugin
 from agentkit.hitl import _outbox as outbox
 from agentkit.hitl import _state as state
 from agentkit.hitl._config import SessionConfig
 from agentkit.hitl._memory import MemoryHitl
-from agentkit.hitl._provider import HitlUser
 from agentkit.models import ScriptedModel
 from agentkit.runtime import Agent, ChatMessage, Store
 from agentkit.runtime import _messages as messages
@@ -83,7 +83,7 @@ async def test_messages_are_numbered_in_the_order_they_commit(two_stores: tuple[
 
 def _new_session(connection: Connection) -> int:
     session = state.create_session(
-        connection, "hitl", "c1", title="Wants a person", priority="high", user=HitlUser("u1"),
+        connection, "hitl", "c1", title="Wants a person", priority="high", user=User("u1"),
         config=SessionConfig(), now=time.time(),
     )  # fmt: skip
     outbox.enqueue(connection, "hitl", session.row_id, "start", {}, time.time())
@@ -117,7 +117,7 @@ async def test_two_agents_escalating_one_conversation_at_once_open_one_session(p
 async def _open_ticket(desk: LocalDesk, key: str = "c1:1") -> Ticket:
     return await desk.create_ticket(
         conversation_id="c1", idempotency_key=key, title="Wants a person", description="", priority="high",
-        user=DeskUser("u1"),
+        user=User("u1"),
     )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import time
 
-from agentkit.hitl._provider import EscalationRequest, HitlUser, TranscriptLine
+from agentkit.handoff import TranscriptLine, User
+from agentkit.hitl._provider import EscalationRequest
 
 __all__ = ["base_url_for", "ticket_html", "ticket_text", "user_label"]
 
@@ -21,7 +22,7 @@ def base_url_for(name_or_url: str, domain: str) -> str:
     return f"https://{name_or_url}.{domain}"
 
 
-def user_label(user: HitlUser) -> str:
+def user_label(user: User) -> str:
     parts = [user.name or user.id]
     if user.email:
         parts.append(f"<{user.email}>")

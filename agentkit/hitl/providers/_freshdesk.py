@@ -27,7 +27,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlUser, ProviderError, WebhookRejected
+from agentkit.handoff import User
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, ProviderError, WebhookRejected
 from agentkit.hitl._signatures import (
     check_body_size,
     check_signature,
@@ -120,7 +121,7 @@ class FreshdeskProvider:
         fields.update(request.configuration_overrides)  # e.g. group_id, type, custom_fields, source
         return fields
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         ticket_id = check_path_id(self.name, session_id, numeric=True)
         note = {"body": _html(text), "private": False, "incoming": True}
         await self._api.call("POST", f"/api/v2/tickets/{ticket_id}/notes", json=note)

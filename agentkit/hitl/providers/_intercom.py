@@ -21,7 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlUser, ProviderError, WebhookRejected
+from agentkit.handoff import User
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, ProviderError, WebhookRejected
 from agentkit.hitl._signatures import (
     check_body_size,
     check_signature,
@@ -87,7 +88,7 @@ class IntercomProvider:
         )
         return _field_of(data, "conversation_id", "a message with a conversation_id")
 
-    async def _contact_for(self, user: HitlUser) -> str:
+    async def _contact_for(self, user: User) -> str:
         query = {"query": {"field": "external_id", "operator": "=", "value": user.id}}
         found = await self._api.call("POST", "/contacts/search", json=query)
         contacts = found.get("data") if isinstance(found, Mapping) else None
@@ -99,7 +100,7 @@ class IntercomProvider:
             await self._api.call("POST", "/contacts", json=contact), "id", "a contact with an id"
         )
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         conversation_id = check_path_id(self.name, session_id, numeric=False)
         reply = {"message_type": "comment", "type": "user", "user_id": user.id, "body": text}
         await self._api.call("POST", f"/conversations/{conversation_id}/reply", json=reply)

@@ -13,13 +13,12 @@ from typing import NoReturn
 from agentkit.desk import (
     DeskError,
     DeskEvent,
-    DeskUser,
+    DeskSubscription,
     LocalDesk,
-    Subscription,
     TicketClosed,
-    TranscriptEntry,
 )
-from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlUser, ProviderError, WebhookRejected
+from agentkit.handoff import User
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, ProviderError, WebhookRejected
 
 __all__ = ["LocalDeskProvider", "hitl_event"]
 
@@ -48,8 +47,6 @@ class LocalDeskProvider:
         self.desk = desk if isinstance(desk, LocalDesk) else LocalDesk(desk)
 
     async def start_hitl(self, request: EscalationRequest) -> str:
-        user = DeskUser(request.user.id, request.user.name, request.user.email)
-        transcript = [TranscriptEntry(line.role, line.text, line.at) for line in request.transcript]
         try:
             ticket = await self.desk.create_ticket(
                 conversation_id=request.conversation_id,
@@ -57,14 +54,14 @@ class LocalDeskProvider:
                 title=request.title,
                 description=request.description,
                 priority=request.priority,
-                user=user,
-                transcript=transcript,
+                user=request.user,
+                transcript=request.transcript,
             )
         except self.desk.storage_errors as exc:
             _raise_storage(exc)
         return ticket.id
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         try:
             await self.desk.add_user_message(session_id, text, user_name=user.name or user.id)
         except TicketClosed as exc:
@@ -84,7 +81,7 @@ class LocalDeskProvider:
         except self.desk.storage_errors as exc:
             _raise_storage(exc)
 
-    def subscribe(self, callback: HitlCallback, *, after: int | None = None) -> Subscription:
+    def subscribe(self, callback: HitlCallback, *, after: int | None = None) -> DeskSubscription:
         """Push the desk's events to ``callback`` as ``HitlEvent``s (see ``LocalDesk.subscribe``)."""
 
         async def forward(event: DeskEvent) -> None:

@@ -23,7 +23,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any, get_args
 
-from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlEventKind, HitlUser, WebhookRejected
+from agentkit.handoff import User
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlEventKind, WebhookRejected
 from agentkit.hitl._signatures import (
     check_body_size,
     check_signature,
@@ -55,7 +56,7 @@ def signed_request(secret: str, payload: Any, timestamp: int | None = None) -> t
     return headers, body
 
 
-def _user_json(user: HitlUser) -> dict[str, Any]:
+def _user_json(user: User) -> dict[str, Any]:
     return asdict(user)
 
 
@@ -90,7 +91,7 @@ class WebhookProvider:
         session_id = answer.get("session_id") if isinstance(answer, Mapping) else None
         return str(session_id) if session_id not in (None, "") else request.idempotency_key
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         await self._post(
             "hitl.user_message", {"session_id": session_id, "text": text, "user": _user_json(user)}
         )

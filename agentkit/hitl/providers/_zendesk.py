@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agentkit.hitl._provider import EscalationRequest, HitlEvent, HitlUser, ProviderError, WebhookRejected
+from agentkit.handoff import User
+from agentkit.hitl._provider import EscalationRequest, HitlEvent, ProviderError, WebhookRejected
 from agentkit.hitl._signatures import (
     check_body_size,
     check_signature,
@@ -111,7 +112,7 @@ class ZendeskProvider:
         fields.update(request.configuration_overrides)  # e.g. group_id, type, custom_fields, tags
         return fields
 
-    async def send_to_agent(self, session_id: str, text: str, user: HitlUser) -> None:
+    async def send_to_agent(self, session_id: str, text: str, user: User) -> None:
         ticket_id = check_path_id(self.name, session_id, numeric=True)
         comment = {"body": text, "public": True, "author_id": await self._requester_of(ticket_id)}
         await self._api.call(
