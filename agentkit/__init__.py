@@ -13,7 +13,7 @@ from .exceptions import (
     ToolError,
     UserError,
 )
-from .loop import ExecuteResult, Hooks, ToolCallRecord, execute, execute_sync
+from .loop import ExecuteResult, Hooks, ToolCallRecord, execute, execute_stream, execute_sync
 from .tools import Tool, tool
 
 
@@ -41,6 +41,7 @@ __all__ = [
     "UserError",
     "context",
     "execute",
+    "execute_stream",
     "execute_sync",
     "tool",
 ]

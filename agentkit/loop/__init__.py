@@ -1,16 +1,24 @@
-"""The tool-calling loop."""
+"""The tool-calling loop: ``execute``, and ``execute_stream`` (the same loop, as events)."""
 
+from ._events import DoneEvent, StreamEvent, TextDeltaEvent, ToolCallEvent, ToolResultEvent
 from ._execute import execute, execute_sync
 from ._hooks import Hooks, ToolInvocation
 from ._result import ExecuteResult, Status, ToolCallRecord, Trace
+from ._stream import execute_stream
 
 __all__ = [
+    "DoneEvent",
     "ExecuteResult",
     "Hooks",
     "Status",
+    "StreamEvent",
+    "TextDeltaEvent",
+    "ToolCallEvent",
     "ToolCallRecord",
     "ToolInvocation",
+    "ToolResultEvent",
     "Trace",
     "execute",
+    "execute_stream",
     "execute_sync",
 ]

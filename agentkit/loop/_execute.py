@@ -18,6 +18,7 @@ from ..exceptions import DuplicateToolError, IterationsExhausted, RunError, Tool
 from ..models import Message, Model, ModelResponse, Usage
 from ..models._resolve import resolve_model
 from ..tools import Tool
+from ._events import claim_sink, emit_tool_calls, emit_tool_results, request_model
 from ._hooks import Hooks, call_hook
 from ._result import ExecuteResult, Status, ToolCallRecord, Trace
 from ._tool_calls import UNKNOWN_TOOL, CallOutcome, OnToolException, ToolRunner
@@ -99,6 +100,7 @@ class _Run:
         self.records: list[ToolCallRecord] = []
         self.usage = Usage()
         self.trace = Trace()
+        self.sink = claim_sink()  # set by execute_stream: stream the requests, report each step
 
     async def loop(
         self, conversation: list[Message], iterations: int, settings: Mapping[str, Any] | None
@@ -120,7 +122,7 @@ class _Run:
     ) -> ModelResponse:
         started = time.perf_counter()
         try:
-            response = await self.model.request(conversation, self.tool_list, settings)
+            response = await request_model(self.model, conversation, self.tool_list, settings, self.sink, iteration)
         except RunError as error:
             error.result = error.result or self._result("iterations_exhausted", None, iteration - 1)
             raise
@@ -141,6 +143,7 @@ class _Run:
         return response
 
     async def _run_tools(self, response: ModelResponse, iteration: int) -> list[CallOutcome]:
+        emit_tool_calls(self.sink, response, iteration)
         try:
             outcomes = await self.runner.run_all(response.tool_calls, iteration)
         except RunError as error:
@@ -159,6 +162,7 @@ class _Run:
                 error=record.error,
                 duration_s=record.duration_s,
             )
+        emit_tool_results(self.sink, outcomes)
         return outcomes
 
     def _check_budgets(self, outcomes: list[CallOutcome], iteration: int) -> None:

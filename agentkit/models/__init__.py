@@ -1,4 +1,4 @@
-"""Models: one async ``request`` method; OpenAI-compatible endpoints and the fakes tests use."""
+"""Models: one async ``request`` method (``stream`` optional); OpenAI-compatible endpoints and the fakes tests use."""
 
 from ._base import Api, Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._offline import OfflineModel
@@ -6,6 +6,7 @@ from ._openai import OpenAIModel
 from ._resolve import resolve_model
 from ._retry import Backoff
 from ._scripted import FunctionModel, ModelRequest, ScriptedModel, call, calls, reply
+from ._streaming import StreamingModel, TextDelta, stream_request
 from ._test_model import TestModel
 
 __all__ = [
@@ -19,7 +20,9 @@ __all__ = [
     "OfflineModel",
     "OpenAIModel",
     "ScriptedModel",
+    "StreamingModel",
     "TestModel",
+    "TextDelta",
     "ToolCall",
     "ToolSpecSource",
     "Usage",
@@ -27,4 +30,5 @@ __all__ = [
     "calls",
     "reply",
     "resolve_model",
+    "stream_request",
 ]

@@ -78,7 +78,7 @@ class ModelResponse:
 
 @runtime_checkable
 class Model(Protocol):
-    """A language model. One method; nothing else is required."""
+    """A language model. One method; nothing else is required (``stream`` is optional: see ``StreamingModel``)."""
 
     @property
     def name(self) -> str: ...
