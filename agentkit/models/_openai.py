@@ -8,7 +8,7 @@ response objects, which cost more than the HTTP round trip to a fast local endpo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,7 +17,9 @@ import openai
 
 from ..exceptions import ConfigError, ModelError
 from ._base import Api, Message, ModelResponse, ToolCall, ToolSpecSource, Usage
+from ._openai_stream import stream_openai
 from ._retry import Backoff, Retrier
+from ._streaming import TextDelta
 
 __all__ = ["OpenAIModel"]
 
@@ -90,6 +92,16 @@ class OpenAIModel:
 
         data = await self._retry(send)
         return _read_chat(data) if self.api == "chat" else _read_responses(data)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpecSource] = (),
+        settings: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[TextDelta | ModelResponse]:
+        """Like ``request``, with ``stream=True``: the text in pieces as it is written, then the whole reply."""
+        merged = {**self.settings, **settings} if settings else self.settings
+        return stream_openai(self, self._body(messages, tools, merged), _request_options(merged, self.timeout))
 
     def _body(
         self, messages: Sequence[Message], tools: Sequence[ToolSpecSource], settings: Mapping[str, Any]

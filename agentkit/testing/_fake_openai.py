@@ -2,7 +2,9 @@
 
 It speaks ``POST /v1/chat/completions`` and ``POST /v1/responses`` (non-streaming and streaming), with tool
 calls, usage, ids and finish reasons, well enough for the official ``openai`` client to parse. One script item
-gives the same reply through either API.
+gives the same reply through either API. A streamed reply comes in pieces (a word of text, a few characters of
+tool-call arguments, one server-sent event each); with ``chunk_gap`` set, each event is its own HTTP chunk, that
+many seconds after the one before, so a test can see the first piece arrive long before the last.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import json as jsonlib
+import re
 import threading
 import time
 from collections import deque
@@ -50,9 +53,10 @@ class FakeOpenAIServer(LoopbackServer):
     ``x-should-retry: false`` so retrying clients fail at once.
     """
 
-    def __init__(self, handler: Handler | None = None, *, latency: float = 0.0) -> None:
+    def __init__(self, handler: Handler | None = None, *, latency: float = 0.0, chunk_gap: float = 0.0) -> None:
         super().__init__(self._route, latency=latency)
         self.handler = handler
+        self.chunk_gap = chunk_gap
         self._script: deque[Reply | Fault] = deque()
         self._script_lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -144,10 +148,10 @@ class FakeOpenAIServer(LoopbackServer):
         if request.path == _CHAT_PATH:
             payload = _chat_completion(n, model, reply, call_ids, usage)
             if body.get("stream"):
-                return _sse(_chat_chunks(payload, body))
+                return _sse(_chat_chunks(payload, body), self.chunk_gap)
             return Response(json=payload)
         payload = _response(n, model, reply, call_ids, usage)
-        return _sse(_response_events(payload)) if body.get("stream") else Response(json=payload)
+        return _sse(_response_events(payload), self.chunk_gap) if body.get("stream") else Response(json=payload)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -224,29 +228,76 @@ def _response(n: int, model: str, reply: Reply, call_ids: list[str], usage: tupl
     }
 
 
-def _sse(events: Iterator[Any]) -> Response:
-    lines = [f"data: {e if isinstance(e, str) else jsonlib.dumps(e)}\n\n" for e in events]
-    return Response(body="".join(lines).encode(), headers={"content-type": "text/event-stream"})
+def _sse(events: Iterator[Any], chunk_gap: float) -> Response:
+    lines = [f"data: {e if isinstance(e, str) else jsonlib.dumps(e)}\n\n".encode() for e in events]
+    headers = {"content-type": "text/event-stream"}
+    if chunk_gap > 0:
+        return Response(chunks=lines, chunk_gap=chunk_gap, headers=headers)
+    return Response(body=b"".join(lines), headers=headers)
+
+
+def text_pieces(text: str) -> list[str]:
+    """How the fake streams text: a word at a time, each with the spaces before it."""
+    return re.findall(r"\s*\S+|\s+$", text) or [text]
+
+
+def argument_pieces(arguments: str, size: int = 8) -> list[str]:
+    """How the fake streams tool-call arguments: ``size`` characters at a time, so JSON is cut anywhere."""
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]
 
 
 def _chat_chunks(completion: dict[str, Any], body: dict[str, Any]) -> Iterator[Any]:
     choice, base = completion["choices"][0], {k: completion[k] for k in ("id", "created", "model")}
     base["object"] = "chat.completion.chunk"
     message = choice["message"]
-    delta: dict[str, Any] = {"role": "assistant", "content": message["content"]}
-    if "tool_calls" in message:
-        delta["tool_calls"] = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
-    yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
-    yield {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]}
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}]}
+
+    yield chunk({"role": "assistant", "content": "" if message["content"] is not None else None})
+    for piece in text_pieces(message["content"]) if message["content"] else ():
+        yield chunk({"content": piece})
+    for index, call in enumerate(message.get("tool_calls") or ()):
+        function = call["function"]
+        opening = {"index": index, "id": call["id"], "type": "function", "function": {"name": function["name"],
+                   "arguments": ""}}  # fmt: skip
+        yield chunk({"tool_calls": [opening]})
+        for piece in argument_pieces(function["arguments"]):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    yield chunk({}, choice["finish_reason"])
     if (body.get("stream_options") or {}).get("include_usage"):
         yield {**base, "choices": [], "usage": completion["usage"]}
     yield "[DONE]"
 
 
 def _response_events(response: dict[str, Any]) -> Iterator[Any]:
+    sequence = itertools.count()
     created = {**response, "status": "in_progress", "output": [], "usage": None}
-    yield {"type": "response.created", "sequence_number": 0, "response": created}
+    yield {"type": "response.created", "sequence_number": next(sequence), "response": created}
+    yield {"type": "response.in_progress", "sequence_number": next(sequence), "response": created}
     for index, item in enumerate(response["output"]):
-        yield {"type": "response.output_item.done", "sequence_number": index + 1, "output_index": index, "item": item}
+        for event in _item_events(index, item):
+            yield {**event, "sequence_number": next(sequence)}
     kind = "response.completed" if response["status"] == "completed" else "response.incomplete"
-    yield {"type": kind, "sequence_number": len(response["output"]) + 1, "response": response}
+    yield {"type": kind, "sequence_number": next(sequence), "response": response}
+
+
+def _item_events(index: int, item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    at = {"output_index": index, "item_id": item["id"]}
+    if item["type"] == "function_call":
+        yield {"type": "response.output_item.added", "output_index": index,
+               "item": {**item, "arguments": "", "status": "in_progress"}}  # fmt: skip
+        for piece in argument_pieces(item["arguments"]):
+            yield {"type": "response.function_call_arguments.delta", **at, "delta": piece}
+        yield {"type": "response.function_call_arguments.done", **at, "arguments": item["arguments"]}
+    else:
+        yield {"type": "response.output_item.added", "output_index": index,
+               "item": {**item, "content": [], "status": "in_progress"}}  # fmt: skip
+        text = item["content"][0]["text"]
+        part = {"type": "output_text", "text": "", "annotations": []}
+        yield {"type": "response.content_part.added", **at, "content_index": 0, "part": part}
+        for piece in text_pieces(text) if text else ():
+            yield {"type": "response.output_text.delta", **at, "content_index": 0, "delta": piece, "logprobs": []}
+        yield {"type": "response.output_text.done", **at, "content_index": 0, "text": text, "logprobs": []}
+        yield {"type": "response.content_part.done", **at, "content_index": 0, "part": {**part, "text": text}}
+    yield {"type": "response.output_item.done", "output_index": index, "item": item}

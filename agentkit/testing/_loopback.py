@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
@@ -35,6 +35,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     received_at: float
+    chunks_sent_at: list[float] = field(default_factory=list)
+    """For a response sent in chunks: when each was written (``time.monotonic()``)."""
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -43,12 +45,15 @@ class RecordedRequest:
 
 @dataclass
 class Response:
-    """What ``route`` answers: ``json`` (serialised, with a JSON content type) wins over ``body`` when set."""
+    """What ``route`` answers: ``json`` (serialised, with a JSON content type) wins over ``body`` when set.
+    ``chunks`` wins over both: the body is sent in those pieces (chunked encoding), ``chunk_gap`` seconds apart."""
 
     status: int = 200
     json: Any = None
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    chunks: Sequence[bytes] = ()
+    chunk_gap: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -227,7 +232,10 @@ class _Connection:
             await asyncio.sleep(self.owner.latency)
         response = answer.response if isinstance(answer, Fault) else answer
         assert response is not None
-        await self._write(response, keep_alive, head_only=request.method == "HEAD")
+        if response.chunks and request.method != "HEAD":
+            await self._write_chunks(response, keep_alive, request)
+        else:
+            await self._write(response, keep_alive, head_only=request.method == "HEAD")
         return keep_alive
 
     async def _read_request(self, start: bytes) -> tuple[RecordedRequest, bool]:
@@ -280,6 +288,21 @@ class _Connection:
             headers["connection"] = "close"
         # One write for head and body: two small writes can meet Nagle + delayed ACK.
         self.writer.write(_head(response.status, headers) + (b"" if head_only else body))
+        await self.writer.drain()
+
+
+    async def _write_chunks(self, response: Response, keep_alive: bool, request: RecordedRequest) -> None:
+        headers = {k.lower(): v for k, v in response.headers.items()} | {"transfer-encoding": "chunked"}
+        if not keep_alive:
+            headers["connection"] = "close"
+        head = _head(response.status, headers)
+        for position, chunk in enumerate(response.chunks):
+            if position and response.chunk_gap > 0:
+                await asyncio.sleep(response.chunk_gap)
+            self.writer.write((head if position == 0 else b"") + b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            await self.writer.drain()
+            request.chunks_sent_at.append(time.monotonic())
+        self.writer.write(b"0\r\n\r\n")
         await self.writer.drain()
 
 

@@ -134,17 +134,33 @@ async def test_streamed_chat_completion_carries_text_tool_calls_and_usage(
     chunks = [chunk async for chunk in stream]
     deltas = [c.choices[0].delta for c in chunks if c.choices]
     assert "".join(d.content or "" for d in deltas) == "Hi"
-    assert [t.function.name for d in deltas for t in d.tool_calls or [] if t.function] == ["a"]
+    pieces = [t for d in deltas for t in d.tool_calls or [] if t.function]
+    assert [t.function.name for t in pieces if t.function and t.function.name] == ["a"]
+    assert "".join(t.function.arguments or "" for t in pieces if t.function) == '{"x": 1}'
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 5
 
 
 async def test_streamed_response_completes_with_the_full_reply(
     server: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
-    server.enqueue(text="Hi there")
+    server.enqueue(text="Hi there", tool_calls=[("lookup", {"order_id": "A1", "note": "late parcel"})])
     async with client.responses.stream(model="m", input="hi") as stream:
+        deltas = [event.delta async for event in stream if event.type == "response.output_text.delta"]
         final = await stream.get_final_response()
-    assert final.output_text == "Hi there"
+    assert final.output_text == "Hi there" and deltas == ["Hi", " there"]
+    call = final.output[1]
+    assert call.type == "function_call" and json.loads(call.arguments) == {"order_id": "A1", "note": "late parcel"}
+
+
+async def test_with_a_chunk_gap_each_streamed_piece_is_its_own_chunk() -> None:
+    with FakeOpenAIServer(chunk_gap=0.01) as gapped:
+        gapped.enqueue(text="one two three")
+        async with openai.AsyncOpenAI(base_url=gapped.base_url, api_key="test", max_retries=0) as slow:
+            stream = await slow.chat.completions.create(model="m", messages=USER, stream=True)  # type: ignore[call-overload]
+            texts = [c.choices[0].delta.content async for c in stream if c.choices and c.choices[0].delta.content]
+        sent_at = gapped.requests[0].chunks_sent_at
+    assert texts == ["one", " two", " three"]
+    assert len(sent_at) == 6 and sent_at == sorted(sent_at)  # role, three words, finish, [DONE]
 
 
 async def test_unknown_paths_get_a_404_naming_what_is_served(server: FakeOpenAIServer) -> None:
