@@ -8,6 +8,7 @@ from ._plugins import Plugin
 from ._redeliver import redeliver, redeliver_async
 from ._registry import PluginRegistry, plugins
 from ._store import Store, parse_store_url
+from ._streaming import ReplyDelta, TurnEvent
 from ._subscriptions import Subscription
 
 __all__ = [
@@ -20,8 +21,10 @@ __all__ = [
     "HandlerContext",
     "Plugin",
     "PluginRegistry",
+    "ReplyDelta",
     "Store",
     "Subscription",
+    "TurnEvent",
     "parse_store_url",
     "plugins",
     "redeliver",

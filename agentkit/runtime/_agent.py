@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar, overload
 
 from .. import context
 from ..exceptions import ConfigError, RunError
 from ..handoff import TranscriptLine
 from ..hitl._host import Post
-from ..loop import ExecuteResult, execute
+from ..loop import ExecuteResult
 from ..models import Model
 from ..models._resolve import resolve_model
 from ..prompts import render
@@ -38,6 +38,8 @@ from ._conversation import Conversation, ConversationInfo, HandlerContext
 from ._locks import ConversationLocks
 from ._plugins import Plugin, check_plugins, default_handler
 from ._store import Store
+from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
+from ._streaming import receive_stream as _receive_stream
 from ._subscriptions import Subscribers, Subscription
 
 __all__ = ["Agent"]
@@ -54,6 +56,7 @@ class _Turn:
 
     conversation_id: str
     messages: list[messages.ChatMessage] = field(default_factory=list)
+    listener: TurnListener | None = None  # receive_stream's: gets the reply's pieces and the messages
 
 
 _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
@@ -108,14 +111,26 @@ class Agent:
             async with self.store.hold(conversation_id):  # and one process at a time, on a shared PostgreSQL
                 return await self._turn(conversation_id, text, user)
 
+    def receive_stream(
+        self, conversation_id: str, text: str, user: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[TurnEvent]:
+        """``receive``, as it happens: ``ReplyDelta`` pieces of the bot's reply as the model writes them, and each
+        ``ChatMessage`` the turn stored (those ``receive`` returns), in order."""
+        return _receive_stream(self, conversation_id, text, user)
+
     async def history(self, conversation_id: str) -> list[messages.ChatMessage]:
         """The conversation as the user saw it, oldest first: user, bot, human agent and notices."""
         await self._ensure_ready()
         return await self.store.run(lambda c: messages.load_visible(c, conversation_id))
 
-    def subscribe(self, conversation_id: str) -> Subscription:
-        """New messages of the conversation from now on, as an async iterator (close it when done)."""
-        return self._subscribers.add(conversation_id)
+    @overload
+    def subscribe(self, conversation_id: str) -> Subscription[messages.ChatMessage]: ...
+    @overload
+    def subscribe(self, conversation_id: str, *, deltas: Literal[True]) -> Subscription[TurnEvent]: ...
+    def subscribe(self, conversation_id: str, *, deltas: bool = False) -> Subscription[Any]:
+        """New messages of the conversation from now on, as an async iterator (close it when done). With
+        ``deltas=True``, also the ``ReplyDelta`` pieces of bot replies while they are written."""
+        return self._subscribers.add(conversation_id, deltas)
 
     async def send(self, conversation_id: str, text: str) -> messages.ChatMessage:
         """Send ``text`` to the user as the bot, outside or inside a turn."""
@@ -176,7 +191,8 @@ class Agent:
         """``execute`` on the stored history; the run's messages are stored and its reply is sent to the user."""
         history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id))
         system = instructions if instructions is not None else self.default_instructions()
-        result = await execute(system, tools, history, self.model, **options)
+        send = delta_sender(self._turn_listener(conversation_id), self._subscribers, conversation_id)
+        result = await run_listened(send, conversation_id, system, tools, history, self.model, **options)
         await self._write_many(lambda c: messages.store_run(c, conversation_id, result))
         return result
 
@@ -213,7 +229,7 @@ class Agent:
     ) -> list[messages.ChatMessage]:
         message, profile = await self.store.run(lambda c: messages.store_user_message(c, conversation_id, text, user))
         self._subscribers.publish([message])
-        turn = _Turn(conversation_id)
+        turn = _Turn(conversation_id, listener=claim_turn_listener())
         token = _current_turn.set(turn)
         try:
             info = ConversationInfo(conversation_id, MappingProxyType(profile))
@@ -265,5 +281,13 @@ class Agent:
         """To the reply of the turn in progress (if it is this conversation's) and to the subscribers."""
         turn = _current_turn.get()
         if turn is not None:
-            turn.messages.extend(m for m in sent if m.conversation_id == turn.conversation_id)
+            mine = [m for m in sent if m.conversation_id == turn.conversation_id]
+            turn.messages.extend(mine)
+            if turn.listener is not None:
+                for message in mine:
+                    turn.listener(message)
         self._subscribers.publish(sent)
+
+    def _turn_listener(self, conversation_id: str) -> TurnListener | None:
+        turn = _current_turn.get()
+        return turn.listener if turn is not None and turn.conversation_id == conversation_id else None

@@ -2,7 +2,8 @@
 
 A web channel streams these to the browser: the bot's replies, and above all what arrives later, on its own (a
 human agent's reply, a timeout notice). The subscription is registered when ``subscribe`` is called, so nothing
-stored after that call is missed; it ends when closed or when the agent closes.
+stored after that call is missed; it ends when closed or when the agent closes. With ``deltas=True`` it also
+gets each ``ReplyDelta`` of a bot reply being written (see ``_streaming``), before the stored message.
 """
 
 from __future__ import annotations
@@ -10,28 +11,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from ._messages import ChatMessage
+
+if TYPE_CHECKING:
+    from ._streaming import ReplyDelta
+
+T = TypeVar("T")
 
 __all__ = ["Subscription", "Subscribers"]
 
 _END = None
 
 
-class Subscription:
-    """An async iterator of ``ChatMessage``; also an async context manager that closes it."""
+class Subscription(Generic[T]):
+    """An async iterator of ``ChatMessage`` (and ``ReplyDelta``, if asked); also an async context manager that
+    closes it."""
 
-    def __init__(self, owner: Subscribers, conversation_id: str) -> None:
+    def __init__(self, owner: Subscribers, conversation_id: str, deltas: bool = False) -> None:
         self.conversation_id = conversation_id
+        self.deltas = deltas
         self._owner = owner
-        self._queue: asyncio.Queue[ChatMessage | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[T | None] = asyncio.Queue()
         self._closed = False
 
     def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> ChatMessage:
+    async def __anext__(self) -> T:
         if self._closed and self._queue.empty():
             raise StopAsyncIteration
         message = await self._queue.get()
@@ -39,7 +47,7 @@ class Subscription:
             raise StopAsyncIteration
         return message
 
-    def put(self, message: ChatMessage | None) -> None:
+    def put(self, message: T | None) -> None:
         self._queue.put_nowait(message)
 
     def close(self) -> None:
@@ -62,14 +70,14 @@ class Subscription:
 
 class Subscribers:
     def __init__(self) -> None:
-        self._by_conversation: dict[str, set[Subscription]] = {}
+        self._by_conversation: dict[str, set[Subscription[Any]]] = {}
 
-    def add(self, conversation_id: str) -> Subscription:
-        subscription = Subscription(self, conversation_id)
+    def add(self, conversation_id: str, deltas: bool = False) -> Subscription[Any]:
+        subscription: Subscription[Any] = Subscription(self, conversation_id, deltas)
         self._by_conversation.setdefault(conversation_id, set()).add(subscription)
         return subscription
 
-    def discard(self, subscription: Subscription) -> None:
+    def discard(self, subscription: Subscription[Any]) -> None:
         group = self._by_conversation.get(subscription.conversation_id)
         if group is not None:
             group.discard(subscription)
@@ -80,6 +88,14 @@ class Subscribers:
         for message in messages:
             for subscription in list(self._by_conversation.get(message.conversation_id, ())):
                 subscription.put(message)
+
+    def wants_deltas(self, conversation_id: str) -> bool:
+        return any(s.deltas for s in self._by_conversation.get(conversation_id, ()))
+
+    def publish_delta(self, delta: ReplyDelta) -> None:
+        for subscription in list(self._by_conversation.get(delta.conversation_id, ())):
+            if subscription.deltas:
+                subscription.put(delta)
 
     def close_all(self) -> None:
         for group in list(self._by_conversation.values()):
