@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..runtime import ReplyDelta
 from ._api import ApiError, ApiRoute, Query, json_response, read_json
 from ._auth import conversation_user, set_chat_cookie
 from ._schemas import (
@@ -86,25 +87,30 @@ async def _message_events(state: ServerState, conversation_id: str, after: int) 
     """The messages after ``after``, then each new one as it is stored. This process's writes wake the stream at
     once (the subscription); another worker's writes on a shared database are found by reading the store every
     ``message_poll_interval``. Either way the messages sent are read from the store, in id order, so a message of
-    another worker committed before one of ours is never skipped; ids already sent are skipped."""
-    async with state.agent.subscribe(conversation_id) as subscription:
-        last = after
-        idle = 0.0
+    another worker committed before one of ours is never skipped; ids already sent are skipped. Between them,
+    ``delta`` events (no id: they are not stored) carry the pieces of a bot reply of this process as it is written."""
+    async with state.agent.subscribe(conversation_id, deltas=True) as subscription:
+        last, idle, read_store = after, 0.0, True
         while True:
-            for message in await state.agent.history(conversation_id):
+            for message in await state.agent.history(conversation_id) if read_store else ():
                 if message.id > last:
                     yield sse("message", message_view(message).model_dump(mode="json"), message.id)
                     last, idle = message.id, 0.0
             try:
                 async with asyncio.timeout(state.message_poll_interval):
-                    await anext(subscription)
+                    update = await anext(subscription)
             except TimeoutError:
                 idle += state.message_poll_interval
                 if idle >= state.keepalive_interval:
                     yield KEEPALIVE
                     idle = 0.0
+                read_store = True
+                continue
             except StopAsyncIteration:
                 return  # the agent is closing
+            read_store = not isinstance(update, ReplyDelta)
+            if isinstance(update, ReplyDelta):
+                yield sse("delta", {"text": update.text, "iteration": update.iteration})
 
 
 async def _handoff(state: ServerState, conversation_id: str) -> Handoff:
@@ -136,6 +142,7 @@ CHAT_ROUTES = [
              "Send the user's message; answers with the messages it caused (bot reply, notices)", "conversation",
              "webchat", body=SendMessage, response=MessagesView),
     ApiRoute("GET", "/api/conversations/{conversation_id}/events", conversation_events,
-             "Follow the conversation live: `message` events (id = message id; resumes after Last-Event-ID)",
+             "Follow the conversation live: `message` events (id = message id; resumes after Last-Event-ID) and "
+             "`delta` events (`text`, `iteration`: a piece of a bot reply being written; the message follows)",
              "conversation", "webchat", query=(_AFTER,), stream=True),
 ]  # fmt: skip

@@ -1,4 +1,6 @@
 // The webchat: one conversation per browser (kept in localStorage), its messages live from server-sent events.
+// A bot reply is shown as it is written: a typing indicator once the message is sent, then a draft bubble that
+// `delta` events fill in, replaced by the stored `message` when it comes.
 "use strict";
 
 const STORE_KEY = "agentkit.webchat";
@@ -13,6 +15,7 @@ const botName = chat.dataset.bot;
 let conversation = JSON.parse(localStorage.getItem(STORE_KEY) || "null"); // {id, token}
 let lastId = 0;
 let source = null;
+let draft = null; // the bot reply being written: {node, bubble, iteration}
 const shown = new Set();
 
 function api(path, options = {}) {
@@ -30,7 +33,43 @@ function showError(text) {
   errorLine.hidden = !text;
 }
 
+function newDraft() {
+  const node = document.createElement("div");
+  node.className = "msg draft typing";
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = botName;
+  const bubble = document.createElement("div");
+  bubble.className = "bubble";
+  bubble.innerHTML = '<span class="dots" role="status" aria-label="typing"><i></i><i></i><i></i></span>';
+  node.append(who, bubble);
+  list.append(node);
+  list.scrollTop = list.scrollHeight;
+  return {node, bubble, iteration: null};
+}
+
+function showTyping() {
+  if (!draft) draft = newDraft();
+}
+
+function showDelta(delta) {
+  if (!draft) draft = newDraft();
+  if (draft.iteration !== delta.iteration) { // a new model request: a new draft (text beside a tool call is not the reply)
+    draft.iteration = delta.iteration;
+    draft.node.classList.remove("typing");
+    draft.bubble.textContent = "";
+  }
+  draft.bubble.append(delta.text);
+  list.scrollTop = list.scrollHeight;
+}
+
+function clearDraft() {
+  if (draft) draft.node.remove();
+  draft = null;
+}
+
 function render(message) {
+  if (message.role !== "user") clearDraft(); // the reply (or a notice) has come: the draft goes
   if (shown.has(message.id)) return;
   shown.add(message.id);
   lastId = Math.max(lastId, message.id);
@@ -53,7 +92,7 @@ function render(message) {
     node.append(who, bubble);
   }
   node.dataset.id = message.id;
-  list.append(node);
+  list.insertBefore(node, draft ? draft.node : null); // the draft stays last
   list.scrollTop = list.scrollHeight;
   if (message.role !== "user" && message.role !== "bot") refreshStatus();
 }
@@ -76,7 +115,12 @@ function follow() {
   if (source) source.close();
   source = new EventSource(`/api/conversations/${conversation.id}/events?after=${lastId}`);
   source.addEventListener("message", (event) => render(JSON.parse(event.data)));
-  source.addEventListener("open", () => showError(""));
+  source.addEventListener("delta", (event) => showDelta(JSON.parse(event.data)));
+  // Resolves when the stream is open (so the first reply streams too), or after 2 s in any case.
+  return new Promise((resolve) => {
+    source.addEventListener("open", () => { showError(""); resolve(); });
+    setTimeout(resolve, 2000);
+  });
 }
 
 async function resume() {
@@ -98,6 +142,7 @@ function forget() {
   lastId = 0;
   shown.clear();
   localStorage.removeItem(STORE_KEY);
+  draft = null;
   list.querySelectorAll(".msg, .notice").forEach((node) => node.remove());
   document.getElementById("intro")?.classList.remove("started");
   showHandoff({state: "none"});
@@ -110,12 +155,14 @@ async function start() {
   };
   conversation = await api("/api/conversations", {method: "POST", body: JSON.stringify(profile)});
   localStorage.setItem(STORE_KEY, JSON.stringify(conversation));
-  follow();
+  await follow();
 }
 
 async function send(text) {
   if (!conversation) await start();
+  showTyping();
   const sent = await api(`/api/conversations/${conversation.id}/messages`, {method: "POST", body: JSON.stringify({text})});
+  clearDraft(); // also when nothing came back (a person has the conversation)
   sent.messages.forEach(render);
   // In case the event stream dropped something: anything newer than what is on screen.
   (await api(`/api/conversations/${conversation.id}/messages?after=${lastId}`)).messages.forEach(render);
@@ -131,6 +178,7 @@ form.addEventListener("submit", async (event) => {
     await send(text);
     showError("");
   } catch (error) {
+    clearDraft();
     input.value = text;
     showError(`Your message was not sent: ${error.message}`);
   } finally {
