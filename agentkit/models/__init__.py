@@ -3,7 +3,7 @@
 from ._base import Api, Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._offline import OfflineModel
 from ._openai import OpenAIModel
-from ._resolve import resolve_model
+from ._resolve import model_string_from_environment, parse_model_string, resolve_model
 from ._retry import Backoff
 from ._scripted import FunctionModel, ModelRequest, ScriptedModel, call, calls, reply
 from ._streaming import StreamingModel, TextDelta, stream_request
@@ -28,6 +28,8 @@ __all__ = [
     "Usage",
     "call",
     "calls",
+    "model_string_from_environment",
+    "parse_model_string",
     "reply",
     "resolve_model",
     "stream_request",

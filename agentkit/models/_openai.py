@@ -140,8 +140,9 @@ def _client(base_url: str | None, api_key: str | None, timeout: float) -> openai
     try:
         return openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
     except openai.OpenAIError as error:
-        raise ConfigError(
-            f"cannot make an OpenAI client: {error} For a local or fake server any key works: api_key='test'."
+        raise ConfigError(  # the SDK's own text names Python keywords; a CLI user needs the variables
+            "no OpenAI API key: set OPENAI_API_KEY=sk-... (a local or fake server takes any value, e.g. "
+            "OPENAI_API_KEY=test with OPENAI_BASE_URL=http://127.0.0.1:PORT/v1); in code, OpenAIModel(..., api_key=...)"
         ) from error
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -10,8 +9,15 @@ from typing import Any, TextIO
 from ..evals import DEFAULT_PRICES, EscalationCase, ModelPrice, load_cases
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
-from ..models import Message, Model, ModelResponse, ToolSpecSource
-from ..models._resolve import resolve_model
+from ..models import (
+    Message,
+    Model,
+    ModelResponse,
+    ToolSpecSource,
+    model_string_from_environment,
+    parse_model_string,
+    resolve_model,
+)
 from ._budget import Budget
 from ._evaluate import RunOptions
 from ._log import Evaluation
@@ -125,7 +131,8 @@ class _PlannedModel:
 
 def _planned(model: Model | str | None) -> Model:
     if model is None:
-        model = os.environ.get("AGENTKIT_MODEL")
+        model = model_string_from_environment()
     if isinstance(model, str):
-        return _PlannedModel(model.partition(":")[2] or model)
+        provider, name = parse_model_string(model)  # a dry run checks the string as a real run would
+        return _PlannedModel(name or provider)
     return resolve_model(model)

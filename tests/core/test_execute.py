@@ -259,7 +259,7 @@ async def test_model_strings_and_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AGENTKIT_MODEL", "offline")
     result = await execute("sys", [hand_to_support()], USER)
     assert result.status == "ended_by_tool"
-    with pytest.raises(ConfigError, match="unknown model provider 'acme'"):
+    with pytest.raises(ConfigError, match="unknown provider 'acme'"):
         await execute("sys", [], USER, "acme:big")
 
 

@@ -54,7 +54,7 @@ async def test_a_search_cut_short_by_the_budget_still_confirms_its_best(
 
 async def test_dollars_never_exceed_the_usd_budget(cases: list[EscalationCase], space: Path, tmp_path: Path) -> None:
     settings = {"max_tokens": 64}  # bounds the output tokens a request may cost, hence the worst case
-    planned = await tune(cases, space, "gpt-4o", budget=10_000, minibatch=8, settings=settings, dry_run=True)
+    planned = await tune(cases, space, "openai:gpt-4o", budget=10_000, minibatch=8, settings=settings, dry_run=True)
     smallest, everything = planned.plan.minimum.usd, planned.plan.worst.usd
     assert 0 < smallest < everything
     for budget_usd in (smallest * 0.99, smallest, (smallest + everything) / 2, everything):
