@@ -12,17 +12,25 @@ import uuid
 from typing import Any
 
 from ..exceptions import ConfigError
+from ._help import add_model_argument
 from ._load import load_module
 
+CHAT_DESCRIPTION = """\
+Talk to a bot in this terminal, as its users would in the webchat. When the bot hands the conversation to
+a person, what you type goes to them and their replies appear here; /end hands you back to the bot.
+
+  agentkit chat examples/support_bot.py
+  agentkit chat examples/support_bot.py --model openai:gpt-4o-mini
+"""
 OFFLINE_NOTE = "offline model: a rule-based stand-in, not a language model (set AGENTKIT_MODEL for a real one)"
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("chat", help="chat with an example bot in the terminal")
-    parser.add_argument("example", help="path to a .py file or a module that defines `agent`")
-    parser.add_argument("--model", help="model string, e.g. openai:gpt-4o-mini or offline (sets AGENTKIT_MODEL)")
-    parser.add_argument("--conversation", help="conversation id to continue (default: a new one)")
-    parser.add_argument("--user", default="cli-user", help="the user's id")
+    parser = commands.add_parser("chat", help="talk to a bot in this terminal", description=CHAT_DESCRIPTION)
+    parser.add_argument("example", metavar="BOT", help="a .py file or a module that defines `agent`")
+    add_model_argument(parser, "$AGENTKIT_MODEL, else the bot's own")
+    parser.add_argument("--conversation", help="the id of a conversation to continue (default: a new one)")
+    parser.add_argument("--user", default="cli-user", help="your user id in the conversation")
     parser.set_defaults(run=run)
 
 

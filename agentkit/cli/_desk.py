@@ -16,6 +16,15 @@ from ..exceptions import ConfigError
 __all__ = ["add_db_argument", "data_dir", "register", "server_store_path", "server_store_url"]
 
 
+DESK_DESCRIPTION = """\
+Manage the desk's accounts: the people who sign in to the inbox, and the bots that open tickets in it.
+
+  agentkit desk add-agent sam             asks for the password
+  agentkit desk add-bot support           prints the bot's token, once
+  agentkit desk agents
+"""
+
+
 def data_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("AGENTKIT_DATA") or ".agentkit")
 
@@ -37,18 +46,26 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("desk", help="manage desk accounts: add-agent, add-bot, agents",
-                                 description=__doc__)  # fmt: skip
-    actions = parser.add_subparsers(dest="desk_command", required=True, metavar="ACTION")
-    agent = actions.add_parser("add-agent", help="create a human agent's desk account")
-    agent.add_argument("name")
+                                 description=DESK_DESCRIPTION)  # fmt: skip
+    actions = parser.add_subparsers(dest="desk_command", required=True, metavar="ACTION", title="actions")
+    agent = actions.add_parser(
+        "add-agent",
+        help="create a human agent's desk account",
+        description="Create the sign-in of a person who answers in the desk inbox.",
+    )
+    agent.add_argument("name", help="the sign-in name")
     agent.add_argument("--password", help="the password (default: asked for); at least 8 characters")
     agent.add_argument("--replace", action="store_true", help="set a new password for an existing account")
     agent.set_defaults(run=_add_agent)
-    bot = actions.add_parser("add-bot", help="register a bot and print its desk token")
-    bot.add_argument("name")
+    bot = actions.add_parser(
+        "add-bot",
+        help="register a bot and print its desk token",
+        description="Register a bot with the desk and print the token it connects with.",
+    )
+    bot.add_argument("name", help="the bot's name")
     bot.add_argument("--replace", action="store_true", help="issue a new token to a registered bot")
     bot.set_defaults(run=_add_bot)
-    listing = actions.add_parser("agents", help="list the desk agents")
+    listing = actions.add_parser("agents", help="list the desk agents", description="List the desk's sign-ins.")
     listing.set_defaults(run=_list_agents)
     for action in (agent, bot, listing):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")

@@ -1,20 +1,9 @@
-"""``agentkit eval DATASET``: run the escalation eval and write its reports; ``agentkit eval compare A B``.
-
-    agentkit eval evals/escalation --model offline --split test --out runs/offline
-    agentkit eval evals/escalation --model openai:gpt-4o-mini --prompt prompts/v2.j2 --repeats 3 \\
-        --baseline runs/offline --fail-under f1=0.9 --fail-under recall=0.95 --fail-over under_triage_rate=0.05
-    agentkit eval compare runs/offline runs/gpt-4o-mini
-    agentkit eval evals/escalation --baseline-suite --out runs/baselines
-
-Exit status: 0 when the run finished and every gate held, 1 when a gate failed (each failing metric is named
-on stderr) or every case errored, 2 for a usage or configuration error.
-"""
+"""``agentkit eval DATASET``: run the escalation eval and write its reports (``compare`` is ``_eval_compare``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from datetime import datetime
@@ -23,55 +12,69 @@ from typing import Any
 
 from ..evals._baselines import baseline_table, run_baseline_suite
 from ..evals._cases import SPLITS, filter_cases, load_cases
-from ..evals._compare import compare_runs, comparison_lines, direction, gate_failures
+from ..evals._compare import direction, gate_failures
 from ..evals._report import EvalRun
 from ..evals._runner import EvalBot, default_handoff_tool, run_eval
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
+from . import _eval_compare
+from ._help import add_model_argument
 from ._load import load_attr
 from ._tools import find_tools
 
 __all__ = ["register", "run"]
 
 
+DESCRIPTION = """\
+Run the escalation eval: each case of DATASET is a conversation with the right decision (hand off to a
+person or not, and at which priority). Writes report.html, report.json and summary.txt to --out.
+
+  agentkit eval evals/escalation --model offline --split test --out runs/offline
+  agentkit eval evals/escalation --model openai:gpt-4o-mini --prompt prompts/v2.j2 --repeats 3 \\
+      --baseline runs/offline --fail-under f1=0.9 --fail-under recall=0.95 --fail-over under_triage_rate=0.05
+  agentkit eval evals/escalation --baseline-suite --out runs/baselines
+  agentkit eval compare runs/offline runs/gpt-4o-mini     which of two runs is better (see its --help)
+
+Exit status: 0 when the run finished and every gate held, 1 when a gate failed (each failing metric is named
+on stderr) or every case errored, 2 for a usage or configuration error.
+"""
+
+
 def register(commands: Any) -> None:
-    parser = commands.add_parser(
-        "eval",
-        help="run the escalation eval on a dataset (or: eval compare RUN_A RUN_B)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("target", nargs="+", metavar="DATASET", help="a .jsonl file or folder; or: compare A B")
-    parser.add_argument("--model", help="model string: offline, openai:gpt-4o-mini, ... (default: AGENTKIT_MODEL)")
-    parser.add_argument("--prompt", default="support_assistant.j2", help="a .j2 file or a template name")
-    parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="a prompt variable")
-    parser.add_argument("--tools", metavar="MODULE:ATTR", help="the bot's tools (its handoff tool is added if absent)")
+    parser = commands.add_parser("eval", help="measure how well a model decides when to hand off (and: eval compare)",
+                                 description=DESCRIPTION)  # fmt: skip
+    parser.add_argument("dataset", metavar="DATASET", help="a .jsonl file or a folder of them, e.g. evals/escalation")
+    add_model_argument(parser)
+    parser.add_argument("--prompt", default="support_assistant.j2", help="the system prompt: a .j2 file or a name")
+    parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE",
+                        help="a variable for the prompt template (repeatable)")  # fmt: skip
+    parser.add_argument("--tools", metavar="MODULE:ATTR",
+                        help="the bot's tools, e.g. mybot.py:tools (its handoff tool is added if absent)")  # fmt: skip
     parser.add_argument("--handoff-tool", default=HANDOFF_TOOL_NAME, help="the name of the handoff tool")
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per case (for pass^k and majority votes)")
+    parser.add_argument("--concurrency", type=int, default=16, help="cases run at once")
     parser.add_argument("--rpm", type=float, help="at most this many model requests a minute")
     parser.add_argument("--tpm", type=float, help="at most this many tokens a minute")
-    parser.add_argument("--split", choices=SPLITS, help="only the cases of this split")
+    parser.add_argument("--split", choices=SPLITS, help="only the cases of this split (default: all)")
     parser.add_argument("--tag", action="append", help="only cases with this tag (repeatable: any of them)")
     parser.add_argument("--out", help="the run folder (default: runs/<time>-<model>); rerun it to resume")
     parser.add_argument("--cache", metavar="DIR", help="replay model answers from DIR, recording new ones there")
     parser.add_argument("--baseline", metavar="RUN_DIR", help="compare with an earlier run of the same cases")
-    parser.add_argument("--fail-under", action="append", default=[], metavar="METRIC=MIN", help="a CI gate")
-    parser.add_argument("--fail-over", action="append", default=[], metavar="METRIC=MAX", help="a CI gate")
-    parser.add_argument("--baseline-suite", action="store_true", help="run the three baselines; print a table")
+    parser.add_argument("--fail-under", action="append", default=[], metavar="METRIC=MIN",
+                        help="exit 1 if METRIC ends below MIN, e.g. f1=0.9 (repeatable)")  # fmt: skip
+    parser.add_argument("--fail-over", action="append", default=[], metavar="METRIC=MAX",
+                        help="exit 1 if METRIC ends above MAX, e.g. under_triage_rate=0.05 (repeatable)")  # fmt: skip
+    parser.add_argument("--baseline-suite", action="store_true",
+                        help="run the three baselines (never, always, offline) and print a table")  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    parser.add_argument("--json", action="store_true", help="compare: print the comparison as JSON")
     parser.set_defaults(run=run)
+    _eval_compare.register(commands)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.target[0] == "compare" and len(args.target) > 1:
-        return _compare(args)
-    if len(args.target) != 1:
-        raise ConfigError(f"give one dataset path, not {args.target}; to compare runs: agentkit eval compare A B")
     gates = _gates(args.fail_under), _gates(args.fail_over)
     cases = _cases(args)
-    dataset = {"path": args.target[0], "split": args.split, "tags": args.tag}
+    dataset = {"path": args.dataset, "split": args.split, "tags": args.tag}
     if args.baseline_suite:
         return _baseline_suite(args, cases, dataset)
     baseline = _baseline(args.baseline, cases) if args.baseline else None
@@ -104,9 +107,9 @@ def _gates(items: list[str]) -> dict[str, float]:
 
 
 def _cases(args: argparse.Namespace) -> list[Any]:
-    cases = filter_cases(load_cases(args.target[0]), split=args.split, tags=args.tag)
+    cases = filter_cases(load_cases(args.dataset), split=args.split, tags=args.tag)
     if not cases:
-        raise ConfigError(f"no cases in {args.target[0]} match split={args.split} tags={args.tag}")
+        raise ConfigError(f"no cases in {args.dataset} match split={args.split} tags={args.tag}")
     return cases
 
 
@@ -161,16 +164,4 @@ def _baseline_suite(args: argparse.Namespace, cases: list[Any], dataset: dict[st
     (out_dir / "baselines.md").write_text(table + "\n", encoding="utf-8")
     print(table)
     print(f"\nreports: {out_dir}/<baseline>/report.html; table: {out_dir / 'baselines.md'}")
-    return 0
-
-
-def _compare(args: argparse.Namespace) -> int:
-    if len(args.target) != 3:
-        raise ConfigError("usage: agentkit eval compare RUN_A RUN_B (two run folders written by agentkit eval)")
-    run_a, run_b = EvalRun.load(args.target[1]), EvalRun.load(args.target[2])
-    comparison = compare_runs(run_a, run_b)
-    if args.json:
-        print(json.dumps(comparison.to_json(), indent=2))
-    else:
-        print("\n".join(comparison_lines(comparison.to_json())))
     return 0

@@ -11,10 +11,14 @@ from ._load import load_module
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("hitl", help="human-in-the-loop operations")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    resend = actions.add_parser("redeliver", help="deliver queued escalations and messages now")
-    resend.add_argument("example", help="path or module defining `agent` (its plugins and store are used)")
+    parser = commands.add_parser("hitl", help="hand-off operations: redeliver what a helpdesk outage held back",
+                                 description="Operations on the hand-offs to people.")  # fmt: skip
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION", title="actions")
+    resend = actions.add_parser("redeliver", help="deliver queued escalations and messages now",
+                                description="Send what the outbox still holds (after a helpdesk outage), "
+                                "then exit.\n\n  agentkit hitl redeliver examples/support_bot.py\n")  # fmt: skip
+    resend.add_argument("example", metavar="BOT",
+                        help="a .py file or module defining `agent` (its plugins and store are used)")  # fmt: skip
     resend.add_argument("--store", help="store URL, if not the agent's own (e.g. sqlite:///.agentkit/bot.sqlite3)")
     resend.set_defaults(run=run_redeliver)
 

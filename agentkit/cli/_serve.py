@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigError
 from ._chat import OFFLINE_NOTE
 from ._desk import add_db_argument, data_dir, server_store_url
+from ._help import add_model_argument
 from ._load import load_module
 
 if TYPE_CHECKING:
@@ -29,20 +30,33 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "run"]
 
+SERVE_DESCRIPTION = """\
+Run a bot for people: a webchat at /, the desk inbox where people take over conversations at /desk, a REST
+API at /api (described at /api/openapi.json) and helpdesk webhooks at /webhooks/ALIAS.
+
+Data lives under --data: desk accounts, conversation tokens, the session key and, by convention, the bot's
+own SQLite files (the bot is given the folder as AGENTKIT_DATA). With --db postgresql://... the accounts go
+to that database and the bot is given it as AGENTKIT_DB, so that several servers can share it. The first
+start creates a `demo` desk account and prints its password.
+
+  agentkit serve examples/support_bot.py
+  agentkit serve examples/support_bot.py --model openai:gpt-4o-mini --port 8080
+"""
 DEMO_AGENT = "demo"
 _ALPHABET = string.ascii_letters + string.digits
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("serve", help="serve the webchat, the desk inbox, the REST API and webhooks",
-                                 description=__doc__)  # fmt: skip
-    parser.add_argument("example", help="path to a .py file or a module that defines `agent`")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser = commands.add_parser("serve", help="run a bot behind a webchat and a desk inbox for people",
+                                 description=SERVE_DESCRIPTION)  # fmt: skip
+    parser.add_argument("example", metavar="BOT", help="a .py file or a module that defines `agent`")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
     parser.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
     add_db_argument(parser)
-    parser.add_argument("--model", help="model string, e.g. openai:gpt-4o-mini or offline (sets AGENTKIT_MODEL)")
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    add_model_argument(parser, "$AGENTKIT_MODEL, else offline")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                        help="how much the server logs")  # fmt: skip
     parser.set_defaults(run=run)
 
 

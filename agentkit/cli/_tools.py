@@ -13,9 +13,15 @@ from ._load import load_attr
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("tools", help="print the JSON specs of tools")
-    parser.add_argument("target", help="MODULE:ATTR or path.py:ATTR (a Tool or a list of tools), or a module")
-    parser.add_argument("--api", choices=["chat", "responses"], default="chat")
+    parser = commands.add_parser("tools", help="print the function-calling specs the model sees for your tools",
+                                 description="Print the JSON specs the model is sent for a tool, a list of "
+                                 "tools, or every tool a module defines.\n\n"
+                                 "  agentkit tools examples/support_bot.py\n"
+                                 "  agentkit tools mybot.py:lookup_order --api responses\n")  # fmt: skip
+    parser.add_argument("target", metavar="TOOLS",
+                        help="MODULE:ATTR or path.py:ATTR (a Tool or a list of tools), or a module")  # fmt: skip
+    parser.add_argument("--api", choices=["chat", "responses"], default="chat",
+                        help="the OpenAI API whose spec format to print: Chat Completions or Responses")  # fmt: skip
     parser.set_defaults(run=run)
 
 
