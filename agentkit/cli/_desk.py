@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def register(commands: Any) -> None:
     agent.add_argument("name", help="the sign-in name")
     agent.add_argument("--password", help="the password (default: asked for); at least 8 characters")
     agent.add_argument("--replace", action="store_true", help="set a new password for an existing account")
-    agent.set_defaults(run=_add_agent)
+    agent.set_defaults(run=_add_agent, command_label="desk add-agent")
     bot = actions.add_parser(
         "add-bot",
         help="register a bot and print its desk token",
@@ -64,9 +65,9 @@ def register(commands: Any) -> None:
     )
     bot.add_argument("name", help="the bot's name")
     bot.add_argument("--replace", action="store_true", help="issue a new token to a registered bot")
-    bot.set_defaults(run=_add_bot)
+    bot.set_defaults(run=_add_bot, command_label="desk add-bot")
     listing = actions.add_parser("agents", help="list the desk agents", description="List the desk's sign-ins.")
-    listing.set_defaults(run=_list_agents)
+    listing.set_defaults(run=_list_agents, command_label="desk agents")
     for action in (agent, bot, listing):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
         add_db_argument(action)
@@ -103,6 +104,8 @@ async def _with_store(args: argparse.Namespace, action: Any) -> Any:
 
 
 def _ask_password(name: str) -> str:
+    if not sys.stdin.isatty():  # getpass would fall back to reading stdin, and end in an EOFError
+        raise ConfigError(f"no terminal to ask for {name}'s password: run this in a terminal, or pass --password")
     first = getpass.getpass(f"password for {name}: ")
     if getpass.getpass("again: ") != first:
         raise ConfigError("the two passwords differ; nothing was changed")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..exceptions import UserError
 
-__all__ = ["CommandFailed", "debug_wanted", "run_reporting_errors"]
+__all__ = ["CommandFailed", "debug_wanted", "describe", "run_reporting_errors"]
 
 USAGE, FAILURE, INTERRUPTED = 2, 1, 130
 _DEBUG_HINT = "(--debug or AGENTKIT_DEBUG=1 shows the traceback)"
@@ -31,7 +31,9 @@ def debug_wanted(flag: bool) -> bool:
 def run_reporting_errors(command: str, action: Callable[[], int], *, debug: bool) -> int:
     """``action()``'s exit code; an exception becomes one line on stderr (and its exit code) unless ``debug``."""
     try:
-        return action()
+        code = action()
+        sys.stdout.flush()  # here, so that a reader gone away (``| head``) is noticed while we can still answer
+        return code
     except KeyboardInterrupt:
         print(f"\nagentkit {command}: interrupted", file=sys.stderr)
         return INTERRUPTED
@@ -43,7 +45,7 @@ def run_reporting_errors(command: str, action: Callable[[], int], *, debug: bool
     except CommandFailed as error:
         return _report(command, str(error), error, FAILURE, debug)
     except Exception as error:
-        return _report(command, f"{_describe(error)} {_DEBUG_HINT}", error, FAILURE, debug)
+        return _report(command, f"{describe(error)} {_DEBUG_HINT}", error, FAILURE, debug)
 
 
 def _report(command: str, message: str, error: BaseException, code: int, debug: bool) -> int:
@@ -53,13 +55,15 @@ def _report(command: str, message: str, error: BaseException, code: int, debug: 
     return code
 
 
-def _describe(error: BaseException) -> str:
-    """The error in one line: its type (unless the text says it) and the first line of its text."""
+def describe(error: BaseException) -> str:
+    """The error in one line: its type (for a database driver, "the database failed") and its first line."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = lines[0] if lines else ""
     kind = type(error).__name__
     if isinstance(error, OSError) and error.strerror:
         text = f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    if type(error).__module__.split(".")[0] in ("psycopg", "psycopg_pool", "sqlite3"):
+        kind = "the database failed"  # the driver's class names (OperationalError) mean little to a user
     return f"{kind}: {text}" if text else kind
 
 

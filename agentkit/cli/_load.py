@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..exceptions import ConfigError
+from ..exceptions import AgentkitError, ConfigError
+from ._errors import CommandFailed, describe
 
 
 def load_module(target: str) -> ModuleType:
@@ -22,7 +24,14 @@ def load_module(target: str) -> ModuleType:
     try:
         return importlib.import_module(target)
     except ModuleNotFoundError as error:
-        raise ConfigError(f"cannot import {target!r}: {error}; give a module name or a path to a .py file") from None
+        if error.name is not None and target.startswith(error.name):  # the module itself, not one it imports
+            hint = "give a module name or a path to a .py file"
+            raise ConfigError(f"cannot import {target!r}: {error}; {hint}") from None
+        raise _broken(target, error) from error
+    except AgentkitError:
+        raise
+    except Exception as error:
+        raise _broken(target, error) from error
 
 
 def load_attr(target: str, default_attr: str | None = None) -> Any:
@@ -46,5 +55,31 @@ def _import_file(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     sys.path.insert(0, str(path.resolve().parent))  # so the example can import its neighbours
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except AgentkitError:  # the bot's own configuration mistake: its message says what to fix
+        raise
+    except Exception as error:
+        del sys.modules[name]
+        raise _broken(str(path), error, path) from error
     return module
+
+
+def _broken(target: str, error: Exception, path: Path | None = None) -> CommandFailed:
+    """A bot file that exists but does not load, in one line: where and why."""
+    if isinstance(error, SyntaxError):
+        in_file = path is not None and error.filename is not None and Path(error.filename) == path.resolve()
+        where = f"line {error.lineno}" if in_file else f"{error.filename}, line {error.lineno}"
+        return CommandFailed(f"{target} has a syntax error at {where}: {error.msg}")
+    line = _line_in(error, path)
+    if isinstance(error, ImportError):
+        return CommandFailed(f"{target} does not load{line}: an import failed: {error}")
+    return CommandFailed(f"{target} does not load{line}: {describe(error)}")
+
+
+def _line_in(error: Exception, path: Path | None) -> str:
+    """`` (line N)``: the last line of the bot's own file in the traceback, when there is one."""
+    if path is None:
+        return ""
+    lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) == path.resolve()]
+    return f" (line {lines[-1]})" if lines else ""

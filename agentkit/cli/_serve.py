@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigError
 from ._chat import OFFLINE_NOTE
 from ._desk import add_db_argument, data_dir, server_store_url
+from ._errors import CommandFailed
 from ._help import add_model_argument
 from ._load import load_module
 
@@ -77,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         login = asyncio.run(_prepare(agent, store, data))
         app = create_app(agent, secret_key=_secret_key(data), store=store)
-        sock = bind(args.host, args.port)
+        try:
+            sock = bind(args.host, args.port)
+        except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
+            raise CommandFailed(str(error)) from None
         _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db))
         serve(app, sock, log_level=args.log_level)
     finally:
