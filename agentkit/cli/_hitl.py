@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
 from ..runtime import redeliver
+from ..storage import parse_url
 from ._load import load_module
 
 
@@ -20,7 +22,7 @@ def register(commands: Any) -> None:
     resend.add_argument("example", metavar="BOT",
                         help="a .py file or module defining `agent` (its plugins and store are used)")  # fmt: skip
     resend.add_argument("--store", help="store URL, if not the agent's own (e.g. sqlite:///.agentkit/bot.sqlite3)")
-    resend.set_defaults(run=run_redeliver)
+    resend.set_defaults(run=run_redeliver, command_label="hitl redeliver")
 
 
 def run_redeliver(args: argparse.Namespace) -> int:
@@ -28,6 +30,22 @@ def run_redeliver(args: argparse.Namespace) -> int:
     if agent is None or not hasattr(agent, "plugins"):
         raise ConfigError(f"{args.example} defines no `agent`; define `agent = Agent(...)` at module level")
     store = args.store or agent.store
+    if isinstance(store, str | Path):
+        _check_store_exists(store)
     sent = redeliver(store, agent.plugins)
     print(f"delivered {sent} queued item{'s' if sent != 1 else ''}")
     return 0
+
+
+def _check_store_exists(store: str | Path) -> None:
+    """A mistyped SQLite path would be created empty, and "delivered 0" would hide the mistake."""
+    location = parse_url(store)
+    if location.backend != "sqlite":
+        return
+    if location.target == ":memory:":
+        raise ConfigError("an in-memory store holds nothing to redeliver; give the bot's store file with --store")
+    if not Path(location.target).is_file():
+        raise ConfigError(
+            f"no store at {store}: {location.target} does not exist; give the file the bot keeps its conversations "
+            "in (its Agent's store=...), e.g. --store sqlite:///.agentkit/support_bot.sqlite3"
+        )
