@@ -13,7 +13,8 @@ ANSWER = "Your refund of 25.0 for order A-1001 is on its way."
 
 
 def scripted_reply(body: dict[str, Any]) -> Reply:
-    tool_results = sum(1 for m in body.get("messages", []) if m.get("role") == "tool")
+    history = body.get("messages") or body.get("input") or []  # Chat Completions or Responses
+    tool_results = sum(1 for m in history if m.get("role") == "tool" or m.get("type") == "function_call_output")
     if tool_results == 0:
         return Reply(tool_calls=[("lookupOrder", {"order_id": "A-1001"})], input_tokens=120, output_tokens=12)
     if tool_results == 1:
