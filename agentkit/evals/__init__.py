@@ -2,7 +2,7 @@
 reports (terminal, JSON, HTML), comparisons of runs, CI gates and baselines."""
 
 from ._baselines import BASELINES, baseline_bot, baseline_table, run_baseline_suite
-from ._cache import CachingModel, CaseRecord
+from ._cache import CaseRecord
 from ._cases import (
     SPLITS,
     TAGS,
@@ -21,13 +21,11 @@ from ._cases import (
     load_cases,
 )
 from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, gate_failures
-from ._ratelimit import RateLimitedModel, TokenBucket
 from ._report import REPORT_SCHEMA_VERSION, EvalRun
 from ._runner import DEFAULT_PRICES, EvalBot, ModelPrice, default_handoff_tool, recording_handoff_tool, run_eval
 
 __all__ = [
     "BASELINES",
-    "CachingModel",
     "CaseMessage",
     "CaseRecord",
     "ChatFunctionCall",
@@ -42,14 +40,12 @@ __all__ = [
     "ModelPrice",
     "Problem",
     "REPORT_SCHEMA_VERSION",
-    "RateLimitedModel",
     "RunComparison",
     "SPLITS",
     "Split",
     "TAGS",
     "Tag",
     "TagInfo",
-    "TokenBucket",
     "baseline_bot",
     "baseline_table",
     "compare_runs",

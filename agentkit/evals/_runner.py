@@ -29,14 +29,13 @@ from ..exceptions import UserError
 from ..handoff import HANDOFF_TOOL_NAME
 from ..hitl import hand_to_support
 from ..loop import ExecuteResult, execute
-from ..models import Model
+from ..models import CachingModel, Model, RateLimitedModel
 from ..models._resolve import resolve_model
 from ..prompts import render
 from ..tools import Tool
-from ._cache import CachingModel, CaseRecord, ResultsFile
+from ._cache import CaseRecord, ResultsFile
 from ._cases import EscalationCase, dump_cases
 from ._metrics import PRIORITY_LEVELS, CaseOutcome
-from ._ratelimit import RateLimitedModel
 from ._report import EvalRun, ProgressBar
 
 __all__ = [

@@ -1,15 +1,16 @@
 """The budget of a tuning run, in model requests and in US dollars, and what it has spent so far.
 
-Every real model request (the bot's and the proposer's; cache hits are free) goes through a ``MeteredModel``,
-which appends one line to ``out/spend.jsonl`` at once. The total over that file is what the run has spent, across
-interruptions and resumes, so a resumed run can never spend twice what its budget allows.
+Every real model request (the bot's and the proposer's; cache hits are free) goes through an
+``agentkit.models.MeteredModel`` whose ``BudgetMeter`` appends one line to ``out/spend.jsonl`` at once. The total
+over that file is what the run has spent, across interruptions and resumes, so a resumed run can never spend twice
+what its budget allows.
 
 Before each step the tuner asks for its worst case: every case not yet recorded, times repeats, times the loop's
 iteration limit (requests are exact). Dollars are an estimate: input tokens from the prompt, tools and
 conversation (characters / 4 unless a tokenizer is given) with a safety margin, plus the conversation growing by a
 full reply and a tool result at each iteration; output tokens at the request's ``max_tokens`` (or
 ``ASSUMED_MAX_OUTPUT``). So the dollar bound is firm only when ``max_tokens`` caps the replies; without it, a
-reply longer than assumed could overrun, and the ``MeteredModel`` then refuses every further request.
+reply longer than assumed could overrun, and the ``BudgetMeter`` then refuses every further request.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from typing import Any
 
 from ..evals import ModelPrice
 from ..exceptions import ConfigError, ModelError
-from ..models import Message, Model, ModelResponse, ToolSpecSource
-from ..models._wrapped import WrappedModel
+from ..models import Message, ToolSpecSource, Usage
 
-__all__ = ["ASSUMED_MAX_OUTPUT", "Budget", "BudgetStop", "Cost", "Ledger", "MeteredModel", "WorstCase"]
+__all__ = ["ASSUMED_MAX_OUTPUT", "Budget", "BudgetMeter", "BudgetStop", "Cost", "Ledger", "WorstCase"]
 
 ASSUMED_MAX_OUTPUT = 1024
 """Output tokens a request is assumed to use at most when no ``max_tokens`` setting bounds it."""
@@ -124,19 +124,14 @@ def _read_spend(path: Path) -> Cost:
     return total
 
 
-class MeteredModel(WrappedModel):
-    """Counts the requests ``model`` really makes (and their price) in the ledger; refuses one over the budget."""
+class BudgetMeter:
+    """The budget as a ``RequestMeter`` for ``agentkit.models.MeteredModel``: counts the requests a model really
+    makes (and their price) in the ledger, and refuses one over the budget."""
 
-    def __init__(self, model: Model, ledger: Ledger, price: ModelPrice) -> None:
-        super().__init__(model)
+    def __init__(self, ledger: Ledger, price: ModelPrice) -> None:
         self.ledger, self.price = ledger, price
 
-    async def request(
-        self,
-        messages: Sequence[Message],
-        tools: Sequence[ToolSpecSource] = (),
-        settings: Mapping[str, Any] | None = None,
-    ) -> ModelResponse:
+    def admit(self, model_name: str) -> None:
         ledger, budget = self.ledger, self.ledger.budget
         # Never refused while the worst-case checks hold; a last guard: no bug can send a request over the count,
         # and once real dollars reach a dollar budget (replies longer than assumed), nothing more is sent.
@@ -145,13 +140,11 @@ class MeteredModel(WrappedModel):
         ):
             raise ModelError(f"the tuning budget of {budget.describe()} is spent; request refused")
         ledger.in_flight += 1
-        try:
-            response = await self.model.request(messages, tools, settings)
-        finally:
-            ledger.in_flight -= 1
-        usage = response.usage
-        ledger.record(self.name, 1, self.price.cost(usage.input_tokens, usage.output_tokens))
-        return response
+
+    def settle(self, model_name: str, usage: Usage | None) -> None:
+        self.ledger.in_flight -= 1
+        if usage is not None:
+            self.ledger.record(model_name, 1, self.price.cost(usage.input_tokens, usage.output_tokens))
 
 
 class WorstCase:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from ..evals import DEFAULT_PRICES, CachingModel, EvalRun, ModelPrice, RateLimitedModel
+from ..evals import DEFAULT_PRICES, EvalRun, ModelPrice
 from ..evals._runner import price_for
 from ..exceptions import ConfigError
-from ..models import Model
-from ._budget import Budget, Cost, Ledger, MeteredModel
+from ..models import CachingModel, MeteredModel, Model, RateLimitedModel
+from ._budget import Budget, BudgetMeter, Cost, Ledger
 from ._candidate import Candidate, PromptBuilder
 from ._confirm import Confirmation
 from ._evaluate import RunOptions
@@ -63,7 +63,7 @@ class TuneOptions:
 
     def wrap(self, model: Model, ledger: Ledger) -> Model:
         """``model`` metered against the budget, rate limited, then cached (a cache hit spends nothing)."""
-        wrapped: Model = MeteredModel(model, ledger, price_for(model.name, self.prices))
+        wrapped: Model = MeteredModel(model, BudgetMeter(ledger, price_for(model.name, self.prices)))
         if self.rpm:
             wrapped = RateLimitedModel(wrapped, rpm=self.rpm)
         return CachingModel(wrapped, self.cache_dir) if self.cache_dir is not None else wrapped

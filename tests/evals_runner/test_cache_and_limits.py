@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 
 from agentkit.evals import EscalationCase
-from agentkit.evals._cache import CachingModel, cache_key
-from agentkit.evals._ratelimit import RateLimitedModel, TokenBucket, estimate_tokens
 from agentkit.evals._runner import EvalBot, default_handoff_tool, run_eval
 from agentkit.exceptions import UserError
-from agentkit.models import Backoff, FunctionModel, OpenAIModel, ScriptedModel, reply
+from agentkit.models import (
+    Backoff,
+    CachingModel,
+    FunctionModel,
+    OpenAIModel,
+    RateLimitedModel,
+    ScriptedModel,
+    TokenBucket,
+    cache_key,
+    estimate_tokens,
+    reply,
+)
 from agentkit.testing import FakeOpenAIServer, Fault
 
 from .runner_fakes import keyword_model_fn, keyword_server_handler

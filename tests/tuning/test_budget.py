@@ -9,9 +9,9 @@ import pytest
 
 from agentkit.evals import DEFAULT_PRICES, EscalationCase
 from agentkit.exceptions import ModelError
-from agentkit.models import FunctionModel
+from agentkit.models import FunctionModel, MeteredModel
 from agentkit.tuning import Budget, Strategy, tune
-from agentkit.tuning._budget import Ledger, MeteredModel
+from agentkit.tuning._budget import BudgetMeter, Ledger
 
 from .tuning_fakes import decide, prompt_model, proposer
 
@@ -87,14 +87,14 @@ async def test_a_dry_run_prints_the_plan_and_asks_nothing(
 
 async def test_the_metered_model_refuses_a_request_over_the_budget() -> None:
     ledger = Ledger(Budget(1), None)
-    model = MeteredModel(prompt_model(), ledger, DEFAULT_PRICES["gpt-4o"])
+    model = MeteredModel(prompt_model(), BudgetMeter(ledger, DEFAULT_PRICES["gpt-4o"]))
     messages = [{"role": "system", "content": "x"}, {"role": "user", "content": "hi"}]
     await model.request(messages)
     with pytest.raises(ModelError, match="budget of 1 requests is spent"):
         await model.request(messages)
     assert ledger.total.requests == 1
     dollars = Ledger(Budget(100, usd=0.0001), None)  # a reply dearer than assumed: nothing more is sent
-    model = MeteredModel(prompt_model(), dollars, DEFAULT_PRICES["gpt-4o"])
+    model = MeteredModel(prompt_model(), BudgetMeter(dollars, DEFAULT_PRICES["gpt-4o"]))
     await model.request(messages)
     assert dollars.total.usd > 0.0001
     with pytest.raises(ModelError, match=r"budget of 100 requests / \$0.00 is spent"):

@@ -1,4 +1,4 @@
-"""Client-side rate limits for eval runs: requests per minute and tokens per minute, as async token buckets.
+"""``RateLimitedModel``: client-side limits of requests and tokens per minute, as async token buckets.
 
 Provider limits are enforced over windows shorter than a minute (OpenAI documents this), so a bucket holds about
 one second's worth by default instead of a whole minute's: a burst of a full minute's quota at start would meet
@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import UserError
-from ..models import Message, Model, ModelResponse, ToolSpecSource
-from ..models._wrapped import WrappedModel
+from ._base import Message, Model, ModelResponse, ToolSpecSource
+from ._wrapped import WrappedModel
 
 __all__ = ["RateLimitedModel", "TokenBucket", "estimate_tokens"]
 
