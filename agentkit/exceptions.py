@@ -6,6 +6,7 @@ AgentkitError
 │   ├── ToolDefinitionError       bad tool name, input that is not a pydantic model, schema strict mode can't take
 │   ├── DuplicateToolError        two tools with one name in one run
 │   ├── ConfigError               bad model string, unknown plugin, missing setting
+│   │   └── DatabaseTooNew        a newer agentkit upgraded the database (agentkit.storage)
 │   └── DatasetError              an eval case file is wrong (agentkit.evals; names file:line: field)
 ├── ToolError                     raised in a handler: its message goes to the model as the tool result
 │   └── ModelRetry                the same, asking the model to call again with better arguments
@@ -24,8 +25,8 @@ AgentkitError
         └── TicketClosed
 ```
 
-Classes drawn here but defined elsewhere live next to the code that raises them (``agentkit.hitl``,
-``agentkit.desk``, ``agentkit.evals``), so that a lower layer never imports a higher one.
+Classes drawn here but defined elsewhere live next to the code that raises them (``agentkit.storage``,
+``agentkit.hitl``, ``agentkit.desk``, ``agentkit.evals``), so that a lower layer never imports a higher one.
 
 Control flow the model can fix (``ToolError``) is kept apart from misuse (``UserError``) and from run failures
 (``RunError``), following pydantic-ai's split.

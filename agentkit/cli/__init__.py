@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _chat, _desk, _eval, _eval_compare, _hitl, _serve, _tools, _tune
+from . import _chat, _db, _desk, _eval, _eval_compare, _hitl, _serve, _tools, _tune
 from ._errors import debug_wanted, run_reporting_errors
 from ._help import Parser, version
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentkit {version()}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when a command fails")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
-    for module in (_chat, _serve, _eval, _tune, _tools, _hitl, _desk):
+    for module in (_chat, _serve, _eval, _tune, _tools, _hitl, _desk, _db):
         module.register(commands)
     return parser
 

@@ -10,6 +10,7 @@ async with LocalDesk("desk.db") as desk:
 ```
 """
 
+from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
     DeskError,
     DeskEvent,
@@ -24,6 +25,7 @@ from agentkit.desk._models import (
 from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk, sqlite_path
 
 __all__ = [
+    "DESK_MIGRATIONS",
     "DeskCallback",
     "DeskError",
     "DeskEvent",

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
     DeskEvent,
     DeskEventKind,
@@ -27,47 +28,10 @@ from agentkit.desk._models import (
     TicketStatus,
 )
 from agentkit.handoff import Priority, TranscriptLine, User
-from agentkit.storage import Connection, NamedLock, open_database
+from agentkit.storage import Connection, NamedLock, migrate, open_database
 
 __all__ = ["NewTicket", "TicketStore"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS desk_tickets (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    conversation_id TEXT NOT NULL,
-    title TEXT NOT NULL,
-    description TEXT NOT NULL,
-    priority TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
-    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'assigned', 'closed')),
-    assignee TEXT,
-    user_id TEXT NOT NULL,
-    user_name TEXT,
-    user_email TEXT,
-    transcript TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    closed_reason TEXT
-);
-CREATE INDEX IF NOT EXISTS desk_tickets_status ON desk_tickets (status, id);
-CREATE TABLE IF NOT EXISTS desk_messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ticket_id INTEGER NOT NULL REFERENCES desk_tickets (id),
-    author TEXT NOT NULL CHECK (author IN ('user', 'agent', 'system')),
-    author_name TEXT,
-    text TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS desk_messages_ticket ON desk_messages (ticket_id, id);
-CREATE TABLE IF NOT EXISTS desk_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    ticket_id INTEGER NOT NULL REFERENCES desk_tickets (id),
-    kind TEXT NOT NULL,
-    agent_name TEXT,
-    text TEXT,
-    at REAL NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -89,7 +53,11 @@ class TicketStore:
         self._db = open_database(url_or_path)
         self.errors = self._db.errors
         self._db.open()
-        self._db.script(_SCHEMA)
+        try:
+            migrate(self._db, [DESK_MIGRATIONS])
+        except BaseException:  # a database newer than this code, say: let go of the connection
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()

@@ -36,6 +36,7 @@ from agentkit.hitl._config import DeliveryConfig, SessionConfig  # noqa: E402, F
 from agentkit.hitl._desk import DeskHitl  # noqa: E402, F401
 from agentkit.hitl._handoff import HandToSupportInput, HandToSupportTool, hand_to_support  # noqa: E402, F401
 from agentkit.hitl._memory import MemoryHitl, MemorySession  # noqa: E402, F401
+from agentkit.hitl._migrations import HITL_MIGRATIONS  # noqa: E402, F401
 from agentkit.hitl._plugin import HitlPlugin  # noqa: E402, F401
 from agentkit.hitl._state import HitlSession  # noqa: E402, F401
 
@@ -43,6 +44,7 @@ __all__.extend(
     [
         "DeliveryConfig",
         "DeskHitl",
+        "HITL_MIGRATIONS",
         "HandToSupportInput",
         "HandToSupportTool",
         "HitlActions",

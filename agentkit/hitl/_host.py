@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from agentkit.handoff import TranscriptLine
 
-from ..storage import Connection
+from ..storage import Component, Connection
 
 __all__ = ["HitlHost", "Post"]
 
@@ -52,6 +52,10 @@ class HitlHost(Protocol):
 
     async def script(self, sql: str) -> None:
         """Run DDL in the store (``CREATE TABLE IF NOT EXISTS``)."""
+        ...
+
+    async def migrate(self, component: Component) -> None:
+        """Bring ``component``'s tables in the store to their latest schema version."""
         ...
 
     async def transcript(self, conversation_id: str) -> list[TranscriptLine]:

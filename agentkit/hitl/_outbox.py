@@ -22,29 +22,10 @@ from typing import Any, Literal, cast
 
 from ..storage import Connection
 
-__all__ = ["SCHEMA", "OutboxRow", "RowKind"]
+__all__ = ["OutboxRow", "RowKind"]
 
 RowKind = Literal["start", "message", "stop"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS hitl_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    plugin TEXT NOT NULL,
-    session_row INTEGER NOT NULL REFERENCES hitl_sessions (id),
-    kind TEXT NOT NULL,
-    payload_json TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    claim_token TEXT,
-    claimed_until REAL,
-    last_error TEXT,
-    created_at REAL NOT NULL,
-    done_at REAL
-);
-CREATE INDEX IF NOT EXISTS hitl_outbox_queue ON hitl_outbox (plugin, status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS hitl_outbox_by_session ON hitl_outbox (session_row, id);
-"""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Deliverer
 from ._host import HitlHost, Post
 from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
-from ._outbox import SCHEMA as OUTBOX_SCHEMA
+from ._migrations import HITL_MIGRATIONS
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
 
 __all__ = ["HitlPlugin"]
@@ -75,8 +75,8 @@ class HitlPlugin:
         self._deliverer = Deliverer(host, alias, self.provider, self.delivery, lambda: self.wake(timeouts=False))
 
     async def setup(self) -> None:
-        """Create the plugin's tables in the agent's store (idempotent)."""
-        await self.host.script(_state.SCHEMA + OUTBOX_SCHEMA)
+        """Create or upgrade the plugin's tables in the agent's store (its migrations; idempotent)."""
+        await self.host.migrate(HITL_MIGRATIONS)
 
     def start(self) -> None:
         """Start the background work: the outbox deliverer and the timeout checker."""

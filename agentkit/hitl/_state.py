@@ -30,50 +30,11 @@ from ..storage import Connection
 from ._config import SessionConfig
 from ._provider import HitlEvent
 
-__all__ = ["SCHEMA", "EndReason", "HitlSession", "SessionState"]
+__all__ = ["EndReason", "HitlSession", "SessionState"]
 
 SessionState = Literal["pending", "assigned", "ended"]
 EndReason = Literal["agent_closed", "user_closed", "timeout", "stopped", "error"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS hitl_sessions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    plugin TEXT NOT NULL,
-    conversation_id TEXT NOT NULL,
-    escalation INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    end_reason TEXT,
-    session_id TEXT,
-    idempotency_key TEXT NOT NULL,
-    title TEXT NOT NULL,
-    priority TEXT NOT NULL,
-    agent_name TEXT,
-    user_json TEXT NOT NULL,
-    config_json TEXT NOT NULL,
-    notice TEXT,
-    created_at REAL NOT NULL,
-    timeout_at REAL,
-    assigned_at REAL,
-    ended_at REAL,
-    UNIQUE (plugin, conversation_id, escalation)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS hitl_sessions_one_open
-    ON hitl_sessions (plugin, conversation_id) WHERE state != 'ended';
-CREATE INDEX IF NOT EXISTS hitl_sessions_by_remote_id ON hitl_sessions (plugin, session_id);
-CREATE INDEX IF NOT EXISTS hitl_sessions_by_state ON hitl_sessions (plugin, state, timeout_at);
-CREATE TABLE IF NOT EXISTS hitl_events (
-    plugin TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    PRIMARY KEY (plugin, event_id)
-);
-CREATE TABLE IF NOT EXISTS hitl_cursors (
-    plugin TEXT PRIMARY KEY,
-    cursor INTEGER NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from ._agent import DEFAULT_ERROR_MESSAGE, Agent
 from ._conversation import Conversation, ConversationInfo, Handler, HandlerContext
 from ._messages import ChatMessage
+from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin
 from ._redeliver import redeliver, redeliver_async
 from ._registry import PluginRegistry, plugins
@@ -13,6 +14,7 @@ from ._subscriptions import Subscription
 
 __all__ = [
     "DEFAULT_ERROR_MESSAGE",
+    "RUNTIME_MIGRATIONS",
     "Agent",
     "ChatMessage",
     "Conversation",

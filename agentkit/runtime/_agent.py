@@ -31,11 +31,12 @@ from ..loop import ExecuteResult
 from ..models import Model
 from ..models._resolve import resolve_model
 from ..prompts import render
-from ..storage import Connection
+from ..storage import Component, Connection
 from ..tools import Tool
 from . import _messages as messages
 from ._conversation import Conversation, ConversationInfo, HandlerContext
 from ._locks import ConversationLocks
+from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin, check_plugins, default_handler
 from ._store import Store
 from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
@@ -215,6 +216,9 @@ class Agent:
     async def script(self, sql: str) -> None:
         await self.store.script(sql)
 
+    async def migrate(self, component: Component) -> None:
+        await self.store.migrate(component)
+
     async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
         return [TranscriptLine(m.role, m.text, m.at) for m in await self.history(conversation_id)]
 
@@ -247,9 +251,13 @@ class Agent:
             if self._ready:
                 return
             await self.store.open()
-            await self.store.script(messages.SCHEMA)
-            for plugin in self.plugins.values():
-                await plugin.setup()
+            try:
+                await self.store.migrate(RUNTIME_MIGRATIONS)
+                for plugin in self.plugins.values():
+                    await plugin.setup()
+            except BaseException:  # a database newer than this code, say: let go of the connections
+                await self.store.aclose()
+                raise
             self._ready = True
 
     async def _intercepted(self, conversation_id: str, text: str) -> bool:

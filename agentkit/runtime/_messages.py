@@ -21,7 +21,6 @@ from ..models import Message
 from ..storage import Connection
 
 __all__ = [
-    "SCHEMA",
     "ChatMessage",
     "insert_message",
     "load_model_history",
@@ -33,25 +32,6 @@ __all__ = [
 ]
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    user_json TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL,
-    role TEXT NOT NULL,
-    text TEXT,
-    agent_name TEXT,
-    at REAL NOT NULL,
-    visible INTEGER NOT NULL,
-    model_json TEXT
-);
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id, seq);
-"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from ..storage import Connection, TurnLocks, open_database, parse_url, redact
+from ..storage import Component, Connection, TurnLocks, migrate, open_database, parse_url, redact
 
 __all__ = ["Store", "parse_store_url"]
 
@@ -71,6 +71,10 @@ class Store:
     def _transaction(self, fn: Callable[[Connection], T]) -> T:
         with self.database.transaction() as connection:
             return fn(connection)
+
+    async def migrate(self, *components: Component) -> None:
+        """Bring the components' tables to their latest schema version (see ``agentkit.storage``)."""
+        await self._call(migrate, self.database, components)
 
     async def script(self, sql: str) -> None:
         """Run DDL (``CREATE TABLE IF NOT EXISTS ...``, in SQLite's words: PostgreSQL gets it translated)."""

@@ -10,11 +10,13 @@ app = create_app(agent, secret_key=secret, store=store)   # run it with any ASGI
 
 from ._app import api_routes, create_app, find_desk
 from ._bots import BotTokenDesk
+from ._migrations import ACCOUNTS_MIGRATIONS
 from ._run import ServerThread, running_server, serve
 from ._security import hash_password, verify_password
 from ._store import DatabaseServerStore, ServerStore, SqliteServerStore
 
 __all__ = [
+    "ACCOUNTS_MIGRATIONS",
     "BotTokenDesk",
     "DatabaseServerStore",
     "ServerStore",

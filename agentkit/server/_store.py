@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from ..exceptions import ConfigError
-from ..storage import open_database, parse_url
+from ..storage import migrate, open_database, parse_url
+from ._migrations import ACCOUNTS_MIGRATIONS
 from ._security import hash_password, hash_token, new_token, same, verify_password
 
 __all__ = ["NAME_PATTERN", "DatabaseServerStore", "ServerStore", "SqliteServerStore", "check_name"]
@@ -28,24 +29,6 @@ _NAME = re.compile(NAME_PATTERN)
 # Checked when nobody has that name, so a wrong name takes as long as a wrong password (no account probing).
 _DUMMY_HASH = hash_password("not a password", salt=b"agentkit-dummy-s")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS desk_agents (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS desk_bots (
-    name TEXT PRIMARY KEY,
-    token_hash TEXT NOT NULL UNIQUE,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS webchat_conversations (
-    id TEXT PRIMARY KEY,
-    token_hash TEXT NOT NULL,
-    user_json TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-"""
 
 
 def check_name(name: str, what: str = "agent") -> str:
@@ -89,7 +72,11 @@ class DatabaseServerStore:
         self.path = parse_url(url_or_path).target
         self._db = open_database(url_or_path)
         self._db.open()
-        self._db.script(_SCHEMA)
+        try:
+            migrate(self._db, [ACCOUNTS_MIGRATIONS])
+        except BaseException:  # a database newer than this code, say: let go of the connection
+            self._db.close()
+            raise
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)

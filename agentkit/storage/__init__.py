@@ -1,26 +1,35 @@
 """Storage backends shared by the runtime, HITL and the desk: SQLite (the embedded default) and PostgreSQL (several
-worker processes on one database), behind one small interface. ``open_database(url)`` picks the backend."""
+worker processes on one database), behind one small interface. ``open_database(url)`` picks the backend;
+``migrate(database, components)`` brings each component's tables to its latest schema version."""
 
 import os
 
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
+from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase
 from ._sqlite import SqliteDatabase
 from ._url import Location, parse_url, redact
 
 __all__ = [
+    "Component",
+    "ComponentStatus",
     "Connection",
     "Cursor",
     "Database",
+    "DatabaseTooNew",
     "Dialect",
     "Location",
+    "Migration",
     "NamedLock",
     "PostgresDatabase",
     "SqliteDatabase",
     "TurnLocks",
+    "migrate",
     "open_database",
     "parse_url",
+    "pending",
     "redact",
+    "status",
 ]
 
 

@@ -13,13 +13,13 @@ import pytest
 
 from agentkit.desk import LocalDesk, Ticket
 from agentkit.handoff import User
-from agentkit.hitl import HitlPlugin
+from agentkit.hitl import HITL_MIGRATIONS, HitlPlugin
 from agentkit.hitl import _outbox as outbox
 from agentkit.hitl import _state as state
 from agentkit.hitl._config import SessionConfig
 from agentkit.hitl._memory import MemoryHitl
 from agentkit.models import ScriptedModel
-from agentkit.runtime import Agent, ChatMessage, Store
+from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, ChatMessage, Store
 from agentkit.runtime import _messages as messages
 from agentkit.storage import Connection
 from agentkit.testing import TemporaryPostgres
@@ -37,8 +37,7 @@ def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
 async def two_stores(pg_url: str) -> AsyncIterator[tuple[Store, Store]]:
     first, second = Store(pg_url), Store(pg_url)
     await asyncio.gather(first.open(), second.open())
-    for store in (first, second):
-        await store.script(messages.SCHEMA + state.SCHEMA + outbox.SCHEMA)
+    await asyncio.gather(*(s.migrate(RUNTIME_MIGRATIONS, HITL_MIGRATIONS) for s in (first, second)))
     yield first, second
     await asyncio.gather(first.aclose(), second.aclose())
 

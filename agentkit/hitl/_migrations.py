@@ -1,0 +1,75 @@
+"""The schema of the ``hitl`` component: HITL sessions, applied helpdesk events, event cursors, the outbox.
+
+Migration 1 is the schema of agentkit 0.1.0, word for word: never edit it (or any migration once landed). A schema
+change is a new ``Migration`` appended to the tuple, numbered next (how: ``agentkit/storage/_migrations.py``).
+"""
+
+from __future__ import annotations
+
+from ..storage import Component, Migration
+
+__all__ = ["HITL_MIGRATIONS"]
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS hitl_sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    escalation INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    end_reason TEXT,
+    session_id TEXT,
+    idempotency_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    agent_name TEXT,
+    user_json TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    notice TEXT,
+    created_at REAL NOT NULL,
+    timeout_at REAL,
+    assigned_at REAL,
+    ended_at REAL,
+    UNIQUE (plugin, conversation_id, escalation)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS hitl_sessions_one_open
+    ON hitl_sessions (plugin, conversation_id) WHERE state != 'ended';
+CREATE INDEX IF NOT EXISTS hitl_sessions_by_remote_id ON hitl_sessions (plugin, session_id);
+CREATE INDEX IF NOT EXISTS hitl_sessions_by_state ON hitl_sessions (plugin, state, timeout_at);
+CREATE TABLE IF NOT EXISTS hitl_events (
+    plugin TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (plugin, event_id)
+);
+CREATE TABLE IF NOT EXISTS hitl_cursors (
+    plugin TEXT PRIMARY KEY,
+    cursor INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS hitl_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    session_row INTEGER NOT NULL REFERENCES hitl_sessions (id),
+    kind TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    claim_token TEXT,
+    claimed_until REAL,
+    last_error TEXT,
+    created_at REAL NOT NULL,
+    done_at REAL
+);
+CREATE INDEX IF NOT EXISTS hitl_outbox_queue ON hitl_outbox (plugin, status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS hitl_outbox_by_session ON hitl_outbox (session_row, id);
+"""
+
+HITL_MIGRATIONS = Component(
+    "hitl",
+    (Migration(1, "sessions, events, cursors and the outbox (0.1.0)", _V1),),
+    tables=('hitl_sessions', 'hitl_events', 'hitl_cursors', 'hitl_outbox',),
+)
