@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
-
 from agentkit.handoff import TranscriptLine, User
 
+from ..retry import SYSTEM_CLOCK, Backoff, Clock, GaveUp, Retrier
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
@@ -61,8 +60,12 @@ def request_from_json(data: dict[str, Any]) -> EscalationRequest:
     )
 
 
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, ProviderError) and error.retryable
+def _retryable(error: ProviderError) -> bool:
+    return error.retryable
+
+
+def _retry_after(error: ProviderError) -> float | None:
+    return error.retry_after
 
 
 class Deliverer:
@@ -75,6 +78,7 @@ class Deliverer:
         provider: HitlProvider,
         config: DeliveryConfig,
         on_postponed: Callable[[], None] = lambda: None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.host = host
         self.plugin = plugin
@@ -82,6 +86,11 @@ class Deliverer:
         self.config = config
         self.on_postponed = on_postponed  # the background deliverer must look at the new due time
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        backoff = Backoff(config.retry_initial_delay, config.retry_max_delay, max_retry_after=config.retry_max_delay)
+        self._retrier = Retrier[ProviderError](
+            ProviderError, _retryable, attempts=config.retry_attempts, backoff=backoff, retry_after=_retry_after,
+            clock=clock,
+        )  # fmt: skip
 
     async def deliver(self, session_row: int, row_id: int) -> Delivery:
         """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``."""
@@ -146,27 +155,11 @@ class Deliverer:
         return True
 
     async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession) -> str | None:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.retry_attempts),
-            wait=self._wait,
-            retry=retry_if_exception(_retryable),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._call(row, session)
-        raise AssertionError("unreachable: tenacity reraises the last error")
-
-    def _wait(self, retry_state: RetryCallState) -> float:
         """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer."""
-        delay = wait_exponential(multiplier=self.config.retry_initial_delay, max=self.config.retry_max_delay)(
-            retry_state
-        )
-        error = retry_state.outcome.exception() if retry_state.outcome is not None else None
-        asked = getattr(error, "retry_after", None)
-        if isinstance(asked, int | float):
-            delay = max(delay, min(float(asked), self.config.retry_max_delay))
-        return delay
+        try:
+            return await self._retrier(lambda: self._call(row, session))
+        except GaveUp as gave_up:
+            raise gave_up.error from gave_up.error.__cause__
 
     async def _call(self, row: outbox.OutboxRow, session: state.HitlSession) -> str | None:
         if row.kind == "start":

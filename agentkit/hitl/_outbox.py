@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from ..retry import Backoff
 from ..storage import Connection
 
 __all__ = ["OutboxRow", "RowKind"]
@@ -156,5 +157,6 @@ def next_due(connection: Connection, plugin: str) -> float | None:
 
 
 def backoff(attempts: int, interval: float, limit: float) -> float:
-    """Seconds to wait before the background pass retries a row that failed ``attempts`` times."""
-    return float(min(interval * 2 ** max(attempts - 1, 0), limit))
+    """Seconds to wait before the background pass retries a row that failed ``attempts`` times (no jitter: the
+    background pass runs on its own schedule, which already spreads the tries)."""
+    return Backoff(interval, limit, jitter=0.0).delay(max(attempts, 1))

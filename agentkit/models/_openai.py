@@ -16,9 +16,10 @@ import httpx2
 import openai
 
 from ..exceptions import ConfigError, ModelError
+from ..retry import SYSTEM_CLOCK, Clock, current_deadline
 from ._base import Api, Message, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._openai_stream import stream_openai
-from ._retry import Backoff, Retrier
+from ._retry import Backoff, Retrier, decode_body
 from ._streaming import TextDelta
 
 __all__ = ["OpenAIModel"]
@@ -37,7 +38,12 @@ class OpenAIModel:
     ready ``client`` instead to share one. ``**settings`` (``temperature``, ``max_tokens``, ``tool_choice``, ...)
     go into every request body; per-request ``settings`` override them, and a ``None`` value removes one.
     ``timeout`` (seconds) and ``extra_headers`` are request options, not body fields, in both places.
-    Failures are retried ``max_retries`` times (see ``agentkit.models._retry``); the SDK's own retries are off.
+    Failures are retried ``max_retries`` times (see ``agentkit.retry``); the SDK's own retries are off.
+
+    The defaults suit an interactive bot: ``timeout=15`` seconds per request and ``max_retries=2``, so a stalled
+    endpoint costs at most ~46 s on its own; inside a turn of an ``Agent`` (``turn_timeout``, 30 s by default) or
+    ``execute(..., timeout=...)``, each request's timeout is cut to the time left and no retry starts past it.
+    ``clock`` replaces the time and the sleeps of the retries (tests).
     """
 
     def __init__(
@@ -48,9 +54,10 @@ class OpenAIModel:
         *,
         client: openai.AsyncOpenAI | None = None,
         api: Api = "chat",
-        max_retries: int = 4,
-        timeout: float = 60.0,
+        max_retries: int = 2,
+        timeout: float = 15.0,
         backoff: Backoff | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         **settings: Any,
     ) -> None:
         if api not in _PATHS:
@@ -62,7 +69,8 @@ class OpenAIModel:
         self._owns_client = client is None
         self.client = _client(base_url, api_key, timeout) if client is None else client.with_options(max_retries=0)
         self._path = _PATHS[api]
-        self._retry = Retrier(max_retries, backoff, what=f"{api} request for {model!r} to {self.client.base_url}")
+        what = f"{api} request for {model!r} to {self.client.base_url}"
+        self._retry = Retrier(max_retries, backoff, what=what, clock=clock)
 
     @property
     def name(self) -> str:
@@ -87,8 +95,10 @@ class OpenAIModel:
         body = self._body(messages, tools, merged)
 
         async def send() -> Any:
-            response = await self.client.post(self._path, cast_to=httpx2.Response, body=body, options=options)
-            return response.json()
+            response = await self.client.post(
+                self._path, cast_to=httpx2.Response, body=body, options=_within_deadline(options)
+            )
+            return decode_body(response)
 
         data = await self._retry(send)
         return _read_chat(data) if self.api == "chat" else _read_responses(data)
@@ -101,7 +111,8 @@ class OpenAIModel:
     ) -> AsyncIterator[TextDelta | ModelResponse]:
         """Like ``request``, with ``stream=True``: the text in pieces as it is written, then the whole reply."""
         merged = {**self.settings, **settings} if settings else self.settings
-        return stream_openai(self, self._body(messages, tools, merged), _request_options(merged, self.timeout))
+        options = _within_deadline(_request_options(merged, self.timeout))
+        return stream_openai(self, self._body(messages, tools, merged), options)
 
     def _body(
         self, messages: Sequence[Message], tools: Sequence[ToolSpecSource], settings: Mapping[str, Any]
@@ -151,6 +162,14 @@ def _request_options(settings: Mapping[str, Any], timeout: float) -> Any:
     if settings.get("extra_headers"):
         options["headers"] = settings["extra_headers"]
     return options
+
+
+def _within_deadline(options: Any) -> Any:
+    """The request's timeout, cut to the time left before the enclosing deadline (never below 10 ms)."""
+    limit = current_deadline()
+    if limit is None:
+        return options
+    return {**options, "timeout": max(0.01, min(options["timeout"], limit.remaining()))}
 
 
 # --- Chat Completions ------------------------------------------------------------------------------------------

@@ -1,46 +1,54 @@
-"""Retries for model requests: which failures are worth another try, how long to wait, what to raise at the end.
+"""Retries for model requests, on ``agentkit.retry``: which failures of the OpenAI client are transient, and the
+``ModelError`` raised at the end.
 
-Retried: HTTP 408, 409, 429 and 5xx, timeouts and dropped connections. Waits grow exponentially with jitter,
-and never undercut the server's ``Retry-After`` / ``retry-after-ms``. An ``x-should-retry`` header, as OpenAI
-sends, has the last word. The first try runs outside tenacity: building its machinery costs ~40 µs a call
-(measured), which a request that succeeds should not pay.
+Retried: the statuses of ``agentkit.retry`` (408, 409, 429, 5xx), timeouts, dropped connections, and a 200 whose
+body was cut short (truncated JSON: a connection closed mid-body on a close-delimited response). An
+``x-should-retry`` header, as OpenAI sends, has the last word. Not retried: a 200 whose body is not JSON at all
+(an HTML page from a proxy): sending the same request again to the same place gives the same page.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import math
-import random
-import time
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import httpx2
 import openai
-import tenacity
 
 from ..exceptions import ModelError, ModelHTTPError
+from ..retry import SYSTEM_CLOCK, Backoff, Clock, GaveUp, is_retryable_status, parse_retry_after
+from ..retry import Retrier as _Retrier
 
-__all__ = ["Backoff", "Retrier", "is_retryable", "retry_after"]
+__all__ = ["Backoff", "BadBody", "Retrier", "decode_body", "is_retryable", "retry_after"]
 
 T = TypeVar("T")
-RETRY_STATUSES = frozenset({408, 409, 429})
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """How long to wait before retry ``n`` (1-based): ``base * 2**(n-1)``, at most ``cap``, minus up to 25 %
-    jitter; or the server's ``Retry-After`` when longer, at most ``max_retry_after``."""
+class BadBody(Exception):
+    """A 2xx answer whose body is not the JSON object it should be; ``truncated`` when it was cut short."""
 
-    base: float = 0.5
-    cap: float = 30.0
-    max_retry_after: float = 60.0
+    def __init__(self, message: str, truncated: bool) -> None:
+        super().__init__(message)
+        self.truncated = truncated
 
-    def delay(self, retry: int, error: BaseException | None = None) -> float:
-        backoff = min(self.base * 2.0 ** (retry - 1), self.cap) * (1 - 0.25 * random.random())
-        asked = retry_after(error) if error is not None else None
-        return backoff if asked is None else min(max(backoff, asked), self.max_retry_after)
+
+def decode_body(response: httpx2.Response) -> Any:
+    """The JSON object of a successful answer, or ``BadBody`` saying what came instead."""
+    text = response.text
+    try:
+        data = json.loads(text)
+    except ValueError:
+        truncated = text.lstrip()[:1] in ("{", "[")  # it began as JSON and stopped: the connection was cut
+        what = "a JSON body cut short" if truncated else "a body that is not JSON"
+        raise BadBody(f"HTTP {response.status_code} with {what}: {text[:200]!r}", truncated) from None
+    if not isinstance(data, dict):
+        raise BadBody(f"HTTP {response.status_code} with JSON that is not an object: {text[:200]!r}", False)
+    return data
+
+
+Failure = openai.APIStatusError | openai.APIConnectionError | BadBody
+_FAILURES = (openai.APIStatusError, openai.APIConnectionError, BadBody)
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -49,7 +57,9 @@ def is_retryable(error: BaseException) -> bool:
         verdict = error.response.headers.get("x-should-retry")
         if verdict in ("true", "false"):
             return verdict == "true"
-        return error.status_code in RETRY_STATUSES or error.status_code >= 500
+        return is_retryable_status(error.status_code)
+    if isinstance(error, BadBody):
+        return error.truncated
     return isinstance(error, openai.APIConnectionError)  # APITimeoutError is one too
 
 
@@ -57,63 +67,41 @@ def retry_after(error: BaseException) -> float | None:
     """Seconds the server asked to wait (``retry-after-ms``, or ``Retry-After`` in seconds or as a date)."""
     if not isinstance(error, openai.APIStatusError):
         return None
-    headers = error.response.headers
-    for name, unit in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            seconds = float(headers.get(name, "")) * unit
-        except ValueError:
-            continue
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
-    date = email.utils.parsedate_tz(headers.get("retry-after", ""))
-    return max(0.0, email.utils.mktime_tz(date) - time.time()) if date else None
+    return parse_retry_after(error.response.headers)
 
 
 class Retrier:
-    """Runs a request with up to ``max_retries`` retries; raises ``ModelHTTPError`` / ``ModelError`` at the end."""
+    """Runs a request with up to ``max_retries`` retries, within the enclosing deadline; raises ``ModelHTTPError``
+    / ``ModelError`` at the end."""
 
-    def __init__(self, max_retries: int = 4, backoff: Backoff | None = None, what: str = "model request") -> None:
+    def __init__(
+        self,
+        max_retries: int = 2,
+        backoff: Backoff | None = None,
+        what: str = "model request",
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
         self.max_retries = max_retries
         self.backoff = backoff or Backoff()
         self.what = what
+        self._retrier = _Retrier[Failure](
+            _FAILURES, is_retryable, attempts=max_retries + 1, backoff=self.backoff, retry_after=retry_after,
+            clock=clock,
+        )  # fmt: skip
 
     async def __call__(self, send: Callable[[], Awaitable[T]]) -> T:
         try:
-            return await send()
-        except (openai.APIStatusError, openai.APIConnectionError) as error:
-            if self.max_retries == 0 or not is_retryable(error):
-                raise self.final_error(error, tries=1) from error
-            first_error = error
-        return await self._retry(send, first_error)
+            return await self._retrier(send)
+        except GaveUp as gave_up:
+            raise self.final_error(gave_up.error, gave_up.tries, gave_up.why == "deadline") from gave_up.error
 
-    async def _retry(self, send: Callable[[], Awaitable[T]], first_error: openai.APIError) -> T:
-        tries = 1
-
-        async def attempt() -> T:
-            nonlocal tries
-            tries += 1
-            return await send()
-
-        await asyncio.sleep(self.backoff.delay(1, first_error))
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(self.max_retries),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(is_retryable),
-            reraise=True,
-        )
-        try:
-            return await retrying(attempt)
-        except (openai.APIStatusError, openai.APIConnectionError) as error:
-            raise self.final_error(error, tries) from error
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        return self.backoff.delay(state.attempt_number + 1, error)
-
-    def final_error(self, error: openai.APIError, tries: int) -> ModelError:
+    def final_error(self, error: Failure, tries: int, deadline: bool = False) -> ModelError:
         """The agentkit error for ``error``, saying what failed and after how many tries."""
         attempts = f"after {tries} {'try' if tries == 1 else 'tries'}"
+        if deadline:
+            attempts += " (stopped: the next try would pass the turn's deadline)"
         if isinstance(error, openai.APIStatusError):
             message = f"{self.what} failed with HTTP {error.status_code} {attempts}: {error.message}"
             if error.response.headers.get("x-should-retry") == "false":
@@ -121,5 +109,14 @@ class Retrier:
             elif not is_retryable(error):
                 message += " (not retried: this status means the request itself must change)"
             return ModelHTTPError(message, status_code=error.status_code, body=error.body)
+        if isinstance(error, BadBody):
+            advice = "" if error.truncated else "; is the base URL an OpenAI-compatible API?"
+            return ModelError(f"{self.what} answered {error} {attempts}{advice}")
         kind = "timed out" if isinstance(error, openai.APITimeoutError) else "could not connect or lost the connection"
-        return ModelError(f"{self.what} {kind} {attempts} ({error.__cause__ or error}); is the endpoint up?")
+        return ModelError(f"{self.what} {kind} {attempts} ({_cause(error)}); is the endpoint up?")
+
+
+def _cause(error: BaseException) -> str:
+    """The underlying error in words; never empty (a bare ``ReadTimeout()`` prints as nothing)."""
+    cause = error.__cause__ or error
+    return str(cause) or type(cause).__name__

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from agentkit import Autonomous, Tool, execute
 from agentkit.models import OpenAIModel
-from agentkit.testing import FakeOpenAIServer, Fault
+from agentkit.testing import FakeClock, FakeOpenAIServer, Fault
 
 
 class HandToSupportInput(BaseModel):
@@ -113,10 +113,12 @@ async def test_unknown_tool_reaches_the_model_which_corrects_itself(server: Fake
 async def test_429_with_retry_after_is_retried_after_a_second(server: FakeOpenAIServer) -> None:
     server.inject(Fault.status(429, headers={"Retry-After": "1"}, json={"error": {"message": "slow down"}}))
     server.enqueue(text="Hello! How can I help?")
-    result = await execute("sys", [handToSupport], [{"role": "user", "content": "hi"}], model_for(server))
+    clock = FakeClock()  # the wait is asked of the clock, not slept for real
+    model = OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="test", clock=clock.clock)
+    opened.append(model)
+    result = await execute("sys", [handToSupport], [{"role": "user", "content": "hi"}], model)
     assert result.status == "responded" and result.text == "Hello! How can I help?"
-    first, second = server.requests
-    assert second.received_at - first.received_at >= 1.0
+    assert len(server.requests) == 2 and clock.sleeps[0] >= 1.0
 
 
 async def test_iterations_run_out(server: FakeOpenAIServer) -> None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from agentkit.exceptions import ConfigError, ModelError, ModelHTTPError
 from agentkit.models import Backoff, Model, OpenAIModel, ToolCall, Usage
-from agentkit.testing import FakeOpenAIServer, Fault, RemoteRequestBlocked
+from agentkit.testing import FakeClock, FakeOpenAIServer, Fault, RemoteRequestBlocked
 from agentkit.tools import Tool
 
 FAST = Backoff(base=0.01, cap=0.05)
@@ -119,20 +119,20 @@ async def test_responses_cut_short_by_length_report_it(server: FakeOpenAIServer)
 async def test_429_with_retry_after_waits_at_least_that_long_then_succeeds(server: FakeOpenAIServer) -> None:
     server.inject(Fault.status(429, headers={"Retry-After": "1"}))
     server.enqueue(text="after the wait")
-    async with model_for(server) as model:
+    clock = FakeClock()
+    async with model_for(server, clock=clock.clock) as model:
         response = await model.request(USER)
-    first, second = server.requests
     assert response.text == "after the wait"
-    assert second.received_at - first.received_at >= 1.0
+    assert len(server.requests) == 2 and clock.sleeps == [1.0]
 
 
 async def test_retry_after_ms_is_honoured(server: FakeOpenAIServer) -> None:
     server.inject(Fault.status(429, headers={"retry-after-ms": "300"}))
     server.enqueue(text="ok")
-    async with model_for(server) as model:
+    clock = FakeClock()
+    async with model_for(server, clock=clock.clock) as model:
         assert (await model.request(USER)).text == "ok"
-    first, second = server.requests
-    assert second.received_at - first.received_at >= 0.3
+    assert len(server.requests) == 2 and clock.sleeps == [0.3]
 
 
 async def test_500_then_200_succeeds(server: FakeOpenAIServer) -> None:

@@ -7,8 +7,7 @@ import httpx2
 import openai
 import pytest
 
-from agentkit.models import Backoff
-from agentkit.models._retry import is_retryable, retry_after
+from agentkit.models._retry import BadBody, decode_body, is_retryable, retry_after
 
 
 def status_error(status: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:
@@ -33,14 +32,18 @@ def test_retry_after_as_an_http_date() -> None:
     assert 8 <= (retry_after(status_error(429, {"retry-after": in_ten_seconds})) or 0) <= 10
 
 
-def test_the_wait_is_the_longer_of_backoff_and_header_capped() -> None:
-    backoff = Backoff(base=0.5, cap=30, max_retry_after=60)
-    assert backoff.delay(1, status_error(429, {"retry-after": "2"})) == 2
-    assert backoff.delay(1, status_error(429, {"retry-after": "600"})) == 60
-    assert 8 * 0.75 <= backoff.delay(5, status_error(429, {"retry-after": "1"})) <= 8
+@pytest.mark.parametrize(
+    ("body", "truncated"),
+    [('{"choices": [{"mess', True), ("[1, 2", True), ("<html>Bad gateway</html>", False), ("", False),
+     ('"a string"', False), ("[]", False)],
+)  # fmt: skip
+def test_a_body_that_is_not_a_json_object_is_a_bad_body_retried_only_when_cut_short(body: str, truncated: bool) -> None:
+    response = httpx2.Response(200, text=body)
+    with pytest.raises(BadBody) as raised:
+        decode_body(response)
+    assert raised.value.truncated is truncated
+    assert is_retryable(raised.value) is truncated
 
 
-def test_backoff_grows_exponentially_up_to_the_cap() -> None:
-    backoff = Backoff(base=0.5, cap=30)
-    assert [0.75 * 0.5 * 2**n <= backoff.delay(n + 1) <= 0.5 * 2**n for n in range(5)] == [True] * 5
-    assert 30 * 0.75 <= backoff.delay(20) <= 30
+def test_a_json_object_body_is_decoded() -> None:
+    assert decode_body(httpx2.Response(200, json={"choices": []})) == {"choices": []}

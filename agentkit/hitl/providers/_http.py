@@ -1,7 +1,8 @@
 """The helpdesk providers' one HTTP path: an authenticated client whose failures become ``ProviderError``.
 
-Retryable: timeouts, connection errors, 408, 409 (a concurrent request holds the idempotency key), 429 and
-5xx. Any other 4xx is not: the request itself is wrong, and the message carries the helpdesk's answer.
+Retryable: timeouts, connection errors and the statuses of ``agentkit.retry`` (408, 409: a concurrent request holds
+the idempotency key, 429, 5xx). Any other 4xx is not: the request itself is wrong, and the message carries the
+helpdesk's answer. ``Retry-After`` is read in seconds or as an HTTP date, by the one parser.
 """
 
 from __future__ import annotations
@@ -14,29 +15,17 @@ from typing import Any
 import httpx2
 
 from agentkit.hitl._provider import ProviderError
+from agentkit.retry import is_retryable_status, parse_retry_after
 
 __all__ = ["HelpdeskClient", "is_retryable_status"]
 
-_RETRYABLE_4XX = frozenset({408, 409, 429})
 _MAX_TEXT = 500
-
-
-def is_retryable_status(status: int) -> bool:
-    return status in _RETRYABLE_4XX or status >= 500
 
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     # Building a context reads the CA bundle (tens of ms); one per process serves every provider's client.
     return httpx2.create_ssl_context()
-
-
-def _retry_after(response: httpx2.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None  # an HTTP-date; the outbox's own backoff applies
 
 
 class HelpdeskClient:
@@ -114,7 +103,7 @@ class HelpdeskClient:
             retryable=retryable,
             provider=self.provider,
             status=status,
-            retry_after=_retry_after(response),
+            retry_after=parse_retry_after(response.headers),
         )
 
     async def aclose(self) -> None:
