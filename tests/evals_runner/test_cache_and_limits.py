@@ -81,7 +81,10 @@ async def test_cached_replies_round_trip_and_a_damaged_file_is_asked_again(tmp_p
 
 async def test_429s_with_retry_after_end_with_the_same_results(small_cases: list[EscalationCase]) -> None:
     async with FakeOpenAIServer(handler=keyword_server_handler) as server:
-        async with OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="test", backoff=FAST) as model:
+        # Four retries (an eval run, not a live chat, so more patience than the interactive default of 2).
+        async with OpenAIModel(
+            "gpt-4o-mini", base_url=server.base_url, api_key="test", backoff=FAST, max_retries=4
+        ) as model:
             clean = await run_eval(small_cases, EvalBot(model), repeats=2, concurrency=4, progress=False)
             assert len(server.model_requests()) == 16
             limited = Fault.status(429, headers={"retry-after-ms": "20"})
