@@ -14,6 +14,7 @@ AgentkitError
 │   ├── IterationsExhausted       the iteration limit was hit (only with ``on_exhausted="raise"``)
 │   ├── ToolRetriesExceeded       a tool (or unknown tool names) failed more often than its retry budget
 │   ├── ToolExecutionError        a handler raised an unexpected exception (with ``on_tool_exception="raise"``)
+│   ├── DeadlineExceeded          the run (``timeout``) or the agent's turn (``turn_timeout``) ran out of time
 │   └── ModelError                the model endpoint failed after the retries, or answered something unusable
 │       └── ModelHTTPError        ... with an HTTP status (``.status_code``)
 └── HitlError                     a human-in-the-loop operation failed
@@ -39,6 +40,7 @@ from typing import Any
 __all__ = [
     "AgentkitError",
     "ConfigError",
+    "DeadlineExceeded",
     "DuplicateToolError",
     "HitlError",
     "IterationsExhausted",
@@ -104,6 +106,10 @@ class ToolRetriesExceeded(RunError):
 
 class ToolExecutionError(RunError):
     """A tool handler raised an exception that was not a ``ToolError``."""
+
+
+class DeadlineExceeded(RunError):
+    """The run or the turn took longer than its deadline; whatever was running then was cancelled."""
 
 
 class ModelError(RunError):

@@ -1,5 +1,6 @@
 """The tool-calling loop: ``execute``, and ``execute_stream`` (the same loop, as events)."""
 
+from ._deadline import check_timeout, within_deadline
 from ._events import DoneEvent, StreamEvent, TextDeltaEvent, ToolCallEvent, ToolResultEvent
 from ._execute import execute, execute_sync
 from ._hooks import Hooks, ToolInvocation
@@ -18,7 +19,9 @@ __all__ = [
     "ToolInvocation",
     "ToolResultEvent",
     "Trace",
+    "check_timeout",
     "execute",
     "execute_stream",
     "execute_sync",
+    "within_deadline",
 ]

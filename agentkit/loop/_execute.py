@@ -18,6 +18,7 @@ from ..exceptions import DuplicateToolError, IterationsExhausted, RunError, Tool
 from ..models import Message, Model, ModelResponse, Usage
 from ..models._resolve import resolve_model
 from ..tools import Tool
+from ._deadline import check_timeout, within_deadline
 from ._events import claim_sink, emit_tool_calls, emit_tool_results, request_model
 from ._hooks import Hooks, call_hook
 from ._result import ExecuteResult, Status, ToolCallRecord, Trace
@@ -42,12 +43,15 @@ async def execute(
     max_concurrent_tools: int = 8,
     unknown_tool_retries: int = 2,
     context: Mapping[str, Any] | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 (a deadline the retries see too, which asyncio.timeout is not)
 ) -> ExecuteResult:
     """Run ``model`` with ``instructions`` (the system message) and ``tools`` on ``messages`` until it answers.
 
     ``model`` is a ``Model`` or a model string (``"openai:gpt-4o-mini"``, ``"offline"``); None reads
-    ``AGENTKIT_MODEL``. ``context`` values are readable by handlers with ``agentkit.context.get``.
+    ``AGENTKIT_MODEL``. ``context`` values are readable by handlers with ``agentkit.context.get``. ``timeout``
+    (seconds) bounds the whole run, retries and tools included: past it, ``DeadlineExceeded``.
     """
+    timeout = check_timeout(timeout)
     run = _Run(
         resolve_model(model),
         _index_tools(tools),
@@ -61,9 +65,9 @@ async def execute(
         raise UserError(f"iterations must be at least 1, not {iterations}")
     if context:
         with _context.scope(**context):
-            result = await run.loop(conversation, iterations, settings)
+            result = await within_deadline(run.loop(conversation, iterations, settings), timeout, run.partial_result)
     else:
-        result = await run.loop(conversation, iterations, settings)
+        result = await within_deadline(run.loop(conversation, iterations, settings), timeout, run.partial_result)
     if result.status == "iterations_exhausted" and on_exhausted == "raise":
         raise IterationsExhausted(f"no answer after {iterations} iterations", result)
     return result
@@ -181,6 +185,11 @@ class _Run:
     def _add(self, conversation: list[Message], message: Message) -> None:
         conversation.append(message)
         self.new_messages.append(message)
+
+    def partial_result(self) -> ExecuteResult:
+        """What the run had done when it was stopped from outside (a deadline)."""
+        iterations = max((record.iteration for record in self.records), default=0)
+        return self._result("iterations_exhausted", None, iterations)
 
     def _result(self, status: Status, text: str | None, iterations: int) -> ExecuteResult:
         return ExecuteResult(status, text, self.records, self.new_messages, self.usage, iterations, self.trace)

@@ -180,12 +180,12 @@ def _read_chat(data: Any) -> ModelResponse:
         choice = data["choices"][0]
         message = choice["message"]
         calls = tuple(
-            ToolCall(call["id"], call["function"]["name"], call["function"].get("arguments") or "")
+            _tool_call(call["id"], call["function"]["name"], call["function"].get("arguments"))
             for call in message.get("tool_calls") or ()
         )
         usage = data.get("usage") or {}
         return ModelResponse(
-            text=message.get("content"),
+            text=_text_or_none(message.get("content")),
             tool_calls=calls,
             usage=Usage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0, 1),
             model_name=data.get("model"),
@@ -193,6 +193,18 @@ def _read_chat(data: Any) -> ModelResponse:
         )
     except (KeyError, IndexError, TypeError, AttributeError) as error:
         raise _unusable("chat completion", data, error) from error
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"content is {type(value).__name__}, not text")
+    return value
+
+
+def _tool_call(call_id: Any, name: Any, arguments: Any) -> ToolCall:
+    if not (isinstance(call_id, str) and isinstance(name, str)):
+        raise TypeError("a tool call's id and name must be text")
+    return ToolCall(call_id, name, _text_or_none(arguments) or "")
 
 
 def _unusable(kind: str, data: Any, error: Exception) -> ModelError:
@@ -273,9 +285,10 @@ def _read_responses(data: Any) -> ModelResponse:
         calls: list[ToolCall] = []
         for item in data["output"]:
             if item["type"] == "message":
-                texts += [part["text"] for part in item["content"] if part["type"] == "output_text"]
+                parts = [part for part in item["content"] if part["type"] == "output_text"]
+                texts += [_text_or_none(part["text"]) or "" for part in parts]
             elif item["type"] == "function_call":
-                calls.append(ToolCall(item["call_id"], item["name"], item.get("arguments") or ""))
+                calls.append(_tool_call(item["call_id"], item["name"], item.get("arguments")))
         usage = data.get("usage") or {}
         return ModelResponse(
             text="".join(texts) if texts else None,

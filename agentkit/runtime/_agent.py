@@ -24,8 +24,8 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 
 from .. import context
-from ..exceptions import ConfigError, RunError
-from ..handoff import TranscriptLine
+from ..exceptions import ConfigError
+from ..handoff import Priority, TranscriptLine
 from ..hitl._host import Post
 from ..loop import ExecuteResult
 from ..models import Model
@@ -35,6 +35,7 @@ from ..storage import Component, Connection
 from ..tools import Tool
 from . import _messages as messages
 from ._conversation import Conversation, ConversationInfo, HandlerContext
+from ._failure import OnModelFailure, failure_policy
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin, check_plugins, default_handler
@@ -68,7 +69,10 @@ class Agent:
     ``{alias: plugin}``. ``store``: ``"sqlite:///path.db"``, ``"sqlite://:memory:"`` or, for several worker
     processes on one database, ``"postgresql://user:password@host:5432/db"``. ``instructions``: the
     system prompt of ``ctx.execute`` (default: ``render("support_assistant.j2")``). ``tools``: extra tools of the
-    default handler. ``error_message``: what the user is told when the model fails (None: the error is raised)."""
+    default handler. ``error_message``: what the user is told when the model fails (None: the error is raised).
+    ``turn_timeout``: seconds one turn may take, model retries and tools included (None: no limit).
+    ``on_model_failure``: ``"apologize"`` (send ``error_message``) or ``"handoff"`` (hand the conversation to a
+    person through the agent's HITL plugin, with ``failure_priority``); see ``agentkit.runtime._failure``."""
 
     def __init__(
         self,
@@ -81,6 +85,9 @@ class Agent:
         *,
         tools: Sequence[Tool[Any]] = (),
         error_message: str | None = DEFAULT_ERROR_MESSAGE,
+        turn_timeout: float | None = 30.0,
+        on_model_failure: OnModelFailure = "apologize",
+        failure_priority: Priority = "high",
     ) -> None:
         self.name = name
         self.model = resolve_model(model)
@@ -91,6 +98,10 @@ class Agent:
         self.error_message = error_message
         self.store = store if isinstance(store, Store) else Store(store)
         check_plugins(self, self.plugins, self.tools)
+        self._failure = failure_policy(
+            self.plugins, turn_timeout=turn_timeout, on_model_failure=on_model_failure, error_message=error_message,
+            failure_priority=failure_priority,
+        )  # fmt: skip
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
@@ -267,13 +278,12 @@ class Agent:
         return False
 
     async def _run_handler(self, ctx: HandlerContext) -> None:
-        try:
-            await self._handler(ctx)
-        except RunError:
-            if self.error_message is None:
-                raise
-            logger.exception("agent %r: the handler failed on conversation %r", self.name, ctx.conversation.id)
-            await self._write(lambda c: messages.insert_message(c, ctx.conversation.id, "system", self.error_message))
+        conversation_id = ctx.conversation.id
+
+        async def say(text: str) -> None:
+            await self._write(lambda c: messages.insert_message(c, conversation_id, "system", text))
+
+        await self._failure.run_turn(self.name, conversation_id, self._handler(ctx), say)
 
     async def _write(self, fn: Callable[[Connection], messages.ChatMessage | None]) -> messages.ChatMessage | None:
         await self._ensure_ready()

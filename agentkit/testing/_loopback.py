@@ -60,9 +60,10 @@ class Response:
 class Fault:
     """One injected misbehaviour, consumed by one request before ``route`` runs."""
 
-    kind: Literal["status", "stall", "drop"]
+    kind: Literal["status", "stall", "drop", "raw"]
     response: Response | None = None
     seconds: float = 0.0
+    payload: bytes = b""
 
     @staticmethod
     def status(code: int, headers: dict[str, str] | None = None, json: Any = None) -> Fault:
@@ -80,6 +81,12 @@ class Fault:
     def drop() -> Fault:
         """Read the request, then close the connection without any response."""
         return Fault("drop")
+
+    @staticmethod
+    def raw(data: bytes) -> Fault:
+        """Read the request, send ``data`` as it is (a status line, headers, part of a body...), then close the
+        connection: a response cut mid-body, a body that is not JSON, framing a proxy got wrong."""
+        return Fault("raw", payload=data)
 
 
 Answer = Response | Fault
@@ -227,6 +234,9 @@ class _Connection:
         if isinstance(answer, Fault) and answer.kind != "status":
             if answer.kind == "stall":
                 await asyncio.sleep(answer.seconds)
+            elif answer.kind == "raw":
+                self.writer.write(answer.payload)
+                await self.writer.drain()
             return False
         if self.owner.latency > 0:
             await asyncio.sleep(self.owner.latency)
