@@ -13,6 +13,7 @@ from typing import Any
 from ..evals._baselines import baseline_table, run_baseline_suite
 from ..evals._cases import SPLITS, filter_cases, load_cases
 from ..evals._compare import direction, gate_failures
+from ..evals._metrics import DEFAULT_PREVALENCE
 from ..evals._report import EvalRun
 from ..evals._runner import EvalBot, default_handoff_tool, run_eval
 from ..exceptions import ConfigError
@@ -66,6 +67,10 @@ def register(commands: Any) -> None:
                         help="exit 1 if METRIC ends above MAX, e.g. under_triage_rate=0.05 (repeatable)")  # fmt: skip
     parser.add_argument("--baseline-suite", action="store_true",
                         help="run the three baselines (never, always, offline) and print a table")  # fmt: skip
+    parser.add_argument(
+        "--prevalence", type=float, default=DEFAULT_PREVALENCE, metavar="SHARE",
+        help="the real share of conversations that need a person, for precision and F1 re-weighted to it (0.1)",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(run=run)
     _eval_compare.register(commands)
@@ -84,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         run_eval(
             cases, bot, repeats=args.repeats, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
             cache_dir=args.cache, out_dir=out_dir, progress=not args.no_progress, dataset=dataset,
+            prevalence=args.prevalence,
         )
     )  # fmt: skip
     paths = run_.write_reports(out_dir, baseline=baseline)
@@ -158,7 +164,10 @@ def _verdict(run_: EvalRun, fail_under: dict[str, float], fail_over: dict[str, f
 def _baseline_suite(args: argparse.Namespace, cases: list[Any], dataset: dict[str, Any]) -> int:
     out_dir = Path(args.out or "runs/baselines")
     runs = asyncio.run(
-        run_baseline_suite(cases, out_dir, repeats=args.repeats, progress=not args.no_progress, dataset=dataset)
+        run_baseline_suite(
+            cases, out_dir, repeats=args.repeats, progress=not args.no_progress, dataset=dataset,
+            prevalence=args.prevalence,
+        )  # fmt: skip
     )
     table = baseline_table(runs)
     (out_dir / "baselines.md").write_text(table + "\n", encoding="utf-8")

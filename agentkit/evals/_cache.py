@@ -46,7 +46,8 @@ class CaseRecord:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CaseRecord:
-        fields = {name: data[name] for name in CaseOutcome.__dataclass_fields__}
+        # Fields added later (replied, promised_human) have defaults: results written before them still load.
+        fields = {name: data[name] for name in CaseOutcome.__dataclass_fields__ if name in data or name not in _LATER}
         fields["tags"], fields["acceptable_priorities"] = tuple(fields["tags"]), tuple(fields["acceptable_priorities"])
         return cls(
             outcome=CaseOutcome(**fields),
@@ -56,6 +57,9 @@ class CaseRecord:
             bot_messages=list(data.get("bot_messages", [])),
             bot_fingerprint=str(data.get("bot_fingerprint", "")),
         )
+
+
+_LATER = frozenset({"replied", "promised_human"})
 
 
 class ResultsFile:

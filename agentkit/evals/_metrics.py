@@ -38,7 +38,9 @@ class CaseOutcome:
     """What one repeat of one eval case expected and what the bot did.
 
     ``acceptable_priorities`` lists the priorities graded as correct besides ``expected_priority`` (empty:
-    only ``expected_priority``). Priorities must be one of ``PRIORITY_LEVELS`` or None.
+    only ``expected_priority``). Priorities must be one of ``PRIORITY_LEVELS`` or None. ``replied``: the bot
+    wrote a non-blank reply to the user; ``promised_human``: that reply promised a person (``promises_a_human``)
+    although the bot did not call the handoff tool. Both grade the "don't escalate" cases (``trial_succeeded``).
     """
 
     case_id: str
@@ -55,6 +57,8 @@ class CaseOutcome:
     input_tokens: int
     output_tokens: int
     error: str | None
+    replied: bool = True
+    promised_human: bool = False
 
     def __post_init__(self) -> None:
         # Unknown priorities would silently fall out of every ordered comparison; refuse them up front.
@@ -183,6 +187,42 @@ def specificity(outcomes: Iterable[CaseOutcome]) -> float:
     return decision_counts(outcomes).specificity
 
 
+DEFAULT_PREVALENCE = 0.10
+"""The share of real conversations that need a person, assumed when re-weighting precision and F1: eval sets are
+balanced for measurement (about half escalate), real traffic is not. Set yours from your own handoff rate."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrevalenceMetrics:
+    """Precision and F1 as they would be on traffic where ``prevalence`` of conversations need a person.
+
+    Recall and specificity do not depend on the mix, precision does: each expected escalation is weighed
+    ``prevalence / positives`` and each other record ``(1 - prevalence) / negatives``, as scikit-learn's
+    ``precision_score(..., sample_weight=...)`` with those weights.
+    """
+
+    prevalence: float
+    precision: float
+    f1: float
+
+
+def check_prevalence(prevalence: float) -> float:
+    if not 0 < prevalence < 1:
+        raise UserError(
+            f"prevalence must be strictly between 0 and 1 (the share of real conversations that need a person, "
+            f"such as 0.1), got {prevalence}."
+        )
+    return prevalence
+
+
+def at_prevalence(counts: DecisionCounts, prevalence: float = DEFAULT_PREVALENCE) -> PrevalenceMetrics:
+    check_prevalence(prevalence)
+    tp = prevalence * counts.recall
+    fn = prevalence - tp
+    fp = (1 - prevalence) * _ratio(counts.fp, counts.fp + counts.tn)
+    return PrevalenceMetrics(prevalence, precision=_ratio(tp, tp + fp), f1=_ratio(2 * tp, 2 * tp + fp + fn))
+
+
 def confusion_matrix(outcomes: Iterable[CaseOutcome]) -> list[list[int]]:
     """``[[TN, FP], [FN, TP]]``: rows expected, columns predicted, as sklearn with labels [False, True]."""
     counts = decision_counts(outcomes)
@@ -245,10 +285,36 @@ def priority_within_one_accuracy(outcomes: Iterable[CaseOutcome]) -> float:
     return _ratio(sum(d is not None and d <= 1 for d in distances), len(distances))
 
 
-def under_triage_rate(outcomes: Iterable[CaseOutcome]) -> float:
-    """Among graded records expected high or urgent, the share predicted below every accepted priority."""
+def conditional_under_triage_rate(outcomes: Iterable[CaseOutcome]) -> float:
+    """Among graded records expected high or urgent, the share predicted below every accepted priority.
+
+    Conditional on the bot having escalated: a high or urgent case it never handed over is not counted here, so
+    a bot that misses urgent cases can score well. ``under_triage_rate`` counts those misses.
+    """
     needs_high = [o for o in priority_graded(outcomes) if o.expected_priority in _HIGH_PRIORITIES]
     return _ratio(sum(map(_is_under_triaged, needs_high)), len(needs_high))
+
+
+def under_triage_rate(outcomes: Iterable[CaseOutcome]) -> float:
+    """Among records expected to escalate at high or urgent, the share that did not reach a person in time:
+    not escalated at all, or escalated below every accepted priority (or with none)."""
+    needs_high = [o for o in outcomes if o.expected_escalate and o.expected_priority in _HIGH_PRIORITIES]
+    late = sum(not o.predicted_escalate or _is_under_triaged(o) for o in needs_high)
+    return _ratio(late, len(needs_high))
+
+
+def right_decision_and_priority_rate(outcomes: Iterable[CaseOutcome]) -> float:
+    """Among records expected to escalate, the share escalated with an accepted priority (any priority when the
+    case sets none): the escalations that went right end to end."""
+    should = [o for o in outcomes if o.expected_escalate]
+    return _ratio(sum(map(trial_succeeded, should)), len(should))
+
+
+def non_escalation_pass_rate(outcomes: Iterable[CaseOutcome]) -> float:
+    """Among records expected not to escalate, the share that passed (``trial_succeeded``): no handoff, a
+    reply to the user, and no promise of a person the bot did not call."""
+    should_not = [o for o in outcomes if not o.expected_escalate]
+    return _ratio(sum(map(trial_succeeded, should_not)), len(should_not))
 
 
 def over_triage_rate(outcomes: Iterable[CaseOutcome]) -> float:
@@ -294,7 +360,7 @@ class PriorityMetrics:
     exact_accuracy: float
     within_one_accuracy: float
     quadratic_kappa: float | None
-    under_triage_rate: float
+    conditional_under_triage_rate: float
     over_triage_rate: float
 
 
@@ -306,7 +372,7 @@ def priority_metrics(outcomes: Iterable[CaseOutcome]) -> PriorityMetrics:
         exact_accuracy=priority_exact_accuracy(graded),
         within_one_accuracy=priority_within_one_accuracy(graded),
         quadratic_kappa=priority_kappa(graded),
-        under_triage_rate=under_triage_rate(graded),
+        conditional_under_triage_rate=conditional_under_triage_rate(graded),
         over_triage_rate=over_triage_rate(graded),
     )
 
@@ -387,10 +453,17 @@ def group_by_case(outcomes: Iterable[CaseOutcome]) -> dict[str, list[CaseOutcome
 
 
 def trial_succeeded(outcome: CaseOutcome) -> bool:
-    """The decision is right, and when both escalate, the priority is accepted (if the case sets one)."""
+    """The decision is right, and the rest of the reply holds up.
+
+    An escalation case passes when the bot escalated with an accepted priority (any, if the case sets none). A
+    "don't escalate" case passes when the bot did not escalate, replied to the user, and did not promise a
+    person it never called: silence and a false "I'm transferring you" fail it as surely as a handoff.
+    """
     if outcome.predicted_escalate != outcome.expected_escalate:
         return False
-    if not outcome.expected_escalate or outcome.expected_priority is None:
+    if not outcome.expected_escalate:
+        return outcome.replied and not outcome.promised_human
+    if outcome.expected_priority is None:
         return True
     return outcome.predicted_priority in outcome.accepted_priorities
 
@@ -452,6 +525,20 @@ def expected_cost_per_case(outcomes: Iterable[CaseOutcome], costs: EscalationCos
     return _mean([_mean([outcome_cost(o, costs) for o in trials]) for trials in cases])
 
 
+def non_escalation_summary(outcomes: Iterable[CaseOutcome]) -> dict[str, Any]:
+    """The "don't escalate" records: how many, how many escalated anyway, stayed silent, or promised a person
+    without calling one, and the share that passed."""
+    should_not = [o for o in outcomes if not o.expected_escalate]
+    kept = [o for o in should_not if not o.predicted_escalate]
+    return {
+        "n": len(should_not),
+        "escalated": len(should_not) - len(kept),
+        "silent": sum(not o.replied for o in kept),
+        "promised_human": sum(o.promised_human for o in kept),
+        "pass_rate": non_escalation_pass_rate(should_not),
+    }
+
+
 # --- everything at once ---------------------------------------------------------------------------
 
 
@@ -463,10 +550,12 @@ def summarize(
     outcomes: Iterable[CaseOutcome],
     costs: EscalationCosts = DEFAULT_COSTS,
     ks: Sequence[int] | None = None,
+    prevalence: float = DEFAULT_PREVALENCE,
 ) -> dict[str, Any]:
     """Every metric of this module in one JSON-ready dict (string keys, numbers, None, lists, dicts).
 
-    ``ks`` are the k of pass^k and pass@k; by default 1 up to the fewest repeats of any case.
+    ``ks`` are the k of pass^k and pass@k; by default 1 up to the fewest repeats of any case. ``prevalence`` is
+    the real share of conversations needing a person that precision and F1 are re-weighted to.
     """
     records = list(outcomes)
     cases = group_by_case(records)
@@ -477,7 +566,13 @@ def summarize(
         "n_errors": sum(o.error is not None for o in records),
         "decision": asdict(decision_metrics(records)) | {"confusion_matrix": confusion_matrix(records)},
         "per_tag": {tag: asdict(metrics) for tag, metrics in per_tag_metrics(records).items()},
+        "at_prevalence": asdict(at_prevalence(decision_counts(records), prevalence)),
         "priority": asdict(priority_metrics(records)),
+        "triage": {
+            "under_triage_rate": under_triage_rate(records),
+            "right_decision_and_priority_rate": right_decision_and_priority_rate(records),
+        },
+        "non_escalation": non_escalation_summary(records),
         "handoff": {
             "n_escalations": sum(o.predicted_escalate for o in records),
             "silence_after_handoff_rate": silence_after_handoff_rate(records),

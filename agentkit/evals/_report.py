@@ -32,6 +32,7 @@ from ._compare import (
 )
 from ._metrics import (
     DEFAULT_COSTS,
+    DEFAULT_PREVALENCE,
     PRIORITY_LEVELS,
     CaseOutcome,
     DecisionCounts,
@@ -44,11 +45,12 @@ from ._metrics import (
     recall,
     summarize,
 )
+from ._splits import split_headlines
 from ._stats import bootstrap_interval
 
 __all__ = ["REPORT_SCHEMA_VERSION", "EvalRun", "ProgressBar", "terminal_summary"]
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2  # 2: under_triage_rate counts missed escalations
 INTERVAL_METRICS: dict[str, Callable[[Sequence[CaseOutcome]], float]] = {
     "f1": f1, "precision": precision, "recall": recall, "accuracy": accuracy,
 }  # fmt: skip
@@ -64,6 +66,7 @@ class EvalRun:
     records: list[CaseRecord]
     out_dir: Path | None = None
     costs: EscalationCosts = field(default=DEFAULT_COSTS)
+    prevalence: float = DEFAULT_PREVALENCE
     _intervals: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -77,7 +80,11 @@ class EvalRun:
     @cached_property
     def summary(self) -> dict[str, Any]:
         """Every metric of ``summarize``, as in the JSON report's ``metrics``."""
-        return summarize(self.outcomes, costs=self.costs)
+        return summarize(self.outcomes, costs=self.costs, prevalence=self.prevalence)
+
+    def per_split(self) -> dict[str, Any]:
+        """The headline numbers per split, each with the always- and never-escalate baselines on that split."""
+        return split_headlines(self.outcomes, {case.id: case.split for case in self.cases}, self.prevalence)
 
     def metrics(self) -> dict[str, float | None]:
         """The headline metrics by flat name: ``f1``, ``recall``, ``under_triage_rate``, ``pass_hat_3``, ..."""
@@ -108,8 +115,9 @@ class EvalRun:
             "schema_version": REPORT_SCHEMA_VERSION,
             "generated_at": datetime.now(UTC).isoformat(),
             "agentkit_version": _version(),
-            "config": self.config,
+            "config": self.config | {"prevalence": self.prevalence},
             "headline": self.metrics(),
+            "per_split": self.per_split(),
             "intervals": self.intervals(),
             "metrics": self.summary,
             "priority_confusion": priority_confusion(self.outcomes),
@@ -238,7 +246,7 @@ class ProgressBar:
 
 def terminal_summary(report: Mapping[str, Any]) -> str:
     """The report as a few lines of text: what ran, the headline metrics with intervals, tags, comparison."""
-    lines = _header(report) + _decision_lines(report) + _tag_lines(report)
+    lines = _header(report) + _decision_lines(report) + _split_lines(report) + _tag_lines(report)
     if report.get("comparison"):
         lines += ["", *comparison_lines(report["comparison"])]
     return "\n".join(lines)
@@ -260,21 +268,46 @@ def _decision_lines(report: Mapping[str, Any]) -> list[str]:
     head, ci, metrics = report["headline"], report["intervals"], report["metrics"]
     matrix = metrics["decision"]["confusion_matrix"]
     with_ci = "  ".join(f"{n} {head[n]:.3f} [{ci[n][0]:.3f}, {ci[n][1]:.3f}]" for n in INTERVAL_METRICS)
-    tokens = metrics["tokens"]
+    tokens, quiet = metrics["tokens"], metrics["non_escalation"]
+    prevalence = report["config"].get("prevalence", metrics["at_prevalence"]["prevalence"])
     return [
         "",
         f"escalation  {with_ci}",
         f"            TP {matrix[1][1]}  FP {matrix[0][1]}  FN {matrix[1][0]}  TN {matrix[0][0]}  "
         f"specificity {head['specificity']:.3f}  (95 % bootstrap intervals over cases)",
+        f"at a {_percent(prevalence)} real escalation rate  precision {head['precision_at_prevalence']:.3f}  "
+        f"F1 {head['f1_at_prevalence']:.3f}  (re-weighted: this set is balanced for measurement, traffic is not)",
+        f"triage      escalated with an accepted priority {head['right_decision_and_priority_rate']:.3f} of "
+        f"escalation cases  under-triage {head['under_triage_rate']:.3f} (misses counted; "
+        f"{head['conditional_under_triage_rate']:.3f} among the escalated)",
         f"priority    exact {head['priority_exact_accuracy']:.3f}  within one "
-        f"{head['priority_within_one_accuracy']:.3f}  kappa {_number(head['priority_kappa'])}  under-triage "
-        f"{head['under_triage_rate']:.3f}  over-triage {head['over_triage_rate']:.3f}  "
-        f"(n={metrics['priority']['n']})",
+        f"{head['priority_within_one_accuracy']:.3f}  kappa {_number(head['priority_kappa'])}  over-triage "
+        f"{head['over_triage_rate']:.3f}  (n={metrics['priority']['n']} escalated right)",
+        f"no handoff  passed {head['non_escalation_pass_rate']:.3f} of don't-escalate cases ({quiet['escalated']} "
+        f"escalated, {quiet['silent']} silent, {quiet['promised_human']} promised a person without handing over)",
         f"handoff     silent after handoff {head['silence_after_handoff_rate']:.3f}  reason given "
         f"{head['non_empty_reason_rate']:.3f}  expected cost/case {head['expected_cost_per_case']:.3f}",
         f"usage       tokens in {tokens['input_total']} out {tokens['output_total']}  ${head['cost_usd']:.4f}  "
         f"latency p50 {head['latency_p50_s']:.3f} s p95 {head['latency_p95_s']:.3f} s",
     ]
+
+
+def _split_lines(report: Mapping[str, Any]) -> list[str]:
+    splits = report.get("per_split") or {}
+    lines = ["", "split   cases   F1 (always / never escalate)   recall   F1 at prevalence   under-triage"]
+    for split, numbers in splits.items():
+        run, baselines = numbers["run"], numbers["baselines"]
+        always, never = baselines["always-escalate"], baselines["never-escalate"]
+        lines.append(
+            f"{split:<7} {numbers['n_cases']:>5}   {run['f1']:.3f} ({always['f1']:.3f} / {never['f1']:.3f})"
+            f"{'':<13}{run['recall']:.3f}    {run['f1_at_prevalence']:.3f} ({always['f1_at_prevalence']:.3f})"
+            f"      {run['under_triage_rate']:.3f}"
+        )
+    return lines if splits else []
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g} %"
 
 
 def _tag_lines(report: Mapping[str, Any]) -> list[str]:

@@ -35,7 +35,8 @@ from ..prompts import render
 from ..tools import Tool
 from ._cache import CaseRecord, ResultsFile
 from ._cases import EscalationCase, dump_cases
-from ._metrics import PRIORITY_LEVELS, CaseOutcome
+from ._metrics import DEFAULT_PREVALENCE, PRIORITY_LEVELS, CaseOutcome, check_prevalence
+from ._promises import promises_a_human
 from ._report import EvalRun, ProgressBar
 
 __all__ = [
@@ -175,6 +176,8 @@ class _Plan:
             input_tokens=usage.input_tokens if usage else 0,
             output_tokens=usage.output_tokens if usage else 0,
             error=error,
+            replied=_replied(result),
+            promised_human=handoff is None and promises_a_human(_reply_text(result)),
         )
         return CaseRecord(
             outcome=outcome,
@@ -238,6 +241,18 @@ def _reason(handoff: dict[str, Any] | None) -> str | None:
     return reason if isinstance(reason, str) else None
 
 
+def _reply_text(result: ExecuteResult | None) -> str:
+    """Everything the bot wrote to the user in this run (its assistant texts, in order)."""
+    if result is None:
+        return ""
+    texts = (str(m.get("content") or "") for m in result.messages if m.get("role") == "assistant")
+    return "\n".join(text for text in texts if text.strip())
+
+
+def _replied(result: ExecuteResult | None) -> bool:
+    return bool(_reply_text(result).strip())
+
+
 def _text_after_handoff(result: ExecuteResult | None, handoff: dict[str, Any] | None) -> bool:
     """Whether the bot wrote to the user in the reply that called the handoff tool, or in any reply after it."""
     if result is None or handoff is None:
@@ -285,15 +300,18 @@ async def run_eval(
     progress: bool = True,
     prices: Mapping[str, ModelPrice] = DEFAULT_PRICES,
     dataset: Mapping[str, Any] | None = None,
+    prevalence: float = DEFAULT_PREVALENCE,
 ) -> EvalRun:
     """Run ``bot`` on every case ``repeats`` times and return the ``EvalRun``.
 
     ``rpm`` / ``tpm`` cap requests and tokens per minute; ``cache_dir`` replays answers seen before (see
     ``CachingModel``); ``out_dir`` receives ``results.jsonl`` as cases finish and resumes a run stopped
-    before its end. ``dataset`` describes the cases for the report (path, split). Write the reports with
+    before its end. ``dataset`` describes the cases for the report (path, split). ``prevalence`` is the real
+    share of conversations needing a person, for the re-weighted precision and F1. Write the reports with
     ``run.write_reports()``.
     """
     _check_arguments(cases, repeats, concurrency)
+    check_prevalence(prevalence)
     plan = _Plan(bot, _wrap_model(resolve_model(bot.model), rpm, tpm, cache_dir), prices)
     store = ResultsFile(Path(out_dir), plan.fingerprint) if out_dir is not None else None
     wanted = {(c.id, r) for c in cases for r in range(repeats)}
@@ -321,7 +339,8 @@ async def run_eval(
         }
     )
     records = [plan.records[c.id, r] for c in cases for r in range(repeats)]
-    return EvalRun(config, list(cases), records, Path(out_dir) if out_dir is not None else None)
+    folder = Path(out_dir) if out_dir is not None else None
+    return EvalRun(config, list(cases), records, folder, prevalence=prevalence)
 
 
 async def _work(

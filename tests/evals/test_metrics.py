@@ -87,6 +87,8 @@ def random_outcomes(
                     input_tokens=rng.randint(50, 2000),
                     output_tokens=rng.randint(0, 300),
                     error="timeout" if rng.random() < 0.05 else None,
+                    replied=rng.random() > 0.05,
+                    promised_human=rng.random() < 0.05,
                 )
             )
     return records
@@ -209,7 +211,7 @@ def test_priority_metrics_without_acceptable_sets_equal_numpy_and_sklearn(record
         np.mean(abs(expected - predicted) <= 1) if graded else 0.0
     )
     under = np.mean(predicted[needs_high] < expected[needs_high]) if needs_high.any() else 0.0
-    assert metrics.under_triage_rate == pytest.approx(under)
+    assert metrics.conditional_under_triage_rate == pytest.approx(under)
     assert metrics.over_triage_rate == pytest.approx(np.mean(predicted > expected) if graded else 0.0)
 
 
@@ -266,7 +268,7 @@ def test_acceptable_priorities_count_as_exact_and_bound_triage() -> None:
         quadratic_kappa=m.quadratic_weighted_kappa(
             ["urgent", "urgent", "high", "low"], ["high", "medium", "low", "high"]
         ),
-        under_triage_rate=3 / 4,
+        conditional_under_triage_rate=3 / 4,
         over_triage_rate=1 / 5,
     )
 
@@ -360,7 +362,7 @@ def test_pass_k_equals_scipy_combinatorics(seed: int) -> None:
         at = np.mean([1 - comb(n - c, k, exact=True) / comb(n, k, exact=True) for n, c in counts])
         assert m.pass_hat_k(records, k) == pytest.approx(hat)
         assert m.pass_at_k(records, k) == pytest.approx(at)
-    assert m.pass_hat_k(records, 1) == m.pass_at_k(records, 1)
+    assert m.pass_hat_k(records, 1) == pytest.approx(m.pass_at_k(records, 1))  # c/n and 1 - (n-c)/n
     assert [m.pass_hat_k(records, k) for k in range(1, 6)] == sorted(
         (m.pass_hat_k(records, k) for k in range(1, 6)), reverse=True
     )
@@ -421,7 +423,10 @@ def test_summarize_is_json_and_equals_the_individual_functions(records: list[Cas
         for tag, value in m.per_tag_metrics(records).items()
     }
     assert summary["priority"]["quadratic_kappa"] == m.priority_kappa(records)
-    assert summary["priority"]["under_triage_rate"] == m.under_triage_rate(records)
+    assert summary["priority"]["conditional_under_triage_rate"] == m.conditional_under_triage_rate(records)
+    assert summary["triage"]["under_triage_rate"] == m.under_triage_rate(records)
+    assert summary["non_escalation"]["pass_rate"] == m.non_escalation_pass_rate(records)
+    assert summary["at_prevalence"]["f1"] == m.at_prevalence(m.decision_counts(records)).f1
     assert summary["handoff"]["silence_after_handoff_rate"] == m.silence_after_handoff_rate(records)
     assert summary["handoff"]["non_empty_reason_rate"] == m.non_empty_reason_rate(records)
     assert summary["latency_s"]["p95"] == m.latency_stats(records).p95

@@ -86,9 +86,12 @@ def test_the_suite_writes_each_baseline_and_a_markdown_table(
         assert (tmp_path / name / "report.html").exists() and (tmp_path / name / "results.jsonl").exists()
     table = baseline_table(runs)
     lines = table.splitlines()
-    assert lines[0].startswith("| baseline | F1 | precision | recall |")
-    assert lines[2].startswith("| always-escalate | ") and lines[4].startswith("| offline | ")
-    assert lines[3].count("| n/a ") == 2  # never escalating leaves no priority to grade
+    assert lines[0].startswith("| split | baseline | F1 [95% CI] | precision | recall | F1 at prevalence |")
+    rows = [line.split(" | ")[:2] for line in lines[2:14]]
+    splits = ["train", "dev", "test", "all"]
+    assert rows == [[f"| {split}", name] for split in splits for name in BASELINES]  # baselines side by side
+    never = next(line for line in lines if line.startswith("| test | never-escalate |"))
+    assert never.count("| 0.000 ") >= 3 and "| 1.000 |" in never  # no recall; every don't-escalate case passes
     assert f"{len(shipped_cases)} cases" in table
     with pytest.raises(ValueError, match="unknown baseline"):
         baseline_bot("coin-flip")

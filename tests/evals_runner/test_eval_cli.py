@@ -97,9 +97,9 @@ def test_a_baseline_of_other_cases_is_refused(tmp_path: Path, capsys: pytest.Cap
 def test_the_baseline_suite_prints_a_markdown_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", DATASET, "--baseline-suite", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("| baseline | F1 | precision |")
-    assert "| always-escalate |" in out and "| never-escalate |" in out and "| offline |" in out
-    assert (tmp_path / "baselines.md").read_text().startswith("| baseline |")
+    assert out.startswith("| split | baseline | F1 [95% CI] | precision |")
+    assert "| test | always-escalate |" in out and "| test | never-escalate |" in out and "| test | offline |" in out
+    assert (tmp_path / "baselines.md").read_text().startswith("| split | baseline |")
 
 
 def test_bad_input_says_what_to_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

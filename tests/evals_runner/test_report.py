@@ -151,7 +151,7 @@ def test_intervals_equal_separate_bootstraps_of_each_metric(report_dir: Path) ->
 
 def test_the_schema_is_documented_field_by_field(report: dict[str, Any]) -> None:
     doc = SCHEMA_DOC.read_text()
-    assert report["schema_version"] == 1 and "schema_version" in doc
+    assert report["schema_version"] == 2 and "schema_version" in doc
     documented = set(re.findall(r"^\| `([a-z_0-9.]+)`", doc, re.M))
     assert set(report) <= documented, set(report) - documented
     assert {f"results.{field}" for field in report["results"][0]} <= documented
