@@ -1,8 +1,10 @@
 """The overfitting guard: does the winner's gain over the start, measured on dev, hold on the held-out test split?
 
 The winner was chosen because it scored best on dev, so its dev gain is biased upwards (the more candidates, the
-more so). Only test, never looked at during the search, says what the gain is worth. The verdict is "held" when
-the 95 % paired bootstrap interval of the test difference (winner - start, cases resampled) lies above zero.
+more so). Only test, never looked at during the search, says what the gain is worth. The verdict is "confirmed" when
+the 95 % paired bootstrap interval of the test difference (winner - start, cases resampled) lies above zero, and
+otherwise "not confirmed", with the smallest gain the test split could have confirmed (its minimum detectable
+effect, 80 % power): a small test split cannot confirm a small gain, which is not evidence that there is none.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..evals import EvalRun, compare_runs
+from ..evals import EvalRun, compare_runs, observed_mde
 from ..evals._compare import RunComparison
 from ..evals._stats import PairedBootstrapResult, paired_bootstrap_difference
 from ._log import Evaluation
@@ -30,6 +32,7 @@ class Confirmation:
     objective: PairedBootstrapResult
     holds: bool
     verdict: str
+    detectable_gain: float = 0.0  # the smallest gain this test split confirms 80 % of the time (objective units)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,8 @@ class Confirmation:
             "comparison": self.comparison.to_json(),
             "objective_paired_bootstrap": asdict(self.objective) | {"confidence": 0.95},
             "holds": self.holds,
+            "confirmed": self.holds,
+            "minimum_detectable_gain": self.detectable_gain,
             "verdict": self.verdict,
         }
 
@@ -64,22 +69,27 @@ def confirm(
     dev_gain = dev_winner.objective - dev_start.objective
     dev_f1 = _f1(dev_winner) - _f1(dev_start)
     holds = boot.low > 0
-    return Confirmation(dev_gain, dev_f1, comparison, boot, holds, _verdict(objective, dev_gain, boot, comparison))
+    detectable = observed_mde(boot.low, boot.high)
+    verdict = _verdict(objective, dev_gain, boot, comparison, detectable)
+    return Confirmation(dev_gain, dev_f1, comparison, boot, holds, verdict, detectable)
 
 
 def _f1(evaluation: Evaluation) -> float:
     return float(evaluation.metrics.get("f1") or 0.0)
 
 
-def _verdict(objective: Objective, dev_gain: float, boot: PairedBootstrapResult, comparison: RunComparison) -> str:
+def _verdict(
+    objective: Objective, dev_gain: float, boot: PairedBootstrapResult, comparison: RunComparison, detectable: float
+) -> str:
     unit = "F1" if is_plain_f1(objective) else f"objective ({objective.describe()})"
-    held = "held" if boot.low > 0 else "did not hold"
+    if boot.low > 0:
+        head = "confirmed"
+    else:  # an interval that reaches zero is not evidence of no gain: say how large a gain this split could see
+        head = f"not confirmed (the test split can confirm gains of {detectable:.2f} or more)"
     text = (
-        f"the dev gain of {dev_gain:+.2f} {unit} {held} on test: {boot.difference:+.2f}, "
+        f"{head}: the dev gain of {dev_gain:+.2f} {unit} is {boot.difference:+.2f} on test, "
         f"95% CI [{boot.low:.2f}, {boot.high:.2f}]"
     )
-    if boot.low <= 0 < boot.difference:
-        text += ", an interval that includes no gain"  # a positive estimate is not yet evidence of one
     mcnemar = comparison.mcnemar
     text += (
         f"; McNemar exact p = {mcnemar.p_value:.3g} ({mcnemar.only_b_correct} test cases right only with the "

@@ -62,6 +62,7 @@ def report(result: TuningResult) -> dict[str, Any]:
         "stop_reason": result.stop_reason,
         "verdict": result.verdict,
         "holds": result.holds,
+        "test_split_uses": result.test_uses,
         "plan": result.plan.to_json(),
         "budget": {"requests": result.options.budget.requests, "usd": result.options.budget.usd},
         "spent": {

@@ -8,7 +8,7 @@ are not known before the run, so they are priced like it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._budget import Budget, Cost
@@ -52,6 +52,7 @@ class Plan:
     budget: Budget
     iterations: int
     repeats: int
+    detectable_f1_gain: Mapping[str, float] = field(default_factory=dict)  # per split: see agentkit.evals._power
 
     @property
     def evaluations(self) -> int:
@@ -85,7 +86,18 @@ class Plan:
             f"  total      {self.evaluations} evaluations; at most {self.worst.requests} model requests "
             f"({self.iterations} per case and repeat: the loop's iteration limit){money}",
         ]
-        return lines + self._budget_lines()
+        return lines + self._power_lines() + self._budget_lines()
+
+    def _power_lines(self) -> list[str]:
+        if not self.detectable_f1_gain:
+            return []
+        gains = ", ".join(
+            f"{split} ({self.splits[split]} cases) {gain:.2f}" for split, gain in self.detectable_f1_gain.items()
+        )
+        return [
+            f"  power      smallest F1 gain each split can confirm (80 % of the time, 95 % interval): {gains}; "
+            "assumes the prompts decide 1 case in 10 differently. A smaller true gain ends \"not confirmed\"",
+        ]
 
     def _budget_lines(self) -> list[str]:
         budget, minimum = self.budget, self.minimum
@@ -127,4 +139,5 @@ class Plan:
             "minimum": self.minimum.to_json(),
             "iterations": self.iterations,
             "repeats": self.repeats,
+            "minimum_detectable_f1_gain": dict(self.detectable_f1_gain),
         }

@@ -90,6 +90,7 @@ class TuningResult:
     resumed: int = 0
     finished: bool = False
     test_runs: list[EvalRun] = field(default_factory=list)
+    test_uses: int = 0  # tuning runs (out folders) that have used this test split, this one included
 
     @property
     def status(self) -> Literal["planned", "finished", "stopped"]:
@@ -99,7 +100,7 @@ class TuningResult:
 
     @property
     def holds(self) -> bool:
-        """The winner's gain over the start held on test (its 95 % interval is above zero)."""
+        """The winner's gain over the start was confirmed on test (its 95 % interval is above zero)."""
         return self.confirmation is not None and self.confirmation.holds
 
     @property

@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ..evals import SPLITS, EscalationCase, Split, filter_cases
+from ..evals import SPLITS, EscalationCase, Split, filter_cases, planned_f1_mde
 from ..evals._runner import price_for
 from ..exceptions import ConfigError
 from ..models import Model
@@ -26,6 +26,7 @@ from ._opro import Proposer, Scored, meta_prompt
 from ._plan import Plan, PlanStep
 from ._result import TuneOptions, TuningResult
 from ._strategies import Search, halving_rounds, initial_pool, ranked, search_order
+from ._test_uses import record_test_use
 
 __all__ = ["Tuning", "split_train"]
 
@@ -96,6 +97,8 @@ class Tuning:
             o.strategy, o.seed, o.objective.describe(), str(o.space.path or o.space.template), o.space.size,
             {d.name: len(d.choices) for d in o.space.dimensions}, {s: len(c) for s, c in self.splits.items()},
             len(self.example_pool), steps, o.budget, o.run.iterations, o.run.repeats,
+            {split: planned_f1_mde([c.expected.escalate for c in self.splits[split]], seed=o.seed)
+             for split in ("dev", "test")},
         )  # fmt: skip
 
     def _unit_costs(self, candidate: Candidate, cases: Sequence[EscalationCase]) -> list[Cost]:
@@ -193,13 +196,22 @@ class Tuning:
         start_run = self.evaluator.run_of(start_test)
         if not changed:
             best = max(result.dev[1:], key=lambda e: e.objective, default=None)
-            result.finish([(start_test, start_run)], no_gain_verdict(result.dev[0], best))
+            verdict = no_gain_verdict(result.dev[0], best) + self._test_use(result, None)
+            result.finish([(start_test, start_run)], verdict)
             return
         winner_test = await self._test(winner.candidate, Cost())
         winner_run = self.evaluator.run_of(winner_test)
         dev, test = (result.dev[0], winner), (start_test, winner_test)
         confirmation = confirm(self.options.objective, dev, test, (start_run, winner_run), self.options.seed)
-        result.finish([(start_test, start_run), (winner_test, winner_run)], confirmation.verdict, confirmation)
+        verdict = confirmation.verdict + self._test_use(result, confirmation.holds)
+        result.finish([(start_test, start_run), (winner_test, winner_run)], verdict, confirmation)
+
+    def _test_use(self, result: TuningResult, confirmed: bool | None) -> str:
+        """Record that this run looked at test; the verdict's last clause says how many runs have."""
+        key = content_key([c.to_json_line() for c in self.splits["test"]])
+        result.test_uses, path = record_test_use(self.options.out_dir, key, len(self.splits["test"]), confirmed)
+        times = "once" if result.test_uses == 1 else f"{result.test_uses} times"
+        return f"; this test split has been used {times} by tuning runs ({path})"
 
     def _cost(self, candidate: Candidate, split: Split) -> Cost:
         return self.evaluator.worst_case(candidate, split, self.splits[split])

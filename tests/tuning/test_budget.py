@@ -82,6 +82,9 @@ async def test_a_dry_run_prints_the_plan_and_asks_nothing(
     # 6x8 + 3x8 new + 2x16 new train cases, 3x16 dev, 2x16 test: 184 cases at 2 requests each.
     assert "16 evaluations; at most 368 model requests" in lines
     assert "300 requests: the search stops early" in lines
+    gains = result.plan.detectable_f1_gain
+    assert set(gains) == {"dev", "test"} and all(0.1 < gain < 1 for gain in gains.values())  # 16 cases: coarse
+    assert f"test (16 cases) {gains['test']:.2f}" in lines
     assert result.plan.minimum.requests == SMALLEST and result.plan.worst.requests == 368
 
 

@@ -19,11 +19,16 @@ async def test_a_dev_gain_that_does_not_hold_on_test_is_reported_as_such(space: 
     cases = dataset(test_bereavement="died", kept=1)
     result = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path)
     assert result.status == "finished" and not result.holds
-    assert result.verdict.startswith("the dev gain of +0.33 F1 did not hold on test: +0.10, 95% CI [0.00, ")
+    # Underpowered, not "no gain": the verdict says how large a gain 16 test cases could have confirmed.
+    assert result.verdict.startswith("not confirmed (the test split can confirm gains of ")
+    assert "or more): the dev gain of +0.33 F1 is +0.10 on test, 95% CI [0.00, " in result.verdict
+    assert result.confirmation is not None and result.confirmation.detectable_gain > 0.1
+    assert f"gains of {result.confirmation.detectable_gain:.2f} or more" in result.verdict
+    assert "did not hold" not in result.verdict
     assert "McNemar exact p = 1 (1 test cases right only with the winner, 0 only with the start)" in result.verdict
     assert result.confirmation is not None and result.confirmation.comparison.fixed == ["test-loss-0"]
     html = (tmp_path / "tuning.html").read_text()
-    assert 'class="verdict not-held"' in html and "did not hold on test" in html
+    assert 'class="verdict not-held"' in html and "not confirmed (the test split can confirm gains of" in html
 
 
 async def test_a_gain_that_holds_is_reported_with_its_interval(
@@ -84,3 +89,17 @@ def _outcomes() -> list[CaseOutcome]:
                            False, 0.0, 0, 0, None)  # fmt: skip
 
     return [outcome("a", True, True), outcome("b", True, False), outcome("c", False, True), outcome("d", False, False)]
+
+
+async def test_every_run_that_looks_at_test_is_counted_beside_the_runs(
+    cases: list[EscalationCase], space: Path, tmp_path: Path
+) -> None:
+    first = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "a")
+    log = tmp_path / "test_split_uses.jsonl"
+    assert first.test_uses == 1 and first.verdict.endswith(f"used once by tuning runs ({log})")
+    again = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "a")  # resumed
+    assert again.test_uses == 1
+    second = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "b")
+    assert second.test_uses == 2 and "this test split has been used 2 times by tuning runs" in second.verdict
+    lines = (tmp_path / "test_split_uses.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and all('"confirmed": true' in line for line in lines)

@@ -53,7 +53,7 @@ async def test_the_json_and_html_reports(cases: list[EscalationCase], space: Pat
     html = (tmp_path / "tuning.html").read_text()
     assert "<script" not in html and "http://" not in html and "https://" not in html  # self-contained
     for shown in ("Leaderboard", "Paired comparison on test", "McNemar exact p", "Budget", 'class="add"',
-                  "held on test", "escalation_policy=clause"):  # fmt: skip
+                  "confirmed: the dev gain", "escalation_policy=clause"):  # fmt: skip
         assert shown in html, shown
     winner_test = tmp_path / "evals" / result.best.id / "test"
     assert json.loads((winner_test / "report.json").read_text())["comparison"]["mcnemar"]["only_b_correct"] == 4

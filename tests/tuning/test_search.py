@@ -28,7 +28,7 @@ async def test_the_strategy_finds_the_clause_and_confirms_it_on_test(
     assert result.dev[0].metrics["f1"] == pytest.approx(2 / 3)  # the weak baseline misses every bereavement
     assert result.test_start is not None and result.test_winner is not None
     assert result.test_start.metrics["f1"] == pytest.approx(2 / 3) and result.test_winner.metrics["f1"] == 1.0
-    assert result.holds and result.verdict.startswith("the dev gain of +0.33 F1 held on test: +0.33, 95% CI [")
+    assert result.holds and result.verdict.startswith("confirmed: the dev gain of +0.33 F1 is +0.33 on test, 95% CI [")
 
 
 async def test_halving_stops_weak_candidates_on_small_minibatches(

@@ -70,7 +70,8 @@ def test_a_whole_run_through_a_loopback_openai_server(
         assert main(args) == 0
         requests = len(server.requests)
     printed = capsys.readouterr()
-    assert "verdict: the dev gain of +0.33 F1 held on test: +0.33" in printed.out and "tuning.html" in printed.out
+    assert "verdict: confirmed: the dev gain of +0.33 F1 is +0.33 on test" in printed.out
+    assert "tuning.html" in printed.out
     assert "tune dev " in printed.err  # one progress line per evaluation
     report = json.loads((out / "tuning.json").read_text())
     assert report["spent"]["total"]["requests"] == requests <= 400 and 0 < report["spent"]["total"]["usd"] <= 1

@@ -18,7 +18,12 @@ async def test_the_walkthrough_runs_and_reports(tmp_path: Path, capsys: pytest.C
     spec.loader.exec_module(module)
     await module.main(tmp_path)
     printed = capsys.readouterr().out
-    assert "plan: strategy halving" in printed and "verdict: the dev gain of " in printed
+    assert "plan: strategy halving" in printed
+    assert "power      smallest F1 gain each split can confirm" in printed  # the dry run states the power
+    verdict = next(line for line in printed.splitlines() if line.startswith("verdict: "))
+    assert verdict.startswith(("verdict: confirmed: the dev gain of ", "verdict: not confirmed (the test split can "
+                               "confirm gains of "))  # fmt: skip
+    assert "did not hold" not in printed and "this test split has been used once by tuning runs" in verdict
     report = json.loads((tmp_path / "tuning.json").read_text())
     assert report["status"] == "finished" and report["spent"]["total"]["requests"] <= 2000
     assert (
