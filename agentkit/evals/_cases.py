@@ -10,8 +10,11 @@ decision: should the bot call ``handToSupport`` now, and with which priority. On
 ```
 
 ``conversation`` is OpenAI chat format without a system message (the eval runner supplies the bot's
-instructions). Tags come from the fixed vocabulary ``TAGS``; some fix the label (a ``prompt_injection``
-case never escalates), and the loader rejects a case whose tags and label disagree.
+instructions). ``id``, ``conversation`` and ``expected`` are required; ``split`` and ``domain`` are optional.
+Tags come from the vocabulary ``TAGS``, plus any custom tags the dataset's ``CARD.md`` declares (a
+``## Custom tags`` section, one ``- `name`: what it means`` line each; ``(escalate)`` or ``(do not escalate)``
+after the name makes the tag fix the label). Some tags fix the label (a ``prompt_injection`` case never
+escalates), and the loader rejects a case whose tags and label disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import (
     BaseModel,
@@ -51,6 +54,7 @@ __all__ = [
     "TAGS",
     "Tag",
     "TagInfo",
+    "card_tags",
     "dump_cases",
     "filter_cases",
     "load_cases",
@@ -167,6 +171,41 @@ class Problem:
 def _error(kind: str, message: str, at: tuple[int | str, ...] = ()) -> PydanticCustomError:
     """A validation error; ``at`` is appended to the field's location (``conversation`` + ``(3, "role")``)."""
     return PydanticCustomError(kind, message, {"at": at})
+
+
+_CUSTOM_TAG_LINE = re.compile(
+    r"^- `(?P<name>[a-z][a-z0-9_]*)`(?: \((?P<label>escalate|do not escalate)\))?: (?P<description>.+)$"
+)
+CARD_FILE = "CARD.md"
+
+
+def card_tags(card: str | Path) -> dict[str, TagInfo]:
+    """The custom tags a dataset card declares in its ``## Custom tags`` section (none without one).
+
+    One line per tag: ``- `billing_dispute`: the user contests a charge`` or, for a tag that fixes the label,
+    ``- `vip` (escalate): an account manager handles this customer``.
+    """
+    text = Path(card).read_text(encoding="utf-8") if Path(card).is_file() else ""
+    tags: dict[str, TagInfo] = {}
+    in_section = False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            in_section = line.strip("# ").lower() == "custom tags"
+            continue
+        match = _CUSTOM_TAG_LINE.match(line.strip()) if in_section else None
+        if match:
+            implies = {"escalate": True, "do not escalate": False}.get(match["label"] or "")
+            tags[match["name"]] = TagInfo(match["description"].strip(), implies)
+    clashes = sorted(set(tags) & set(TAGS))
+    if clashes:
+        raise UserError(f"{card}: custom tags {clashes} are built-in tags; remove them from '## Custom tags'")
+    return tags
+
+
+def _known_tags(info: ValidationInfo) -> Mapping[str, TagInfo]:
+    extra = (info.context or {}).get("tags") if isinstance(info.context, dict) else None
+    builtin = cast(Mapping[str, TagInfo], TAGS)  # Tag names are str; Mapping's key type is invariant
+    return {**builtin, **extra} if extra else builtin
 
 
 class _Strict(BaseModel):
@@ -293,9 +332,9 @@ class EscalationCase(_Strict):
     id: str
     conversation: list[CaseMessage] = Field(min_length=1)
     expected: ExpectedDecision
-    tags: list[Tag] = Field(default_factory=list)
-    split: Split
-    domain: str
+    tags: list[str] = Field(default_factory=list)
+    split: Split | None = None
+    domain: str | None = None
     language: str = "en"
     notes: str = ""
 
@@ -306,7 +345,9 @@ class EscalationCase(_Strict):
 
     @field_validator("domain")
     @classmethod
-    def _domain_is_a_name(cls, value: str) -> str:
+    def _domain_is_a_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         return _match(_DOMAIN_PATTERN, value, "use a lowercase name like 'shop' or 'saas_billing'")
 
     @field_validator("language")
@@ -316,11 +357,13 @@ class EscalationCase(_Strict):
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags_are_known(cls, value: Any) -> Any:
+    def _tags_are_known(cls, value: Any, info: ValidationInfo) -> Any:
+        known = _known_tags(info)
         if isinstance(value, list):
             for index, tag in enumerate(value):
-                if tag not in TAGS:
-                    raise _error("unknown_tag", f"unknown tag {tag!r}; see agentkit.evals.TAGS", (index,))
+                if tag not in known:
+                    hint = "see agentkit.evals.TAGS, or declare it under '## Custom tags' in the dataset's CARD.md"
+                    raise _error("unknown_tag", f"unknown tag {tag!r}; {hint}", (index,))
                 if tag in value[:index]:
                     raise _error("duplicate_tag", f"tag {tag!r} is listed twice", (index,))
         return value
@@ -334,9 +377,10 @@ class EscalationCase(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _tags_agree_with_label(self) -> EscalationCase:
+    def _tags_agree_with_label(self, info: ValidationInfo) -> EscalationCase:
+        known = _known_tags(info)
         for index, tag in enumerate(self.tags):
-            implied = TAGS[tag].implies_escalate
+            implied = known[tag].implies_escalate
             if implied is not None and implied != self.expected.escalate:
                 want = "escalate" if implied else "not escalate"
                 raise _error(
@@ -378,7 +422,8 @@ class EscalationCase(_Strict):
             "language": self.language,
             "notes": self.notes,
         }
-        return json.dumps(record, ensure_ascii=False)
+        optional = ("split", "domain")  # absent rather than null: the line reads as it was written
+        return json.dumps({k: v for k, v in record.items() if v is not None or k not in optional}, ensure_ascii=False)
 
 
 def _match(pattern: re.Pattern[str], value: str, hint: str) -> str:
@@ -406,16 +451,19 @@ def _check_tool_results(messages: list[CaseMessage]) -> None:
             pending[call.id] = index
 
 
-def load_cases(path: str | Path) -> list[EscalationCase]:
+def load_cases(path: str | Path, *, tags: Mapping[str, TagInfo] | None = None) -> list[EscalationCase]:
     """Load one ``.jsonl`` file, or every ``.jsonl`` file under a folder (sorted by path).
 
-    Raises ``DatasetError`` listing every problem found: ``file:line: field: message``, invalid JSON, and
-    duplicate ids (naming both places).
+    Custom tags are those declared in the ``CARD.md`` of the folder (of the file's folder, for a file), plus
+    ``tags``. Raises ``DatasetError`` listing every problem found: ``file:line: field: message``, invalid JSON,
+    and duplicate ids (naming both places).
     """
     problems: list[Problem] = []
     cases: list[EscalationCase] = []
     first_seen: dict[str, str] = {}
-    for file in _jsonl_files(Path(path)):
+    root = Path(path)
+    context = {"tags": {**card_tags((root if root.is_dir() else root.parent) / CARD_FILE), **(tags or {})}}
+    for file in _jsonl_files(root):
         for line, record in _read_records(file, problems):
             case_id = record.get("id")
             if isinstance(case_id, str) and case_id in first_seen:
@@ -423,7 +471,7 @@ def load_cases(path: str | Path) -> list[EscalationCase]:
                 problems.append(Problem(str(file), line, "id", text))
             elif isinstance(case_id, str):
                 first_seen[case_id] = f"{file}:{line}"
-            case = _validate(record, str(file), line, problems)
+            case = _validate(record, str(file), line, problems, context)
             if case is not None:
                 cases.append(case)
     if problems:
@@ -474,9 +522,11 @@ _JSON_TYPE_NAMES: dict[type, str] = {
 }
 
 
-def _validate(record: dict[str, Any], file: str, line: int, problems: list[Problem]) -> EscalationCase | None:
+def _validate(
+    record: dict[str, Any], file: str, line: int, problems: list[Problem], context: dict[str, Any]
+) -> EscalationCase | None:
     try:
-        return EscalationCase.model_validate(record)
+        return EscalationCase.model_validate(record, context=context)
     except ValidationError as exc:
         problems.extend(Problem(file, line, field, message) for field, message in _describe(exc))
         return None
@@ -514,7 +564,7 @@ def filter_cases(
     cases: Iterable[EscalationCase],
     *,
     split: Split | None = None,
-    tags: Iterable[Tag] | None = None,
+    tags: Iterable[str] | None = None,
     domain: str | None = None,
     language: str | None = None,
     escalate: bool | None = None,
@@ -522,8 +572,10 @@ def filter_cases(
     """The cases matching every given criterion; ``tags`` keeps a case carrying any one of the tags."""
     if split is not None and split not in SPLITS:
         raise UserError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    cases = list(cases)
     wanted = set(tags) if tags is not None else None
-    unknown = sorted(wanted - set(TAGS)) if wanted is not None else []
+    used = {tag for case in cases for tag in case.tags}  # custom tags of the dataset count as known
+    unknown = sorted(wanted - set(TAGS) - used) if wanted is not None else []
     if unknown:
         raise UserError(f"unknown tags {unknown}: see agentkit.evals.TAGS for the vocabulary")
     return [

@@ -183,7 +183,8 @@ def test_tags_must_be_known_and_agree_with_the_label(tmp_path: Path) -> None:
     )
 
     assert problems_of(path) == [
-        f"{path}:1: tags[1]: unknown tag 'angry'; see agentkit.evals.TAGS",
+        f"{path}:1: tags[1]: unknown tag 'angry'; see agentkit.evals.TAGS, or declare it under '## Custom tags' in "
+        "the dataset's CARD.md",
         f"{path}:2: tags[0]: 'prompt_injection' marks a case that must not escalate; check expected.escalate",
         f"{path}:3: expected.acceptable_priorities: "
         "'ambiguous_priority' needs two or more acceptable_priorities",
