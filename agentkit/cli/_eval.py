@@ -52,6 +52,11 @@ def register(commands: Any) -> None:
     parser.add_argument("--tools", metavar="MODULE:ATTR",
                         help="the bot's tools, e.g. mybot.py:tools (its handoff tool is added if absent)")  # fmt: skip
     parser.add_argument("--handoff-tool", default=HANDOFF_TOOL_NAME, help="the name of the handoff tool")
+    parser.add_argument(
+        "--real-tools", action="store_true",
+        help="run the bot's other tools for real (they act as in production); by default they answer from the "
+        "case's recorded results or a stub",
+    )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=1, help="runs per case (for pass^k and majority votes)")
     parser.add_argument("--concurrency", type=int, default=16, help="cases run at once")
     parser.add_argument("--rpm", type=float, help="at most this many model requests a minute")
@@ -130,8 +135,9 @@ def _bot(args: argparse.Namespace) -> EvalBot:
     if tools is not None and args.handoff_tool not in {t.name for t in tools}:
         tools.append(default_handoff_tool(args.handoff_tool))
     return EvalBot(
-        args.model, tools=tools, prompt=args.prompt, prompt_variables=variables, handoff_tool=args.handoff_tool
-    )
+        args.model, tools=tools, prompt=args.prompt, prompt_variables=variables, handoff_tool=args.handoff_tool,
+        real_tools=args.real_tools,
+    )  # fmt: skip
 
 
 def _default_out(model: str | None) -> str:

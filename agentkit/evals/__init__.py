@@ -21,6 +21,7 @@ from ._cases import (
     load_cases,
 )
 from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, gate_failures
+from ._power import DEFAULT_POWER, observed_mde, planned_f1_mde
 from ._report import REPORT_SCHEMA_VERSION, EvalRun
 from ._runner import DEFAULT_PRICES, EvalBot, ModelPrice, default_handoff_tool, recording_handoff_tool, run_eval
 
@@ -30,6 +31,7 @@ __all__ = [
     "CaseRecord",
     "ChatFunctionCall",
     "ChatToolCall",
+    "DEFAULT_POWER",
     "DEFAULT_PRICES",
     "DatasetError",
     "EscalationCase",
@@ -54,6 +56,8 @@ __all__ = [
     "filter_cases",
     "gate_failures",
     "load_cases",
+    "observed_mde",
+    "planned_f1_mde",
     "recording_handoff_tool",
     "run_baseline_suite",
     "run_eval",

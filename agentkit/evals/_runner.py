@@ -1,9 +1,10 @@
 """``run_eval``: run a bot on escalation cases and record, per case and repeat, what it decided.
 
-The bot runs through the real loop (``execute``) with its real instructions and tool specs. Only the human side
-is swapped out: the handler of the handoff tool is replaced by one that records the call and returns
-"escalated". Same name, description, schema and ``ends_turn``, so the model sees exactly the tool it sees in
-production, and no ticket is opened anywhere.
+The bot runs through the real loop (``execute``) with its real instructions and tool specs. What would act on the
+world is swapped out: the handler of the handoff tool is replaced by one that records the call and returns
+"escalated", and the bot's other tools answer from the case's recorded results or a stub (``_safe_tools``) unless
+``EvalBot(real_tools=True)``. Same names, descriptions, schemas and ``ends_turn``, so the model sees exactly the
+tools it sees in production, and no ticket is opened anywhere.
 
 Cases run on a pool of ``concurrency`` workers. Each finished (case, repeat) is appended to
 ``out_dir/results.jsonl`` at once, so an interrupted run resumes where it stopped (records with an error are
@@ -38,6 +39,7 @@ from ._cases import EscalationCase, dump_cases
 from ._metrics import DEFAULT_PREVALENCE, PRIORITY_LEVELS, CaseOutcome, check_prevalence
 from ._promises import promises_a_human
 from ._report import EvalRun, ProgressBar
+from ._safe_tools import case_in_progress, stub_tool, warn_real_tools
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -101,7 +103,8 @@ def recording_handoff_tool(tool: Tool[Any]) -> Tool[Any]:
 @dataclass(slots=True)
 class EvalBot:
     """What is evaluated: a model, instructions (default: the shipped ``support_assistant.j2``), tools (default:
-    a handoff tool), settings for each model request, and the name of the handoff tool."""
+    a handoff tool), settings for each model request, and the name of the handoff tool. ``real_tools``: run the
+    tools other than the handoff for real (by default they answer from the case's recorded results or a stub)."""
 
     model: Model | str
     instructions: str | None = None
@@ -112,6 +115,7 @@ class EvalBot:
     handoff_tool: str = HANDOFF_TOOL_NAME
     iterations: int = 10
     name: str | None = None
+    real_tools: bool = False
 
     def resolved_instructions(self) -> str:
         if self.instructions is not None:
@@ -119,7 +123,8 @@ class EvalBot:
         return render(self.prompt, **{"handoff_tool": self.handoff_tool, **self.prompt_variables})
 
     def eval_tools(self) -> list[Tool[Any]]:
-        """The bot's tools with the handoff tool recording instead of escalating."""
+        """The bot's tools with the handoff tool recording instead of escalating, the others stubbed unless
+        ``real_tools``."""
         tools = list(self.tools) if self.tools is not None else [default_handoff_tool(self.handoff_tool)]
         if self.handoff_tool not in {t.name for t in tools}:
             names = ", ".join(t.name for t in tools) or "none"
@@ -127,7 +132,16 @@ class EvalBot:
                 f"the bot has no tool named {self.handoff_tool!r} (its tools: {names}); add your handoff tool "
                 "to tools, or set handoff_tool= to its name"
             )
-        return [recording_handoff_tool(t) if t.name == self.handoff_tool else t for t in tools]
+        return [
+            recording_handoff_tool(t) if t.name == self.handoff_tool else t if self.real_tools else stub_tool(t)
+            for t in tools
+        ]
+
+    def real_tool_names(self) -> list[str]:
+        """The tools that act for real in an eval of this bot (none unless ``real_tools``)."""
+        if not self.real_tools:
+            return []
+        return [t.name for t in self.tools or () if t.name != self.handoff_tool]
 
 
 class _Plan:
@@ -147,9 +161,11 @@ class _Plan:
         result: ExecuteResult | None = None
         error: str | None = None
         try:
-            result = await execute(
-                self.instructions, self.tools, case.messages(), model, self.bot.iterations, settings=self.bot.settings
-            )
+            with case_in_progress(case):
+                result = await execute(
+                    self.instructions, self.tools, case.messages(), model, self.bot.iterations,
+                    settings=self.bot.settings,
+                )  # fmt: skip
         except Exception as exc:  # one case failing must not end the run: it is recorded and reported
             error = f"{type(exc).__name__}: {exc}"
             partial = getattr(exc, "result", None)
@@ -202,8 +218,11 @@ class _Plan:
                 "settings": dict(bot.settings or {}),
                 "iterations": bot.iterations,
                 "fingerprint": self.fingerprint,
+                "real_tools": bot.real_tool_names(),
             },
-            "dataset": {"n_cases": len(cases), "splits": dict(Counter(c.split for c in cases)), **(dataset or {})},
+            "dataset": {
+                "n_cases": len(cases), "splits": dict(Counter(c.split or "none" for c in cases)), **(dataset or {}),
+            },  # fmt: skip
             "cache": {"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
             "price_per_million": {"input": self.price.input_per_million, "output": self.price.output_per_million},
         }
@@ -312,6 +331,7 @@ async def run_eval(
     """
     _check_arguments(cases, repeats, concurrency)
     check_prevalence(prevalence)
+    warn_real_tools(bot.real_tool_names())
     plan = _Plan(bot, _wrap_model(resolve_model(bot.model), rpm, tpm, cache_dir), prices)
     store = ResultsFile(Path(out_dir), plan.fingerprint) if out_dir is not None else None
     wanted = {(c.id, r) for c in cases for r in range(repeats)}

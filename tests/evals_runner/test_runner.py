@@ -91,9 +91,10 @@ async def test_a_custom_handoff_tool_name_and_extra_tools(small_cases: list[Esca
             return call("lookupOrder", order_id="A1")
         return call("escalate_now", reason="needs a person", priority="low")
 
-    bot = EvalBot(FunctionModel(fn), tools=[lookup, default_handoff_tool("escalate_now")], handoff_tool="escalate_now")
+    tools = [lookup, default_handoff_tool("escalate_now")]
+    bot = EvalBot(FunctionModel(fn), tools=tools, handoff_tool="escalate_now", real_tools=True)
     run = await run_eval(small_cases[:2], bot, progress=False)
-    assert looked_up == ["A1", "A1"]  # other tools run for real
+    assert looked_up == ["A1", "A1"]  # asked for: other tools run for real
     assert all(o.predicted_escalate and o.predicted_priority == "low" for o in run.outcomes)
     assert "escalate_now" in bot.resolved_instructions()  # the shipped prompt names the configured tool
 
