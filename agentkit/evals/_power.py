@@ -63,9 +63,12 @@ def planned_f1_mde(
     if not labels:
         raise UserError("no cases: the split is empty, so it can confirm nothing")
     rng = random.Random(seed)
-    start = [label if rng.random() < accuracy else not label for label in labels]
-    other = [not decision if rng.random() < discordance else decision for decision in start]
     n = len(labels)
+    # Exactly the assumed shares (at least one case differs), so a small split is not saved by a lucky draw.
+    wrong = set(rng.sample(range(n), round((1 - accuracy) * n)))
+    differ = set(rng.sample(range(n), max(1, round(discordance * n))))
+    start = [label != (index in wrong) for index, label in enumerate(labels)]
+    other = [decision != (index in differ) for index, decision in enumerate(start)]
     differences = []
     for _ in range(n_resamples):
         drawn = [rng.randrange(n) for _ in range(n)]

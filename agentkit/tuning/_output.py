@@ -160,4 +160,9 @@ def _test_lines(result: TuningResult) -> list[str]:
             low, high = run.intervals()["f1"]
             objective = "" if plain else f"  objective {e.objective:.3f}"
             lines.append(f"test {name:<6} F1 {e.metrics['f1']:.3f} [{low:.3f}, {high:.3f}]{objective}")
-    return [*lines, f"verdict: {result.verdict}"]
+    lines.append(f"verdict: {result.verdict}")
+    if result.test_uses:
+        times = "once" if result.test_uses == 1 else f"{result.test_uses} times"
+        lines.append(f"test split: used {times} by tuning runs so far ({result.test_uses_log}); each look at test "
+                     "adds a chance that a gain is confirmed by luck")  # fmt: skip
+    return lines

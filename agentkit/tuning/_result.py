@@ -91,6 +91,7 @@ class TuningResult:
     finished: bool = False
     test_runs: list[EvalRun] = field(default_factory=list)
     test_uses: int = 0  # tuning runs (out folders) that have used this test split, this one included
+    test_uses_log: Path | None = None
 
     @property
     def status(self) -> Literal["planned", "finished", "stopped"]:

@@ -196,22 +196,22 @@ class Tuning:
         start_run = self.evaluator.run_of(start_test)
         if not changed:
             best = max(result.dev[1:], key=lambda e: e.objective, default=None)
-            verdict = no_gain_verdict(result.dev[0], best) + self._test_use(result, None)
-            result.finish([(start_test, start_run)], verdict)
+            self._record_test_use(result, None)
+            result.finish([(start_test, start_run)], no_gain_verdict(result.dev[0], best))
             return
         winner_test = await self._test(winner.candidate, Cost())
         winner_run = self.evaluator.run_of(winner_test)
         dev, test = (result.dev[0], winner), (start_test, winner_test)
         confirmation = confirm(self.options.objective, dev, test, (start_run, winner_run), self.options.seed)
-        verdict = confirmation.verdict + self._test_use(result, confirmation.holds)
-        result.finish([(start_test, start_run), (winner_test, winner_run)], verdict, confirmation)
+        self._record_test_use(result, confirmation.holds)
+        result.finish([(start_test, start_run), (winner_test, winner_run)], confirmation.verdict, confirmation)
 
-    def _test_use(self, result: TuningResult, confirmed: bool | None) -> str:
-        """Record that this run looked at test; the verdict's last clause says how many runs have."""
+    def _record_test_use(self, result: TuningResult, confirmed: bool | None) -> None:
+        """Record that this run looked at test (the summary says how many runs have)."""
         key = content_key([c.to_json_line() for c in self.splits["test"]])
-        result.test_uses, path = record_test_use(self.options.out_dir, key, len(self.splits["test"]), confirmed)
-        times = "once" if result.test_uses == 1 else f"{result.test_uses} times"
-        return f"; this test split has been used {times} by tuning runs ({path})"
+        result.test_uses, result.test_uses_log = record_test_use(
+            self.options.out_dir, key, len(self.splits["test"]), confirmed
+        )
 
     def _cost(self, candidate: Candidate, split: Split) -> Cost:
         return self.evaluator.worst_case(candidate, split, self.splits[split])

@@ -10,6 +10,7 @@ from agentkit.evals import EscalationCase
 from agentkit.evals._metrics import CaseOutcome, expected_cost_per_case, f1
 from agentkit.exceptions import ConfigError
 from agentkit.tuning import Objective, tune
+from agentkit.tuning._output import summary_lines
 
 from .tuning_fakes import SPACE_WITHOUT_CLAUSE, dataset, prompt_model, write_space
 
@@ -96,10 +97,11 @@ async def test_every_run_that_looks_at_test_is_counted_beside_the_runs(
 ) -> None:
     first = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "a")
     log = tmp_path / "test_split_uses.jsonl"
-    assert first.test_uses == 1 and first.verdict.endswith(f"used once by tuning runs ({log})")
+    assert first.test_uses == 1 and first.test_uses_log == log
+    assert f"test split: used once by tuning runs so far ({log})" in "\n".join(summary_lines(first))
     again = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "a")  # resumed
     assert again.test_uses == 1
     second = await tune(cases, space, prompt_model(), budget=400, minibatch=8, out_dir=tmp_path / "b")
-    assert second.test_uses == 2 and "this test split has been used 2 times by tuning runs" in second.verdict
+    assert second.test_uses == 2 and "test split: used 2 times by tuning runs" in "\n".join(summary_lines(second))
     lines = (tmp_path / "test_split_uses.jsonl").read_text().splitlines()
     assert len(lines) == 3 and all('"confirmed": true' in line for line in lines)
