@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from agentkit import Tool
+from agentkit.hitl import HitlPlugin, MemoryHitl
 from agentkit.models import Message, ModelResponse, OpenAIModel, ScriptedModel, TextDelta, ToolSpecSource, call, reply
 from agentkit.runtime import Agent, ChatMessage, Conversation, HandlerContext, ReplyDelta
 from agentkit.testing import FakeOpenAIServer
@@ -131,3 +132,17 @@ async def test_an_openai_model_streams_through_the_agent_piece_by_piece() -> Non
     deltas = [e for e in events if isinstance(e, ReplyDelta)]
     assert len(deltas) == 7 and "".join(d.text for d in deltas) == "Your parcel left the warehouse this morning."
     assert [m.role for m in history] == ["user", "bot"]
+
+
+async def test_a_streamed_turn_that_hands_off_streams_nothing_and_asks_nothing_more() -> None:
+    with FakeOpenAIServer(chunk_gap=0.02) as server:
+        server.enqueue(tool_calls=[("handToSupport", {"reason": "Wants a person", "priority": "high"})])
+        server.enqueue(text="This must never be requested.")
+        async with OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="test") as model:
+            agent = Agent("bot", model, plugins={"desk-hitl": HitlPlugin(MemoryHitl())})
+            async with agent:
+                events = [event async for event in agent.receive_stream("c1", "I want a person")]
+                relayed = [event async for event in agent.receive_stream("c1", "Hello? Anyone?")]
+        assert len(server.model_requests()) == 1 and server.pending == 1
+    assert [(type(e).__name__, getattr(e, "role", None)) for e in events] == [("ChatMessage", "system")]
+    assert relayed == []  # a person has the conversation: the model is not called, nothing is streamed
