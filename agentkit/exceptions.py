@@ -19,11 +19,11 @@ AgentkitError
 │       └── ModelHTTPError        ... with an HTTP status (``.status_code``)
 └── HitlError                     a human-in-the-loop operation failed
     ├── ProviderError             a helpdesk call failed; ``.retryable`` tells the outbox whether to try again
-    │   └── UnregisteredBot       the desk refused a bot whose token is not registered (agentkit desk add-bot)
     ├── WebhookRejected           an inbound webhook was refused; ``.status`` is the 4xx to answer
     └── DeskError                 the embedded desk refused an operation (agentkit.desk)
         ├── TicketNotFound
-        └── TicketClosed
+        ├── TicketClosed
+        └── UnregisteredBot       a bot whose token is not registered (agentkit desk add-bot); HITL: ProviderError
 ```
 
 Classes drawn here but defined elsewhere live next to the code that raises them (``agentkit.storage``,

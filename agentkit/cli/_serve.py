@@ -62,8 +62,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import DatabaseServerStore, create_app, serve  # here, so other commands do not import the web stack
-    from ..server._run import bind
+    from ..server import DatabaseServerStore, bind, create_app, serve  # here, so other commands skip the web stack
 
     data = data_dir(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -98,14 +97,14 @@ def _load_agent(example: str) -> Any:
 
 async def _prepare(agent: Any, store: ServerStore, data: Path) -> str:
     """Check the bot may use the desk, and make sure someone can sign in to it; returns the login line."""
-    from ..hitl import ProviderError
-    from ..server import BotTokenDesk, find_desk
+    from ..desk import BotTokenDesk, UnregisteredBot
+    from ..server import find_desk
 
     desk = find_desk(agent)
     if isinstance(desk, BotTokenDesk):
         try:
             await desk.check_bot()
-        except ProviderError as error:
+        except UnregisteredBot as error:
             raise ConfigError(str(error)) from None
     if desk is None:
         return "no desk: this agent hands off to an external helpdesk (its webhooks: /webhooks/ALIAS)"

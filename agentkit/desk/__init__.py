@@ -1,4 +1,6 @@
-"""The embedded helpdesk ("the desk"): tickets in SQLite or PostgreSQL, a service to work them, events for the bot.
+"""The embedded helpdesk ("the desk"), whole: tickets in SQLite or PostgreSQL, a service to work them, events for
+the bot and the inbox, the human agents' accounts and the bots' tokens, and its ASGI app (the inbox page and the
+REST + SSE API) that ``agentkit serve`` mounts.
 
 ```python
 from agentkit.desk import LocalDesk
@@ -8,8 +10,15 @@ async with LocalDesk("desk.db") as desk:
         await desk.assign(ticket.id, "Ana")
         await desk.reply(ticket.id, "Hi, I'm Ana from support. Let me look at your order.")
 ```
+
+The REST building blocks (``ApiRoute``, ``ApiError``, ``EventStream``, ...) are exported too: the server's own
+routes are made of the same pieces.
 """
 
+from agentkit.desk._account_migrations import ACCOUNTS_MIGRATIONS
+from agentkit.desk._accounts import NAME_PATTERN, AccountStore, DeskAccounts, check_name
+from agentkit.desk._app import DeskApp
+from agentkit.desk._bots import BotTokenDesk, UnregisteredBot
 from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
     DeskError,
@@ -22,21 +31,76 @@ from agentkit.desk._models import (
     TicketNotFound,
     TicketStatus,
 )
+from agentkit.desk._pages import PAGE_HEADERS, render_page
+from agentkit.desk._security import (
+    DeskSession,
+    SessionSigner,
+    hash_password,
+    hash_token,
+    new_token,
+    same,
+    verify_password,
+)
 from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk, sqlite_path
+from agentkit.desk._sse import KEEPALIVE, EventStream, StreamHub, sse
+from agentkit.desk._state import DeskService, DeskState
+from agentkit.desk._web import (
+    ERROR_HANDLERS,
+    ApiError,
+    ApiRoute,
+    ErrorView,
+    Query,
+    error_response,
+    json_response,
+    openapi_document,
+    read_json,
+)
 
 __all__ = [
+    "ACCOUNTS_MIGRATIONS",
+    "AccountStore",
+    "ApiError",
+    "ApiRoute",
+    "BotTokenDesk",
     "DESK_MIGRATIONS",
+    "DeskAccounts",
+    "DeskApp",
     "DeskCallback",
     "DeskError",
     "DeskEvent",
     "DeskEventKind",
+    "DeskService",
+    "DeskSession",
+    "DeskState",
     "DeskSubscription",
+    "ERROR_HANDLERS",
+    "ErrorView",
+    "EventStream",
+    "KEEPALIVE",
     "LocalDesk",
     "MessageAuthor",
+    "NAME_PATTERN",
+    "PAGE_HEADERS",
+    "Query",
+    "SessionSigner",
+    "StreamHub",
     "Ticket",
     "TicketClosed",
     "TicketMessage",
     "TicketNotFound",
     "TicketStatus",
+    "UnregisteredBot",
+    "check_name",
+    "error_response",
+    "hash_password",
+    "hash_token",
+    "json_response",
+    "new_token",
+    "openapi_document",
+    "read_json",
+    "render_page",
+    "same",
     "sqlite_path",
+    "sse",
+    "verify_password",
 ]

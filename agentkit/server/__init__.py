@@ -1,4 +1,5 @@
-"""``agentkit serve``: the webchat, the desk inbox, the REST API and the helpdesk webhooks on one ASGI app.
+"""``agentkit serve``: the webchat, the desk app (``agentkit.desk.DeskApp``: its inbox and API), the REST API and
+the helpdesk webhooks on one ASGI app. The server only assembles them.
 
 ```python
 from agentkit.server import DatabaseServerStore, create_app
@@ -8,21 +9,27 @@ app = create_app(agent, secret_key=secret, store=store)   # run it with any ASGI
 ```
 """
 
+from ..desk import (  # re-exported: bots, scripts and `agentkit db` import them here
+    ACCOUNTS_MIGRATIONS,
+    BotTokenDesk,
+    hash_password,
+    verify_password,
+)
 from ._app import api_routes, create_app, find_desk
-from ._bots import BotTokenDesk
-from ._migrations import ACCOUNTS_MIGRATIONS
-from ._run import ServerThread, running_server, serve
-from ._security import hash_password, verify_password
-from ._store import DatabaseServerStore, ServerStore, SqliteServerStore
+from ._conversations import DatabaseServerStore, ServerStore, SqliteServerStore
+from ._host import ServedAgent
+from ._run import ServerThread, bind, running_server, serve
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
     "BotTokenDesk",
     "DatabaseServerStore",
+    "ServedAgent",
     "ServerStore",
     "ServerThread",
     "SqliteServerStore",
     "api_routes",
+    "bind",
     "create_app",
     "find_desk",
     "hash_password",

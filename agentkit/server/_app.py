@@ -1,39 +1,34 @@
-"""``create_app``: the webchat, the desk, the REST API with its OpenAPI document, and the helpdesk webhooks, on
+"""``create_app``: the webchat, the desk app, the REST API with its OpenAPI document, and the helpdesk webhooks, on
 one Starlette app.
 
-The app reaches conversations only through the agent (``receive``, ``history``, ``subscribe``), tickets only
-through the desk service, handoffs only through the HITL plugins, and accounts and conversation tokens through a
-``ServerStore``: swapping SQLite for another database changes none of it.
+The server only assembles: the webchat reaches conversations through the agent (``receive``, ``history``,
+``subscribe``: ``ServedAgent``) and handoffs through the HITL plugins; the desk (its page, its API, its accounts
+and sessions) is ``agentkit.desk.DeskApp``, mounted as it is; webhooks go to the agent's plugins.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from ..hitl._plugin import HitlPlugin
-from ._api import ApiError, ApiRoute, error_response, json_response, openapi_document
+from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, json_response, openapi_document
+from ..hitl import HitlPlugin
 from ._chat_api import CHAT_ROUTES
-from ._desk_api import DESK_ROUTES
+from ._conversations import DatabaseServerStore, ServerStore
+from ._host import ServedAgent
 from ._pages import PAGE_ROUTES
 from ._schemas import Health
-from ._security import SessionSigner
-from ._state import DeskService, ServerState, server_state
-from ._store import DatabaseServerStore, ServerStore
+from ._state import ServerState, server_state
 from ._webhooks import WEBHOOK_ROUTES
 
 __all__ = ["api_routes", "create_app", "find_desk"]
-
-logger = logging.getLogger("agentkit.server")
 
 
 async def health(request: Request) -> Response:
@@ -46,14 +41,15 @@ async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
 
-def api_routes() -> list[ApiRoute]:
-    """Every API route of the app, the webhooks included: the table the OpenAPI document is made from."""
+def api_routes(desk_routes: Sequence[ApiRoute] = DeskApp.API_ROUTES) -> list[ApiRoute]:
+    """Every API route of the app, the desk's and the webhooks included: the table the OpenAPI document is made
+    from. ``desk_routes``: the mounted desk app's."""
     own = [
         ApiRoute("GET", "/api/health", health, "Is the server up, and with which agent and model", "public",
                  "server", response=Health),
         ApiRoute("GET", "/api/openapi.json", openapi, "This document", "public", "server"),
     ]  # fmt: skip
-    return [*own, *CHAT_ROUTES, *DESK_ROUTES, *WEBHOOK_ROUTES]
+    return [*own, *CHAT_ROUTES, *desk_routes, *WEBHOOK_ROUTES]
 
 
 def find_desk(agent: Any) -> DeskService | None:
@@ -66,7 +62,7 @@ def find_desk(agent: Any) -> DeskService | None:
 
 
 def create_app(
-    agent: Any,
+    agent: ServedAgent,
     *,
     desk: DeskService | None = None,
     secret_key: str | bytes,
@@ -80,29 +76,39 @@ def create_app(
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
     (default: in memory; the caller closes a store it passes). ``manage_agent``: the app's lifespan starts and
     closes the agent."""
-    state = ServerState(
-        agent=agent, desk=desk if desk is not None else find_desk(agent), store=store or DatabaseServerStore(),
-        signer=SessionSigner(secret_key, max_age=session_max_age), hitl=_first_hitl(agent),
-        poll_interval=poll_interval, keepalive_interval=keepalive_interval,
+    server_store = store or DatabaseServerStore()
+    desk_app = DeskApp(
+        desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
+        session_max_age=session_max_age, poll_interval=poll_interval, keepalive_interval=keepalive_interval,
     )  # fmt: skip
-    table = api_routes()
+    state = ServerState(agent=agent, store=server_store, desk_app=desk_app, hitl=_first_hitl(agent),
+                        keepalive_interval=keepalive_interval, hub=desk_app.state.hub)  # fmt: skip
+    table = api_routes(desk_app.api_routes)
     app = Starlette(
-        routes=_routes(table),
+        routes=_routes(table, desk_app),
         lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None),
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        exception_handlers=ERROR_HANDLERS,
     )
     app.state.agentkit = state
     app.state.openapi = openapi_document(table, title=f"agentkit server: {agent.name}", version="1")
     return app
 
 
-def _routes(table: Sequence[ApiRoute]) -> list[BaseRoute]:
-    static = Mount("/static", StaticFiles(packages=[("agentkit.server", "static")]), name="static")
-    return [*PAGE_ROUTES, *(r.route() for r in table), static]
+def _routes(table: Sequence[ApiRoute], desk_app: DeskApp) -> list[BaseRoute]:
+    """The server's own routes, then the desk app. It is mounted at the root because its paths (``/desk``,
+    ``/api/desk/...``) are the ones the desk always had; its static files share ``/static`` with the webchat's."""
+    own = {id(route) for route in desk_app.api_routes}
+    static = StaticFiles(packages=[("agentkit.server", "static"), ("agentkit.desk", "static")])
+    return [
+        *PAGE_ROUTES,
+        *(r.route() for r in table if id(r) not in own),
+        Mount("/static", static, name="static"),
+        Mount("", app=desk_app),
+    ]
 
 
-def _first_hitl(agent: Any) -> Any | None:
-    return next((p for p in getattr(agent, "plugins", {}).values() if isinstance(p, HitlPlugin)), None)
+def _first_hitl(agent: ServedAgent) -> Any | None:
+    return next((p for p in agent.plugins.values() if isinstance(p, HitlPlugin)), None)
 
 
 def _lifespan(state: ServerState, *, manage_agent: bool, owns_store: bool) -> Any:
@@ -117,20 +123,3 @@ def _lifespan(state: ServerState, *, manage_agent: bool, owns_store: bool) -> An
             yield
 
     return lifespan
-
-
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if request.url.path.startswith(("/api/", "/webhooks/")):
-        return error_response(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", exc.headers)
-    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "the server failed on this request; the details are in the server log")

@@ -14,9 +14,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..desk import KEEPALIVE, ApiError, ApiRoute, EventStream, Query, json_response, read_json, sse
 from ..runtime import ReplyDelta
-from ._api import ApiError, ApiRoute, Query, json_response, read_json
-from ._auth import conversation_user, set_chat_cookie
+from ._chat_auth import conversation_user, set_chat_cookie
 from ._schemas import (
     ConversationCreated,
     ConversationView,
@@ -26,7 +26,6 @@ from ._schemas import (
     NewConversation,
     SendMessage,
 )
-from ._sse import KEEPALIVE, EventStream, sse
 from ._state import ServerState, server_state
 
 __all__ = ["CHAT_ROUTES", "message_view"]

@@ -1,4 +1,5 @@
-"""The JSON bodies of the REST API, as pydantic models: they validate requests and document the API."""
+"""The JSON bodies of the server's own API (health, webchat, webhooks), as pydantic models: they validate requests
+and document the API. The desk's are in ``agentkit.desk``."""
 
 from __future__ import annotations
 
@@ -6,37 +7,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..handoff import Priority, Role, TranscriptLine, User
+from ..handoff import Role
 
 __all__ = [
     "ConversationCreated",
     "ConversationView",
-    "DeskSessionView",
-    "ErrorView",
     "Handoff",
     "Health",
-    "Login",
     "MessageView",
     "MessagesView",
     "NewConversation",
-    "Reply",
     "SendMessage",
-    "TicketList",
-    "TicketSummary",
-    "TicketView",
-    "TicketMessageView",
     "WebhookResult",
 ]
 
-TicketStatus = Literal["open", "assigned", "closed"]
-
-
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ErrorView(BaseModel):
-    error: str = Field(description="What went wrong and, where it helps, what to do")
 
 
 class Health(BaseModel):
@@ -83,55 +69,6 @@ class MessagesView(BaseModel):
 
 
 class SendMessage(_Body):
-    text: str = Field(min_length=1, max_length=4000)
-
-
-# -- desk --
-
-
-class Login(_Body):
-    name: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class DeskSessionView(BaseModel):
-    agent: str
-    csrf_token: str = Field(description="Send it as X-CSRF-Token on every desk request that changes something")
-
-
-class TicketSummary(BaseModel):
-    id: str
-    conversation_id: str
-    title: str = Field(description="The reason for the handoff")
-    priority: Priority
-    status: TicketStatus
-    assignee: str | None
-    user: User
-    created_at: float
-    updated_at: float
-    messages: int = Field(description="Messages exchanged since the handoff")
-
-
-class TicketList(BaseModel):
-    tickets: list[TicketSummary] = Field(description="Most urgent first, then oldest first")
-
-
-class TicketMessageView(BaseModel):
-    id: int
-    author: Literal["user", "agent", "system"]
-    author_name: str | None
-    text: str
-    at: float
-
-
-class TicketView(TicketSummary):
-    description: str
-    closed_reason: str | None
-    transcript: list[TranscriptLine] = Field(description="The conversation before the handoff")
-    thread: list[TicketMessageView] = Field(description="What the user and the agents wrote since the handoff")
-
-
-class Reply(_Body):
     text: str = Field(min_length=1, max_length=4000)
 
 

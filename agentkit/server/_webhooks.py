@@ -9,8 +9,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..desk import ApiError, ApiRoute, json_response
 from ..hitl._signatures import MAX_WEBHOOK_BODY
-from ._api import ApiError, ApiRoute, json_response
 from ._schemas import WebhookResult
 from ._state import server_state
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from agentkit.desk import SessionSigner
 from agentkit.exceptions import ConfigError
 from agentkit.hitl import DeskHitl, ProviderError
 from agentkit.runtime import Agent
 from agentkit.server import BotTokenDesk, SqliteServerStore, hash_password, verify_password
-from agentkit.server._security import SessionSigner
 
 
 def test_passwords_are_salted_scrypt_hashes() -> None:

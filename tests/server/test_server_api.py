@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from starlette.routing import Mount
+
 from agentkit.hitl import HitlPlugin, SessionConfig, WebhookProvider
 from agentkit.server import api_routes
 from agentkit.testing import FakeWebhookReceiver
@@ -162,7 +164,8 @@ async def test_pages_and_assets_come_from_the_package(tmp_path: Path) -> None:
 async def test_openapi_lists_every_api_route_with_its_models(tmp_path: Path) -> None:
     async with harness(tmp_path) as h, h.client() as client:
         document = (await client.get("/api/openapi.json")).json()
-        served = {(route.path, method.lower()) for route in h.app.routes
+        routes = [*h.app.routes, *(r for mount in h.app.routes if isinstance(mount, Mount) for r in mount.routes)]
+        served = {(route.path, method.lower()) for route in routes
                   for method in (getattr(route, "methods", None) or ()) if method != "HEAD"
                   and route.path.startswith(("/api", "/webhooks"))}  # fmt: skip
     listed = {(path, method) for path, operations in document["paths"].items() for method in operations}

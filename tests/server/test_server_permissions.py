@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from agentkit.desk import SessionSigner
 from agentkit.models import ScriptedModel, call
-from agentkit.server._security import SessionSigner
 
 from .server_helpers import SECRET, Harness, harness, say, sign_in, start_chat
 

@@ -16,6 +16,7 @@ from agentkit.desk import (
     DeskSubscription,
     LocalDesk,
     TicketClosed,
+    UnregisteredBot,
 )
 from agentkit.handoff import User
 from agentkit.hitl._provider import EscalationRequest, HitlEvent, ProviderError, WebhookRejected
@@ -57,6 +58,8 @@ class LocalDeskProvider:
                 user=request.user,
                 transcript=request.transcript,
             )
+        except UnregisteredBot as exc:
+            raise ProviderError(str(exc), retryable=False, provider=self.name) from exc
         except self.desk.storage_errors as exc:
             _raise_storage(exc)
         return ticket.id

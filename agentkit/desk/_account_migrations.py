@@ -1,4 +1,5 @@
 """The schema of the ``accounts`` component: desk agents' sign-ins, bot tokens, webchat conversation tokens.
+(The webchat's table is here because 0.1.0 created the three together; ``DeskAccounts`` applies it for the server.)
 
 Migration 1 is the schema of agentkit 0.1.0, word for word: never edit it (or any migration once landed). A schema
 change is a new ``Migration`` appended to the tuple, numbered next (how: ``agentkit/storage/_migrations.py``).

@@ -14,10 +14,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..desk import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
 from ..handoff import PRIORITIES
-from ._api import ApiError, ApiRoute, Query, json_response, read_json
 from ._auth import clear_desk_cookie, desk_session, set_desk_cookie
+from ._models import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
 from ._schemas import (
     DeskSessionView,
     Login,
@@ -28,7 +27,8 @@ from ._schemas import (
     TicketView,
 )
 from ._sse import KEEPALIVE, EventStream, sse
-from ._state import DeskService, ServerState, server_state
+from ._state import DeskService, DeskState, desk_state
+from ._web import ApiError, ApiRoute, Query, json_response, read_json
 
 __all__ = ["DESK_ROUTES", "PRIORITY_ORDER", "sort_tickets"]
 
@@ -48,11 +48,11 @@ def sort_tickets(tickets: list[Ticket]) -> list[Ticket]:
 
 
 async def login(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     credentials = await read_json(request, Login)
     client = request.client.host if request.client else "?"
     state.throttle.check(credentials.name, client)
-    if not await state.store.check_agent(credentials.name, credentials.password):
+    if not await state.accounts.check_agent(credentials.name, credentials.password):
         state.throttle.failed(credentials.name, client)
         raise ApiError(401, "wrong name or password")
     state.throttle.succeeded(credentials.name, client)
@@ -63,14 +63,14 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    desk_session(request, server_state(request), write=True)
+    desk_session(request, desk_state(request), write=True)
     response = Response(status_code=204)
     clear_desk_cookie(response)
     return response
 
 
 async def get_session(request: Request) -> Response:
-    session = desk_session(request, server_state(request), write=False)
+    session = desk_session(request, desk_state(request), write=False)
     return json_response(DeskSessionView(agent=session.agent, csrf_token=session.csrf))
 
 
@@ -78,7 +78,7 @@ async def get_session(request: Request) -> Response:
 
 
 async def list_tickets(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     desk_session(request, state, write=False)
     statuses = STATUS_FILTERS.get(request.query_params.get("status", "active"))
     priority = request.query_params.get("priority") or None
@@ -91,13 +91,13 @@ async def list_tickets(request: Request) -> Response:
 
 
 async def get_ticket(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     desk_session(request, state, write=False)
     return json_response(ticket_view(await _ticket(state, request.path_params["ticket_id"])))
 
 
 async def claim_ticket(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     session = desk_session(request, state, write=True)
     ticket = await _ticket(state, request.path_params["ticket_id"])
     if ticket.assignee != session.agent or ticket.status == "closed":  # claiming twice would say "joined" twice
@@ -107,7 +107,7 @@ async def claim_ticket(request: Request) -> Response:
 
 
 async def reply_ticket(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     session = desk_session(request, state, write=True)
     reply = await read_json(request, Reply)
     ticket = await _ticket(state, request.path_params["ticket_id"])
@@ -118,7 +118,7 @@ async def reply_ticket(request: Request) -> Response:
 
 
 async def close_ticket(request: Request) -> Response:
-    state = server_state(request)
+    state = desk_state(request)
     session = desk_session(request, state, write=True)
     ticket = await _ticket(state, request.path_params["ticket_id"])
     _require_mine(ticket, session.agent, "close", unassigned_ok=True)
@@ -128,12 +128,12 @@ async def close_ticket(request: Request) -> Response:
 
 
 async def desk_events(request: Request) -> Response | EventStream:
-    state = server_state(request)
+    state = desk_state(request)
     desk_session(request, state, write=False)
     return EventStream(_ticket_changes(state, _desk(state)), state.hub)
 
 
-async def _ticket_changes(state: ServerState, desk: DeskService) -> AsyncGenerator[str, None]:
+async def _ticket_changes(state: DeskState, desk: DeskService) -> AsyncGenerator[str, None]:
     """``tickets`` events naming the active tickets that appeared, changed or left since the last one.
 
     The desk pushes an event when an agent acts, but a new ticket or a user's message makes none, so the active
@@ -174,13 +174,13 @@ async def _fingerprints(desk: DeskService) -> dict[str, tuple[Any, ...]]:
 # -- helpers --
 
 
-def _desk(state: ServerState) -> DeskService:
+def _desk(state: DeskState) -> DeskService:
     if state.desk is None:
         raise ApiError(404, "this server has no desk: the agent has no DeskHitl plugin, and none was given")
     return state.desk
 
 
-async def _ticket(state: ServerState, ticket_id: str) -> Ticket:
+async def _ticket(state: DeskState, ticket_id: str) -> Ticket:
     with _desk_errors():
         return await _desk(state).ticket(ticket_id)
 

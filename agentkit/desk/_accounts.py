@@ -1,6 +1,6 @@
-"""What the server keeps of its own: desk agent accounts, registered bots, and webchat conversation tokens.
+"""The desk's accounts: human agents who sign in, and the bots registered to open tickets.
 
-The app talks to ``ServerStore`` (a protocol). ``DatabaseServerStore`` keeps it on the shared storage layer: by
+The desk app talks to ``AccountStore`` (a protocol). ``DeskAccounts`` keeps it on the shared storage layer: by
 default one small SQLite file beside the desk (``.agentkit/server.sqlite3``), or the PostgreSQL database that
 several workers share (``agentkit serve --db postgresql://...``).
 Secrets are stored hashed: passwords with scrypt, tokens with SHA-256.
@@ -9,7 +9,6 @@ Secrets are stored hashed: passwords with scrypt, tokens with SHA-256.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import time
@@ -18,10 +17,10 @@ from typing import Any, Protocol, TypeVar
 
 from ..exceptions import ConfigError
 from ..storage import migrate, open_database, parse_url
-from ._migrations import ACCOUNTS_MIGRATIONS
-from ._security import hash_password, hash_token, new_token, same, verify_password
+from ._account_migrations import ACCOUNTS_MIGRATIONS
+from ._security import hash_password, hash_token, new_token, verify_password
 
-__all__ = ["NAME_PATTERN", "DatabaseServerStore", "ServerStore", "SqliteServerStore", "check_name"]
+__all__ = ["NAME_PATTERN", "AccountStore", "DeskAccounts", "check_name"]
 
 T = TypeVar("T")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$"
@@ -37,7 +36,7 @@ def check_name(name: str, what: str = "agent") -> str:
     return name
 
 
-class ServerStore(Protocol):
+class AccountStore(Protocol):
     async def add_agent(self, name: str, password: str, *, replace: bool = False) -> None: ...
 
     async def check_agent(self, name: str, password: str) -> bool:
@@ -52,19 +51,11 @@ class ServerStore(Protocol):
 
     async def bot_for_token(self, token: str) -> str | None: ...
 
-    async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
-        """A new webchat conversation: ``(id, token)``."""
-        ...
-
-    async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
-        """The conversation's user when ``token`` is its token; None for a wrong token or an unknown id."""
-        ...
-
     async def aclose(self) -> None: ...
 
 
-class DatabaseServerStore:
-    """``ServerStore`` on the shared storage layer: a SQLite file (or ``":memory:"``), ``sqlite:///path``, or
+class DeskAccounts:
+    """``AccountStore`` on the shared storage layer: a SQLite file (or ``":memory:"``), ``sqlite:///path``, or
     ``postgresql://...``, so several ``agentkit serve`` workers on one PostgreSQL share accounts and tokens.
     Calls run in worker threads; the database serialises or locks what needs it."""
 
@@ -139,31 +130,5 @@ class DatabaseServerStore:
         row = await self._run(self._one, "SELECT name FROM desk_bots WHERE token_hash = ?", (hash_token(token),))
         return None if row is None else str(row["name"])
 
-    # -- webchat conversations --
-
-    async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
-        conversation_id, token = f"web-{new_token()[:16]}", new_token()
-        await self._run(self._create_conversation, conversation_id, hash_token(token), json.dumps(user))
-        return conversation_id, token
-
-    def _create_conversation(self, conversation_id: str, token_hash: str, user_json: str) -> None:
-        with self._db.transaction() as db:
-            db.execute(
-                "INSERT INTO webchat_conversations (id, token_hash, user_json, created_at) VALUES (?, ?, ?, ?)",
-                (conversation_id, token_hash, user_json, time.time()),
-            )
-
-    async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
-        sql = "SELECT token_hash, user_json FROM webchat_conversations WHERE id = ?"
-        row = await self._run(self._one, sql, (conversation_id,))
-        if row is None or not same(str(row["token_hash"]), hash_token(token)):
-            return None
-        user: dict[str, Any] = json.loads(row["user_json"])
-        return user
-
     async def aclose(self) -> None:
         await self._run(self._db.close)
-
-
-SqliteServerStore = DatabaseServerStore
-"""The former name, kept for callers that pass a SQLite path: the same store."""

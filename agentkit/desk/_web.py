@@ -1,4 +1,5 @@
-"""The route table of the REST API, the helpers its endpoints share, and the OpenAPI document built from it.
+"""The REST API's building blocks, shared by the desk app and the server that mounts it: the route table, errors,
+JSON bodies, the error handlers, and the OpenAPI document built from the table.
 
 Each ``ApiRoute`` names its endpoint, who may call it, and the pydantic models of its body and answer; the Starlette
 routes and ``/api/openapi.json`` are both made from the same table, so the document cannot miss a route.
@@ -6,21 +7,34 @@ routes and ``/api/openapi.json`` are both made from the same table, so the docum
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ._schemas import ErrorView
 from ._sse import EventStream
 
-__all__ = ["ApiError", "ApiRoute", "Query", "error_response", "json_response", "openapi_document", "read_json"]
+__all__ = [
+    "ERROR_HANDLERS",
+    "ApiError",
+    "ApiRoute",
+    "ErrorView",
+    "Query",
+    "error_response",
+    "json_response",
+    "openapi_document",
+    "read_json",
+]
+
+logger = logging.getLogger("agentkit.server")
 
 M = TypeVar("M", bound=BaseModel)
 Endpoint = Callable[[Request], Awaitable[Response | EventStream]]
@@ -41,6 +55,10 @@ _AUTH_ERRORS: dict[Auth, dict[str, str]] = {
     "desk_write": {"401": "Not signed in to the desk", "403": "Missing or wrong X-CSRF-Token"},
     "signature": {"4XX": "Refused by the provider's checks (signature, replay window, size, body)"},
 }
+
+
+class ErrorView(BaseModel):
+    error: str = Field(description="What went wrong and, where it helps, what to do")
 
 
 class ApiError(Exception):
@@ -102,6 +120,31 @@ def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] |
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(ErrorView(error=message).model_dump(), status_code=status, headers=headers)
+
+
+# -- errors, answered as JSON on the API and as text on pages --
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(("/api/", "/webhooks/")):
+        return error_response(exc.status_code, f"{exc.detail}: {request.method} {request.url.path}", exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "the server failed on this request; the details are in the server log")
+
+
+ERROR_HANDLERS: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+    ApiError: _api_error, HTTPException: _http_error, Exception: _server_error,
+}  # fmt: skip
 
 
 # -- OpenAPI --

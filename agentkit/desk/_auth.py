@@ -1,44 +1,29 @@
-"""Who may call what: the desk session (cookie + CSRF header) and the webchat conversation token.
-
-Desk: a signed, HttpOnly, SameSite=Lax session cookie says who is signed in; every request that changes something
-must also carry the session's CSRF token in ``X-CSRF-Token`` (the page has it; another site cannot read it).
-Webchat: each conversation has its own random token. Writes need it in ``X-Conversation-Token``; reads may use
-the path-scoped cookie instead, because ``EventSource`` cannot send headers. A cookie alone never writes, so a
-page on another site cannot post into someone's conversation.
+"""Who may use the desk: a signed, HttpOnly, SameSite=Lax session cookie says who is signed in; every request that
+changes something must also carry the session's CSRF token in ``X-CSRF-Token`` (the page has it; another site
+cannot read it). Failed sign-ins are throttled.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._api import ApiError
 from ._security import DeskSession, same
+from ._web import ApiError
 
 if TYPE_CHECKING:
-    from ._state import ServerState
+    from ._state import DeskState
 
-__all__ = [
-    "CHAT_COOKIE",
-    "DESK_COOKIE",
-    "LoginThrottle",
-    "clear_desk_cookie",
-    "conversation_user",
-    "desk_session",
-    "set_chat_cookie",
-    "set_desk_cookie",
-]
+__all__ = ["DESK_COOKIE", "LoginThrottle", "clear_desk_cookie", "desk_session", "set_desk_cookie"]
 
 DESK_COOKIE = "agentkit_desk"
-CHAT_COOKIE = "agentkit_chat"
 CSRF_HEADER = "x-csrf-token"
-CHAT_HEADER = "x-conversation-token"
 
 
-def desk_session(request: Request, state: ServerState, *, write: bool) -> DeskSession:
+def desk_session(request: Request, state: DeskState, *, write: bool) -> DeskSession:
     """The signed-in agent; 401 without a valid session, 403 for a change without the session's CSRF token."""
     session = state.signer.read(request.cookies.get(DESK_COOKIE))
     if session is None:
@@ -48,20 +33,6 @@ def desk_session(request: Request, state: ServerState, *, write: bool) -> DeskSe
     return session
 
 
-async def conversation_user(request: Request, state: ServerState, *, write: bool) -> dict[str, Any]:
-    """The user of the conversation in the path; 401 without a token, 403 with another conversation's token."""
-    conversation_id = request.path_params["conversation_id"]
-    token = request.headers.get(CHAT_HEADER) or ("" if write else request.cookies.get(CHAT_COOKIE, ""))
-    if not token:
-        where = "the X-Conversation-Token header" + ("" if write else " (or its cookie)")
-        raise ApiError(401, f"conversation {conversation_id} needs its token in {where}; POST /api/conversations "
-                            "gives one with each new conversation")  # fmt: skip
-    user = await state.store.conversation_user(conversation_id, token)
-    if user is None:
-        raise ApiError(403, f"this token does not open conversation {conversation_id}")
-    return user
-
-
 def set_desk_cookie(response: Response, request: Request, value: str, max_age: float) -> None:
     response.set_cookie(DESK_COOKIE, value, max_age=int(max_age), path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")  # fmt: skip
@@ -69,12 +40,6 @@ def set_desk_cookie(response: Response, request: Request, value: str, max_age: f
 
 def clear_desk_cookie(response: Response) -> None:
     response.delete_cookie(DESK_COOKIE, path="/", httponly=True, samesite="lax")
-
-
-def set_chat_cookie(response: Response, request: Request, conversation_id: str, token: str) -> None:
-    # Scoped to the conversation's own paths: each conversation's cookie goes only with its own requests.
-    response.set_cookie(CHAT_COOKIE, token, max_age=30 * 86400, path=f"/api/conversations/{conversation_id}",
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
 
 
 class LoginThrottle:
