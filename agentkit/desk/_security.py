@@ -1,8 +1,8 @@
-"""Passwords, tokens and the signed desk session cookie, on the standard library alone.
+"""Passwords, tokens and the signed desk session cookie.
 
-Passwords are hashed with scrypt and a per-user salt. A session cookie is ``payload.signature``: the payload is
-base64url JSON (the agent's name, a CSRF token, the issue time), the signature an HMAC-SHA256 of it under the app's
-secret key, so the server keeps no session table and a forged or altered cookie is refused.
+Passwords are hashed with scrypt and a per-user salt. A session cookie is signed by itsdangerous (JSON, base64url,
+an HMAC under a key derived from the app's secret and a salt of its own): it carries the agent's name, a CSRF token
+and the issue time, and a forged or altered cookie is refused.
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from itsdangerous import BadSignature, URLSafeSerializer
+
 __all__ = ["DeskSession", "SessionSigner", "hash_password", "hash_token", "new_token", "same", "verify_password"]
 
 # n=2**14, r=8: about 50 ms and 16 MiB per hash, the interactive-login setting of the scrypt paper.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_CLOCK_SKEW = 60.0
+"""Seconds a cookie's issue time may lie ahead of this worker's clock (another worker's clock) before it is refused."""
 
 
 def new_token() -> str:
@@ -66,36 +69,32 @@ class DeskSession:
 
 
 class SessionSigner:
-    """Signs and checks desk session cookies; a cookie older than ``max_age`` seconds is refused."""
+    """Signs and checks desk session cookies; a cookie older than ``max_age`` seconds, or issued in the future, is
+    refused."""
 
     def __init__(self, secret_key: str | bytes, max_age: float = 12 * 3600) -> None:
         key = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if len(key) < 16:
             raise ValueError("secret_key must be at least 16 bytes; generate one with secrets.token_urlsafe(32)")
-        # Derived, so the same secret used elsewhere (say, for conversation tokens) cannot forge sessions.
-        self._key = hmac.new(key, b"agentkit desk session", hashlib.sha256).digest()
+        # The salt derives a key of its own, so the same secret used elsewhere cannot forge sessions.
+        self._serializer = URLSafeSerializer(key, salt="agentkit desk session")
         self.max_age = max_age
 
     def issue(self, agent: str, *, now: float | None = None) -> tuple[str, DeskSession]:
         session = DeskSession(agent, new_token(), time.time() if now is None else now)
-        payload = _b64(json.dumps({"a": agent, "c": session.csrf, "t": session.issued_at}).encode())
-        return f"{payload}.{self._sign(payload)}", session
+        cookie = self._serializer.dumps({"a": agent, "c": session.csrf, "t": session.issued_at})
+        return cookie, session
 
     def read(self, cookie: str | None) -> DeskSession | None:
-        if not cookie or "." not in cookie:
-            return None
-        payload, signature = cookie.rsplit(".", 1)
-        if not same(signature, self._sign(payload)):
+        if not cookie:
             return None
         try:
-            data: dict[str, Any] = json.loads(_unb64(payload))
+            data: dict[str, Any] = self._serializer.loads(cookie)
             session = DeskSession(str(data["a"]), str(data["c"]), float(data["t"]))
-        except (ValueError, KeyError, TypeError, binascii.Error):
+        except (BadSignature, ValueError, KeyError, TypeError):
             return None
-        return session if time.time() - session.issued_at <= self.max_age else None
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+        age = time.time() - session.issued_at
+        return session if 0 <= age + _CLOCK_SKEW and age <= self.max_age else None
 
 
 def _b64(data: bytes) -> str:

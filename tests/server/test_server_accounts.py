@@ -3,6 +3,7 @@ open tickets on the desk."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,14 @@ def test_session_cookies_are_signed() -> None:
     assert signer.read("") is None and signer.read("no-dot") is None and signer.read("a.b") is None
     with pytest.raises(ValueError, match="at least 16 bytes"):
         SessionSigner("short")
+
+
+def test_a_session_cookie_issued_in_the_future_is_refused() -> None:
+    signer = SessionSigner("k" * 32)
+    future, _ = signer.issue("ana", now=time.time() + 3600)  # would otherwise never expire
+    assert signer.read(future) is None
+    skewed, session = signer.issue("ana", now=time.time() + 5)  # another worker's clock, a little ahead
+    assert signer.read(skewed) == session
 
 
 async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
