@@ -86,7 +86,10 @@ class ChatStreamReader:
         return text or None
 
     def _add_call_piece(self, piece: Mapping[str, Any]) -> None:
-        call = self.calls.setdefault(piece.get("index", 0), {"id": "", "name": "", "arguments": []})
+        index = piece.get("index")
+        if index is None:  # some compatible servers send each call whole, with an id and no index
+            index = len(self.calls) if piece.get("id") or not self.calls else max(self.calls)
+        call = self.calls.setdefault(index, {"id": "", "name": "", "arguments": []})
         call["id"] = piece.get("id") or call["id"]
         function = piece.get("function") or {}
         call["name"] += function.get("name") or ""

@@ -170,3 +170,21 @@ async def test_a_responses_stream_that_stops_before_completing_is_a_model_error(
                 async for item in model.stream(USER):
                     pieces.append(item)
     assert pieces == [TextDelta("Half")]  # what came before the break was given out
+
+
+async def test_chat_tool_calls_sent_whole_without_an_index_stay_apart() -> None:
+    chunks = []
+    for call_id, name in (("c1", "lookupOrder"), ("c2", "issueRefund")):
+        piece = {"id": call_id, "type": "function", "function": {"name": name, "arguments": '{"order_id": "A1"}'}}
+        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [piece]}, "finish_reason": None}]})
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    body = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+    sse = Response(body=body.encode(), headers={"content-type": "text/event-stream"})
+    with LoopbackServer(lambda request: sse) as server:
+        async with OpenAIModel("m", base_url=server.url + "/v1", api_key="t") as model:
+            items = [item async for item in model.stream(USER)]
+    (response,) = items
+    assert isinstance(response, ModelResponse)
+    assert [(c.id, c.name, c.arguments) for c in response.tool_calls] == [
+        ("c1", "lookupOrder", '{"order_id": "A1"}'), ("c2", "issueRefund", '{"order_id": "A1"}')]  # fmt: skip
+    assert response.finish_reason == "tool_calls" and response.text is None
