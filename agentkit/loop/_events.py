@@ -8,7 +8,7 @@ reports each piece, tool call and tool result. Without a sink nothing changes: `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -76,12 +76,12 @@ Sink = Callable[[StreamEvent], None]
 _sink: ContextVar[Sink | None] = ContextVar("agentkit_stream_sink", default=None)
 
 
-def sink_scope(sink: Sink) -> Any:
+def sink_scope(sink: Sink) -> Token[Sink | None]:
     """Set the sink for the runs started in this context; returns the token to reset it."""
     return _sink.set(sink)
 
 
-def reset_sink(token: Any) -> None:
+def reset_sink(token: Token[Sink | None]) -> None:
     _sink.reset(token)
 
 
