@@ -35,6 +35,7 @@ from agentkit.hitl._actions import HitlActions, HitlStart  # noqa: E402, F401
 from agentkit.hitl._config import DeliveryConfig, SessionConfig  # noqa: E402, F401
 from agentkit.hitl._desk import DeskHitl  # noqa: E402, F401
 from agentkit.hitl._handoff import HandToSupportInput, HandToSupportTool, hand_to_support  # noqa: E402, F401
+from agentkit.hitl._host import SESSION_EVENT_TYPES, SessionEvent, SessionEventType  # noqa: E402, F401
 from agentkit.hitl._memory import MemoryHitl, MemorySession  # noqa: E402, F401
 from agentkit.hitl._migrations import HITL_MIGRATIONS  # noqa: E402, F401
 from agentkit.hitl._plugin import HitlPlugin  # noqa: E402, F401
@@ -53,7 +54,10 @@ __all__.extend(
         "HitlStart",
         "MemoryHitl",
         "MemorySession",
+        "SESSION_EVENT_TYPES",
         "SessionConfig",
+        "SessionEvent",
+        "SessionEventType",
         "hand_to_support",
     ]
 )

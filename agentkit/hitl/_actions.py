@@ -19,11 +19,12 @@ from ..exceptions import UserError
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
-from ._config import SessionConfig, split_overrides
+from ._config import SessionConfig, check_provider_overrides, split_overrides
 from ._delivery import request_to_json
-from ._host import Post
+from ._host import Post, SessionEvent
 from ._lifecycle import end_session
 from ._provider import EscalationRequest, ProviderError
+from ._spelling import snake_case_keywords, unknown_attribute
 from ._summary import summarize
 
 if TYPE_CHECKING:
@@ -61,6 +62,11 @@ class HitlActions:
     def __init__(self, plugin: HitlPlugin) -> None:
         self._plugin = plugin
 
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for a name that does not exist: ``startHitl`` says ``start_hitl``."""
+        raise unknown_attribute("actions", name, ("start_hitl", "stop_hitl"))
+
+    @snake_case_keywords
     async def start_hitl(
         self,
         conversation_id: str,
@@ -95,6 +101,7 @@ class HitlActions:
             return HitlStart("queued", session)
         return await self._deliver_start(session, row_id)
 
+    @snake_case_keywords
     async def stop_hitl(self, conversation_id: str, reason: str = "stopped by the bot") -> bool:
         """End the conversation's open session from the bot's side; False if none was open."""
         plugin = self._plugin
@@ -120,6 +127,7 @@ class HitlActions:
         if not title or not title.strip():
             raise UserError("start_hitl needs a title (the reason for the handoff); it becomes the ticket's subject")
         config, provider_overrides = split_overrides(self._plugin.config, overrides)
+        check_provider_overrides(self._plugin.provider, provider_overrides)  # a typo must not pass silently
         user = await self._user(conversation_id, *who)
         transcript = tuple(await self._plugin.host.transcript(conversation_id))
         description = description or summarize(title, priority, transcript)
@@ -174,6 +182,8 @@ def _open(
         escalation.transcript, session.idempotency_key, escalation.provider_overrides,
     )  # fmt: skip
     row_id = outbox.enqueue(connection, plugin, session.row_id, "start", request_to_json(request), now)
+    started = SessionEvent("hitl_started", session.conversation_id, plugin)
+    posts.append(Post(session.conversation_id, None, event=started))  # no text: for bot code only
     if not inline:  # saved is as good as sent: the background deliverer will send it
         state.set_notice(connection, session.row_id, "handoff")
         posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
@@ -191,4 +201,4 @@ def _stop(connection: Connection, posts: list[Post], session: state.HitlSession,
     current = state.session_by_row(connection, session.row_id)
     if not current.is_open:
         return False
-    return end_session(connection, posts, current, "stopped", current.config.session_ended_message, reason)
+    return end_session(connection, posts, current, "stopped", current.config.session_stopped_message, reason)

@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..exceptions import ConfigError
+from ._spelling import closest
 
-__all__ = ["BOTPRESS_NAMES", "DeliveryConfig", "SessionConfig", "split_config", "split_overrides"]
+__all__ = [
+    "BOTPRESS_NAMES",
+    "DeliveryConfig",
+    "SessionConfig",
+    "check_provider_overrides",
+    "split_config",
+    "split_overrides",
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,8 @@ class SessionConfig:
     )
     agent_assigned_message: str | None = "A human agent has joined the conversation."
     session_ended_message: str | None = "The human agent closed the conversation. I will continue assisting you."
+    session_stopped_message: str | None = "The session with the human agent has ended. I will continue assisting you."
+    """Sent to the user when the bot ends the session (``stop_hitl``): no person closed anything."""
     agent_assigned_timeout_seconds: float = 0.0
     agent_assigned_timeout_message: str | None = (
         "No human agent is available at the moment. Please try again later. "
@@ -34,7 +44,9 @@ class SessionConfig:
         "You have ended the session with the human agent. I will continue assisting you."
     )
     user_hitl_cancelled_message: str | None = "( The user has ended the session. )"
-    """Sent to the human agent (as the reason for closing) when the user ends the session or it times out."""
+    """Sent to the human agent (as the reason for closing) when the user ends the session."""
+    agent_timeout_cancelled_message: str | None = "( Nobody took this conversation in time; the bot has it back. )"
+    """Sent to the human agent (as the reason for closing) when the session times out before anyone took it."""
     delivery_delayed_message: str | None = (
         "We're having trouble reaching our support team right now. Your request is saved, "
         "and a person will get back to you here as soon as possible."
@@ -115,6 +127,26 @@ def split_overrides(base: SessionConfig, overrides: Mapping[str, Any] | None) ->
         (mine if name in _SESSION_FIELDS else provider)[name if name in _SESSION_FIELDS else key] = value
     _check(mine, {})
     return dataclasses.replace(base, **mine), provider
+
+
+def check_provider_overrides(provider: Any, overrides: Mapping[str, Any]) -> None:
+    """Refuse the override keys that are neither plugin settings nor fields ``provider`` takes. A provider lists
+    its fields in ``override_fields``; None (or no such attribute: a provider of your own) takes any key."""
+    accepted: frozenset[str] | None = getattr(provider, "override_fields", None)
+    if accepted is None:
+        return
+    for key in overrides:
+        if key not in accepted:
+            raise ConfigError(_unknown_override(key, getattr(provider, "name", "the provider"), accepted))
+
+
+def _unknown_override(key: str, provider: str, accepted: frozenset[str]) -> str:
+    known = sorted(_SESSION_FIELDS | set(BOTPRESS_NAMES))
+    guess = closest(key, [*known, *accepted])
+    hint = f" (did you mean {guess}?)" if guess else ""
+    fields = f"{provider}'s ticket fields: {', '.join(sorted(accepted))}" if accepted else f"{provider} takes no fields"
+    return (f"configuration_overrides has an unknown key {key!r}{hint}. The plugin settings are: "
+            f"{', '.join(sorted(_SESSION_FIELDS))} (or their Botpress names); {fields}")  # fmt: skip
 
 
 def _check(session: Mapping[str, Any], delivery: Mapping[str, Any]) -> None:

@@ -19,9 +19,26 @@ from agentkit.handoff import TranscriptLine
 
 from ..storage import Component, Connection
 
-__all__ = ["HitlHost", "Post"]
+__all__ = ["SESSION_EVENT_TYPES", "HitlHost", "Post", "SessionEvent", "SessionEventType"]
 
 T = TypeVar("T")
+
+SessionEventType = Literal["hitl_started", "hitl_assigned", "hitl_stopped", "hitl_timeout"]
+SESSION_EVENT_TYPES: tuple[SessionEventType, ...] = ("hitl_started", "hitl_assigned", "hitl_stopped", "hitl_timeout")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """A step of a HITL session, for bot code (``@agent.on("hitl_assigned")``). ``type``: ``hitl_started`` (a
+    session was opened), ``hitl_assigned`` (a person took it: ``agent_name``), ``hitl_stopped`` (it ended:
+    ``reason`` is ``agent_closed``, ``user_closed``, ``stopped`` by the bot, or ``error``), ``hitl_timeout``
+    (nobody took it in time; it ended). ``plugin`` is the alias of the HITL plugin."""
+
+    type: SessionEventType
+    conversation_id: str
+    plugin: str
+    agent_name: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +54,8 @@ class Post:
     role: Literal["bot", "agent", "system"] = "system"
     agent_name: str | None = None
     model_note: str | None = None
+    event: SessionEvent | None = None
+    """The session step this post belongs to, passed on to bot code once the transaction has committed."""
 
 
 class HitlHost(Protocol):

@@ -12,7 +12,7 @@ from typing import Literal
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
-from ._host import Post
+from ._host import Post, SessionEvent, SessionEventType
 from ._provider import HitlEvent
 
 __all__ = ["EventOutcome", "apply_event", "end_session", "enqueue_user_message"]
@@ -45,7 +45,9 @@ def end_session(
         outbox.cancel_session_rows(connection, session.row_id, now)  # nothing more can reach a closed ticket
     elif not outbox.cancel_unsent_start(connection, session.row_id, now):
         outbox.enqueue(connection, session.plugin, session.row_id, "stop", {"reason": close_reason}, now)
-    posts.append(Post(session.conversation_id, text, model_note=_NOTES[reason]))
+    kind: SessionEventType = "hitl_timeout" if reason == "timeout" else "hitl_stopped"
+    event = SessionEvent(kind, session.conversation_id, session.plugin, session.agent_name, reason)
+    posts.append(Post(session.conversation_id, text, model_note=_NOTES[reason], event=event))
     return True
 
 
@@ -82,6 +84,7 @@ def _assign(connection: Connection, posts: list[Post], session: state.HitlSessio
         text = session.config.agent_assigned_message
         if text is not None:
             text = text.replace("{agent_name}", name or "A human agent")
-        posts.append(Post(session.conversation_id, text, agent_name=name))
+        assigned = SessionEvent("hitl_assigned", session.conversation_id, session.plugin, name)
+        posts.append(Post(session.conversation_id, text, agent_name=name, event=assigned))
     elif name:  # reassigned: remember who has it now
         connection.execute("UPDATE hitl_sessions SET agent_name = ? WHERE id = ?", (name, session.row_id))

@@ -178,7 +178,9 @@ class HitlPlugin:
         return await self.deliverer.deliver_due(force=True)
 
     async def _end(self, session: _state.HitlSession, reason: _state.EndReason, text: str | None) -> bool:
-        close_reason = session.config.user_hitl_cancelled_message or reason.replace("_", " ")
+        config = session.config  # what the human agent is told: a timeout is not the user leaving
+        said = config.agent_timeout_cancelled_message if reason == "timeout" else config.user_hitl_cancelled_message
+        close_reason = said or reason.replace("_", " ")
         ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, close_reason))
         if ended:
             await self.deliverer.drain(session.row_id, due_only=True)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ..exceptions import ToolError, ToolExecutionError
+from ..exceptions import ToolError, ToolExecutionError, UserError
 from ..models import Message, ToolCall
 from ..tools import Tool, render_output
 from ._hooks import Hooks, ToolInvocation, call_hook
@@ -89,6 +89,8 @@ class ToolRunner:
             record.error = error.message
         except TimeoutError:
             record.error = f"{tool.name} did not finish within {tool.timeout} seconds"
+        except UserError:  # the bot's code is wrong (a misspelt plugin alias): its developer must hear, not the model
+            raise
         except Exception as error:
             if self.on_exception == "raise":
                 raise ToolExecutionError(f"tool {tool.name!r} raised {type(error).__name__}: {error}") from error

@@ -34,7 +34,9 @@ from ..prompts import render
 from ..storage import Component, Connection
 from ..tools import Tool
 from . import _messages as messages
+from ._aliases import check_handler_aliases, check_tool_aliases
 from ._conversation import Conversation, ConversationInfo, HandlerContext
+from ._events import EventHooks, H
 from ._failure import OnModelFailure, failure_policy
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
@@ -102,6 +104,8 @@ class Agent:
             self.plugins, turn_timeout=turn_timeout, on_model_failure=on_model_failure, error_message=error_message,
             failure_priority=failure_priority,
         )  # fmt: skip
+        check_handler_aliases(self.plugins, self.conversation.handler)  # a misspelt alias fails now, not mid-chat
+        self._events = EventHooks()
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
@@ -150,6 +154,11 @@ class Agent:
         sent = await self._write(lambda c: messages.insert_message(c, conversation_id, "bot", text, model=said))
         assert sent is not None
         return sent
+
+    def on(self, event_type: str) -> Callable[[H], H]:
+        """``@agent.on("hitl_assigned")``: call the function with each ``SessionEvent`` of that type (see
+        ``agentkit.hitl.SessionEvent``: ``hitl_started``, ``hitl_assigned``, ``hitl_stopped``, ``hitl_timeout``)."""
+        return self._events.on(event_type)
 
     def plugin(self, alias: str) -> Any:
         try:
@@ -201,6 +210,7 @@ class Agent:
         self, conversation_id: str, instructions: str | None, tools: Sequence[Tool[Any]], **options: Any
     ) -> ExecuteResult:
         """``execute`` on the stored history; the run's messages are stored and its reply is sent to the user."""
+        check_tool_aliases(self.plugins, tools, read_source=False)  # cheap: the handoff tools' aliases
         history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id))
         system = instructions if instructions is not None else self.default_instructions()
         send = delta_sender(self._turn_listener(conversation_id), self._subscribers, conversation_id)
@@ -215,13 +225,14 @@ class Agent:
         """For plugins: ``fn(connection, posts)`` in one transaction; the posts are stored with it, then sent."""
         await self._ensure_ready()
 
-        def run(connection: Connection) -> tuple[T, list[messages.ChatMessage]]:
+        def run(connection: Connection) -> tuple[T, list[messages.ChatMessage], list[Post]]:
             posts: list[Post] = []
             value = fn(connection, posts)
-            return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None]
+            return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None], posts
 
-        value, sent = await self.store.run(run)
+        value, sent, posts = await self.store.run(run)
         self._deliver(sent)
+        await self._events.emit(post.event for post in posts if post.event is not None)
         return value
 
     async def script(self, sql: str) -> None:

@@ -1,5 +1,5 @@
 """``Conversation`` (which handler answers) and the context a handler gets: ``ctx.execute``, ``ctx.conversation``,
-``ctx.message``, as in the Botpress ADK's ``Conversation({channel, handler})``."""
+``ctx.message``, as in the Botpress ADK's ``Conversation({channel, handler})`` (one handler for every channel)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ..exceptions import ConfigError
 from ..loop import ExecuteResult
 from ..tools import Tool
 from ._messages import ChatMessage
@@ -30,18 +31,23 @@ class ConversationInfo:
 
 
 class Conversation:
-    """Which handler answers the user's messages. ``channel="*"`` takes every channel; the channel name is kept
-    for the web layer, which routes by it. Without a handler, the agent's default one runs: ``execute`` with the
-    support-assistant prompt and ``hand_to_support()`` of the agent's first HITL plugin."""
+    """Which handler answers the user's messages. Without a handler, the agent's default one runs: ``execute``
+    with the support-assistant prompt and ``hand_to_support()`` of the agent's first HITL plugin.
 
-    def __init__(self, channel: str | Sequence[str] = "*", handler: Handler | None = None) -> None:
+    One agent answers every channel (webchat, terminal, API) with its one handler, so ``channel`` is only there for
+    code ported from the Botpress ADK's ``Conversation({channel: "*", handler})``: ``"*"`` is the one value. To
+    answer two channels differently, build two agents.
+    """
+
+    def __init__(self, channel: str = "*", handler: Handler | None = None) -> None:
+        if channel != "*":
+            raise ConfigError(
+                f"Conversation(channel={channel!r}): an agent answers every channel with one handler, so channel "
+                "can only be '*' (or left out); to answer channels differently, build one Agent per channel"
+            )
         if handler is not None and not callable(handler):
             raise TypeError(f"handler must be an async function taking the context, not {handler!r}")
-        self.channels = (channel,) if isinstance(channel, str) else tuple(channel)
         self.handler = handler
-
-    def accepts(self, channel: str) -> bool:
-        return "*" in self.channels or channel in self.channels
 
 
 class HandlerContext:

@@ -193,13 +193,13 @@ async def test_start_hitl_checks_its_arguments() -> None:
 
 
 async def test_the_tool_outside_an_agent_says_where_it_runs() -> None:
-    result = await execute(
-        "sys",
-        [hand_to_support()],
-        [{"role": "user", "content": "hi"}],
-        ScriptedModel([call("handToSupport", reason="x"), "ok"]),
-    )
-    assert result.tool_calls[0].error is not None and "runs inside an Agent" in result.tool_calls[0].error
+    with pytest.raises(ConfigError, match="runs inside an Agent"):  # the developer's mistake: not for the model
+        await execute(
+            "sys",
+            [hand_to_support()],
+            [{"role": "user", "content": "hi"}],
+            ScriptedModel([call("handToSupport", reason="x"), "ok"]),
+        )
     with pytest.raises(ConfigError):
         Agent(
             "bot",

@@ -177,9 +177,19 @@ def test_plugins_outside_a_turn_is_a_clear_error() -> None:
         plugins["desk-hitl"]
 
 
-async def test_an_unknown_alias_inside_a_turn_names_the_known_ones() -> None:
+def test_an_unknown_alias_in_the_handler_fails_when_the_agent_is_built() -> None:
     async def handler(ctx: HandlerContext) -> None:
         plugins["desk-hitl"]
+
+    with pytest.raises(ConfigError, match=r"handler.*uses plugin 'desk-hitl', which this agent does not have"):
+        Agent("bot", ScriptedModel([]), plugins={"zendesk": HitlPlugin(MemoryHitl())},
+              conversation=Conversation(handler=handler))  # fmt: skip
+
+
+async def test_an_alias_computed_at_run_time_is_checked_on_use() -> None:
+    async def handler(ctx: HandlerContext) -> None:
+        alias = "desk" + "-hitl"  # not a constant: the agent cannot read it ahead of time
+        plugins[alias]
 
     agent = Agent(
         "bot",

@@ -51,6 +51,13 @@ from agentkit.hitl.providers._payload import (
 
 __all__ = ["FRESHDESK_PRIORITIES", "FreshdeskProvider", "freshdesk_key_tag"]
 
+FRESHDESK_TICKET_FIELDS = frozenset({  # the fields of Freshdesk's "create a ticket" (API v2)
+    "attachments", "cc_emails", "company_id", "custom_fields", "description", "due_by", "email", "email_config_id",
+    "facebook_id", "fr_due_by", "group_id", "internal_agent_id", "internal_group_id", "lookup_parameter", "name",
+    "parent_id", "phone", "priority", "product_id", "requester_id", "responder_id", "source", "status", "subject",
+    "tags", "twitter_id", "type", "unique_external_id",
+})  # fmt: skip
+"""``configuration_overrides`` keys the Freshdesk provider takes; any other key is refused as a probable typo."""
 FRESHDESK_PRIORITIES = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 SECRET_HEADER = "X-Agentkit-Secret"
 _OPEN, _CLOSED = 2, 5
@@ -65,6 +72,7 @@ class FreshdeskProvider:
     """Escalate to Freshdesk. ``domain_or_base_url`` is ``acme``, ``acme.freshdesk.com`` or a full URL."""
 
     name = "freshdesk"
+    override_fields = FRESHDESK_TICKET_FIELDS
 
     def __init__(
         self,

@@ -58,6 +58,7 @@ class IntercomProvider:
     """Escalate to Intercom. ``admin_id`` is the teammate that closes conversations on the bot's behalf."""
 
     name = "intercom"
+    override_fields: frozenset[str] = frozenset()  # the conversation is opened from the user's message alone
 
     def __init__(
         self,

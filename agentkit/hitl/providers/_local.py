@@ -42,6 +42,7 @@ class LocalDeskProvider:
     """HITL on a ``LocalDesk``: pass a desk to share it (``aclose`` leaves it open), or a path to own one."""
 
     name = "desk"
+    override_fields: frozenset[str] = frozenset()  # the desk's tickets have no extra fields
 
     def __init__(self, desk: LocalDesk | str | os.PathLike[str] = ":memory:") -> None:
         self._owns_desk = not isinstance(desk, LocalDesk)

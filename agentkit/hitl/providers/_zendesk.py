@@ -50,6 +50,14 @@ from agentkit.hitl.providers._payload import (
 
 __all__ = ["ZENDESK_PRIORITIES", "ZendeskProvider"]
 
+ZENDESK_TICKET_FIELDS = frozenset({  # the writable fields of a Zendesk ticket (Support API, Tickets)
+    "assignee_email", "assignee_id", "attribute_value_ids", "brand_id", "collaborator_ids", "collaborators",
+    "comment", "custom_fields", "custom_status_id", "due_at", "email_cc_ids", "email_ccs", "external_id",
+    "follower_ids", "followers", "group_id", "macro_id", "macro_ids", "metadata", "organization_id", "priority",
+    "problem_id", "raw_subject", "recipient", "requester", "requester_id", "safe_update", "sharing_agreement_ids",
+    "status", "subject", "submitter_id", "tags", "ticket_form_id", "type", "updated_stamp", "via_followup_source_id",
+})  # fmt: skip
+"""``configuration_overrides`` keys the Zendesk provider takes; any other key is refused as a probable typo."""
 ZENDESK_PRIORITIES = {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"}
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -59,6 +67,7 @@ class ZendeskProvider:
     """Escalate to Zendesk Support. ``subdomain_or_base_url`` is ``acme`` or a full URL."""
 
     name = "zendesk"
+    override_fields = ZENDESK_TICKET_FIELDS
 
     def __init__(
         self,
