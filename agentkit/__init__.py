@@ -51,3 +51,7 @@ from .runtime import Agent, Conversation, plugins  # noqa: E402, F401 (re-export
 
 __all__.extend(["Agent", "Conversation", "plugins"])
 __all__.sort()
+
+# Importing the evals registers their baseline model as the model string "offline" (models/ knows nothing of it),
+# so that "offline" works wherever a model string does, whichever part of agentkit a program imports first.
+from . import evals as _evals  # noqa: E402, F401

@@ -21,6 +21,7 @@ from ._cases import (
     load_cases,
 )
 from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, gate_failures
+from ._offline import OfflineModel, escalation_signal
 from ._power import DEFAULT_POWER, observed_mde, planned_f1_mde
 from ._report import REPORT_SCHEMA_VERSION, EvalRun
 from ._runner import DEFAULT_PRICES, EvalBot, ModelPrice, default_handoff_tool, recording_handoff_tool, run_eval
@@ -40,6 +41,7 @@ __all__ = [
     "ExpectedDecision",
     "METRIC_DIRECTIONS",
     "ModelPrice",
+    "OfflineModel",
     "Problem",
     "REPORT_SCHEMA_VERSION",
     "RunComparison",
@@ -53,6 +55,7 @@ __all__ = [
     "compare_runs",
     "default_handoff_tool",
     "dump_cases",
+    "escalation_signal",
     "filter_cases",
     "gate_failures",
     "load_cases",

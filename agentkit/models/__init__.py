@@ -4,10 +4,9 @@ wrappers (a cache on disk, rate limits, a request meter) that are models themsel
 from ._base import Api, Message, Model, ModelResponse, ToolCall, ToolSpecSource, Usage
 from ._cache import CacheStats, CachingModel, cache_key
 from ._metered import MeteredModel, RequestMeter
-from ._offline import OfflineModel
 from ._openai import OpenAIModel
 from ._ratelimit import RateLimitedModel, TokenBucket, estimate_tokens
-from ._resolve import model_string_from_environment, parse_model_string, resolve_model
+from ._resolve import model_string_from_environment, parse_model_string, register_model, resolve_model
 from ._retry import Backoff
 from ._scripted import FunctionModel, ModelRequest, ScriptedModel, call, calls, reply
 from ._streaming import StreamingModel, TextDelta, stream_request
@@ -25,7 +24,6 @@ __all__ = [
     "Model",
     "ModelRequest",
     "ModelResponse",
-    "OfflineModel",
     "OpenAIModel",
     "RateLimitedModel",
     "RequestMeter",
@@ -44,6 +42,7 @@ __all__ = [
     "estimate_tokens",
     "model_string_from_environment",
     "parse_model_string",
+    "register_model",
     "reply",
     "resolve_model",
     "stream_request",

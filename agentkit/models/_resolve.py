@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from ..exceptions import ConfigError
 from ._base import Model
 
-__all__ = ["model_string_from_environment", "parse_model_string", "resolve_model"]
+__all__ = ["model_string_from_environment", "parse_model_string", "register_model", "resolve_model"]
 
 ACCEPTED_FORMS = "'offline' or 'openai:MODEL_NAME' (e.g. openai:gpt-4o-mini)"
 _PROVIDERS_WITH_NAMES = ("openai",)  # PROVIDER:NAME
-_NAMELESS = ("offline",)  # a provider that is a whole model
+_NAMED_MODELS: dict[str, Callable[[], Model]] = {}  # a model string that is a whole model: "offline"
+
+
+def register_model(name: str, factory: Callable[[], Model]) -> None:
+    """Make ``name`` a model string of its own (no ``provider:``), built by ``factory()``. ``agentkit.evals``
+    registers ``"offline"`` this way, so that this layer knows nothing of the offline model's escalation rules."""
+    if not name.isidentifier():
+        raise ConfigError(f"a registered model name is one word (letters, digits, _), not {name!r}")
+    _NAMED_MODELS[name] = factory
+    _from_string.cache_clear()
 
 
 def resolve_model(model: Model | str | None) -> Model:
@@ -38,7 +48,7 @@ def parse_model_string(spec: str, *, source: str | None = None) -> tuple[str, st
     """``(provider, name)`` of a model string, or a ConfigError that shows the accepted forms and a suggestion.
     ``source`` names where the string came from in the message (``AGENTKIT_MODEL``)."""
     provider, colon, name = spec.strip().partition(":")
-    if provider in _NAMELESS and not colon:
+    if provider in _NAMED_MODELS and not colon:
         return provider, ""
     if provider in _PROVIDERS_WITH_NAMES and name.strip():
         return provider, name.strip()
@@ -70,7 +80,7 @@ def _problem(spec: str) -> str:
         return "it is empty; "
     if colon and provider in _PROVIDERS_WITH_NAMES:
         return f"{provider}: needs a model name after the colon; "
-    if colon and provider in _NAMELESS:
+    if colon and provider in _NAMED_MODELS:
         return f"{provider} takes no model name; "
     if colon:
         return f"unknown provider {provider!r}; "
@@ -83,11 +93,11 @@ def _suggestion(spec: str) -> str:
     if not text or (colon and provider in _PROVIDERS_WITH_NAMES):
         return ""
     if colon:
-        close = difflib.get_close_matches(provider.lower(), _PROVIDERS_WITH_NAMES + _NAMELESS, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(provider.lower(), [*_PROVIDERS_WITH_NAMES, *_NAMED_MODELS], n=1, cutoff=0.6)
         if close and close[0] in _PROVIDERS_WITH_NAMES:
             return f"; did you mean {close[0]}:{name}?"
         return f"; did you mean {close[0]}?" if close else ""
-    close = difflib.get_close_matches(text.lower(), _NAMELESS, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(text.lower(), list(_NAMED_MODELS), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]}?"
     if text.lower().startswith(("gpt", "o1", "o3", "o4", "chatgpt")):
@@ -98,10 +108,8 @@ def _suggestion(spec: str) -> str:
 @lru_cache(maxsize=32)
 def _from_string(spec: str, base_url: str | None, api_key: str | None) -> Model:
     provider, name = parse_model_string(spec)
-    if provider == "offline":
-        from ._offline import OfflineModel
-
-        return OfflineModel()
+    if provider in _NAMED_MODELS:
+        return _NAMED_MODELS[provider]()
     from ._openai import OpenAIModel
 
     openai_model: Model = OpenAIModel(name, base_url=base_url, api_key=api_key)

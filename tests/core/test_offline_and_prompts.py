@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agentkit.evals import escalation_signal
 from agentkit.exceptions import ConfigError
-from agentkit.models._offline import escalation_signal
 from agentkit.prompts import render, render_string
 
 

@@ -71,3 +71,35 @@ def test_a_missing_api_key_names_the_environment_variable(monkeypatch: pytest.Mo
         resolve_model("openai:gpt-4o-mini-unkeyed")
     message = str(raised.value)
     assert "set OPENAI_API_KEY=" in message and "api_key='test'" not in message
+
+
+def test_a_registered_name_is_a_model_string_and_offline_is_registered_by_the_evals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentkit.evals import OfflineModel
+    from agentkit.models import ScriptedModel, register_model
+
+    assert isinstance(resolve_model("offline"), OfflineModel)
+    monkeypatch.setattr("agentkit.models._resolve._NAMED_MODELS", {})  # this test's registrations only
+    register_model("canned", lambda: ScriptedModel(["hi"], name="canned"))
+    assert resolve_model("canned").name == "canned"
+    with pytest.raises(ConfigError, match="did you mean canned"):
+        resolve_model("caned")
+    with pytest.raises(ConfigError, match="one word"):
+        register_model("acme:x", lambda: ScriptedModel([]))
+
+
+def test_the_model_layer_imports_nothing_of_the_escalation_policy() -> None:
+    import ast
+    from pathlib import Path
+
+    import agentkit.models
+
+    folder = Path(agentkit.models.__file__).parent
+    imported = {
+        node.module
+        for path in folder.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not {m for m in imported if m.split(".")[-1] in {"evals", "hitl", "runtime", "desk", "handoff"}}

@@ -3,6 +3,9 @@
 It exists so that the demo runs on a fresh machine with no API key, and as a baseline for the evals. It reads the
 last user message: on a clear signal (a request for a person, anger, fraud, security, legal, safety words) it calls
 the handoff tool with a priority; it answers a few FAQ questions; otherwise it says what it can do.
+
+It lives with the eval baselines because its rules are escalation policy, which the model layer knows nothing of;
+importing ``agentkit`` (whose ``__init__`` imports the evals) registers it as the model string ``"offline"``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..handoff import HANDOFF_TOOL_NAME
-from ._base import Message, ModelResponse, ToolCall, ToolSpecSource, Usage
+from ..models import Message, ModelResponse, ToolCall, ToolSpecSource, Usage, register_model
 from ._offline_rules import ESCALATION_RULES, FALLBACK, FAQ, INJECTION, INJECTION_REPLY, NEGATED_REQUEST
 
 __all__ = ["OfflineModel", "escalation_signal"]
@@ -80,3 +83,6 @@ def _reply(text: str, tokens_in: int) -> ModelResponse:
     return ModelResponse(
         text=text, usage=Usage(tokens_in, len(text) // 4, 1), model_name="offline", finish_reason="stop"
     )
+
+
+register_model("offline", OfflineModel)
