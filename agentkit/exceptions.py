@@ -4,7 +4,7 @@
 AgentkitError
 ├── UserError                     the developer's mistake; raised at definition time, the message says the fix
 │   ├── ToolDefinitionError       bad tool name, input that is not a pydantic model, schema strict mode can't take
-│   ├── DuplicateToolError        two tools with one name in one run
+│   │   └── DuplicateToolError    two tools with one name in one run
 │   ├── ConfigError               bad model string, unknown plugin, missing setting
 │   │   └── DatabaseTooNew        a newer agentkit upgraded the database (agentkit.storage)
 │   └── DatasetError              an eval case file is wrong (agentkit.evals; names file:line: field)
@@ -24,6 +24,19 @@ AgentkitError
         ├── TicketNotFound
         ├── TicketClosed
         └── UnregisteredBot       a bot whose token is not registered (agentkit desk add-bot); HITL: ProviderError
+```
+
+Outside the tree, on purpose (none of them reaches a caller of agentkit as an error to handle):
+
+```
+Exception
+├── ApiError                      an HTTP error answer, raised and caught inside a request handler
+├── BadBody                       a 2xx model answer that is not JSON; the model client retries, then ModelError
+├── BudgetStop                    control flow inside tune(): the next step would go over the budget
+├── CommandFailed                 the CLI's one-line failure (exit code 1)
+└── GaveUp                        ``agentkit.retry.Retrier`` stopped; its callers turn it into their own error
+BaseException
+└── RemoteRequestBlocked          a test reached the network (agentkit.testing); no ``except Exception`` hides it
 ```
 
 Classes drawn here but defined elsewhere live next to the code that raises them (``agentkit.storage``,
