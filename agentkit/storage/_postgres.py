@@ -1,4 +1,4 @@
-"""PostgreSQL through psycopg 3: a small pool of connections, each transaction on one of them.
+"""PostgreSQL through psycopg 3 and its pool (``psycopg_pool``): each transaction on one pooled connection.
 
 Transactions run at READ COMMITTED. Where a transaction reads and then writes on what it read, it first takes a
 lock: a conversation's advisory lock (``lock_conversation``: its messages and HITL state), a named advisory lock
@@ -9,7 +9,6 @@ stores keep the guarantees they have on SQLite, where every write transaction ru
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -21,11 +20,13 @@ from ._url import redact
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
     from psycopg.rows import RowMaker
 
 __all__ = ["DEFAULT_POOL_SIZE", "PostgresDatabase", "ddl", "placeholders"]
 
 DEFAULT_POOL_SIZE = 4
+_OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` gives up
 # The two-int4 advisory key space, apart from the bigint one of ``lock_conversation`` (PostgreSQL keeps the two
 # apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)).
 _NAMED = 0x61676B00  # "agk\0"
@@ -105,6 +106,16 @@ def import_psycopg(url: str) -> Any:
     return psycopg
 
 
+def import_psycopg_pool(url: str) -> Any:
+    try:
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        raise ConfigError(
+            f"store {redact(url)!r} is PostgreSQL, which needs psycopg_pool: pip install 'agentkit[postgres]'"
+        ) from None
+    return ConnectionPool
+
+
 class PostgresConnection(Connection):
     dialect = "postgresql"
     serialized = False
@@ -133,36 +144,41 @@ class PostgresConnection(Connection):
 
 
 class PostgresDatabase(Database):
-    """The database at ``url`` (``postgresql://user:password@host:port/name``), through up to ``pool_size``
-    connections, opened as needed and kept for the next transaction."""
+    """The database at ``url`` (``postgresql://user:password@host:port/name``), through a ``psycopg_pool``
+    pool of up to ``pool_size`` connections, opened as needed and kept for the next transaction."""
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self._psycopg = import_psycopg(url)
         self.url = url
         self.concurrency = pool_size
         self.errors = (self._psycopg.Error,)
-        self._idle: list[psycopg.Connection[PgRow]] = []
-        self._count = 0
-        self._closed = True
-        self._available = threading.Condition()
+        self._pool: psycopg_pool.ConnectionPool[Any] | None = None
 
     def connect(self) -> psycopg.Connection[PgRow]:
-        # autocommit: each transaction is opened by ``raw.transaction()``, and nothing is left open between them.
+        """A connection of its own, outside the pool (the turn locks keep theirs)."""
         return self._psycopg.connect(self.url, autocommit=True, row_factory=pg_row)  # type: ignore[no-any-return]
 
     def open(self) -> None:
-        with self._available:
-            self._closed = False
-        self._checkin(self._checkout())
+        if self._pool is not None:
+            return
+        ConnectionPool = import_psycopg_pool(self.url)
+        self.connect().close()  # a wrong URL or a server that is down fails here, with the driver's own reason
+        # autocommit: each transaction is opened by ``raw.transaction()``, and nothing is left open between them.
+        pool = ConnectionPool(
+            self.url, min_size=1, max_size=self.concurrency, open=False, name="agentkit",
+            kwargs={"autocommit": True, "row_factory": pg_row},
+        )  # fmt: skip
+        try:
+            pool.open(wait=True, timeout=_OPEN_TIMEOUT)
+        except BaseException:
+            pool.close()
+            raise
+        self._pool = pool
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        raw = self._checkout()
-        try:
-            with raw.transaction():
-                yield PostgresConnection(raw)
-        finally:
-            self._checkin(raw)
+        with self._require().connection() as raw, raw.transaction():
+            yield PostgresConnection(raw)
 
     def script(self, sql: str) -> None:
         with self.transaction() as connection:
@@ -171,45 +187,17 @@ class PostgresDatabase(Database):
             connection.raw.execute(ddl(sql).encode(), prepare=False)  # several statements: never prepared
 
     def close(self) -> None:
-        with self._available:
-            self._closed = True
-            idle, self._idle = self._idle, []
-            self._count -= len(idle)
-            self._available.notify_all()
-        for raw in idle:
-            raw.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def turn_locks(self) -> TurnLocks:
         return PostgresTurnLocks(self)
 
-    def _checkout(self) -> psycopg.Connection[PgRow]:
-        with self._available:
-            while True:
-                if self._closed:
-                    raise RuntimeError(f"the database {redact(self.url)!r} is closed")
-                if self._idle:
-                    return self._idle.pop()
-                if self._count < self.concurrency:
-                    self._count += 1
-                    break
-                self._available.wait()
-        try:
-            return self.connect()
-        except BaseException:
-            self._checkin(None)
-            raise
-
-    def _checkin(self, raw: psycopg.Connection[PgRow] | None) -> None:
-        """Give a connection back; a broken one (or any, once closed) is dropped and a new one made when needed."""
-        with self._available:
-            keep = raw is not None and not raw.closed and not raw.broken and not self._closed
-            if keep:
-                self._idle.append(raw)  # type: ignore[arg-type]
-            else:
-                self._count -= 1
-            self._available.notify()
-        if raw is not None and not keep:
-            raw.close()
+    def _require(self) -> psycopg_pool.ConnectionPool[Any]:
+        if self._pool is None:
+            raise RuntimeError(f"the database {redact(self.url)!r} is closed")
+        return self._pool
 
 
 class PostgresTurnLocks(TurnLocks):
