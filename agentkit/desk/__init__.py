@@ -41,7 +41,7 @@ from agentkit.desk._security import (
     same,
     verify_password,
 )
-from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk, sqlite_path
+from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk
 from agentkit.desk._sse import KEEPALIVE, EventStream, StreamHub, sse
 from agentkit.desk._state import DeskService, DeskState
 from agentkit.desk._web import (
@@ -100,7 +100,6 @@ __all__ = [
     "read_json",
     "render_page",
     "same",
-    "sqlite_path",
     "sse",
     "verify_password",
 ]

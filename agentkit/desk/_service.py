@@ -27,26 +27,15 @@ from agentkit.desk._models import (
     TicketStatus,
 )
 from agentkit.desk._store import NewTicket, TicketStore
-from agentkit.exceptions import ConfigError
 from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
-from agentkit.storage import parse_url, redact
+from agentkit.storage import parse_url
 
-__all__ = ["DeskCallback", "DeskSubscription", "LocalDesk", "sqlite_path"]
+__all__ = ["DeskCallback", "DeskSubscription", "LocalDesk"]
 
 logger = logging.getLogger("agentkit.desk")
 
 DeskCallback = Callable[[DeskEvent], Awaitable[None]]
 _T = TypeVar("_T")
-
-
-def sqlite_path(url_or_path: str | os.PathLike[str]) -> str:
-    """``":memory:"``, a file path, or a ``sqlite:///relative`` / ``sqlite:////absolute`` URL -> a path."""
-    location = parse_url(url_or_path)
-    if location.backend != "sqlite":
-        raise ConfigError(
-            f"{redact(location.target)!r} is a PostgreSQL URL, not a SQLite location; LocalDesk takes it as it is"
-        )
-    return location.target
 
 
 class DeskSubscription:

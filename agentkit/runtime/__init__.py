@@ -8,7 +8,7 @@ from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin
 from ._redeliver import redeliver, redeliver_async
 from ._registry import PluginRegistry, plugins
-from ._store import Store, parse_store_url
+from ._store import Store
 from ._streaming import ReplyDelta, TurnEvent
 from ._subscriptions import Subscription
 
@@ -27,7 +27,6 @@ __all__ = [
     "Store",
     "Subscription",
     "TurnEvent",
-    "parse_store_url",
     "plugins",
     "redeliver",
     "redeliver_async",

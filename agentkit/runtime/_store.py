@@ -19,16 +19,10 @@ from typing import TypeVar
 
 from ..storage import Component, Connection, TurnLocks, migrate, open_database, parse_url, redact
 
-__all__ = ["Store", "parse_store_url"]
+__all__ = ["Store"]
 
 T = TypeVar("T")
 _FIRST_POLL, _LAST_POLL = 0.002, 0.05  # seconds between tries for a conversation another process holds
-
-
-def parse_store_url(url: str | Path) -> str:
-    """The sqlite3 path for a SQLite ``url`` (``sqlite:///relative.db``, ``sqlite:////abs/path.db``,
-    ``sqlite://:memory:``, a plain path), or a ``postgresql://`` URL as it is."""
-    return parse_url(url).target
 
 
 class Store:
@@ -40,7 +34,7 @@ class Store:
 
     def __init__(self, url: str | Path = "sqlite://:memory:", *, pool_size: int | None = None) -> None:
         self.url = str(url)
-        self.path = parse_store_url(url)
+        self.path = parse_url(url).target
         self.database = open_database(url, pool_size=pool_size)
         self._executor: ThreadPoolExecutor | None = None
         self._turns: TurnLocks | None = None

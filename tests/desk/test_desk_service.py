@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.desk import DeskEvent, LocalDesk, Ticket, TicketClosed, TicketNotFound, sqlite_path
-from agentkit.exceptions import ConfigError
+from agentkit.desk import DeskEvent, LocalDesk, Ticket, TicketClosed, TicketNotFound
 from agentkit.handoff import TranscriptLine, User
 
 BOB = User("u-1", "Bob Stone", "bob@example.com")
@@ -243,15 +242,6 @@ async def test_an_unknown_ticket_is_ticket_not_found(desk: LocalDesk, ticket_id:
 async def test_a_bad_priority_is_refused(desk: LocalDesk) -> None:
     with pytest.raises(ValueError, match="priority must be one of"):
         await _open(desk, priority="critical")
-
-
-def test_sqlite_locations() -> None:
-    assert sqlite_path(":memory:") == ":memory:"
-    assert sqlite_path("sqlite:///desk.db") == "desk.db"
-    assert sqlite_path("sqlite:////var/lib/desk.db") == "/var/lib/desk.db"
-    assert sqlite_path(Path("/tmp/desk.db")) == "/tmp/desk.db"
-    with pytest.raises(ConfigError, match="SQLite"):
-        sqlite_path("postgresql://localhost/desk")  # a PostgreSQL desk has no path: LocalDesk takes the URL
 
 
 async def test_an_in_memory_desk_works_across_threads() -> None:

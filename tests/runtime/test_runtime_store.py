@@ -1,4 +1,4 @@
-"""The store: URLs, one transaction per call (rolled back on error), off the event loop; on both backends."""
+"""The store: one transaction per call (rolled back on error), off the event loop; on both backends."""
 
 from __future__ import annotations
 
@@ -9,26 +9,8 @@ from pathlib import Path
 import pytest
 
 from agentkit.exceptions import ConfigError
-from agentkit.runtime import Store, parse_store_url
+from agentkit.runtime import Store
 from agentkit.storage import Connection
-
-
-@pytest.mark.parametrize(
-    ("url", "path"),
-    [
-        ("sqlite://:memory:", ":memory:"),
-        ("sqlite://", ":memory:"),
-        ("sqlite:///bot.db", "bot.db"),
-        ("sqlite:////tmp/bot.db", "/tmp/bot.db"),
-        ("data/bot.db", "data/bot.db"),
-    ],
-)
-def test_store_urls(url: str, path: str) -> None:
-    assert parse_store_url(url) == path
-
-
-def test_a_postgresql_url_is_kept_as_it_is() -> None:
-    assert parse_store_url("postgresql://bot:pw@127.0.0.1:5432/bot") == "postgresql://bot:pw@127.0.0.1:5432/bot"
 
 
 def test_postgresql_without_psycopg_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS notes (
     ("url", "backend", "target"),
     [
         ("sqlite://:memory:", "sqlite", ":memory:"),
+        ("sqlite://", "sqlite", ":memory:"),
+        ("data/bot.db", "sqlite", "data/bot.db"),
         ("sqlite:///bot.db", "sqlite", "bot.db"),
         ("sqlite:////var/lib/bot.db", "sqlite", "/var/lib/bot.db"),
         ("bot.db", "sqlite", "bot.db"),
