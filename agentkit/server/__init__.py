@@ -16,18 +16,17 @@ from ..desk import (  # re-exported: bots, scripts and `agentkit db` import them
     verify_password,
 )
 from ._app import api_routes, create_app, find_desk
-from ._conversations import DatabaseServerStore, ServerStore, SqliteServerStore
+from ._conversations import DatabaseServerStore, ServerStore
 from ._host import ServedAgent
 from ._run import ServerThread, bind, running_server, serve
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
     "BotTokenDesk",
-    "DatabaseServerStore",
     "ServedAgent",
     "ServerStore",
     "ServerThread",
-    "SqliteServerStore",
+    "DatabaseServerStore",
     "api_routes",
     "bind",
     "create_app",

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ..desk import AccountStore, DeskAccounts, hash_token, new_token, same
 
-__all__ = ["DatabaseServerStore", "ServerStore", "SqliteServerStore"]
+__all__ = ["DatabaseServerStore", "ServerStore"]
 
 
 
@@ -53,8 +53,3 @@ class DatabaseServerStore(DeskAccounts):
             return None
         user: dict[str, Any] = json.loads(row["user_json"])
         return user
-
-
-
-SqliteServerStore = DatabaseServerStore
-"""The former name, kept for callers that pass a SQLite path: the same store."""

@@ -17,7 +17,7 @@ from agentkit.desk import LocalDesk
 from agentkit.hitl import DeskHitl
 from agentkit.models import Model
 from agentkit.runtime import Agent
-from agentkit.server import SqliteServerStore, create_app
+from agentkit.server import DatabaseServerStore, create_app
 
 SECRET = "test-secret-key-0123456789abcdef"
 PASSWORD = "correct horse battery"
@@ -33,7 +33,7 @@ def desk_agent(tmp_path: Path, model: Model | str = "offline", name: str = "supp
 class Harness:
     agent: Agent
     desk: LocalDesk
-    store: SqliteServerStore
+    store: DatabaseServerStore
     app: Starlette
     transport: httpx2.ASGITransport
 
@@ -46,7 +46,7 @@ class Harness:
 async def harness(tmp_path: Path, model: Model | str = "offline", **plugins: Any) -> AsyncIterator[Harness]:
     """The app over ASGI (no lifespan: the test owns the agent); desk agents ana and ben exist."""
     agent = desk_agent(tmp_path, model, **plugins)
-    store = SqliteServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
     await store.add_agent("ana", PASSWORD)
     await store.add_agent("ben", PASSWORD)
     app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=0.05)

@@ -12,7 +12,7 @@ from agentkit.desk import SessionSigner
 from agentkit.exceptions import ConfigError
 from agentkit.hitl import DeskHitl, ProviderError
 from agentkit.runtime import Agent
-from agentkit.server import BotTokenDesk, SqliteServerStore, hash_password, verify_password
+from agentkit.server import BotTokenDesk, DatabaseServerStore, hash_password, verify_password
 
 
 def test_passwords_are_salted_scrypt_hashes() -> None:
@@ -43,7 +43,7 @@ def test_a_session_cookie_issued_in_the_future_is_refused() -> None:
 
 
 async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
-    store = SqliteServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
     try:
         await store.add_agent("ana", "correct horse")
         assert await store.check_agent("ana", "correct horse")
@@ -67,7 +67,7 @@ async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
 
 
 async def test_an_unregistered_bot_cannot_open_tickets(tmp_path: Path) -> None:
-    store = SqliteServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
     for token, problem in ((None, "no bot token is set"), ("akbot_made-up", "token is not registered")):
         desk = BotTokenDesk(tmp_path / "desk.sqlite3", token=token, store=store)
         agent = Agent("support", "offline", plugins={"desk-hitl": DeskHitl(desk)}, store="sqlite://:memory:")

@@ -18,7 +18,7 @@ import httpx2
 import pytest
 
 from agentkit.cli import main
-from agentkit.server import SqliteServerStore
+from agentkit.server import DatabaseServerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "support_bot.py"
@@ -114,7 +114,7 @@ def test_desk_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.Capt
     import asyncio
 
     async def check() -> tuple[bool, str | None]:
-        store = SqliteServerStore(Path(data) / "server.sqlite3")
+        store = DatabaseServerStore(Path(data) / "server.sqlite3")
         try:
             return await store.check_agent("ana", "correct horse"), await store.bot_for_token(token.group(1))
         finally:
@@ -130,11 +130,11 @@ def test_serve_refuses_an_unregistered_bot(tmp_path: Path) -> None:
         import os
         from agentkit import Agent
         from agentkit.hitl import DeskHitl
-        from agentkit.server import BotTokenDesk, SqliteServerStore
+        from agentkit.server import BotTokenDesk, DatabaseServerStore
 
         data = os.environ["AGENTKIT_DATA"]
         desk = BotTokenDesk(f"{data}/desk.sqlite3", token=os.environ.get("AGENTKIT_DESK_TOKEN"),
-                            store=SqliteServerStore(f"{data}/server.sqlite3"))
+                            store=DatabaseServerStore(f"{data}/server.sqlite3"))
         agent = Agent("gated", plugins={"desk-hitl": DeskHitl(desk)}, store=f"sqlite:///{data}/bot.db")
     """)
     )

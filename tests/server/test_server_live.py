@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 
 from agentkit.hitl import SessionConfig
-from agentkit.server import SqliteServerStore, create_app, running_server
+from agentkit.server import DatabaseServerStore, create_app, running_server
 
 from .server_helpers import PASSWORD, SECRET, desk_agent
 
@@ -39,8 +39,8 @@ async def _next(events: AsyncIterator[tuple[str, Any, str | None]], count: int =
         return [await anext(events) for _ in range(count)]
 
 
-async def _served(tmp_path: Path) -> tuple[Any, SqliteServerStore]:
-    store = SqliteServerStore(tmp_path / "server.sqlite3")
+async def _served(tmp_path: Path) -> tuple[Any, DatabaseServerStore]:
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
     await store.add_agent("ana", PASSWORD)
     app = create_app(desk_agent(tmp_path), secret_key=SECRET, store=store, poll_interval=0.05)
     return app, store
