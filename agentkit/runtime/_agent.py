@@ -15,6 +15,7 @@ arrive later on their own (a human agent's reply, a timeout notice) reach the us
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextvars import ContextVar
@@ -38,6 +39,7 @@ from ._aliases import check_handler_aliases, check_tool_aliases
 from ._conversation import Conversation, ConversationInfo, HandlerContext
 from ._events import EventHooks, H
 from ._failure import OnModelFailure, failure_policy
+from ._inputs import check_receive
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin, check_plugins, default_handler
@@ -45,6 +47,7 @@ from ._store import Store
 from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
 from ._streaming import receive_stream as _receive_stream
 from ._subscriptions import Subscribers, Subscription
+from ._window import HistoryWindow
 
 __all__ = ["Agent"]
 
@@ -74,7 +77,9 @@ class Agent:
     default handler. ``error_message``: what the user is told when the model fails (None: the error is raised).
     ``turn_timeout``: seconds one turn may take, model retries and tools included (None: no limit).
     ``on_model_failure``: ``"apologize"`` (send ``error_message``) or ``"handoff"`` (hand the conversation to a
-    person through the agent's HITL plugin, with ``failure_priority``); see ``agentkit.runtime._failure``."""
+    person through the agent's HITL plugin, with ``failure_priority``); see ``agentkit.runtime._failure``.
+    ``max_history_tokens``: the model sees the latest messages that fit this many tokens (estimated), with a note
+    of what was left out (None: the whole history); the store keeps everything (``agentkit.runtime._window``)."""
 
     def __init__(
         self,
@@ -90,6 +95,7 @@ class Agent:
         turn_timeout: float | None = 30.0,
         on_model_failure: OnModelFailure = "apologize",
         failure_priority: Priority = "high",
+        max_history_tokens: int | None = 8_000,
     ) -> None:
         self.name = name
         self.model = resolve_model(model)
@@ -98,6 +104,7 @@ class Agent:
         self.instructions = instructions
         self.tools = tuple(tools)
         self.error_message = error_message
+        self._window = HistoryWindow(max_history_tokens)
         self.store = store if isinstance(store, Store) else Store(store)
         check_plugins(self, self.plugins, self.tools)
         self._failure = failure_policy(
@@ -121,9 +128,12 @@ class Agent:
     async def receive(
         self, conversation_id: str, text: str, user: Mapping[str, Any] | None = None
     ) -> list[messages.ChatMessage]:
-        """Handle one user message; returns the messages it caused for the user (bot reply, notices, ...)."""
+        """Handle one user message; returns the messages it caused for the user (bot reply, notices, ...).
+        Starts the background work on first use (``aclose()`` stops it), as ``async with agent`` does."""
+        check_receive(conversation_id, text, user)  # before anything is stored
         async with self._locks.hold(conversation_id):  # taken before any await: arrival order is kept
             await self._ensure_ready()
+            self.start()
             async with self.store.hold(conversation_id):  # and one process at a time, on a shared PostgreSQL
                 return await self._turn(conversation_id, text, user)
 
@@ -182,7 +192,8 @@ class Agent:
             ) from None
         self._started = True
         for plugin in self.plugins.values():
-            plugin.start()
+            # In a context of its own: background tasks must not inherit the caller's turn or deadline.
+            contextvars.Context().run(plugin.start)
 
     async def aclose(self) -> None:
         """Stop the background work, end the subscriptions, close the plugins and the store."""
@@ -214,7 +225,9 @@ class Agent:
         history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id))
         system = instructions if instructions is not None else self.default_instructions()
         send = delta_sender(self._turn_listener(conversation_id), self._subscribers, conversation_id)
-        result = await run_listened(send, conversation_id, system, tools, history, self.model, **options)
+        result = await self._window.run(
+            history, lambda window: run_listened(send, conversation_id, system, tools, window, self.model, **options)
+        )
         await self._write_many(lambda c: messages.store_run(c, conversation_id, result))
         return result
 

@@ -25,10 +25,12 @@ async def server() -> AsyncIterator[FakeOpenAIServer]:
         yield fake
 
 
-def stalled_model(server: FakeOpenAIServer) -> OpenAIModel:
+@pytest.fixture
+async def stalled(server: FakeOpenAIServer) -> AsyncIterator[OpenAIModel]:
     """An endpoint that takes the request and never answers, with OpenAIModel's default timeout and retries."""
     server.inject(*[Fault.stall(FOREVER)] * 10)
-    return OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="test")
+    async with OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="test") as model:
+        yield model
 
 
 def bot(model: OpenAIModel | ScriptedModel, memory: MemoryHitl | None = None, **kwargs: object) -> Agent:
@@ -37,9 +39,9 @@ def bot(model: OpenAIModel | ScriptedModel, memory: MemoryHitl | None = None, **
 
 
 async def test_a_stalled_endpoint_ends_the_turn_at_its_deadline_with_the_failure_message(
-    server: FakeOpenAIServer, caplog: pytest.LogCaptureFixture
+    stalled: OpenAIModel, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with bot(stalled_model(server), turn_timeout=1.5) as agent:
+    async with bot(stalled, turn_timeout=1.5) as agent:
         started = time.monotonic()
         with caplog.at_level(logging.DEBUG, "agentkit.runtime"):
             replies = await agent.receive("c1", "where is my order?", user=USER)
@@ -55,8 +57,8 @@ async def test_a_stalled_endpoint_ends_the_turn_at_its_deadline_with_the_failure
 
 
 @pytest.mark.slow
-async def test_with_the_defaults_a_stalled_endpoint_answers_the_user_within_30_s(server: FakeOpenAIServer) -> None:
-    async with bot(stalled_model(server)) as agent:
+async def test_with_the_defaults_a_stalled_endpoint_answers_the_user_within_30_s(stalled: OpenAIModel) -> None:
+    async with bot(stalled) as agent:
         started = time.monotonic()
         replies = await agent.receive("c1", "hello?")
         waited = time.monotonic() - started
@@ -65,10 +67,10 @@ async def test_with_the_defaults_a_stalled_endpoint_answers_the_user_within_30_s
 
 
 async def test_handoff_on_model_failure_opens_one_ticket_and_the_model_is_not_asked_again(
-    server: FakeOpenAIServer,
+    server: FakeOpenAIServer, stalled: OpenAIModel
 ) -> None:
     memory = MemoryHitl()
-    agent = bot(stalled_model(server), memory, turn_timeout=1.0, on_model_failure="handoff", failure_priority="urgent")
+    agent = bot(stalled, memory, turn_timeout=1.0, on_model_failure="handoff", failure_priority="urgent")
     async with agent:
         replies = await agent.receive("c1", "my parcel never came", user=USER)
         asked = len(server.model_requests())
@@ -110,10 +112,10 @@ def test_wrong_failure_settings_say_the_fix(setting: dict[str, object], message:
         bot(ScriptedModel([]), **setting)
 
 
-async def test_execute_timeout_bounds_a_run_without_an_agent(server: FakeOpenAIServer) -> None:
+async def test_execute_timeout_bounds_a_run_without_an_agent(stalled: OpenAIModel) -> None:
     started = time.monotonic()
     with pytest.raises(Exception) as raised:
-        await execute("sys", [], [{"role": "user", "content": "hi"}], stalled_model(server), timeout=1.0)
+        await execute("sys", [], [{"role": "user", "content": "hi"}], stalled, timeout=1.0)
     assert time.monotonic() - started < 15
     assert "deadline" in str(raised.value)
 
