@@ -77,8 +77,9 @@ class DeliveryConfig:
     redeliver_interval: float = 30.0
     """Seconds between background passes over the outbox; a row that failed waits longer each time."""
     redeliver_max_delay: float = 900.0
-    claim_seconds: float = 120.0
-    """How long one deliverer owns an outbox row, so two processes never send it at once."""
+    claim_seconds: float = 6.0
+    """How long a deliverer's claim on an outbox row lasts, so two processes never send it at once. It is renewed
+    every third of that while the row is being sent, so a dead deliverer's row is taken over within this time."""
     timeout_check_interval: float = 30.0
     """The longest the timeout checker sleeps; it wakes earlier for a session due sooner."""
 

@@ -22,6 +22,7 @@ from . import _outbox as outbox
 from . import _state as state
 from ._config import DeliveryConfig
 from ._host import HitlHost, Post
+from ._lease import claim_to_the_end, keep_claim
 from ._lifecycle import end_session
 from ._provider import EscalationRequest, HitlProvider, ProviderError
 
@@ -127,7 +128,9 @@ class Deliverer:
         sent = 0
         lease = self.config.claim_seconds
         while True:
-            claimed = await self.host.transact(lambda c, _: _claim(c, session_row, token, lease, due_only))
+            claimed = await claim_to_the_end(
+                self.host, lambda c, _: _claim(c, session_row, token, lease, due_only), lambda r: r[0].id, token
+            )
             if claimed is None:
                 return sent
             row, session = claimed
@@ -137,7 +140,8 @@ class Deliverer:
 
     async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> bool:
         try:
-            remote_id = await self._call_with_retries(row, session)
+            async with keep_claim(self.host, row.id, token, self.config.claim_seconds):
+                remote_id = await self._call_with_retries(row, session)
         except asyncio.CancelledError:
             await asyncio.shield(self.host.transact(lambda c, _: outbox.release(c, row.id, token)))
             raise

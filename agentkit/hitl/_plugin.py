@@ -23,6 +23,7 @@ from ._actions import HitlActions
 from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Deliverer
 from ._host import HitlHost, Post
+from ._lease import claims_end
 from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
@@ -174,8 +175,15 @@ class HitlPlugin:
         return ended
 
     async def redeliver(self) -> int:
-        """Send every queued outbox row now, backoff or not; the number of rows sent."""
-        return await self.deliverer.deliver_due(force=True)
+        """Send every queued outbox row now, backoff or not; the number of rows sent. A row claimed by a deliverer
+        that stopped renewing its claim (a process that died) is sent once the claim runs out, within
+        ``claim_seconds``; a row a live deliverer is sending is left to it."""
+        sent = await self.deliverer.deliver_due(force=True)
+        until = await self.host.transact(lambda c, _: claims_end(c, self.alias, time.time()))
+        if until is not None:
+            await asyncio.sleep(min(until - time.time(), self.delivery.claim_seconds) + _MIN_SLEEP)
+            sent += await self.deliverer.deliver_due(force=True)
+        return sent
 
     async def _end(self, session: _state.HitlSession, reason: _state.EndReason, text: str | None) -> bool:
         config = session.config  # what the human agent is told: a timeout is not the user leaving

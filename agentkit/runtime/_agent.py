@@ -133,9 +133,11 @@ class Agent:
         check_receive(conversation_id, text, user)  # before anything is stored
         async with self._locks.hold(conversation_id):  # taken before any await: arrival order is kept
             await self._ensure_ready()
-            self.start()
-            async with self.store.hold(conversation_id):  # and one process at a time, on a shared PostgreSQL
-                return await self._turn(conversation_id, text, user)
+            try:
+                async with self.store.hold(conversation_id):  # and one process at a time, on a shared PostgreSQL
+                    return await self._turn(conversation_id, text, user)
+            finally:
+                self.start()  # after the turn, which handles what is due for this conversation itself
 
     def receive_stream(
         self, conversation_id: str, text: str, user: Mapping[str, Any] | None = None

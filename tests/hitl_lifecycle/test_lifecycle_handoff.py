@@ -250,9 +250,10 @@ async def test_closing_an_escalation_that_never_reached_the_helpdesk_opens_no_ti
     down = [ProviderError("memory: 503", retryable=True, provider="memory") for _ in range(2)]
     memory.fail_next(*down)
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "OK, how else can I help?"])
-    async with memory_agent(model, memory, retry_attempts=2, redeliver_interval=0.05, store=store_url) as agent:
+    # The background pass waits longer than the test takes to send /end (a short one raced it under load).
+    async with memory_agent(model, memory, retry_attempts=2, redeliver_interval=30, store=store_url) as agent:
         assert texts(await agent.receive("c1", "Get me a human", user=USER)) == [("system", DELAYED)]
         assert texts(await agent.receive("c1", "/end")) == [("system", CLOSED)]
-        await asyncio.sleep(0.2)  # the background deliverer had time to send a queued row, if one were left
+        assert await agent.plugins["desk-hitl"].redeliver() == 0  # a queued row, if one were left, would go now
         assert texts(await agent.receive("c1", "never mind")) == [("bot", "OK, how else can I help?")]
     assert memory.sessions == {} and len(memory.start_calls) == 2  # the two failed tries, nothing after

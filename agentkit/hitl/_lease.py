@@ -1,0 +1,82 @@
+"""A delivery claim kept alive while its owner works: a short lease, renewed on a heartbeat.
+
+A deliverer claims an outbox row for ``claim_seconds`` and, while the helpdesk call is in flight (retries
+included), renews the claim every third of that. A live deliverer therefore never loses its row, however slow the
+helpdesk is; a dead one (kill -9, a lost machine) stops renewing, and its row is free for the next deliverer or
+``agentkit hitl redeliver`` within ``claim_seconds``. Exactly once still holds: the row is only sent by whoever
+holds the claim, and a takeover while a slow call is still landing sends the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+from ..storage import Connection
+from . import _outbox as outbox
+from ._host import HitlHost, Post
+
+__all__ = ["claim_to_the_end", "claims_end", "keep_claim", "renew"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("agentkit.hitl")
+
+
+def renew(connection: Connection, row_id: int, token: str, until: float) -> bool:
+    """Extend this deliverer's claim on the row; False when the claim is not ours any more."""
+    cursor = connection.execute(
+        "UPDATE hitl_outbox SET claimed_until = ? WHERE id = ? AND claim_token = ? AND status = 'queued'",
+        (until, row_id, token),
+    )
+    return bool(cursor.rowcount)
+
+
+async def claim_to_the_end(
+    host: HitlHost, claim: Callable[[Connection, list[Post]], T | None], row_of: Callable[[T], int], token: str
+) -> T | None:
+    """Run the ``claim`` transaction; if this task is cancelled meanwhile (shutdown), the store's thread commits the
+    claim anyway, so wait for it and give the row back before stopping: a cancelled deliverer holds no row."""
+    claiming = asyncio.ensure_future(host.transact(claim))
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        claimed = await claiming
+        if claimed is not None:
+            await host.transact(lambda c, _: outbox.release(c, row_of(claimed), token))
+        raise
+
+
+def claims_end(connection: Connection, plugin: str, now: float) -> float | None:
+    """When the last current claim on the plugin's queued rows runs out, if any row is claimed now."""
+    (until,) = connection.execute(
+        "SELECT MAX(claimed_until) FROM hitl_outbox WHERE plugin = ? AND status = 'queued' AND claimed_until > ?",
+        (plugin, now),
+    ).fetchone()
+    return None if until is None else float(until)
+
+
+@contextlib.asynccontextmanager
+async def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> AsyncIterator[None]:
+    """Within the block, the claim on ``row_id`` is renewed every ``lease / 3`` seconds."""
+    beat = asyncio.get_running_loop().create_task(_heartbeat(host, row_id, token, lease), name=f"claim-{row_id}")
+    try:
+        yield
+    finally:
+        beat.cancel()  # not awaited: awaiting it here could swallow a cancellation meant for our caller
+
+
+async def _heartbeat(host: HitlHost, row_id: int, token: str, lease: float) -> None:
+    while True:
+        await asyncio.sleep(lease / 3)
+        try:
+            kept = await host.transact(lambda c, _: renew(c, row_id, token, time.time() + lease))
+        except Exception:  # the store hiccuped: the next beat tries again, well within the lease
+            logger.warning("HITL: could not renew the claim on outbox row %s", row_id, exc_info=True)
+            continue
+        if not kept:
+            return
