@@ -19,6 +19,9 @@ async def test_receive_without_async_with_starts_the_background_work_and_aclose_
     updates = agent.subscribe("c1")
     await agent.receive("c1", "get me a person", user=USER)
     ticket = memory.only_session()
+    async with asyncio.timeout(10):  # the background work subscribes to the helpdesk's events (a fake's detail)
+        while not memory._subscriptions:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
     await memory.assign(ticket.id, "Sam")  # the human's claim reaches the user through the background work
     await memory.reply(ticket.id, "Hi Jo, Sam here.", "Sam")
     seen: list[str] = []
