@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..evals._agreement import agreement, read_labels
 from ..evals._baselines import baseline_table, run_baseline_suite
 from ..evals._cases import SPLITS, filter_cases, load_cases
 from ..evals._compare import direction, gate_failures
@@ -72,6 +73,7 @@ def register(commands: Any) -> None:
                         help="exit 1 if METRIC ends above MAX, e.g. under_triage_rate=0.05 (repeatable)")  # fmt: skip
     parser.add_argument("--baseline-suite", action="store_true",
                         help="run the three baselines (never, always, offline) and print a table")  # fmt: skip
+    parser.add_argument("--labels", metavar="FILE", help="labels of several labellers (JSONL): report their kappas")
     parser.add_argument(
         "--prevalence", type=float, default=DEFAULT_PREVALENCE, metavar="SHARE",
         help="the real share of conversations that need a person, for precision and F1 re-weighted to it (0.1)",
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             prevalence=args.prevalence,
         )
     )  # fmt: skip
+    run_.agreement = agreement(read_labels(args.labels)) if args.labels else None
     paths = run_.write_reports(out_dir, baseline=baseline)
     print(paths["summary.txt"].read_text(encoding="utf-8"), end="")
     print(f"\nreports: {paths['report.html']}  {paths['report.json']}  {paths['summary.txt']}")

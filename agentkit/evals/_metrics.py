@@ -539,6 +539,13 @@ def non_escalation_summary(outcomes: Iterable[CaseOutcome]) -> dict[str, Any]:
     }
 
 
+def _decision_kappa(outcomes: Sequence[CaseOutcome]) -> float | None:
+    """Cohen's kappa of the bot's decisions against the labels: comparable with the labellers' own agreement."""
+    names = ("no", "yes")
+    expected = [names[o.expected_escalate] for o in outcomes]
+    return quadratic_weighted_kappa(expected, [names[o.predicted_escalate] for o in outcomes], names)
+
+
 # --- everything at once ---------------------------------------------------------------------------
 
 
@@ -568,6 +575,7 @@ def summarize(
         "per_tag": {tag: asdict(metrics) for tag, metrics in per_tag_metrics(records).items()},
         "at_prevalence": asdict(at_prevalence(decision_counts(records), prevalence)),
         "priority": asdict(priority_metrics(records)),
+        "decision_kappa": _decision_kappa(records),
         "triage": {
             "under_triage_rate": under_triage_rate(records),
             "right_decision_and_priority_rate": right_decision_and_priority_rate(records),

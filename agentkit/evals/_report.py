@@ -67,6 +67,7 @@ class EvalRun:
     out_dir: Path | None = None
     costs: EscalationCosts = field(default=DEFAULT_COSTS)
     prevalence: float = DEFAULT_PREVALENCE
+    agreement: list[dict[str, Any]] | None = None  # the labellers' kappas (``agentkit.evals._agreement``), if known
     _intervals: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -118,6 +119,7 @@ class EvalRun:
             "config": self.config | {"prevalence": self.prevalence},
             "headline": self.metrics(),
             "per_split": self.per_split(),
+            "agreement": self.agreement,
             "intervals": self.intervals(),
             "metrics": self.summary,
             "priority_confusion": priority_confusion(self.outcomes),
@@ -246,7 +248,8 @@ class ProgressBar:
 
 def terminal_summary(report: Mapping[str, Any]) -> str:
     """The report as a few lines of text: what ran, the headline metrics with intervals, tags, comparison."""
-    lines = _header(report) + _decision_lines(report) + _split_lines(report) + _tag_lines(report)
+    lines = _header(report) + _decision_lines(report) + _agreement_lines(report) + _split_lines(report)
+    lines += _tag_lines(report)
     if report.get("comparison"):
         lines += ["", *comparison_lines(report["comparison"])]
     return "\n".join(lines)
@@ -290,6 +293,19 @@ def _decision_lines(report: Mapping[str, Any]) -> list[str]:
         f"usage       tokens in {tokens['input_total']} out {tokens['output_total']}  ${head['cost_usd']:.4f}  "
         f"latency p50 {head['latency_p50_s']:.3f} s p95 {head['latency_p95_s']:.3f} s",
     ]
+
+
+def _agreement_lines(report: Mapping[str, Any]) -> list[str]:
+    pairs = report.get("agreement") or []
+    lines = [f"labellers   the ceiling to hold a model to: this run's decision kappa against the labels is "
+             f"{_number(report['headline'].get('decision_kappa'))}"] if pairs else []  # fmt: skip
+    for pair in pairs:
+        a, b = pair["labellers"]
+        lines.append(
+            f"            {a} vs {b}: decision kappa {_number(pair['decision_kappa'])} over {pair['n_cases']} cases, "
+            f"priority kappa ({pair['priority_weights']}) {_number(pair['priority_kappa'])} over {pair['n_priority']}"
+        )
+    return lines
 
 
 def _split_lines(report: Mapping[str, Any]) -> list[str]:
