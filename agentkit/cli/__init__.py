@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _chat, _db, _desk, _eval, _eval_compare, _hitl, _serve, _tools, _tune
+from . import _chat, _db, _desk, _eval, _eval_compare, _eval_import, _hitl, _serve, _tools, _tune
 from ._errors import debug_wanted, run_reporting_errors
 from ._help import Parser, version
 
@@ -31,14 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"agentkit {version()}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback when a command fails")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
-    for module in (_chat, _serve, _eval, _tune, _tools, _hitl, _desk, _db):
+    for module in (_chat, _serve, _eval, _eval_import, _tune, _tools, _hitl, _desk, _db):
         module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (0 ok, 1 failure, 2 usage or configuration, 130 interrupted)."""
-    words = _eval_compare.route(list(sys.argv[1:] if argv is None else argv))
+    words = _eval_import.route(_eval_compare.route(list(sys.argv[1:] if argv is None else argv)))
     try:
         args = build_parser().parse_args(words)
     except SystemExit as exit_:  # --help, --version, or a usage error argparse has already explained
