@@ -4,6 +4,7 @@ Both wire formats: Chat Completions and Responses."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -188,3 +189,25 @@ async def test_chat_tool_calls_sent_whole_without_an_index_stay_apart() -> None:
     assert [(c.id, c.name, c.arguments) for c in response.tool_calls] == [
         ("c1", "lookupOrder", '{"order_id": "A1"}'), ("c2", "issueRefund", '{"order_id": "A1"}')]  # fmt: skip
     assert response.finish_reason == "tool_calls" and response.text is None
+
+
+async def test_a_connection_lost_midway_is_a_model_error_after_the_pieces_before_it() -> None:
+    first = {"choices": [{"index": 0, "delta": {"content": "Half a"}, "finish_reason": None}]}
+    event = f"data: {json.dumps(first)}\n\n".encode()
+
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (await reader.readline()) not in (b"\r\n", b""):
+            pass  # the request's head; its body is left unread, we hang up anyway
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+        writer.write(head + b"%x\r\n%s\r\n" % (len(event), event))
+        await writer.drain()
+        writer.close()  # no last chunk: the stream breaks off
+
+    server = await asyncio.start_server(answer_then_hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pieces: list[object] = []
+    async with server, OpenAIModel("m", base_url=f"http://127.0.0.1:{port}/v1", api_key="t", max_retries=0) as model:
+        with pytest.raises(ModelError, match="chat stream of 'm' broke off"):
+            async for item in model.stream(USER):
+                pieces.append(item)
+    assert pieces == [TextDelta("Half a")]
