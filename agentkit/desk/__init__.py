@@ -31,7 +31,7 @@ from agentkit.desk._models import (
     TicketNotFound,
     TicketStatus,
 )
-from agentkit.desk._pages import PAGE_HEADERS, render_page
+from agentkit.desk._pages import DESK_TEMPLATES, PAGE_HEADERS, render_page
 from agentkit.desk._security import (
     DeskSession,
     SessionSigner,
@@ -63,6 +63,7 @@ __all__ = [
     "ApiRoute",
     "BotTokenDesk",
     "DESK_MIGRATIONS",
+    "DESK_TEMPLATES",
     "DeskAccounts",
     "DeskApp",
     "DeskCallback",

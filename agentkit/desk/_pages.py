@@ -7,21 +7,21 @@ and ``style.css`` are shared with the server's webchat page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from ..prompts import jinja_environment
 from ._auth import DESK_COOKIE
 from ._state import desk_state
 
-__all__ = ["PAGE_HEADERS", "desk_page_routes", "render_page"]
+__all__ = ["DESK_TEMPLATES", "PAGE_HEADERS", "desk_page_routes", "render_page"]
 
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("agentkit.desk", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+DESK_TEMPLATES = Path(__file__).parent / "templates"
+_templates = jinja_environment(DESK_TEMPLATES, html=True)
 # The pages load nothing from elsewhere; the policy makes sure an injected script or form could not either.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

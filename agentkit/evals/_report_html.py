@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup, escape
 
+from ..prompts import jinja_environment
 from ._cases import EscalationCase
 
 __all__ = ["render_html"]
@@ -25,22 +24,11 @@ MAX_FAILING_CASES = 300  # beyond this the page gets slow to open; report.json h
 _ESCALATE, _STAY, _MIXED = "#2563eb", "#d97706", "#6b7280"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(report: Mapping[str, Any], cases: Sequence[EscalationCase]) -> str:
     """The report page for ``report`` (the dict of report.json); ``cases`` give the failing conversations."""
     failing = failing_cases(report["results"], {case.id: case for case in cases})
     return (
-        _environment()
+        jinja_environment(TEMPLATES, html=True)
         .get_template("report.html.j2")
         .render(
             report=report,

@@ -2,6 +2,9 @@
 
 Templates are looked up in the folders you pass first, then in the templates shipped with agentkit
 (``agentkit/prompts/templates``), so a user's ``prompts/support_assistant.j2`` overrides ours.
+
+``jinja_environment`` is the one place agentkit makes a jinja2 environment: the prompts here, and the HTML of the
+desk, the webchat and the eval and tuning reports (``html=True``: autoescaped) all get the same settings.
 """
 
 from __future__ import annotations
@@ -15,23 +18,29 @@ import jinja2
 
 from ..exceptions import ConfigError
 
-__all__ = ["PACKAGE_TEMPLATES", "environment", "render", "render_string"]
+__all__ = ["PACKAGE_TEMPLATES", "environment", "jinja_environment", "render", "render_string"]
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 
 
-@lru_cache(maxsize=16)
-def environment(folders: tuple[str, ...] = ()) -> jinja2.Environment:
-    """A jinja2 environment over ``folders`` and the package templates (cached per tuple of folders)."""
-    search = [*folders, str(PACKAGE_TEMPLATES)]
+@lru_cache(maxsize=32)
+def jinja_environment(*folders: str | Path, html: bool = False) -> jinja2.Environment:
+    """A jinja2 environment over ``folders`` (searched in order), cached per arguments. ``StrictUndefined``: a
+    missing variable is an error naming it. ``html=True`` escapes every value (pages, reports); prompts are
+    plain text for a model and are not escaped. Block tags leave no blank lines behind."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
+        autoescape=html,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # prompts are plain text for a model, not HTML
     )
+
+
+def environment(folders: tuple[str, ...] = ()) -> jinja2.Environment:
+    """The prompts' environment: ``folders``, then the package templates."""
+    return jinja_environment(*folders, PACKAGE_TEMPLATES)
 
 
 def render(name: str, /, folders: Sequence[str | Path] = (), **variables: Any) -> str:

@@ -3,23 +3,19 @@ look alike; the desk's own page comes with the desk app."""
 
 from __future__ import annotations
 
-import jinja2
+from pathlib import Path
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..desk import render_page
+from ..desk import DESK_TEMPLATES, render_page
+from ..prompts import jinja_environment
 from ._state import server_state
 
 __all__ = ["PAGE_ROUTES"]
 
-_templates = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(
-        [jinja2.PackageLoader("agentkit.server", "templates"), jinja2.PackageLoader("agentkit.desk", "templates")]
-    ),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+_templates = jinja_environment(Path(__file__).parent / "templates", DESK_TEMPLATES, html=True)
 
 
 async def webchat_page(request: Request) -> Response:

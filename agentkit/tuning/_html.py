@@ -6,33 +6,21 @@ Every text that came from a candidate or a model is escaped by jinja2's autoesca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from ..prompts import jinja_environment
 
 __all__ = ["render_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(report: Mapping[str, Any]) -> str:
     """The page for ``report`` (the dict of tuning.json)."""
     confirmation = report["confirmation"]
     return (
-        _environment()
+        jinja_environment(TEMPLATES, html=True)
         .get_template("tuning.html.j2")
         .render(
             report=report,
