@@ -21,6 +21,8 @@ from agentkit.desk._app import DeskApp
 from agentkit.desk._bots import BotTokenDesk, UnregisteredBot
 from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
+    AGENT_EVENT_KINDS,
+    AgentEventKind,
     DeskError,
     DeskEvent,
     DeskEventKind,
@@ -41,7 +43,7 @@ from agentkit.desk._security import (
     same,
     verify_password,
 )
-from agentkit.desk._service import DeskCallback, DeskSubscription, LocalDesk
+from agentkit.desk._service import DeskCallback, DeskSubscription, DeskWatch, LocalDesk
 from agentkit.desk._sse import KEEPALIVE, EventStream, StreamHub, sse
 from agentkit.desk._state import DeskService, DeskState
 from agentkit.desk._web import (
@@ -58,7 +60,9 @@ from agentkit.desk._web import (
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
+    "AGENT_EVENT_KINDS",
     "AccountStore",
+    "AgentEventKind",
     "ApiError",
     "ApiRoute",
     "BotTokenDesk",
@@ -74,6 +78,7 @@ __all__ = [
     "DeskSession",
     "DeskState",
     "DeskSubscription",
+    "DeskWatch",
     "ERROR_HANDLERS",
     "ErrorView",
     "EventStream",

@@ -6,7 +6,6 @@ events and tells the user (an agent joined, wrote, closed).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
@@ -134,41 +133,38 @@ async def desk_events(request: Request) -> Response | EventStream:
 
 
 async def _ticket_changes(state: DeskState, desk: DeskService) -> AsyncGenerator[str, None]:
-    """``tickets`` events naming the active tickets that appeared, changed or left since the last one.
-
-    The desk pushes an event when an agent acts, but a new ticket or a user's message makes none, so the active
-    tickets are also compared every ``poll_interval`` seconds (only while someone is watching).
-    """
-    wake = asyncio.Event()
-
-    async def on_event(_event: DeskEvent) -> None:
-        wake.set()
-
-    subscription = desk.subscribe(on_event)
+    """``ready`` with the active tickets, then a ``tickets`` event naming the tickets that changed, from the desk's
+    event log: a ticket opened, a user's message, an agent's act, a close. This process's changes wake the stream
+    at once; another worker's (a shared PostgreSQL) are read every ``poll_interval`` seconds, one indexed query of
+    the log, however many tickets are open."""
+    watch = desk.watch()
     try:
-        seen = await _fingerprints(desk)
-        yield sse("ready", {"tickets": sorted(seen, key=int)})
+        cursor = await desk.head()  # before the list: a change made between the two is reported, not lost
+        active = [t.id for status in STATUS_FILTERS["active"] for t in await desk.tickets(status)]
+        yield sse("ready", {"tickets": sorted(active, key=int)})
         quiet = 0.0
         while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(state.poll_interval):
-                    await wake.wait()
-            wake.clear()
-            now = await _fingerprints(desk)
-            changed = sorted((k for k in seen.keys() | now.keys() if seen.get(k) != now.get(k)), key=int)
-            seen, quiet = now, (0.0 if changed else quiet + state.poll_interval)
+            await watch.wait(state.poll_interval)
+            events = await _events_after(desk, cursor)
+            cursor = events[-1].seq if events else cursor
+            changed = sorted({e.ticket_id for e in events}, key=int)
+            quiet = 0.0 if changed else quiet + state.poll_interval
             if changed:
                 yield sse("tickets", {"changed": changed})
             elif quiet >= state.keepalive_interval:
                 quiet = 0.0
                 yield KEEPALIVE
     finally:
-        subscription.cancel()
+        watch.cancel()
 
 
-async def _fingerprints(desk: DeskService) -> dict[str, tuple[Any, ...]]:
-    tickets = [t for status in STATUS_FILTERS["active"] for t in await desk.tickets(status)]
-    return {t.id: (t.status, t.assignee, t.updated_at, len(t.messages)) for t in tickets}
+async def _events_after(desk: DeskService, cursor: int) -> list[DeskEvent]:
+    events: list[DeskEvent] = []
+    while batch := await desk.events_since(events[-1].seq if events else cursor):
+        events += batch
+        if len(batch) < 100:
+            break
+    return events
 
 
 # -- helpers --

@@ -15,6 +15,8 @@ from agentkit.handoff import Priority, TranscriptLine, User
 __all__ = [
     "DeskError",
     "DeskEvent",
+    "AGENT_EVENT_KINDS",
+    "AgentEventKind",
     "DeskEventKind",
     "MessageAuthor",
     "Ticket",
@@ -26,7 +28,13 @@ __all__ = [
 
 TicketStatus = Literal["open", "assigned", "closed"]
 MessageAuthor = Literal["user", "agent", "system"]
-DeskEventKind = Literal["agent_assigned", "agent_message", "session_stopped"]
+DeskEventKind = Literal[
+    "ticket_created", "user_message", "ticket_closed", "agent_assigned", "agent_message", "session_stopped"
+]
+AgentEventKind = Literal["agent_assigned", "agent_message", "session_stopped"]
+AGENT_EVENT_KINDS: tuple[AgentEventKind, ...] = ("agent_assigned", "agent_message", "session_stopped")
+"""What a human agent did: the events the bot acts on. The others (a ticket opened, a user's message, the bot's own
+close) tell the inbox what changed."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,8 @@ class Ticket:
 
 @dataclass(frozen=True)
 class DeskEvent:
-    """Something an agent did on the desk. ``seq`` grows by one per event: it is the catch-up cursor."""
+    """Something that happened on the desk: a human agent's act (``AGENT_EVENT_KINDS``), or a ticket opened, a
+    user's message, the bot's close. ``seq`` grows by one per event: it is the catch-up cursor."""
 
     seq: int
     kind: DeskEventKind

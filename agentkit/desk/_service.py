@@ -2,19 +2,24 @@
 
 Events and how a consumer keeps up with them:
 
-- every assignment, agent reply and agent close is written as a ``DeskEvent`` in the same transaction as the
-  change, numbered by ``seq``;
+- every change is written as a ``DeskEvent`` in the same transaction, numbered by ``seq``: a ticket opened, a
+  user's message, the bot's close, and what human agents do (``AGENT_EVENT_KINDS``: assign, reply, close);
 - ``desk.subscribe(callback)`` pushes each new event, in ``seq`` order, to ``await callback(event)``. If
   the callback raises, the error is logged and that subscriber's cursor stays before the event: the event is
   pushed again, still in order, on the next change or on ``await desk.deliver_pending()``;
 - a consumer that restarts remembers the last ``seq`` it handled and either calls
   ``await desk.events_since(seq)`` or subscribes with ``subscribe(callback, after=seq)``, which replays what
-  it missed before anything new.
+  it missed before anything new;
+- an agent's act is pushed at once. The bot's own writes (a ticket, a user's message, its close) are pushed on the
+  next delivery instead: they are made inside the bot's turn, where a subscriber's callback must not run;
+- ``desk.watch()`` wakes an inbox when this process changes anything, so it reads ``events_since`` at once
+  (another process's changes are found by reading ``events_since`` now and then: one indexed query).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable
@@ -30,7 +35,7 @@ from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
 from agentkit.storage import parse_url
 
-__all__ = ["DeskCallback", "DeskSubscription", "LocalDesk"]
+__all__ = ["DeskCallback", "DeskSubscription", "DeskWatch", "LocalDesk"]
 
 logger = logging.getLogger("agentkit.desk")
 
@@ -50,6 +55,27 @@ class DeskSubscription:
         self._desk._subscriptions.discard(self)
 
 
+class DeskWatch:
+    """Wakes its owner when this process changes the desk: ``await watch.wait(seconds)``; ``cancel()`` to stop."""
+
+    def __init__(self, desk: LocalDesk) -> None:
+        self._desk = desk
+        self._changed = asyncio.Event()
+
+    def notify(self) -> None:
+        self._changed.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Until a change since the last ``wait`` returned (maybe already), or ``seconds``."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._changed.wait()
+        self._changed.clear()
+
+    def cancel(self) -> None:
+        self._desk._watches.discard(self)
+
+
 class LocalDesk:
     """The embedded helpdesk. ``url_or_path``: a SQLite file, ``sqlite:///file.db``, ``":memory:"``, or
     ``postgresql://user:password@host:5432/db`` (needs ``pip install 'agentkit[postgres]'``), which several
@@ -59,6 +85,7 @@ class LocalDesk:
         self.path = parse_url(url_or_path).target
         self._store = TicketStore(url_or_path)
         self._subscriptions: set[DeskSubscription] = set()
+        self._watches: set[DeskWatch] = set()
         self._delivering = False
         self._pending = False
 
@@ -87,7 +114,9 @@ class LocalDesk:
         new = NewTicket(
             conversation_id, idempotency_key, title, description, priority, user, tuple(transcript)
         )
-        ticket, _created = await self._run(self._store.create, new)
+        ticket, created = await self._run(self._store.create, new)
+        if created:
+            self._notify()
         return ticket
 
     async def tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
@@ -100,27 +129,47 @@ class LocalDesk:
 
     async def assign(self, ticket_id: str, agent_name: str) -> Ticket:
         ticket, _event = await self._run(self._store.assign, str(ticket_id), agent_name)
+        self._notify()
         await self.deliver_pending()
         return ticket
 
     async def reply(self, ticket_id: str, text: str, *, agent_name: str | None = None) -> Ticket:
         """An agent's message to the user (by ``agent_name``, or the assignee)."""
         ticket, _event = await self._run(self._store.agent_reply, str(ticket_id), text, agent_name)
+        self._notify()
         await self.deliver_pending()
         return ticket
 
     async def add_user_message(self, ticket_id: str, text: str, *, user_name: str | None = None) -> Ticket:
-        """A message from the user to the agent (relayed by the bot); it makes no event."""
-        return await self._run(self._store.user_message, str(ticket_id), text, user_name)
+        """A message from the user to the agent (relayed by the bot): a ``user_message`` event."""
+        ticket = await self._run(self._store.user_message, str(ticket_id), text, user_name)
+        self._notify()
+        return ticket
 
     async def close(
         self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"
     ) -> Ticket:
-        """Close the ticket. Only an agent's close is an event: the bot knows when it closed one itself."""
+        """Close the ticket: ``session_stopped`` by an agent (pushed at once), ``ticket_closed`` by the bot."""
         ticket, event = await self._run(self._store.close_ticket, str(ticket_id), reason, by == "agent")
         if event is not None:
-            await self.deliver_pending()
+            self._notify()
+            if by == "agent":
+                await self.deliver_pending()
         return ticket
+
+    async def head(self) -> int:
+        """The newest event's ``seq`` (0 when there is none)."""
+        return await self._run(self._store.head)
+
+    def watch(self) -> DeskWatch:
+        """Be woken when this process changes the desk (see ``DeskWatch``)."""
+        watch = DeskWatch(self)
+        self._watches.add(watch)
+        return watch
+
+    def _notify(self) -> None:
+        for watch in self._watches:
+            watch.notify()
 
     async def events_since(self, cursor: int = 0, limit: int = 100) -> list[DeskEvent]:
         """Events with ``seq`` greater than ``cursor``, oldest first, at most ``limit``."""
@@ -168,6 +217,7 @@ class LocalDesk:
 
     async def aclose(self) -> None:
         self._subscriptions.clear()
+        self._watches.clear()
         await self._run(self._store.close)
 
     async def __aenter__(self) -> Self:

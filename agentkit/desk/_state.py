@@ -20,7 +20,9 @@ __all__ = ["DESK_SCOPE_KEY", "DeskService", "DeskState", "desk_state"]
 DESK_SCOPE_KEY = "agentkit.desk"
 
 
-class DeskSubscription(Protocol):
+class DeskWatcher(Protocol):
+    async def wait(self, seconds: float) -> None: ...
+
     def cancel(self) -> None: ...
 
 
@@ -38,6 +40,14 @@ class DeskService(Protocol):
     async def close(self, ticket_id: str, *, reason: str | None = None, by: Any = "agent") -> Ticket: ...
 
     def subscribe(self, callback: Callable[[DeskEvent], Awaitable[None]], *, after: int | None = None) -> Any: ...
+
+    async def head(self) -> int: ...
+
+    async def events_since(self, cursor: int = 0, limit: int = 100) -> list[DeskEvent]: ...
+
+    def watch(self) -> DeskWatcher:
+        """Wakes on this process's changes; another process's are found by reading ``events_since``."""
+        ...
 
 
 @dataclass

@@ -74,7 +74,8 @@ class TicketStore:
             yield db
 
     def create(self, new: NewTicket) -> tuple[Ticket, bool]:
-        """Insert the ticket, or find the one with the same idempotency key; ``True`` when it is new."""
+        """Insert the ticket, or find the one with the same idempotency key; ``True`` when it is new (then with a
+        ``ticket_created`` event)."""
         now = time.time()
         transcript = json.dumps([asdict(line) for line in new.transcript])
         with self._write() as db:
@@ -99,6 +100,8 @@ class TicketStore:
             created = cursor.rowcount == 1
             row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
             ticket_id = str(row.fetchone()["id"])
+            if created:
+                self._add_event(db, ticket_id, "ticket_created", None, new.title)
             return self._load(db, ticket_id), created
 
     def get(self, ticket_id: str) -> Ticket:
@@ -135,10 +138,12 @@ class TicketStore:
             self._require_open(db, ticket_id, "send a user message to")
             self._update(db, ticket_id, "", ())
             self._add_message(db, ticket_id, "user", user_name, text)
+            self._add_event(db, ticket_id, "user_message", None, text)
             return self._load(db, ticket_id)
 
-    def close_ticket(self, ticket_id: str, reason: str | None, emit: bool) -> tuple[Ticket, DeskEvent | None]:
-        """Close once; closing a closed ticket changes nothing and reports no new event."""
+    def close_ticket(self, ticket_id: str, reason: str | None, by_agent: bool) -> tuple[Ticket, DeskEvent | None]:
+        """Close once (``session_stopped`` by an agent, ``ticket_closed`` by the bot); closing a closed ticket
+        changes nothing and reports no new event."""
         with self._write() as db:
             row = self._row(db, ticket_id)
             if row["status"] == "closed":
@@ -147,9 +152,8 @@ class TicketStore:
             self._add_message(
                 db, ticket_id, "system", None, f"Ticket closed{f': {reason}' if reason else ''}"
             )
-            event = (
-                self._add_event(db, ticket_id, "session_stopped", row["assignee"], reason) if emit else None
-            )
+            kind: DeskEventKind = "session_stopped" if by_agent else "ticket_closed"
+            event = self._add_event(db, ticket_id, kind, row["assignee"], reason)
             return self._load(db, ticket_id), event
 
     def events_since(self, after: int, limit: int) -> list[DeskEvent]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.desk import DeskEvent, LocalDesk, Ticket, TicketClosed, TicketNotFound
+from agentkit.desk import AGENT_EVENT_KINDS, DeskEvent, LocalDesk, Ticket, TicketClosed, TicketNotFound
 from agentkit.handoff import TranscriptLine, User
 
 BOB = User("u-1", "Bob Stone", "bob@example.com")
@@ -83,7 +83,7 @@ async def test_tickets_survive_a_restart_on_the_same_store(store_url: str) -> No
         await first.assign(ticket.id, "Ana")
     async with LocalDesk(store_url) as second:
         assert (await second.ticket(ticket.id)).assignee == "Ana"
-        assert [e.kind for e in await second.events_since(0)] == ["agent_assigned"]
+        assert [e.kind for e in await second.events_since(0)] == ["ticket_created", "agent_assigned"]
 
 
 async def test_a_path_and_its_url_are_the_same_desk(tmp_path: Path) -> None:
@@ -121,13 +121,15 @@ async def test_events_are_stored_and_pushed_in_order(desk: LocalDesk) -> None:
     await desk.reply(ticket.id, "two", agent_name="Lee")
     await desk.close(ticket.id)
 
+    await desk.deliver_pending()  # the bot's own writes (a ticket, a user's message) wait for the next delivery
     assert [(e.kind, e.agent_name, e.text) for e in recorder.events] == [
+        ("ticket_created", None, "Refund for order 42"),
         ("agent_assigned", "Ana", None),
         ("agent_message", "Ana", "one"),
         ("agent_message", "Lee", "two"),
         ("session_stopped", "Ana", None),
     ]
-    assert [e.seq for e in recorder.events] == [1, 2, 3, 4]
+    assert [e.seq for e in recorder.events] == [1, 2, 3, 4, 5]
     assert {e.ticket_id for e in recorder.events} == {ticket.id}
     assert await desk.events_since(0) == recorder.events
     assert await desk.events_since(2) == recorder.events[2:]
@@ -140,6 +142,8 @@ async def test_an_event_a_callback_failed_on_is_pushed_again_in_order(
     failures = [True]
 
     async def flaky(event: DeskEvent) -> None:
+        if event.kind not in AGENT_EVENT_KINDS:
+            return
         if failures and failures.pop():
             raise RuntimeError("the bot is restarting")
         seen.append(event.text)
@@ -166,7 +170,7 @@ async def test_deliver_pending_retries_without_a_new_change(desk: LocalDesk) -> 
     await desk.assign(ticket.id, "Ana")
     broken[0] = False
     await desk.deliver_pending()
-    assert seen == [1]
+    assert seen == [1, 2]  # the ticket's creation, then the assignment
 
 
 async def test_a_consumer_catches_up_after_a_restart(store_url: str) -> None:
@@ -217,7 +221,7 @@ async def test_a_closed_ticket_takes_no_more_messages_and_closes_once(desk: Loca
     again = await desk.close(ticket.id, reason="twice")
 
     assert again.closed_reason == "done"
-    assert [e.kind for e in await desk.events_since(0)] == ["session_stopped"]
+    assert [e.kind for e in await desk.events_since(0)] == ["ticket_created", "session_stopped"]
     for action in (
         desk.reply(ticket.id, "hi"),
         desk.assign(ticket.id, "Ana"),
@@ -227,10 +231,29 @@ async def test_a_closed_ticket_takes_no_more_messages_and_closes_once(desk: Loca
             await action
 
 
-async def test_a_close_by_the_bot_is_not_an_event(desk: LocalDesk) -> None:
+async def test_a_close_by_the_bot_is_not_an_agents_close(desk: LocalDesk) -> None:
     ticket = await _open(desk)
     closed = await desk.close(ticket.id, reason="user typed /end", by="bot")
-    assert closed.status == "closed" and await desk.events_since(0) == []
+    assert closed.status == "closed"
+    assert [e.kind for e in await desk.events_since(0)] == ["ticket_created", "ticket_closed"]
+
+
+async def test_every_change_is_in_the_event_log_and_wakes_a_watch(desk: LocalDesk) -> None:
+    """The inbox follows the log: a ticket opened and a user's message are events too, and wake a watcher."""
+    watch = desk.watch()
+    cursor = await desk.head()
+    ticket = await _open(desk)
+    await asyncio.wait_for(watch.wait(60), timeout=5)  # woken: a minute's wait returns at once
+    await desk.add_user_message(ticket.id, "Still waiting", user_name="Bob")
+    await asyncio.wait_for(watch.wait(60), timeout=5)
+    events = await desk.events_since(cursor)
+    assert [(e.kind, e.ticket_id, e.text) for e in events] == [
+        ("ticket_created", ticket.id, "Refund for order 42"),
+        ("user_message", ticket.id, "Still waiting"),
+    ]
+    await _open(desk)  # the same idempotency key: no new ticket, no event
+    assert await desk.head() == events[-1].seq
+    watch.cancel()
 
 
 @pytest.mark.parametrize("ticket_id", ["999", "abc"])

@@ -49,7 +49,16 @@ async def test_relay_and_stop(
     assert ("user", "Bob Stone", "Are you there?") in [
         (m.author, m.author_name, m.text) for m in ticket.messages
     ]
-    assert await desk.events_since(0) == []  # the bot's own close is not echoed back to it
+    received: list[HitlEvent] = []
+
+    async def on_event(event: HitlEvent) -> None:
+        received.append(event)
+
+    provider.subscribe(on_event, after=0)
+    await desk.deliver_pending()
+    assert received == []  # the bot's own doings (ticket, message, close) are not echoed back to it
+    kinds = [e.kind for e in await desk.events_since(0)]
+    assert kinds == ["ticket_created", "user_message", "ticket_closed"]  # they are in the log, for the inbox
 
 
 async def test_relay_to_a_closed_or_unknown_session_is_final(
@@ -78,9 +87,9 @@ async def test_agent_actions_arrive_as_hitl_events(
     await desk.close(session_id, reason="refund issued")
 
     assert [(e.kind, e.session_id, e.event_id, e.agent_name, e.text) for e in received] == [
-        ("agent_assigned", session_id, "1", "Ana", None),
-        ("agent_message", session_id, "2", "Ana", "Hi Bob"),
-        ("session_stopped", session_id, "3", "Ana", "refund issued"),
+        ("agent_assigned", session_id, "2", "Ana", None),  # event 1: the ticket opened (not the agent's doing)
+        ("agent_message", session_id, "3", "Ana", "Hi Bob"),
+        ("session_stopped", session_id, "4", "Ana", "refund issued"),
     ]
     assert all(e.occurred_at is not None for e in received)
 

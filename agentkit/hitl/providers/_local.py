@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import NoReturn
 
 from agentkit.desk import (
+    AGENT_EVENT_KINDS,
+    AgentEventKind,
     DeskError,
     DeskEvent,
     DeskSubscription,
@@ -26,10 +28,10 @@ __all__ = ["LocalDeskProvider", "hitl_event"]
 HitlCallback = Callable[[HitlEvent], Awaitable[None]]
 
 
-def hitl_event(event: DeskEvent) -> HitlEvent:
-    """The provider-neutral form of a desk event."""
+def hitl_event(event: DeskEvent, kind: AgentEventKind) -> HitlEvent:
+    """The provider-neutral form of a human agent's desk event."""
     return HitlEvent(
-        event.kind,
+        kind,
         event.ticket_id,
         str(event.seq),
         agent_name=event.agent_name,
@@ -86,10 +88,13 @@ class LocalDeskProvider:
             _raise_storage(exc)
 
     def subscribe(self, callback: HitlCallback, *, after: int | None = None) -> DeskSubscription:
-        """Push the desk's events to ``callback`` as ``HitlEvent``s (see ``LocalDesk.subscribe``)."""
+        """Push what human agents do on the desk to ``callback`` as ``HitlEvent``s (see ``LocalDesk.subscribe``);
+        the desk's other events (a ticket opened, a user's message, the bot's close) are the bot's own doing."""
 
         async def forward(event: DeskEvent) -> None:
-            await callback(hitl_event(event))
+            kind = next((k for k in AGENT_EVENT_KINDS if k == event.kind), None)
+            if kind is not None:
+                await callback(hitl_event(event, kind))
 
         return self.desk.subscribe(forward, after=after)
 
