@@ -39,12 +39,12 @@ ESCALATE = [
          lang="fr",
          notes="French request for an advisor; reissuing a past invoice to another legal entity is out of "
                "scope. Medium."),
-    case(esc("medium"), ["explicit_request"],
+    case(esc("medium", "low"), ["explicit_request", "ambiguous_priority"],
          u("Ich hätte gern einen Ansprechpartner aus dem Vertrieb. Wir sind 300 Leute und wollen auf "
            "Business wechseln, brauchen aber einen Rahmenvertrag mit unserer Einkaufsabteilung."),
          lang="de",
          notes="German request for a sales contact; a framework contract needs a person. An ordinary "
-               "business need: medium."),
+               "business need: medium; a sales conversation with nothing waiting, so low is accepted too."),
     case(esc("low"), ["explicit_request"],
          u("how do I export invoices to CSV?"),
          a("Go to Settings > Billing > Invoices and click 'Export CSV'. You can choose a date range."),
@@ -139,7 +139,7 @@ ESCALATE = [
            "more?"),
          u("50. Same as last week. Something on your side keeps putting it back."),
          notes="The bot's change failed to stick twice (a likely bug). Ordinary billing issue: medium."),
-    case(esc("medium", "high"), ["anger", "legal", "ambiguous_priority"],
+    case(esc("medium", "high"), ["anger", "ambiguous_priority"],
          u("Third time this year you've renewed us without the reminder email your own terms promise. I am "
            "furious. We did not budget for this and I'm reading those terms right now."),
          notes="Angry, with a hint of a contractual claim but no explicit legal threat. Medium for anger "

@@ -257,10 +257,11 @@ ESCALATE = [
            "The deal on the TV ends at midnight."),
          notes="A checkout outage affecting the user, which the bot cannot fix. It blocks a purchase, not "
                "work or an essential service: medium."),
-    case(esc("medium"), ["anger", "explicit_request"],
+    case(esc("high"), ["anger", "explicit_request"],
          u("I'm sick of talking to a machine. Every time I ask about my refund I get a link to the FAQ. Put "
            "a human on, now."),
-         notes="Angry, explicit request for a human; no repeated failure in this conversation: medium."),
+         notes="Strong anger after several earlier contacts about the same refund that failed ('every time I "
+               "ask'): the rubric's rule for repeated failed contacts makes it high, with an explicit request."),
     case(esc("medium"), ["out_of_scope"],
          u("The dining table arrived but the assembly kit is missing the bolts for the legs."),
          call("lookupOrder", {"order_id": "NW-487702"},
