@@ -21,10 +21,9 @@ __all__ = ["components", "register"]
 
 def components() -> list[Component]:
     """Every component agentkit keeps tables for, in the order their code opens them."""
-    from ..desk import DESK_MIGRATIONS
+    from ..desk import ACCOUNTS_MIGRATIONS, DESK_MIGRATIONS
     from ..hitl import HITL_MIGRATIONS
     from ..runtime import RUNTIME_MIGRATIONS
-    from ..server import ACCOUNTS_MIGRATIONS
 
     return [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS]
 

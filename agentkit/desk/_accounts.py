@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from ..exceptions import ConfigError
-from ..storage import migrate, open_database, parse_url
+from ..storage import AsyncDatabase, migrate, open_database, parse_url
 from ._account_migrations import ACCOUNTS_MIGRATIONS
 from ._security import hash_password, hash_token, new_token, verify_password
 
@@ -68,9 +68,10 @@ class DeskAccounts:
         except BaseException:  # a database newer than this code, say: let go of the connection
             self._db.close()
             raise
+        self._async = AsyncDatabase(self._db)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(fn, *args)
+        return await self._async.call(fn, *args)  # on the database's own threads: the driver blocks
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
         with self._db.transaction(write=False) as db:
@@ -104,7 +105,7 @@ class DeskAccounts:
     async def check_agent(self, name: str, password: str) -> bool:
         row = await self._run(self._one, "SELECT password_hash FROM desk_agents WHERE name = ?", (name,))
         stored = _DUMMY_HASH if row is None else str(row["password_hash"])
-        matches = await self._run(verify_password, password, stored)
+        matches = await asyncio.to_thread(verify_password, password, stored)  # CPU work: not the database's threads
         return matches and row is not None
 
     async def agent_names(self) -> list[str]:
@@ -131,4 +132,4 @@ class DeskAccounts:
         return None if row is None else str(row["name"])
 
     async def aclose(self) -> None:
-        await self._run(self._db.close)
+        await self._async.aclose()

@@ -33,7 +33,7 @@ from agentkit.desk._models import (
 )
 from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
-from agentkit.storage import parse_url
+from agentkit.storage import AsyncDatabase, parse_url
 
 __all__ = ["DeskCallback", "DeskSubscription", "DeskWatch", "LocalDesk"]
 
@@ -84,6 +84,7 @@ class LocalDesk:
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:") -> None:
         self.path = parse_url(url_or_path).target
         self._store = TicketStore(url_or_path)
+        self._db = AsyncDatabase(self._store.database)
         self._subscriptions: set[DeskSubscription] = set()
         self._watches: set[DeskWatch] = set()
         self._delivering = False
@@ -95,7 +96,7 @@ class LocalDesk:
         return self._store.errors
 
     async def _run(self, function: Callable[..., _T], *args: object) -> _T:
-        return await asyncio.to_thread(function, *args)  # the database driver blocks; keep it off the event loop
+        return await self._db.call(function, *args)  # the database driver blocks; keep it off the event loop
 
     async def create_ticket(
         self,
@@ -218,7 +219,7 @@ class LocalDesk:
     async def aclose(self) -> None:
         self._subscriptions.clear()
         self._watches.clear()
-        await self._run(self._store.close)
+        await self._db.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -51,6 +51,7 @@ class TicketStore:
 
     def __init__(self, url_or_path: str | os.PathLike[str]) -> None:
         self._db = open_database(url_or_path)
+        self.database = self._db
         self.errors = self._db.errors
         self._db.open()
         try:

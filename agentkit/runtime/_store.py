@@ -2,7 +2,7 @@
 
 Conversations, messages, HITL sessions, processed webhook events and the outbox all live here, so a state change
 and the messages it causes commit together. Calls run on the store's worker threads: the drivers block, and the
-event loop must not. SQLite gets one thread (one connection, one writer); PostgreSQL one per pooled connection.
+event loop must not: the storage layer's ``AsyncDatabase`` gives the store threads of its own, one per connection.
 
 Several processes can share one PostgreSQL database: ``hold(conversation_id)`` keeps a conversation's turns to one
 process at a time, and inside each transaction the SQL takes the locks its reads-then-writes need.
@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from ..storage import Component, Connection, TurnLocks, migrate, open_database, parse_url, redact
+from ..storage import AsyncDatabase, Component, Connection, TurnLocks, open_database, parse_url, redact
 
 __all__ = ["Store"]
 
@@ -36,43 +36,42 @@ class Store:
         self.url = str(url)
         self.path = parse_url(url).target
         self.database = open_database(url, pool_size=pool_size)
-        self._executor: ThreadPoolExecutor | None = None
+        self._db = AsyncDatabase(self.database)
+        self._open = False
         self._turns: TurnLocks | None = None
         self._turn_executor: ThreadPoolExecutor | None = None
 
     @property
     def is_open(self) -> bool:
-        return self._executor is not None
+        return self._open
 
     async def open(self) -> None:
-        if self._executor is not None:
+        if self._open:
             return
-        self._executor = ThreadPoolExecutor(self.database.concurrency, thread_name_prefix="agentkit-store")
         try:
-            await self._call(self.database.open)
+            await self._db.open()
         except BaseException:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+            self._db.shutdown()
             raise
+        self._open = True
         self._turns = self.database.turn_locks()
         if self._turns is not None:  # one thread: the turn locks live on one connection
             self._turn_executor = ThreadPoolExecutor(1, thread_name_prefix="agentkit-turns")
 
-    async def run(self, fn: Callable[[Connection], T]) -> T:
+    async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""
-        return await self._call(self._transaction, fn)
-
-    def _transaction(self, fn: Callable[[Connection], T]) -> T:
-        with self.database.transaction() as connection:
-            return fn(connection)
+        self._require_open()
+        return await self._db.run(fn, write=write)
 
     async def migrate(self, *components: Component) -> None:
         """Bring the components' tables to their latest schema version (see ``agentkit.storage``)."""
-        await self._call(migrate, self.database, components)
+        self._require_open()
+        await self._db.migrate(*components)
 
     async def script(self, sql: str) -> None:
         """Run DDL (``CREATE TABLE IF NOT EXISTS ...``, in SQLite's words: PostgreSQL gets it translated)."""
-        await self._call(self.database.script, sql)
+        self._require_open()
+        await self._db.call(self.database.script, sql)
 
     @asynccontextmanager
     async def hold(self, conversation_id: str) -> AsyncIterator[None]:
@@ -105,24 +104,21 @@ class Store:
             raise
 
     async def aclose(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is None:
+        if not self._open:
             return
+        self._open = False
         turns, self._turns = self._turns, None
         turn_executor, self._turn_executor = self._turn_executor, None
-        loop = asyncio.get_running_loop()
         if turns is not None and turn_executor is not None:
-            await loop.run_in_executor(turn_executor, turns.close)
+            await asyncio.get_running_loop().run_in_executor(turn_executor, turns.close)
             turn_executor.shutdown(wait=True)
-        await loop.run_in_executor(executor, self.database.close)
-        executor.shutdown(wait=True)
+        await self._db.aclose()
 
     async def _on_turn_thread(self, fn: Callable[[str], T], conversation_id: str) -> T:
         if self._turn_executor is None:
             raise RuntimeError(f"store {redact(self.url)!r} is closed")
         return await asyncio.get_running_loop().run_in_executor(self._turn_executor, fn, conversation_id)
 
-    async def _call(self, fn: Callable[..., T], *args: object) -> T:
-        if self._executor is None:
+    def _require_open(self) -> None:
+        if not self._open:
             raise RuntimeError(f"store {redact(self.url)!r} is not open; call `await store.open()` (Agent does it)")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

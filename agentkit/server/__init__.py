@@ -23,10 +23,10 @@ from ._run import ServerThread, bind, running_server, serve
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
     "BotTokenDesk",
+    "DatabaseServerStore",
     "ServedAgent",
     "ServerStore",
     "ServerThread",
-    "DatabaseServerStore",
     "api_routes",
     "bind",
     "create_app",

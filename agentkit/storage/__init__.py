@@ -4,6 +4,7 @@ worker processes on one database), behind one small interface. ``open_database(u
 
 import os
 
+from ._async import AsyncDatabase
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase
@@ -11,6 +12,7 @@ from ._sqlite import SqliteDatabase
 from ._url import Location, parse_url, redact
 
 __all__ = [
+    "AsyncDatabase",
     "Component",
     "ComponentStatus",
     "Connection",

@@ -36,7 +36,7 @@ async def test_a_failing_call_rolls_back_and_the_work_runs_off_the_event_loop(st
     count = await store.run(lambda c: c.execute("SELECT COUNT(*) FROM t").fetchone()[0])
     await store.aclose()
     assert count == 0
-    assert threads[0].startswith("agentkit-store") and threads[0] != threading.main_thread().name
+    assert threads[0].startswith("agentkit-db") and threads[0] != threading.main_thread().name
 
 
 async def test_a_sqlite_store_makes_its_folder(tmp_path: Path) -> None:

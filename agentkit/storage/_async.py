@@ -1,0 +1,75 @@
+"""``AsyncDatabase``: the one way async code calls a ``Database``, whose drivers block.
+
+One executor policy for every store (the agent's, the desk's, the accounts): each database gets threads of its
+own, as many as it can run transactions at once (``database.concurrency``: one for SQLite, the pool size for
+PostgreSQL). A burst of calls on one store then queues in its executor instead of taking every thread of the event
+loop's default executor from the others, and a call never waits for a connection on a thread that holds none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from ._base import Connection, Database
+from ._migrations import Component, migrate
+from ._url import redact
+
+__all__ = ["AsyncDatabase"]
+
+T = TypeVar("T")
+
+
+class AsyncDatabase:
+    """``await db.run(fn)``: ``fn(connection)`` in one transaction on one of the database's threads;
+    ``await db.call(fn, *args)``: any blocking call there. The threads start with the first call."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._executor: ThreadPoolExecutor | None = None
+        self._starting = threading.Lock()
+
+    async def open(self) -> None:
+        """Connect (``database.open``), so that a wrong URL fails here; the migrations are the caller's."""
+        await self.call(self.database.open)
+
+    async def call(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads(), fn, *args)
+
+    async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
+        """``fn(connection)`` in a transaction; an exception rolls everything back. ``write=False``: it only reads."""
+        return await self.call(self._transaction, fn, write)
+
+    async def migrate(self, *components: Component) -> None:
+        """Bring the components' tables to their latest schema version."""
+        await self.call(migrate, self.database, components)
+
+    async def aclose(self) -> None:
+        """Close the connections, then let the threads go; ``open`` may be called again."""
+        if self._executor is None:
+            self.database.close()
+            return
+        await self.call(self.database.close)
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        with self._starting:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
+
+    def _transaction(self, fn: Callable[[Connection], T], write: bool) -> T:
+        with self.database.transaction(write=write) as connection:
+            return fn(connection)
+
+    def _threads(self) -> ThreadPoolExecutor:
+        with self._starting:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.database.concurrency, thread_name_prefix="agentkit-db")
+            return self._executor
+
+    def __repr__(self) -> str:
+        return f"AsyncDatabase({redact(self.database.url)!r})"
