@@ -27,7 +27,7 @@ from ._help import add_model_argument
 from ._load import load_module
 
 if TYPE_CHECKING:
-    from ..server import ServerStore
+    from ..server import ConnectionOptions, ServerStore
 
 __all__ = ["register", "run"]
 
@@ -58,7 +58,54 @@ def register(commands: Any) -> None:
     add_model_argument(parser, "$AGENTKIT_MODEL, else offline")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="how much the server logs")  # fmt: skip
+    _add_internet_arguments(parser.add_argument_group("on the internet (see README: Running it on the internet)"))
     parser.set_defaults(run=run)
+
+
+def _add_internet_arguments(group: Any) -> None:
+    group.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="a reverse proxy (nginx, Caddy, a load balancer) terminates TLS in front of this server; "
+        "its X-Forwarded-For/-Proto are believed from --forwarded-allow-ips (default with this "
+        "flag: 127.0.0.1,::1)",
+    )
+    group.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="comma-separated addresses (or CIDR networks) whose X-Forwarded-For/-Proto headers are "
+        "believed; default: nobody's, not even loopback's, so a client cannot choose its address",
+    )
+    group.add_argument(
+        "--allowed-hosts",
+        metavar="HOSTS",
+        help="comma-separated Host names answered, e.g. chat.example.com (others get 400; '*' = any); "
+        "default: the --host and localhost, 127.0.0.1, [::1]",
+    )
+    group.add_argument("--ssl-keyfile", help="serve HTTPS with this private key (PEM) ...")
+    group.add_argument("--ssl-certfile", help="... and this certificate chain (PEM)")
+    group.add_argument(
+        "--timeout-keep-alive",
+        type=int,
+        default=5,
+        metavar="SECONDS",
+        help="close an idle keep-alive connection after this long (default 5)",
+    )
+    group.add_argument(
+        "--timeout-headers",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection whose request headers take longer than this (default 10); bodies "
+        "of API calls have the same limit",
+    )
+    group.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="at most N connections and requests at once; beyond, 503 (default 1000)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,19 +120,57 @@ def run(args: argparse.Namespace) -> int:
         os.environ["AGENTKIT_MODEL"] = args.model
     os.environ.setdefault("AGENTKIT_MODEL", "offline")
     agent = _load_agent(args.example)
+    options, allowed_hosts = _connection_options(args)
     store = DatabaseServerStore(server_store_url(data, args.db))
     try:
         login = asyncio.run(_prepare(agent, store, data))
-        app = create_app(agent, secret_key=_secret_key(data), store=store)
+        app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts)
         try:
             sock = bind(args.host, args.port)
         except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
             raise CommandFailed(str(error)) from None
-        _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db))
-        serve(app, sock, log_level=args.log_level)
+        _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db), tls=options.ssl_certfile is not None)
+        _warn_exposure(args, options, allowed_hosts)
+        serve(app, sock, log_level=args.log_level, options=options)
     finally:
         asyncio.run(store.aclose())
     return 0
+
+
+def _connection_options(args: argparse.Namespace) -> tuple[ConnectionOptions, list[str]]:
+    from ..server import ConnectionOptions, default_allowed_hosts
+
+    if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
+        raise ConfigError("HTTPS needs both --ssl-keyfile and --ssl-certfile")
+    trusted = _split(args.forwarded_allow_ips)
+    if args.behind_proxy and args.forwarded_allow_ips is None:
+        trusted = ["127.0.0.1", "::1"]  # the usual case: the proxy runs on this machine
+    options = ConnectionOptions(
+        forwarded_allow_ips=tuple(trusted), timeout_keep_alive=args.timeout_keep_alive,
+        timeout_headers=args.timeout_headers, limit_concurrency=args.limit_concurrency,
+        ssl_keyfile=args.ssl_keyfile, ssl_certfile=args.ssl_certfile,
+    )  # fmt: skip
+    hosts = _split(args.allowed_hosts) if args.allowed_hosts else default_allowed_hosts(args.host)
+    return options, hosts
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _warn_exposure(args: argparse.Namespace, options: ConnectionOptions, allowed_hosts: list[str]) -> None:
+    """Say it plainly when the server is reachable from other machines in a way that is probably a mistake."""
+    from ..server import is_loopback
+
+    if is_loopback(args.host):
+        return
+    if not (args.behind_proxy or options.ssl_certfile):
+        print(f"WARNING: listening on {args.host} over plain HTTP: desk passwords, session cookies and chats cross "
+              "the network unencrypted. Put a TLS proxy in front (and pass --behind-proxy), or pass --ssl-keyfile "
+              "and --ssl-certfile.")  # fmt: skip
+    if args.allowed_hosts is None:
+        print(f"WARNING: only requests for Host {', '.join(allowed_hosts)} are answered; pass --allowed-hosts with "
+              "the name clients use (e.g. --allowed-hosts chat.example.com).")  # fmt: skip
 
 
 def _load_agent(example: str) -> Any:
@@ -145,13 +230,15 @@ def _write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-def _banner(agent: Any, address: tuple[str, int], login: str, data: Path, *, shared: bool = False) -> None:
+def _banner(
+    agent: Any, address: tuple[str, int], login: str, data: Path, *, shared: bool = False, tls: bool = False
+) -> None:
     from ..server import find_desk
     from ..storage import redact
 
     host, port = address
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
-    base = f"http://{shown}:{port}"
+    base = f"{'https' if tls else 'http'}://{shown}:{port}"
     model = getattr(getattr(agent, "model", None), "name", "?")
     print(f"agentkit serve · agent {agent.name} · model {model} · data {data}"
           + (f" · db {redact(os.environ['AGENTKIT_DB'])}" if shared else ""))  # fmt: skip

@@ -55,6 +55,7 @@ from agentkit.desk._web import (
     error_response,
     json_response,
     openapi_document,
+    read_capped,
     read_json,
 )
 
@@ -103,6 +104,7 @@ __all__ = [
     "json_response",
     "new_token",
     "openapi_document",
+    "read_capped",
     "read_json",
     "render_page",
     "same",

@@ -7,6 +7,7 @@ routes and ``/api/openapi.json`` are both made from the same table, so the docum
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -15,11 +16,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..storage import contains_nul
 from ._sse import EventStream
 
 __all__ = [
@@ -31,19 +34,31 @@ __all__ = [
     "error_response",
     "json_response",
     "openapi_document",
+    "read_capped",
     "read_json",
+    "refuse_nul",
 ]
 
 logger = logging.getLogger("agentkit.server")
 
 M = TypeVar("M", bound=BaseModel)
 Endpoint = Callable[[Request], Awaitable[Response | EventStream]]
-Auth = Literal["public", "conversation", "desk", "desk_write", "signature"]
+Auth = Literal["public", "conversation", "conversation_write", "desk", "desk_write", "signature"]
 MAX_JSON_BODY = 64 * 1024
+BODY_TIMEOUT = 10.0
+"""Seconds a request body may take to arrive."""
+# Path parameters, checked by the router before any endpoint runs: anything else is a 404, never a query with a
+# 20-digit number (an integer overflow in SQLite) or a NUL character (an error in PostgreSQL).
+PATH_PATTERNS = {
+    "ticket_id": "[0-9]{1,18}",
+    "conversation_id": "[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}",
+    "plugin_alias": "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}",
+}
 
 _SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     "public": [],
     "conversation": [{"conversationToken": []}, {"conversationCookie": []}],
+    "conversation_write": [{"conversationToken": []}],
     "desk": [{"deskSession": []}],
     "desk_write": [{"deskSession": [], "csrfToken": []}],
     "signature": [],
@@ -51,6 +66,10 @@ _SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
 _AUTH_ERRORS: dict[Auth, dict[str, str]] = {
     "public": {},
     "conversation": {"401": "No conversation token", "403": "Not this conversation's token"},
+    "conversation_write": {
+        "401": "No X-Conversation-Token header (the cookie does not count for writes)",
+        "403": "Not this conversation's token",
+    },
     "desk": {"401": "Not signed in to the desk"},
     "desk_write": {"401": "Not signed in to the desk", "403": "Missing or wrong X-CSRF-Token"},
     "signature": {"4XX": "Refused by the provider's checks (signature, replay window, size, body)"},
@@ -94,24 +113,47 @@ class ApiRoute:
     """The answer is a stream of server-sent events (``text/event-stream``)."""
 
     def route(self) -> Route:
-        return Route(self.path, self.endpoint, methods=[self.method], name=self.endpoint.__name__)
+        path = re.sub(r"{(\w+)}", lambda m: f"{{{m[1]}:{m[1]}}}" if m[1] in PATH_PATTERNS else m[0], self.path)
+        return Route(path, self.endpoint, methods=[self.method], name=self.endpoint.__name__)
 
 
 async def read_json(request: Request, model: type[M]) -> M:
-    """The request body as ``model``: 415 if it is not JSON, 413 if too large, 422 if it does not validate."""
+    """The request body as ``model``: 415 if it is not JSON, 413 if too large, 408 if it arrives too slowly, 422
+    if it does not validate or a string in it has a NUL character."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise ApiError(415, "send the body as JSON with Content-Type: application/json")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_JSON_BODY:
-            raise ApiError(413, f"the body is over {MAX_JSON_BODY} bytes")
+    body = await read_capped(request, MAX_JSON_BODY)
     try:
-        return model.model_validate_json(bytes(body))
+        value = model.model_validate_json(body)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
         raise ApiError(422, f"invalid {model.__name__}: {problems}") from None
+    refuse_nul(value.model_dump(), model.__name__)
+    return value
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The whole body: 413 past ``limit`` bytes, 408 when it takes longer than ``BODY_TIMEOUT`` seconds (a client
+    trickling a body in would otherwise hold a worker's connection as long as it likes)."""
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise ApiError(413, f"the body is over {limit} bytes")
+    except TimeoutError:
+        raise ApiError(408, f"the body took over {BODY_TIMEOUT:.0f} s to arrive") from None
+    return bytes(body)
+
+
+def refuse_nul(data: dict[str, Any], what: str) -> None:
+    """422 when a string anywhere in ``data`` has a NUL character: PostgreSQL cannot store one, and a user name
+    carrying it would make every later escalation of that conversation fail."""
+    for name, value in data.items():
+        if contains_nul(value):
+            raise ApiError(422, f"invalid {what}: {name}: NUL characters (\\u0000) are not allowed")
 
 
 def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -185,12 +227,17 @@ def _operation(route: ApiRoute, refs: dict[type[BaseModel], dict[str, Any]]) -> 
 
 def _parameters(route: ApiRoute) -> list[dict[str, Any]]:
     path = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
         for name in re.findall(r"{(\w+)}", route.path)
     ]
     query = [{"name": q.name, "in": "query", "required": False, "schema": q.schema, "description": q.description}
              for q in route.query]  # fmt: skip
     return path + query
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    pattern = PATH_PATTERNS.get(name)
+    return {"type": "string"} if pattern is None else {"type": "string", "pattern": f"^{pattern}$"}
 
 
 def _responses(route: ApiRoute, refs: dict[type[BaseModel], dict[str, Any]]) -> dict[str, Any]:
@@ -220,3 +267,15 @@ def _security_schemes() -> dict[str, Any]:
         "deskSession": {"type": "apiKey", "in": "cookie", "name": "agentkit_desk"},
         "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
     }  # fmt: skip
+
+
+class _PatternConvertor(Convertor[str]):
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+for _name, _pattern in PATH_PATTERNS.items():
+    register_url_convertor(_name, type(f"{_name}_convertor", (_PatternConvertor,), {"regex": _pattern})())

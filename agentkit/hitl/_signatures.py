@@ -1,7 +1,9 @@
 """Webhook verification shared by the providers: HMAC in constant time, a replay window, a size cap.
 
 Each check raises ``WebhookRejected`` with the HTTP status to answer: 413 for a body over the cap, 401 for a
-missing or wrong signature or a timestamp outside the window, 400 for a malformed timestamp or body.
+missing or wrong signature or a timestamp outside the window, 400 for a malformed timestamp or body (a NaN or
+infinite timestamp, JSON nested too deep), 422 for a NUL character in any string of the body (PostgreSQL cannot
+store one, so a message carrying it could never be delivered).
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from agentkit.hitl._provider import WebhookRejected
+from agentkit.storage import contains_nul
 
 __all__ = [
     "MAX_WEBHOOK_BODY",
@@ -83,9 +87,7 @@ def check_body_size(body: bytes, limit: int = MAX_WEBHOOK_BODY) -> None:
 def check_signature(expected: str, given: str) -> None:
     """Compare in constant time, so response timing tells a forger nothing about the right value."""
     if not hmac.compare_digest(expected.encode(), given.strip().encode()):
-        raise WebhookRejected(
-            401, "signature does not match; check the webhook secret configured on both sides"
-        )
+        raise WebhookRejected(401, "signature does not match; check the webhook secret configured on both sides")
 
 
 def parse_timestamp(value: object) -> float:
@@ -93,10 +95,10 @@ def parse_timestamp(value: object) -> float:
     if isinstance(value, bool):
         raise WebhookRejected(400, f"timestamp {value!r} is not a time")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(float(value), value)
     if isinstance(value, str):
         try:
-            return float(value)
+            return _finite(float(value), value)
         except ValueError:
             pass
         try:
@@ -108,11 +110,16 @@ def parse_timestamp(value: object) -> float:
     raise WebhookRejected(400, f"timestamp {value!r} is neither epoch seconds nor ISO-8601")
 
 
-def check_timestamp(
-    timestamp: float, now: float | None = None, tolerance: float = TIMESTAMP_TOLERANCE
-) -> None:
+def _finite(seconds: float, given: object) -> float:
+    # NaN compares false with everything: "outside the window" would never be true, so a NaN would pass it.
+    if not math.isfinite(seconds):
+        raise WebhookRejected(400, f"timestamp {given!r} is not a finite number of seconds")
+    return seconds
+
+
+def check_timestamp(timestamp: float, now: float | None = None, tolerance: float = TIMESTAMP_TOLERANCE) -> None:
     current = time.time() if now is None else now
-    if abs(current - timestamp) > tolerance:
+    if not math.isfinite(timestamp) or not abs(current - timestamp) <= tolerance:
         raise WebhookRejected(
             401, f"timestamp is {current - timestamp:.0f} s from now, outside the +-{tolerance:.0f} s window"
         )
@@ -123,6 +130,11 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise WebhookRejected(400, "body is JSON nested too deep") from None
     if not isinstance(data, dict):
         raise WebhookRejected(400, f"body must be a JSON object, got {type(data).__name__}")
+    if contains_nul(data):
+        raise WebhookRejected(422, "body has a NUL character (\\u0000) in a string; send text without it")
     return data
+

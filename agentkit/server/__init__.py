@@ -17,21 +17,26 @@ from ..desk import (  # re-exported: bots, scripts and `agentkit db` import them
 )
 from ._app import api_routes, create_app, find_desk
 from ._conversations import DatabaseServerStore, ServerStore
+from ._hardening import SecurityHeaders, default_allowed_hosts, is_loopback
 from ._host import ServedAgent
-from ._run import ServerThread, bind, running_server, serve
+from ._run import ConnectionOptions, ServerThread, bind, running_server, serve
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
     "BotTokenDesk",
+    "ConnectionOptions",
     "DatabaseServerStore",
+    "SecurityHeaders",
     "ServedAgent",
     "ServerStore",
     "ServerThread",
     "api_routes",
     "bind",
     "create_app",
+    "default_allowed_hosts",
     "find_desk",
     "hash_password",
+    "is_loopback",
     "running_server",
     "serve",
     "verify_password",

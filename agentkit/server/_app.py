@@ -22,6 +22,7 @@ from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, json_response
 from ..hitl import HitlPlugin
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
+from ._hardening import middleware
 from ._host import ServedAgent
 from ._pages import PAGE_ROUTES
 from ._schemas import Health
@@ -32,9 +33,8 @@ __all__ = ["api_routes", "create_app", "find_desk"]
 
 
 async def health(request: Request) -> Response:
-    state = server_state(request)
-    model = getattr(getattr(state.agent, "model", None), "name", "?")
-    return json_response(Health(status="ok", agent=state.agent.name, model=model, desk=state.desk is not None))
+    state = server_state(request)  # the model is not named: it tells an attacker which prompt tricks to try
+    return json_response(Health(status="ok", agent=state.agent.name, desk=state.desk is not None))
 
 
 async def openapi(request: Request) -> Response:
@@ -45,7 +45,7 @@ def api_routes(desk_routes: Sequence[ApiRoute] = DeskApp.API_ROUTES) -> list[Api
     """Every API route of the app, the desk's and the webhooks included: the table the OpenAPI document is made
     from. ``desk_routes``: the mounted desk app's."""
     own = [
-        ApiRoute("GET", "/api/health", health, "Is the server up, and with which agent and model", "public",
+        ApiRoute("GET", "/api/health", health, "Is the server up, and with which agent", "public",
                  "server", response=Health),
         ApiRoute("GET", "/api/openapi.json", openapi, "This document", "public", "server"),
     ]  # fmt: skip
@@ -71,11 +71,13 @@ def create_app(
     poll_interval: float = 1.0,
     keepalive_interval: float = 15.0,
     session_max_age: float = 12 * 3600,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
     (default: in memory; the caller closes a store it passes). ``manage_agent``: the app's lifespan starts and
-    closes the agent."""
+    closes the agent. ``allowed_hosts``: the ``Host`` names answered (others get 400), e.g.
+    ``["chat.example.com"]``; None answers any (``agentkit serve`` passes its ``--allowed-hosts``)."""
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
@@ -86,6 +88,7 @@ def create_app(
     table = api_routes(desk_app.api_routes)
     app = Starlette(
         routes=_routes(table, desk_app),
+        middleware=middleware(allowed_hosts),
         lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None),
         exception_handlers=ERROR_HANDLERS,
     )

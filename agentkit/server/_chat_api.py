@@ -138,8 +138,8 @@ CHAT_ROUTES = [
     ApiRoute("GET", "/api/conversations/{conversation_id}/messages", list_messages, "Messages, oldest first",
              "conversation", "webchat", response=MessagesView, query=(_AFTER,)),
     ApiRoute("POST", "/api/conversations/{conversation_id}/messages", send_message,
-             "Send the user's message; answers with the messages it caused (bot reply, notices)", "conversation",
-             "webchat", body=SendMessage, response=MessagesView),
+             "Send the user's message; answers with the messages it caused (bot reply, notices)",
+             "conversation_write", "webchat", body=SendMessage, response=MessagesView),
     ApiRoute("GET", "/api/conversations/{conversation_id}/events", conversation_events,
              "Follow the conversation live: `message` events (id = message id; resumes after Last-Event-ID) and "
              "`delta` events (`text`, `iteration`: a piece of a bot reply being written; the message follows)",

@@ -13,14 +13,34 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..exceptions import ConfigError
 
-__all__ = ["ServerThread", "bind", "running_server", "serve"]
+__all__ = ["ConnectionOptions", "ServerThread", "bind", "running_server", "serve"]
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """How uvicorn treats connections. The defaults suit a server reached directly, proxy or not."""
+
+    forwarded_allow_ips: tuple[str, ...] = ()
+    """Peers whose ``X-Forwarded-For``/``-Proto`` are believed (a reverse proxy); empty: nobody's, loopback's
+    neither, so a client cannot pick its own address (and escape per-address quotas) with a header."""
+    timeout_keep_alive: int = 5
+    """Seconds an idle keep-alive connection stays open between requests."""
+    timeout_headers: float = 10.0
+    """Seconds a client has to send a request's headers (uvicorn has no such limit: a slow client would hold its
+    connection forever)."""
+    limit_concurrency: int | None = 1000
+    """Connections and requests at once; beyond it uvicorn answers 503."""
+    ssl_keyfile: str | None = None
+    ssl_certfile: str | None = None
 
 
 class _Server(uvicorn.Server):
@@ -47,24 +67,76 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _server(app: Starlette, log_level: str) -> _Server:
-    config = uvicorn.Config(app, lifespan="on", log_level=log_level, access_log=False, ws="none",
-                            timeout_graceful_shutdown=5)  # fmt: skip
+class _H11WithHeaderTimeout(H11Protocol):
+    """uvicorn's h11 protocol, plus a deadline for each request's headers (from the connection, or from the end
+    of the previous response); a client that trickles its headers in is disconnected when it passes."""
+
+    header_timeout = 10.0
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_headers()
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request's headers are in
+            self._cancel_header_timer()
+
+    def on_response_complete(self) -> None:
+        if not self.transport.is_closing():
+            self._await_headers()  # before the pipelined request that super() may start at once
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def _await_headers(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def _server(app: Starlette, log_level: str, options: ConnectionOptions | None = None) -> _Server:
+    options = options or ConnectionOptions()
+    protocol = type("H11Protocol", (_H11WithHeaderTimeout,), {"header_timeout": options.timeout_headers})
+    config = uvicorn.Config(
+        app, lifespan="on", log_level=log_level, access_log=False, ws="none", http=protocol,
+        timeout_graceful_shutdown=5, timeout_keep_alive=options.timeout_keep_alive,
+        limit_concurrency=options.limit_concurrency, proxy_headers=bool(options.forwarded_allow_ips),
+        forwarded_allow_ips=list(options.forwarded_allow_ips),  # never None: uvicorn would read $FORWARDED_ALLOW_IPS
+        ssl_keyfile=options.ssl_keyfile, ssl_certfile=options.ssl_certfile,
+    )  # fmt: skip
     return _Server(config, app)
 
 
-def serve(app: Starlette, sock: socket.socket, *, log_level: str = "info") -> None:
+def serve(
+    app: Starlette, sock: socket.socket, *, log_level: str = "info", options: ConnectionOptions | None = None
+) -> None:
     """Serve until Ctrl-C or SIGTERM (blocking), then shut down gracefully."""
     # uvicorn raises the signal it caught again once it has shut down; the shutdown is the answer to it.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_server(app, log_level).serve(sockets=[sock]))
+        asyncio.run(_server(app, log_level, options).serve(sockets=[sock]))
 
 
 @contextlib.asynccontextmanager
-async def running_server(app: Starlette, *, log_level: str = "warning") -> AsyncIterator[str]:
+async def running_server(
+    app: Starlette, *, log_level: str = "warning", options: ConnectionOptions | None = None
+) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1 in this event loop for the ``async with`` block; yields the base URL."""
     sock = bind()
-    server = _server(app, log_level)
+    server = _server(app, log_level, options)
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     try:
         await _wait_started(server, task.done)
@@ -78,9 +150,9 @@ async def running_server(app: Starlette, *, log_level: str = "warning") -> Async
 class ServerThread:
     """``app`` served by uvicorn on 127.0.0.1 in a background thread, from ``start()`` (or ``with``) to ``stop()``."""
 
-    def __init__(self, app: Starlette, *, log_level: str = "warning") -> None:
+    def __init__(self, app: Starlette, *, log_level: str = "warning", options: ConnectionOptions | None = None) -> None:
         self._sock = bind()
-        self._server = _server(app, log_level)
+        self._server = _server(app, log_level, options)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="agentkit-server", daemon=True)
         self.base_url = _base_url(self._sock)

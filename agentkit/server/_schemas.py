@@ -28,7 +28,6 @@ class _Body(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     agent: str
-    model: str
     desk: bool = Field(description="Whether this server has a desk inbox")
 
 

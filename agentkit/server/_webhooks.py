@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..desk import ApiError, ApiRoute, json_response
+from ..desk import ApiError, ApiRoute, json_response, read_capped
 from ..hitl._signatures import MAX_WEBHOOK_BODY
 from ._schemas import WebhookResult
 from ._state import server_state
@@ -22,20 +22,11 @@ async def receive_webhook(request: Request) -> Response:
     alias = request.path_params["plugin_alias"]
     plugin = state.agent.plugins.get(alias)
     if plugin is None or not callable(getattr(plugin, "handle_webhook", None)):
-        known = ", ".join(a for a, p in state.agent.plugins.items() if hasattr(p, "handle_webhook")) or "none"
-        raise ApiError(404, f"no HITL plugin {alias!r} on this agent (webhook plugins: {known})")
-    body = await _capped_body(request)
+        # The aliases are not listed: they would tell a prober which helpdesks to forge webhooks for.
+        raise ApiError(404, f"no webhook at /webhooks/{alias}; the path must name a HITL plugin's alias")
+    body = await read_capped(request, MAX_WEBHOOK_BODY)
     status = await plugin.handle_webhook(dict(request.headers), body)
     return json_response(WebhookResult(status=status), status)
-
-
-async def _capped_body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_WEBHOOK_BODY:
-            raise ApiError(413, f"webhook bodies are limited to {MAX_WEBHOOK_BODY} bytes")
-    return bytes(body)
 
 
 WEBHOOK_ROUTES = [

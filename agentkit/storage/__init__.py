@@ -9,6 +9,7 @@ from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase
 from ._sqlite import SqliteDatabase
+from ._text import contains_nul
 from ._url import Location, parse_url, redact
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PostgresDatabase",
     "SqliteDatabase",
     "TurnLocks",
+    "contains_nul",
     "migrate",
     "open_database",
     "parse_url",

@@ -176,3 +176,16 @@ async def test_booleans_rendered_as_strings_by_a_rule_are_understood(
     reply = {"id": 9, "body": "internal", "private": "true", "incoming": "false"}
     payload = {"event": "reply", "ticket_id": 1, "reply": reply}
     assert freshdesk.verify_webhook(*fake.signed_webhook(payload)) == []
+
+
+def test_a_reply_without_an_id_keeps_its_event_id_when_the_timestamp_changes() -> None:
+    """The timestamp is not signed (the secret is a bearer token): re-sending a captured reply with a fresh
+    timestamp must not make it a new message for the user."""
+    from agentkit.hitl.providers._freshdesk import freshdesk_events
+
+    body = {"event": "reply", "ticket_id": 12, "agent": {"name": "Ana"}, "reply": {"body": "Hello"}}
+    [first] = freshdesk_events(body, 1_700_000_000.0)
+    [again] = freshdesk_events(body, 1_700_000_123.0)
+    assert first.event_id == again.event_id
+    [other] = freshdesk_events({**body, "reply": {"body": "Hello again"}}, 1_700_000_000.0)
+    assert other.event_id != first.event_id

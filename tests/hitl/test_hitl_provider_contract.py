@@ -279,3 +279,52 @@ async def test_the_local_desk_has_no_webhooks() -> None:
 def test_an_empty_credential_is_refused_when_the_provider_is_built(build: Callable[[], object]) -> None:
     with pytest.raises(ConfigError, match="is empty"):
         build()
+
+
+# -- input edges: what an attacker holding the secret (or replaying a capture) might send --
+
+
+def _signed_with_stamp(kind: str, body: dict[str, Any], stamp: Any) -> tuple[dict[str, str], bytes]:
+    """A correctly signed webhook whose timestamp is ``stamp`` exactly (a string header, or a JSON value)."""
+    secret = SECRETS[kind]
+    if kind == "zendesk":
+        raw = json.dumps(body).encode()
+        headers = {"X-Zendesk-Webhook-Signature": hmac_base64(secret, str(stamp).encode() + raw),
+                   "X-Zendesk-Webhook-Signature-Timestamp": str(stamp)}  # fmt: skip
+        return headers, raw
+    if kind == "webhook":
+        raw = json.dumps(body).encode()
+        return {"X-Agentkit-Timestamp": str(stamp), "X-Agentkit-Signature": sign_agentkit(secret, str(stamp), raw)}, raw
+    field = "timestamp" if kind == "freshdesk" else "created_at"
+    raw = json.dumps({**body, field: stamp}).encode()  # json.dumps writes float("nan") as the bare word NaN
+    if kind == "freshdesk":
+        return {"X-Agentkit-Secret": secret}, raw
+    return {"X-Hub-Signature": "sha1=" + hmac_hex(secret, raw, "sha1")}, raw
+
+
+@pytest.mark.parametrize("stamp", ["NaN", "nan", "inf", "-Infinity", float("nan"), float("inf")])
+def test_a_nan_or_infinite_timestamp_is_refused_by_every_provider(setup: Setup, stamp: Any) -> None:
+    kind = setup.provider.name
+    if kind in ("zendesk", "webhook") and not isinstance(stamp, str):
+        stamp = str(stamp)  # a header is text
+    error = _reject(setup, *_signed_with_stamp(kind, VALID_BODIES[kind], stamp))
+    assert error.status == 400 and "finite" in str(error)
+
+
+def test_json_nested_100k_deep_is_400_not_a_crash(setup: Setup) -> None:
+    kind = setup.provider.name
+    deep = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    if kind == "freshdesk":  # signed as is: the helpers would parse the body to date it
+        signed = {"X-Agentkit-Secret": SECRETS[kind]}, deep
+    elif kind == "intercom":
+        signed = {"X-Hub-Signature": "sha1=" + hmac_hex(SECRETS[kind], deep, "sha1")}, deep
+    else:
+        signed = _signed(kind, deep)
+    assert _reject(setup, *signed).status == 400
+
+
+def test_a_nul_character_anywhere_in_the_body_is_422(setup: Setup) -> None:
+    kind = setup.provider.name
+    body = {**VALID_BODIES[kind], "note": {"deep": ["fine", "bad\u0000text"]}}
+    error = _reject(setup, *_signed(kind, json.dumps(body).encode()))
+    assert error.status == 422 and "NUL" in str(error)

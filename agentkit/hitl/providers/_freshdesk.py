@@ -18,6 +18,12 @@ Webhooks: an automation rule's "Trigger webhook" action, POST, with the custom h
     {"event": "closed", "ticket_id": 12, "timestamp": 1700000000}
 
 Private notes and incoming ones (the user messages we relay) are not agent messages and are dropped.
+
+Freshdesk does not sign its webhooks: ``X-Agentkit-Secret`` is a bearer secret, compared in constant time. Anyone
+who sees one request (a proxy log, a leaked rule) can send any body with any ``timestamp``, so the replay window
+only stops stale copies, not a forger; keep the secret long and out of logs, serve the webhook over HTTPS only, and
+rotate the secret if a rule's configuration leaks. Event ids are made from the ticket and the reply (never from
+the unsigned timestamp), so a copy re-sent with a fresh timestamp is still recognised as the same event.
 """
 
 from __future__ import annotations
@@ -138,9 +144,7 @@ class FreshdeskProvider:
         ticket_id = check_path_id(self.name, session_id, numeric=True)
         await self._api.call("PUT", f"/api/v2/tickets/{ticket_id}", json={"status": _CLOSED})
 
-    def verify_webhook(
-        self, headers: Mapping[str, str], body: bytes, *, now: float | None = None
-    ) -> list[HitlEvent]:
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> list[HitlEvent]:
         check_body_size(body)
         check_signature(self._secret, require_header(headers, SECRET_HEADER))
         data = parse_json_object(body)
@@ -184,17 +188,16 @@ def freshdesk_events(data: Mapping[str, Any], at: float) -> list[HitlEvent]:
     raise WebhookRejected(400, "field 'event' must be 'assigned', 'reply' or 'closed'")
 
 
-def _reply_events(
-    ticket_id: str, reply: Mapping[str, Any], agent_name: str | None, at: float
-) -> list[HitlEvent]:
+def _reply_events(ticket_id: str, reply: Mapping[str, Any], agent_name: str | None, at: float) -> list[HitlEvent]:
     if flag(reply.get("private")) or flag(reply.get("incoming")):
         return []  # internal notes, or the user messages we relayed
     body = optional_str(reply, "body")
     if body is None:
         raise WebhookRejected(400, "field 'reply.body' must be a non-empty string")
     reply_id = optional_str(reply, "id")
-    if reply_id is None:  # templates without a reply id: the same reply re-sent gets the same id
-        reply_id = hashlib.sha256(f"{at}:{body}".encode()).hexdigest()[:16]
+    if reply_id is None:  # templates without a reply id: the same reply re-sent gets the same id, whatever its
+        # (unsigned) timestamp says; the price: the same words from the same agent twice count once
+        reply_id = hashlib.sha256(f"{agent_name}:{body}".encode()).hexdigest()[:16]
     return [
         HitlEvent(
             "agent_message",

@@ -1,0 +1,76 @@
+"""What every answer of the app gets, whatever route made it: a Host check and the headers that keep API answers
+out of caches and out of a browser's content sniffing.
+
+``Cache-Control: no-store`` on ``/api`` and ``/webhooks``: their answers carry the desk's CSRF token, tickets with
+the users' details, and conversation tokens; no shared or browser cache may keep them. ``nosniff``: a JSON answer
+is never run as a script or shown as a page. The Host check (Starlette's ``TrustedHostMiddleware``) refuses a
+``Host`` the operator did not name, so a DNS-rebinding page cannot reach a server on loopback and a forged ``Host``
+is never reflected in a redirect.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["LOCAL_HOSTS", "SecurityHeaders", "default_allowed_hosts", "is_loopback", "middleware"]
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_PRIVATE_PREFIXES = ("/api/", "/webhooks/")
+
+
+class SecurityHeaders:
+    """``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff`` on every ``/api`` and ``/webhooks``
+    answer (errors and event streams included); ``nosniff`` on every other answer too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(_PRIVATE_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if private:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def middleware(allowed_hosts: Sequence[str] | None) -> list[Middleware]:
+    """The app's middleware: the headers outermost, so even the Host check's refusal is marked ``nosniff``; then
+    the Host check, when ``allowed_hosts`` is given (``"*"`` allows any)."""
+    stack = [Middleware(SecurityHeaders)]
+    if allowed_hosts is not None:
+        stack.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False))
+    return stack
+
+
+def default_allowed_hosts(bound_host: str) -> list[str]:
+    """The host the server listens on (unless it is every address) and the names of this machine's loopback."""
+    hosts = list(LOCAL_HOSTS)
+    if bound_host not in ("0.0.0.0", "::", ""):
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        if shown not in hosts:
+            hosts.append(shown)
+    return hosts
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
