@@ -27,6 +27,7 @@ from ._lease import claims_end
 from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
+from ._rejections import RejectionLog
 
 __all__ = ["HitlPlugin"]
 
@@ -54,6 +55,7 @@ class HitlPlugin:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake_outbox = asyncio.Event()
         self._wake_timeouts = asyncio.Event()
+        self._rejections = RejectionLog()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={getattr(self.provider, 'name', None)!r}, alias={self.alias!r})"
@@ -150,7 +152,7 @@ class HitlPlugin:
         try:
             events = self.provider_or_fail.verify_webhook(headers, body, now=now)
         except WebhookRejected as rejected:
-            logger.warning("HITL %s: webhook rejected: %s", self.alias, rejected)
+            self._rejections.note(self.alias, rejected)
             return rejected.status
         outcomes = [await self.handle_event(event) for event in events]
         return 200 if "applied" in outcomes else 202
