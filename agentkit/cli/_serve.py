@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     from ..server import DatabaseServerStore, bind, create_app, serve  # here, so other commands skip the web stack
 
     data = data_dir(args.data)
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _warn_loose_modes(data)
     os.environ["AGENTKIT_DATA"] = str(data)
     if args.db:
         os.environ["AGENTKIT_DB"] = args.db  # the example reads it: its agent and desk go to the shared database
@@ -171,6 +172,15 @@ def _warn_exposure(args: argparse.Namespace, options: ConnectionOptions, allowed
     if args.allowed_hosts is None:
         print(f"WARNING: only requests for Host {', '.join(allowed_hosts)} are answered; pass --allowed-hosts with "
               "the name clients use (e.g. --allowed-hosts chat.example.com).")  # fmt: skip
+
+
+def _warn_loose_modes(data: Path) -> None:
+    """Name the data folder and the files in it that others may read (made by an older agentkit, or by hand)."""
+    loose = [p for p in (data, *sorted(data.rglob("*"))) if not p.is_symlink() and p.stat().st_mode & 0o077]
+    for path in loose:
+        mode, want = path.stat().st_mode & 0o777, 0o700 if path.is_dir() else 0o600
+        print(f"WARNING: {path} has mode {mode:04o}: other users of this machine may read it (accounts, "
+              f"transcripts, users' details); fix it with: chmod {want:o} {path}")  # fmt: skip
 
 
 def _load_agent(example: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -12,9 +13,22 @@ from typing import cast
 
 from ._base import Connection, Cursor, Database, NamedLock
 
-__all__ = ["MEMORY", "SqliteDatabase"]
+__all__ = ["MEMORY", "SqliteDatabase", "private_files"]
 
 MEMORY = ":memory:"
+_UMASK_LOCK = threading.Lock()
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files and folders created inside the block are their owner's alone (umask 077). The umask is the process's:
+    one block at a time, so two threads cannot restore each other's value."""
+    with _UMASK_LOCK:
+        previous = os.umask(0o077)
+        try:
+            yield
+        finally:
+            os.umask(previous)
 
 
 class SqliteConnection(Connection):
@@ -66,14 +80,22 @@ class SqliteDatabase(Database):
                 self._raw = self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        if self.path != MEMORY:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we write BEGIN/COMMIT ourselves. check_same_thread=False: the lock, not the
-        # thread, keeps one user at a time.
-        raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
-        raw.row_factory = sqlite3.Row
-        if self.path != MEMORY:
+        if self.path == MEMORY:
+            return self._configure(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+        # The files hold password hashes, transcripts and users' details: readable by their owner alone. SQLite
+        # gives its -wal, -shm and -journal files the database file's mode, and the umask covers the rest.
+        with private_files():
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            # isolation_level=None: we write BEGIN/COMMIT ourselves. check_same_thread=False: the lock, not the
+            # thread, keeps one user at a time.
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
             _enable_wal(raw)
+            return self._configure(raw)
+
+    @staticmethod
+    def _configure(raw: sqlite3.Connection) -> sqlite3.Connection:
+        raw.row_factory = sqlite3.Row
         raw.execute("PRAGMA foreign_keys=ON")
         return raw
 
