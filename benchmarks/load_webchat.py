@@ -9,6 +9,10 @@ the message requests.
     python benchmarks/load_webchat.py --temp-postgres                      # the same on a throwaway PostgreSQL
     python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
+
+Every conversation comes from 127.0.0.1, so the server it starts runs with ``--no-quotas`` (the webchat's
+per-address limits would otherwise refuse all but the first few conversations with 429); start an existing server
+for ``--url`` with ``--no-quotas`` too.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def own_server(db: str | None) -> Iterator[tuple[str, str]]:
             data,
             "--log-level",
             "warning",
+            "--no-quotas",  # one address drives every conversation: measure throughput, not the quotas
         ]
         server = subprocess.Popen(command, env=env, cwd=data, stdout=subprocess.DEVNULL)
         try:

@@ -27,7 +27,7 @@ from ._help import add_model_argument
 from ._load import load_module
 
 if TYPE_CHECKING:
-    from ..server import ConnectionOptions, ServerStore
+    from ..server import ConnectionOptions, ServerStore, WebchatQuotas
 
 __all__ = ["register", "run"]
 
@@ -96,8 +96,8 @@ def _add_internet_arguments(group: Any) -> None:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="close a connection whose request headers take longer than this (default 10); bodies "
-        "of API calls have the same limit",
+        help="close a connection whose request headers take longer than this (default 10); an API "
+        "request's body must arrive within 10 s",
     )
     group.add_argument(
         "--limit-concurrency",
@@ -106,6 +106,7 @@ def _add_internet_arguments(group: Any) -> None:
         metavar="N",
         help="at most N connections and requests at once; beyond, 503 (default 1000)",
     )
+    _add_quota_arguments(group)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     store = DatabaseServerStore(server_store_url(data, args.db))
     try:
         login = asyncio.run(_prepare(agent, store, data))
-        app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts)
+        app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts,
+                         quotas=_quotas(args), quota_db=server_store_url(data, args.db))  # fmt: skip
         try:
             sock = bind(args.host, args.port)
         except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
@@ -136,6 +138,38 @@ def run(args: argparse.Namespace) -> int:
     finally:
         asyncio.run(store.aclose())
     return 0
+
+
+_QUOTA_FLAGS = {
+    "conversations_per_minute": "new webchat conversations per client address per minute",
+    "messages_per_minute": "messages per conversation per minute",
+    "escalations_per_hour": "handoffs to a person per client address per hour",
+    "messages_per_conversation": "messages a user may send in one conversation",
+    "idle_timeout": "seconds a conversation may go unused before its token stops working",
+}
+
+
+def _add_quota_arguments(group: Any) -> None:
+    from ..server import WebchatQuotas
+
+    defaults = WebchatQuotas()
+    for name, text in _QUOTA_FLAGS.items():
+        default = getattr(defaults, name)
+        group.add_argument(f"--quota-{name.replace('_', '-')}", type=type(default), default=default, metavar="N",
+                           dest=f"quota_{name}", help=f"{text} (default {default:g}; 0 = no limit)")  # fmt: skip
+    group.add_argument(
+        "--no-quotas",
+        action="store_true",
+        help="no webchat limits at all (a benchmark driving many conversations from one address)",
+    )
+
+
+def _quotas(args: argparse.Namespace) -> WebchatQuotas:
+    from ..server import WebchatQuotas
+
+    if args.no_quotas:
+        return WebchatQuotas.unlimited()
+    return WebchatQuotas(**{name: getattr(args, f"quota_{name}") for name in _QUOTA_FLAGS})
 
 
 def _connection_options(args: argparse.Namespace) -> tuple[ConnectionOptions, list[str]]:

@@ -89,6 +89,7 @@ class HitlActions:
             conversation_id, title, description, priority, (user_id, user_name, user_email), configuration_overrides
         )
         await plugin.check_timeouts(conversation_id)  # a session past its timeout must not block a new one
+        await _admit(plugin, conversation_id)
         opened = await plugin.host.transact(
             lambda c, posts: _open(c, posts, plugin.alias, escalation, plugin.deliver_inline)
         )
@@ -163,6 +164,18 @@ class HitlActions:
             await plugin.host.transact(lambda c, posts: _tell_delayed(c, posts, session))
         current = await plugin.session(session.conversation_id)
         return HitlStart("opened" if delivery.status == "done" else "queued", current or session)
+
+
+async def _admit(plugin: HitlPlugin, conversation_id: str) -> None:
+    """A server may limit handoffs (``context.scope(admit_escalation=...)``: an async callable that raises when
+    over its quota). Asked only when a new session would open: a repeated handoff of an escalated conversation
+    costs nothing."""
+    admit = context.get("admit_escalation", None)
+    if admit is None:
+        return
+    current = await plugin.session(conversation_id)
+    if current is None or not current.is_open:
+        await admit(conversation_id)
 
 
 def _open(

@@ -19,6 +19,7 @@ from ._app import api_routes, create_app, find_desk
 from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import SecurityHeaders, default_allowed_hosts, is_loopback
 from ._host import ServedAgent
+from ._quotas import QuotaCounter, WebchatQuotas
 from ._run import ConnectionOptions, ServerThread, bind, running_server, serve
 
 __all__ = [
@@ -26,10 +27,12 @@ __all__ = [
     "BotTokenDesk",
     "ConnectionOptions",
     "DatabaseServerStore",
+    "QuotaCounter",
     "SecurityHeaders",
     "ServedAgent",
     "ServerStore",
     "ServerThread",
+    "WebchatQuotas",
     "api_routes",
     "bind",
     "create_app",

@@ -25,6 +25,7 @@ from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import middleware
 from ._host import ServedAgent
 from ._pages import PAGE_ROUTES
+from ._quotas import QuotaCounter, WebchatQuotas
 from ._schemas import Health
 from ._state import ServerState, server_state
 from ._webhooks import WEBHOOK_ROUTES
@@ -72,19 +73,24 @@ def create_app(
     keepalive_interval: float = 15.0,
     session_max_age: float = 12 * 3600,
     allowed_hosts: Sequence[str] | None = None,
+    quotas: WebchatQuotas | None = None,
+    quota_db: str | None = None,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
     (default: in memory; the caller closes a store it passes). ``manage_agent``: the app's lifespan starts and
     closes the agent. ``allowed_hosts``: the ``Host`` names answered (others get 400), e.g.
-    ``["chat.example.com"]``; None answers any (``agentkit serve`` passes its ``--allowed-hosts``)."""
+    ``["chat.example.com"]``; None answers any (``agentkit serve`` passes its ``--allowed-hosts``). ``quotas``:
+    the anonymous webchat's limits (default ``WebchatQuotas()``; ``WebchatQuotas.unlimited()`` for none), counted
+    in ``quota_db`` (a path or URL; give the workers' shared database, else each process counts alone)."""
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
         session_max_age=session_max_age, poll_interval=poll_interval, keepalive_interval=keepalive_interval,
     )  # fmt: skip
     state = ServerState(agent=agent, store=server_store, desk_app=desk_app, hitl=_first_hitl(agent),
-                        keepalive_interval=keepalive_interval, hub=desk_app.state.hub)  # fmt: skip
+                        keepalive_interval=keepalive_interval, hub=desk_app.state.hub,
+                        quotas=QuotaCounter(quota_db or ":memory:", quotas))  # fmt: skip
     table = api_routes(desk_app.api_routes)
     app = Starlette(
         routes=_routes(table, desk_app),
@@ -118,6 +124,7 @@ def _lifespan(state: ServerState, *, manage_agent: bool, owns_store: bool) -> An
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            stack.push_async_callback(state.quotas.aclose)
             if owns_store:
                 stack.push_async_callback(state.store.aclose)
             if manage_agent:

@@ -8,15 +8,18 @@ state shown above the chat.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import context
 from ..desk import KEEPALIVE, ApiError, ApiRoute, EventStream, Query, json_response, read_json, sse
+from ..exceptions import ToolError
 from ..runtime import ReplyDelta
 from ._chat_auth import conversation_user, set_chat_cookie
+from ._quotas import address_key
 from ._schemas import (
     ConversationCreated,
     ConversationView,
@@ -39,8 +42,12 @@ def message_view(message: Any) -> MessageView:
 async def create_conversation(request: Request) -> Response:
     state = server_state(request)
     new = await read_json(request, NewConversation)
+    limits = state.quotas.quotas
+    await state.quotas.hit(f"conversations:{_client(request)}", limits.conversations_per_minute, 60.0,
+                           "new conversations from your address")  # fmt: skip
     user = {k: v.strip() for k, v in new.model_dump().items() if isinstance(v, str) and v.strip()}
     conversation_id, token = await state.store.create_conversation(user)
+    await state.quotas.started(conversation_id)
     response = json_response(ConversationCreated(id=conversation_id, token=token), 201)
     set_chat_cookie(response, request, conversation_id, token)
     return response
@@ -48,20 +55,23 @@ async def create_conversation(request: Request) -> Response:
 
 async def get_conversation(request: Request) -> Response:
     state = server_state(request)
-    await conversation_user(request, state, write=False)
-    conversation_id = request.path_params["conversation_id"]
+    conversation_id = await _open(request, state)
     history = await state.agent.history(conversation_id)
+    page, more = _page(history, after=None, before=None, limit=state.quotas.quotas.page_size)
     view = ConversationView(id=conversation_id, handoff=await _handoff(state, conversation_id),
-                            messages=[message_view(m) for m in history])  # fmt: skip
+                            messages=[message_view(m) for m in page], more=more)  # fmt: skip
     return json_response(view)
 
 
 async def list_messages(request: Request) -> Response:
     state = server_state(request)
-    await conversation_user(request, state, write=False)
-    after = _after(request.query_params.get("after"))
-    history = await state.agent.history(request.path_params["conversation_id"])
-    return json_response(MessagesView(messages=[message_view(m) for m in history if m.id > after]))
+    conversation_id = await _open(request, state)
+    query = request.query_params
+    after, before = _cursor(query.get("after"), "after"), _cursor(query.get("before"), "before")
+    limit = _limit(query.get("limit"), state.quotas.quotas.page_size)
+    history = await state.agent.history(conversation_id)
+    page, more = _page(history, after=after, before=before, limit=limit)
+    return json_response(MessagesView(messages=[message_view(m) for m in page], more=more))
 
 
 async def send_message(request: Request) -> Response:
@@ -69,13 +79,18 @@ async def send_message(request: Request) -> Response:
     user = await conversation_user(request, state, write=True)
     message = await read_json(request, SendMessage)
     conversation_id = request.path_params["conversation_id"]
-    caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})
+    limits = state.quotas.quotas
+    await state.quotas.hit(f"messages:{conversation_id}", limits.messages_per_minute, 60.0,
+                           "messages in this conversation")  # fmt: skip
+    await state.quotas.used(conversation_id, message=True)
+    with context.scope(admit_escalation=_escalation_quota(state, _client(request))):
+        caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})
     return json_response(MessagesView(messages=[message_view(m) for m in caused]))
 
 
 async def conversation_events(request: Request) -> Response | EventStream:
     state = server_state(request)
-    await conversation_user(request, state, write=False)
+    await _open(request, state)
     # On a reconnect the browser sends Last-Event-ID, newer than the `after` of the URL it first opened.
     after = _after(request.headers.get("last-event-id") or request.query_params.get("after"))
     events = _message_events(state, request.path_params["conversation_id"], after)
@@ -121,22 +136,75 @@ async def _handoff(state: ServerState, conversation_id: str) -> Handoff:
     return Handoff(state=session.state, agent_name=session.agent_name)
 
 
+async def _open(request: Request, state: ServerState) -> str:
+    """The conversation of the path, for reading: its token checked, and its idle clock reset."""
+    await conversation_user(request, state, write=False)
+    conversation_id: str = request.path_params["conversation_id"]
+    await state.quotas.used(conversation_id, message=False)
+    return conversation_id
+
+
+def _client(request: Request) -> str:
+    return address_key(request.client.host if request.client else "unknown")
+
+
+def _escalation_quota(state: ServerState, client: str) -> Callable[[str], Awaitable[None]]:
+    """What ``start_hitl`` asks before it opens a new handoff for this request (see ``hitl._actions``)."""
+
+    async def admit(conversation_id: str) -> None:
+        try:
+            await state.quotas.hit(f"escalations:{client}", state.quotas.quotas.escalations_per_hour, 3600.0,
+                                   "handoffs to a person from this address")  # fmt: skip
+        except ApiError as refused:  # the model hears it as the tool's error and tells the user
+            raise ToolError(f"no person can be reached from here right now: {refused.message}") from None
+
+    return admit
+
+
+def _page(history: Sequence[Any], *, after: int | None, before: int | None, limit: int) -> tuple[list[Any], bool]:
+    """At most ``limit`` messages: the first ones after ``after``, else the last ones before ``before`` (or the
+    last ones of all); and whether more lie beyond the page in that direction."""
+    chosen = [m for m in history if (after is None or m.id > after) and (before is None or m.id < before)]
+    page = chosen[:limit] if after is not None and before is None else chosen[-limit:]
+    return page, len(chosen) > limit
+
+
 def _after(value: str | None) -> int:
-    try:
-        return max(int(value or 0), 0)
-    except ValueError:
-        raise ApiError(422, f"`after` must be a message id (an integer), not {value!r}") from None
+    return _cursor(value, "after") or 0
 
 
-_AFTER = Query("after", {"type": "integer", "minimum": 0}, "Only messages with a greater id")
+def _cursor(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise ApiError(422, f"`{name}` must be a message id (a non-negative integer), not {value[:40]!r}")
+    return int(value)
+
+
+def _limit(value: str | None, page_size: int) -> int:
+    if value is None or value == "":
+        return page_size
+    if not value.isdigit() or len(value) > 6 or not 1 <= int(value) <= page_size:
+        raise ApiError(422, f"`limit` must be a number of messages from 1 to {page_size}, not {value[:40]!r}")
+    return int(value)
+
+
+_AFTER = Query("after", {"type": "integer", "minimum": 0}, "Only messages with a greater id (the page after it)")
+_BEFORE = Query("before", {"type": "integer", "minimum": 0}, "Only messages with a smaller id (the page before it)")
+_LIMIT = Query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": 100},
+    "At most this many messages (default and most: the server's page size, 100 unless configured)",
+)
 CHAT_ROUTES = [
     ApiRoute("POST", "/api/conversations", create_conversation, "Start a webchat conversation", "public",
              "webchat", body=NewConversation, response=ConversationCreated, status=201),
     ApiRoute("GET", "/api/conversations/{conversation_id}", get_conversation,
              "The conversation: its messages and whether a person has it", "conversation", "webchat",
              response=ConversationView),
-    ApiRoute("GET", "/api/conversations/{conversation_id}/messages", list_messages, "Messages, oldest first",
-             "conversation", "webchat", response=MessagesView, query=(_AFTER,)),
+    ApiRoute("GET", "/api/conversations/{conversation_id}/messages", list_messages,
+             "Messages, oldest first, a page at a time: the latest page, or the one before/after a message id",
+             "conversation", "webchat", response=MessagesView, query=(_AFTER, _BEFORE, _LIMIT)),
     ApiRoute("POST", "/api/conversations/{conversation_id}/messages", send_message,
              "Send the user's message; answers with the messages it caused (bot reply, notices)",
              "conversation_write", "webchat", body=SendMessage, response=MessagesView),

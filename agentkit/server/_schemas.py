@@ -60,11 +60,17 @@ class Handoff(BaseModel):
 class ConversationView(BaseModel):
     id: str
     handoff: Handoff
-    messages: list[MessageView]
+    messages: list[MessageView] = Field(description="The latest page of messages, oldest first")
+    more: bool = Field(default=False, description="Older messages exist: GET .../messages?before=<first id>")
 
 
 class MessagesView(BaseModel):
     messages: list[MessageView]
+    more: bool = Field(
+        default=False,
+        description="More messages lie beyond this page, in the direction asked: "
+        "before the first one, or (with `after`) after the last one",
+    )
 
 
 class SendMessage(_Body):

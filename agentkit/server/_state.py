@@ -11,6 +11,7 @@ from starlette.requests import Request
 from ..desk import DeskApp, StreamHub
 from ._conversations import ServerStore
 from ._host import ServedAgent
+from ._quotas import QuotaCounter
 
 __all__ = ["ServerState", "server_state"]
 
@@ -27,6 +28,8 @@ class ServerState:
     message_poll_interval: float = 0.5
     """How often a webchat stream reads the store for messages another worker wrote (a shared ``--db``)."""
     hub: StreamHub = field(default_factory=StreamHub)
+    quotas: QuotaCounter = field(default_factory=QuotaCounter)
+    """Anonymous webchat limits and their counters."""
 
     @property
     def desk(self) -> Any | None:

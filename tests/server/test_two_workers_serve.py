@@ -37,10 +37,11 @@ def _environment() -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", "AGENTKIT_MODEL": "offline"}
 
 
-def _start(url: str, data: Path) -> tuple[subprocess.Popen[str], str]:
+def _start(url: str, data: Path, *flags: str) -> tuple[subprocess.Popen[str], str]:
     """``agentkit serve`` on a free port; returns the process and its base URL, read from its banner."""
     process = subprocess.Popen(
-        [*AGENTKIT, "serve", str(EXAMPLE), "--db", url, "--port", "0", "--data", str(data), "--log-level", "warning"],
+        [*AGENTKIT, "serve", str(EXAMPLE), "--db", url, "--port", "0", "--data", str(data), "--log-level", "warning",
+         *flags],
         cwd=data, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert process.stdout is not None

@@ -1,0 +1,178 @@
+"""Limits for anonymous webchat users, counted in the database every worker shares, so N workers still allow each
+address and each conversation the same number, not N times it.
+
+Rates are counted in fixed windows (a minute, an hour): one row per key and window, incremented in one upsert, so
+two workers counting at once never lose a hit. Rows outlive their window only until the next sweep. A refused
+request gets 429 with ``Retry-After``: the seconds until its window ends.
+
+Each conversation also has an activity row: when it was last used, and how many messages the user sent. A
+conversation idle for longer than ``idle_timeout`` has a dead token (start a new conversation); one that reached
+``messages_per_conversation`` takes no more messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ..desk import ApiError
+from ..storage import open_database
+
+__all__ = ["QuotaCounter", "WebchatQuotas", "address_key"]
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS webchat_quota_hits (
+    key TEXT NOT NULL,
+    window_start REAL NOT NULL,
+    hits INTEGER NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (key, window_start)
+);
+CREATE INDEX IF NOT EXISTS webchat_quota_hits_expiry ON webchat_quota_hits (expires_at);
+CREATE TABLE IF NOT EXISTS webchat_activity (
+    conversation_id TEXT PRIMARY KEY,
+    messages INTEGER NOT NULL,
+    last_active_at REAL NOT NULL
+);
+"""
+_SWEEP_EVERY = 60.0
+_TOUCH_EVERY = 60.0  # reads refresh a conversation's activity at most this often: not one write per poll
+
+
+@dataclass(frozen=True)
+class WebchatQuotas:
+    """What one anonymous client may do; 0 turns a limit off. Pass to ``create_app(quotas=...)``, or set with the
+    ``agentkit serve --quota-*`` flags."""
+
+    conversations_per_minute: int = 10
+    """New conversations per client address (an IPv6 client: per /64 network) per minute."""
+    messages_per_minute: int = 20
+    """Messages per conversation per minute."""
+    escalations_per_hour: int = 5
+    """Handoffs to a person per client address per hour; past it, the handoff tool fails and the bot says so."""
+    messages_per_conversation: int = 300
+    """Messages a user may send in one conversation, in all."""
+    idle_timeout: float = 24 * 3600.0
+    """Seconds a conversation may go unused before its token stops working."""
+    page_size: int = 100
+    """The most messages one answer holds; older ones are read page by page (``before``)."""
+
+    @classmethod
+    def unlimited(cls) -> WebchatQuotas:
+        """No limits (benchmarks, tests that drive many conversations from one address); pages stay bounded."""
+        return cls(0, 0, 0, 0, 0.0)
+
+
+def address_key(host: str) -> str:
+    """The client's address as quotas count it: an IPv6 address by its /64 network (one customer of a provider
+    gets a whole /64, so counting single addresses would give them 2**64 quotas)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address.ipv4_mapped or address) if isinstance(address, ipaddress.IPv6Address) else str(address)
+
+
+class QuotaCounter:
+    """The counters, on the storage layer: the server's SQLite file or the PostgreSQL every worker shares."""
+
+    def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", quotas: WebchatQuotas | None = None) -> None:
+        self.quotas = quotas or WebchatQuotas()
+        self._db = open_database(url_or_path)
+        self._db.open()
+        self._db.script(SCHEMA)
+        self._next_sweep = 0.0
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    # -- rates --
+
+    async def hit(self, key: str, limit: int, window: float, what: str) -> None:
+        """Count one request against ``limit`` per ``window`` seconds; 429 with Retry-After past it."""
+        if limit <= 0:
+            return
+        now = time.time()
+        start = math.floor(now / window) * window
+        hits = await self._run(self._hit, key, start, start + window, now)
+        if hits > limit:
+            wait = max(1, math.ceil(start + window - now))
+            raise ApiError(429, f"too many {what} (at most {limit} per {_span(window)}); try again in {wait} s",
+                           {"Retry-After": str(wait)})  # fmt: skip
+
+    def _hit(self, key: str, start: float, end: float, now: float) -> int:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1",
+                (key, start, end),
+            )
+            (hits,) = db.execute(
+                "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
+            ).fetchone()
+            if now >= self._next_sweep:  # forget finished windows, so the table stays the size of the traffic
+                self._next_sweep = now + _SWEEP_EVERY
+                db.execute("DELETE FROM webchat_quota_hits WHERE expires_at < ?", (now,))
+            return int(hits)
+
+    # -- conversations --
+
+    async def started(self, conversation_id: str) -> None:
+        await self._run(self._write, "INSERT INTO webchat_activity VALUES (?, 0, ?)", (conversation_id, time.time()))
+
+    async def used(self, conversation_id: str, *, message: bool) -> None:
+        """The conversation is in use (a message when ``message``): 403 when it went idle too long, 429 when it
+        has had all its messages."""
+        now = time.time()
+        messages, last = await self._run(self._use, conversation_id, message, now)
+        idle = self.quotas.idle_timeout
+        if idle > 0 and now - last > idle:
+            raise ApiError(403, f"conversation {conversation_id} ended after {_span(idle)} without use; start a new "
+                                "one (POST /api/conversations)")  # fmt: skip
+        limit = self.quotas.messages_per_conversation
+        if message and 0 < limit < messages:
+            raise ApiError(429, f"conversation {conversation_id} has had its {limit} messages; start a new one")
+
+    def _use(self, conversation_id: str, message: bool, now: float) -> tuple[int, float]:
+        """``(messages, last use before this one)``; the row is written only when the conversation is still live."""
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT messages, last_active_at FROM webchat_activity WHERE conversation_id = ?" + db.for_update(),
+                (conversation_id,),
+            ).fetchone()
+            if row is None:  # begun before this version counted: it starts counting now
+                db.execute("INSERT INTO webchat_activity VALUES (?, ?, ?)", (conversation_id, int(message), now))
+                return int(message), now
+            messages, last = int(row["messages"]) + int(message), float(row["last_active_at"])
+            idle = self.quotas.idle_timeout
+            if (idle <= 0 or now - last <= idle) and (message or now - last >= _TOUCH_EVERY):
+                db.execute(
+                    "UPDATE webchat_activity SET messages = ?, last_active_at = ? WHERE conversation_id = ?",
+                    (messages, now, conversation_id),
+                )
+            return messages, last
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        with self._db.transaction() as db:
+            db.execute(sql, args)
+
+    async def aclose(self) -> None:
+        await self._run(self._db.close)
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds:g} s"

@@ -1,0 +1,205 @@
+"""Anonymous floods meet 429s with Retry-After, route by route, and leave the store as it was: conversations per
+address (X-Forwarded-For rotation does not help), messages per conversation per minute and in all, handoffs per
+address per hour, idle conversations, and history read a bounded page at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx2
+import pytest
+
+from agentkit.server import DatabaseServerStore, ServerThread, WebchatQuotas, _quotas, create_app
+
+from .server_helpers import SECRET, USER, desk_agent, say, start_chat
+from .store_counts import row_counts
+
+HANDOFF = "I want to talk to a person"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The quotas' clock, frozen at the start of a minute (and an hour) unless a test moves it: a window never
+    ends in the middle of a test."""
+    now = SimpleNamespace(value=1_800_000_000.0)
+    monkeypatch.setattr(_quotas, "time", SimpleNamespace(time=lambda: now.value))
+    return now
+
+
+@asynccontextmanager
+async def served_app(tmp_path: Path, quotas: WebchatQuotas | None = None) -> AsyncIterator[Any]:
+    """The app over ASGI with its quota counters in the server's SQLite file, as ``agentkit serve`` runs it."""
+    agent = desk_agent(tmp_path)
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, quotas=quotas,
+                     quota_db=str(tmp_path / "server.sqlite3"))  # fmt: skip
+    try:
+        async with agent:
+            yield SimpleNamespace(agent=agent, desk=agent.plugins["desk-hitl"].desk, app=app,
+                                  transport=httpx2.ASGITransport(app=app))  # fmt: skip
+    finally:
+        await app.state.agentkit.quotas.aclose()
+        await store.aclose()
+
+
+def _client(h: Any) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=h.transport, base_url="http://127.0.0.1")
+
+
+def _conversations(tmp_path: Path) -> int:
+    return row_counts(tmp_path)["server.sqlite3:webchat_conversations"]
+
+
+def _retry_after(response: httpx2.Response, longest: int) -> int:
+    assert response.status_code == 429, response.text
+    wait = int(response.headers["retry-after"])
+    assert 1 <= wait <= longest
+    assert f"try again in {wait} s" in response.json()["error"]
+    return wait
+
+
+async def test_a_flood_of_new_conversations_from_one_address_meets_429(tmp_path: Path, clock: Any) -> None:
+    async with served_app(tmp_path) as h, _client(h) as client:
+        for _ in range(10):
+            assert (await client.post("/api/conversations", json=USER)).status_code == 201
+        before = row_counts(tmp_path)
+        for _ in range(20):
+            _retry_after(await client.post("/api/conversations", json=USER), 60)
+        assert _conversations(tmp_path) == 10
+        assert {k: v for k, v in row_counts(tmp_path).items() if "quota" not in k} == {
+            k: v for k, v in before.items() if "quota" not in k
+        }
+        clock.value += 60  # the next minute
+        assert (await client.post("/api/conversations", json=USER)).status_code == 201
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_quota(tmp_path: Path) -> None:
+    """Over real HTTP, as uvicorn sees it: each request claims another address in X-Forwarded-For."""
+    while time.time() % 60 > 45:  # keep the whole flood inside one minute's window
+        time.sleep(1)
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    app = create_app(desk_agent(tmp_path), secret_key=SECRET, store=store, quota_db=str(tmp_path / "server.sqlite3"))
+    try:
+        with ServerThread(app) as server:
+            answers = [httpx2.post(f"{server.base_url}/api/conversations", json=USER,
+                                   headers={"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.{n}"})
+                       for n in range(25)]  # fmt: skip
+    finally:
+        asyncio.run(store.aclose())
+    statuses = [a.status_code for a in answers]
+    assert statuses == [201] * 10 + [429] * 15
+    assert all("retry-after" in a.headers for a in answers[10:])
+    assert _conversations(tmp_path) == 10
+
+
+async def test_a_flood_of_messages_in_one_conversation_meets_429(tmp_path: Path, clock: Any) -> None:
+    async with served_app(tmp_path) as h, _client(h) as client:
+        chat = await start_chat(client)
+        for n in range(20):
+            await say(client, chat, f"question {n}")
+        history = await h.agent.history(chat[0])
+        for _ in range(5):
+            refused = await client.post(f"/api/conversations/{chat[0]}/messages", json={"text": "more"},
+                                        headers=chat[1])  # fmt: skip
+            _retry_after(refused, 60)
+        assert await h.agent.history(chat[0]) == history  # nothing stored, nothing answered
+        other = await start_chat(client)  # another conversation has its own count
+        await say(client, other, "hello")
+        clock.value += 60
+        await say(client, chat, "and now?")
+
+
+async def test_a_conversation_takes_no_more_than_its_messages_in_all(tmp_path: Path, clock: Any) -> None:
+    quotas = WebchatQuotas(messages_per_conversation=3, messages_per_minute=0)
+    async with served_app(tmp_path, quotas) as h, _client(h) as client:
+        chat = await start_chat(client)
+        for n in range(3):
+            await say(client, chat, f"question {n}")
+        history = await h.agent.history(chat[0])
+        clock.value += 7200
+        refused = await client.post(f"/api/conversations/{chat[0]}/messages", json={"text": "one more"},
+                                    headers=chat[1])  # fmt: skip
+        assert refused.status_code == 429 and "start a new one" in refused.json()["error"]
+        assert await h.agent.history(chat[0]) == history
+
+
+async def test_a_flood_of_handoffs_from_one_address_opens_only_its_quota_of_tickets(tmp_path: Path, clock: Any) -> None:
+    quotas = WebchatQuotas(escalations_per_hour=2, conversations_per_minute=0)
+    async with served_app(tmp_path, quotas) as h, _client(h) as client:
+        chats = [await start_chat(client) for _ in range(5)]
+        replies = [await say(client, chat, HANDOFF) for chat in chats]
+        assert len(await h.desk.tickets()) == 2  # not 5
+        assert all(role != "system" for role, _ in replies[-1])  # no "escalated" notice: the bot answered
+        assert replies[-1], "the user still gets an answer"
+        await say(client, chats[0], HANDOFF)  # asking again where a person is already coming costs nothing
+        assert len(await h.desk.tickets()) == 2
+        clock.value += 3600
+        await say(client, chats[4], HANDOFF)
+        assert len(await h.desk.tickets()) == 3
+
+
+async def test_an_idle_conversation_token_stops_working(tmp_path: Path, clock: Any) -> None:
+    async with served_app(tmp_path, WebchatQuotas(idle_timeout=3600)) as h, _client(h) as client:
+        chat = await start_chat(client)
+        await say(client, chat, "hello")
+        clock.value += 3000
+        assert (await client.get(f"/api/conversations/{chat[0]}", headers=chat[1])).status_code == 200  # a use
+        clock.value += 3000
+        await say(client, chat, "still here")  # 50 minutes after the last use: fine
+        history = await h.agent.history(chat[0])
+        clock.value += 3601
+        for method, path in (("GET", ""), ("GET", "/messages"), ("POST", "/messages"), ("GET", "/events")):
+            answer = await client.request(method, f"/api/conversations/{chat[0]}{path}", headers=chat[1],
+                                          json={"text": "hi"} if method == "POST" else None)  # fmt: skip
+            assert answer.status_code == 403 and "start a new one" in answer.json()["error"], path
+        assert await h.agent.history(chat[0]) == history
+
+
+async def test_history_comes_a_bounded_page_at_a_time(tmp_path: Path, clock: Any) -> None:
+    quotas = WebchatQuotas(page_size=25, messages_per_minute=0)
+    async with served_app(tmp_path, quotas) as h, _client(h) as client:
+        chat = await start_chat(client)
+        for n in range(30):
+            await say(client, chat, f"question {n}")
+        everything = [m.id for m in await h.agent.history(chat[0])]
+        assert len(everything) >= 60
+        url, headers = f"/api/conversations/{chat[0]}", chat[1]
+
+        latest = (await client.get(url, headers=headers)).json()
+        assert [m["id"] for m in latest["messages"]] == everything[-25:] and latest["more"] is True
+        pages, before = [], None
+        while True:
+            page = (await client.get(f"{url}/messages", params={"before": before} if before else {},
+                                     headers=headers)).json()  # fmt: skip
+            assert len(page["messages"]) <= 25
+            pages = [m["id"] for m in page["messages"]] + pages
+            if not page["more"]:
+                break
+            before = page["messages"][0]["id"]
+        assert pages == everything
+
+        first = (await client.get(f"{url}/messages", params={"after": 0, "limit": 10}, headers=headers)).json()
+        assert [m["id"] for m in first["messages"]] == everything[:10] and first["more"] is True
+        for bad in ({"limit": 26}, {"limit": 0}, {"limit": "x"}, {"before": "-1"}, {"after": "9" * 30}):
+            assert (await client.get(f"{url}/messages", params=bad, headers=headers)).status_code == 422, bad
+
+
+def test_serve_flags_set_the_quotas() -> None:
+    import argparse
+
+    from agentkit.cli import _serve
+
+    parser = argparse.ArgumentParser()
+    _serve.register(parser.add_subparsers())
+    assert _serve._quotas(parser.parse_args(["serve", "bot.py"])) == WebchatQuotas()
+    flags = ["--quota-conversations-per-minute", "4", "--quota-messages-per-minute", "6",
+             "--quota-escalations-per-hour", "1", "--quota-messages-per-conversation", "50",
+             "--quota-idle-timeout", "600"]  # fmt: skip
+    assert _serve._quotas(parser.parse_args(["serve", "bot.py", *flags])) == WebchatQuotas(4, 6, 1, 50, 600.0)
+    assert _serve._quotas(parser.parse_args(["serve", "bot.py", "--no-quotas"])) == WebchatQuotas.unlimited()
