@@ -18,6 +18,7 @@ routes are made of the same pieces.
 from agentkit.desk._account_migrations import ACCOUNTS_MIGRATIONS
 from agentkit.desk._accounts import NAME_PATTERN, AccountStore, DeskAccounts, check_name
 from agentkit.desk._app import DeskApp
+from agentkit.desk._auth import desk_session
 from agentkit.desk._bots import BotTokenDesk, UnregisteredBot
 from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
@@ -98,6 +99,7 @@ __all__ = [
     "TicketStatus",
     "UnregisteredBot",
     "check_name",
+    "desk_session",
     "error_response",
     "hash_password",
     "hash_token",

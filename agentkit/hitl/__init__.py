@@ -38,6 +38,7 @@ from agentkit.hitl._handoff import HandToSupportInput, HandToSupportTool, hand_t
 from agentkit.hitl._host import SESSION_EVENT_TYPES, SessionEvent, SessionEventType  # noqa: E402, F401
 from agentkit.hitl._memory import MemoryHitl, MemorySession  # noqa: E402, F401
 from agentkit.hitl._migrations import HITL_MIGRATIONS  # noqa: E402, F401
+from agentkit.hitl._outbox import OutboxEntry  # noqa: E402, F401
 from agentkit.hitl._plugin import HitlPlugin  # noqa: E402, F401
 from agentkit.hitl._state import HitlSession  # noqa: E402, F401
 
@@ -54,6 +55,7 @@ __all__.extend(
         "HitlStart",
         "MemoryHitl",
         "MemorySession",
+        "OutboxEntry",
         "SESSION_EVENT_TYPES",
         "SessionConfig",
         "SessionEvent",

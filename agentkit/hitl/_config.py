@@ -77,6 +77,10 @@ class DeliveryConfig:
     redeliver_interval: float = 30.0
     """Seconds between background passes over the outbox; a row that failed waits longer each time."""
     redeliver_max_delay: float = 900.0
+    max_attempts: int = 50
+    """Delivery attempts (passes) before a row that keeps failing becomes a dead letter: never retried again, shown
+    by ``agentkit hitl outbox`` and the desk, its session ended with an error. 50 is about half a day of helpdesk
+    outage at the default backoff."""
     claim_seconds: float = 6.0
     """How long a deliverer's claim on an outbox row lasts, so two processes never send it at once. It is renewed
     every third of that while the row is being sent, so a dead deliverer's row is taken over within this time."""
@@ -156,6 +160,8 @@ def _check(session: Mapping[str, Any], delivery: Mapping[str, Any]) -> None:
         raise ConfigError(f"agent_assigned_timeout_seconds must be 0 (off) or a positive number, not {timeout!r}")
     if delivery.get("retry_attempts", 1) < 1:
         raise ConfigError("retry_attempts must be at least 1 (the first call counts)")
+    if delivery.get("max_attempts", 1) < 1:
+        raise ConfigError("max_attempts must be at least 1: the attempts before a row becomes a dead letter")
     for key, value in session.items():
         if key.endswith("_message") and value is not None and not isinstance(value, str):
             raise ConfigError(f"{key} must be a string, or None to send nothing; got {value!r}")

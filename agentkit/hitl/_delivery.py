@@ -146,7 +146,9 @@ class Deliverer:
             await asyncio.shield(self.host.transact(lambda c, _: outbox.release(c, row.id, token)))
             raise
         except ProviderError as error:
-            if error.retryable:
+            if error.retryable and row.attempts + 1 >= self.config.max_attempts:
+                await self._bury(row, error)
+            elif error.retryable:
                 await self._postpone(row, error)
             else:
                 await self._refused(row, session, error)
@@ -194,6 +196,12 @@ class Deliverer:
         await self.host.transact(lambda c, _: outbox.postpone(c, row.id, str(error), time.time() + wait))
         self.on_postponed()
 
+    async def _bury(self, row: outbox.OutboxRow, error: ProviderError) -> None:
+        logger.error("HITL %s: outbox row %s (%s) failed %s times and is now a dead letter: %s", self.plugin, row.id,
+                     row.kind, row.attempts + 1, error)  # fmt: skip
+        reason = f"gave up after {row.attempts + 1} attempts: {error}"
+        await self.host.transact(lambda c, posts: _end_with_error(c, posts, row, reason, dead=True))
+
     async def _refused(self, row: outbox.OutboxRow, session: state.HitlSession, error: Exception) -> None:
         logger.error("HITL %s: the helpdesk refused outbox row %s (%s): %s", self.plugin, row.id, row.kind, error)
         await self.host.transact(lambda c, posts: _end_with_error(c, posts, row, str(error)))
@@ -207,9 +215,11 @@ def _claim(
     return None if row is None else (row, session)
 
 
-def _end_with_error(connection: Connection, posts: list[Post], row: outbox.OutboxRow, error: str) -> None:
+def _end_with_error(
+    connection: Connection, posts: list[Post], row: outbox.OutboxRow, error: str, *, dead: bool = False
+) -> None:
     session = state.session_by_row(connection, row.session_row)  # the conversation's lock, before the rows'
-    outbox.fail(connection, row.id, error, time.time())
+    (outbox.bury if dead else outbox.fail)(connection, row.id, error, time.time())
     if session.is_open:
         # Only a user who was told about the handoff hears that it broke; an escalation refused on its first try
         # fails the tool call instead, and the model tells the user.

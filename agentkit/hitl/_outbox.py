@@ -23,7 +23,7 @@ from typing import Any, Literal, cast
 from ..retry import Backoff
 from ..storage import Connection
 
-__all__ = ["OutboxRow", "RowKind"]
+__all__ = ["OutboxEntry", "OutboxRow", "RowKind"]
 
 RowKind = Literal["start", "message", "stop"]
 
@@ -36,6 +36,22 @@ class OutboxRow:
     kind: RowKind
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One outbox row as an operator sees it (``agentkit hitl outbox``). ``status``: queued, done, failed (the
+    helpdesk refused it), dead (it failed ``max_attempts`` times: a dead letter, never retried) or cancelled."""
+
+    id: int
+    plugin: str
+    conversation_id: str
+    kind: RowKind
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: float
+    done_at: float | None
 
 
 def new_claim_token() -> str:
@@ -111,6 +127,30 @@ def fail(connection: Connection, row_id: int, error: str, now: float) -> None:
     cancel_session_rows(connection, session_row, now)
 
 
+def bury(connection: Connection, row_id: int, error: str, now: float) -> None:
+    """The row failed as often as it may: a dead letter, kept for the operator and never sent again. Like a refusal,
+    the rows queued after it in its session cannot go either."""
+    connection.execute(
+        "UPDATE hitl_outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, done_at = ?, "
+        "claim_token = NULL, claimed_until = NULL WHERE id = ?",
+        (error, now, row_id),
+    )
+    (session_row,) = connection.execute("SELECT session_row FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
+    cancel_session_rows(connection, session_row, now)
+
+
+def entries(connection: Connection, plugin: str, statuses: tuple[str, ...], limit: int = 200) -> list[OutboxEntry]:
+    """The plugin's rows in ``statuses``, newest first."""
+    marks = ", ".join("?" for _ in statuses)
+    rows = connection.execute(
+        "SELECT o.id, o.plugin, s.conversation_id, o.kind, o.status, o.attempts, o.last_error, o.created_at, "
+        f"o.done_at FROM hitl_outbox o JOIN hitl_sessions s ON s.id = o.session_row WHERE o.plugin = ? "
+        f"AND o.status IN ({marks}) ORDER BY o.id DESC LIMIT ?",
+        (plugin, *statuses, limit),
+    ).fetchall()
+    return [OutboxEntry(*(r[i] for i in range(9))) for r in rows]
+
+
 def cancel_session_rows(connection: Connection, session_row: int, now: float) -> None:
     connection.execute(
         "UPDATE hitl_outbox SET status = 'cancelled', done_at = ? WHERE session_row = ? AND status = 'queued'",
@@ -129,7 +169,7 @@ def cancel_unsent_start(connection: Connection, session_row: int, now: float) ->
         (session_row,),
     ).fetchone()
     if row is None or row["status"] != "queued":
-        return row is not None and row["status"] in ("failed", "cancelled")
+        return row is not None and row["status"] in ("failed", "cancelled", "dead")
     if row["claimed_until"] is not None and row["claimed_until"] > now:
         return False
     cancel_session_rows(connection, session_row, now)

@@ -26,6 +26,8 @@ from ._host import HitlHost, Post
 from ._lease import claims_end
 from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
+from ._outbox import OutboxEntry
+from ._outbox import entries as outbox_entries
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
 from ._rejections import RejectionLog
 
@@ -186,6 +188,11 @@ class HitlPlugin:
             await asyncio.sleep(min(until - time.time(), self.delivery.claim_seconds) + _MIN_SLEEP)
             sent += await self.deliverer.deliver_due(force=True)
         return sent
+
+    async def outbox(self, *statuses: str) -> list[OutboxEntry]:
+        """This plugin's outbox rows in ``statuses`` (default: the dead letters), newest first."""
+        wanted = statuses or ("dead",)
+        return await self.host.transact(lambda c, _: outbox_entries(c, self.alias, wanted))
 
     async def _end(self, session: _state.HitlSession, reason: _state.EndReason, text: str | None) -> bool:
         config = session.config  # what the human agent is told: a timeout is not the user leaving

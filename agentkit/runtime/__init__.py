@@ -6,7 +6,7 @@ from ._conversation import Conversation, ConversationInfo, Handler, HandlerConte
 from ._messages import ChatMessage
 from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin
-from ._redeliver import redeliver, redeliver_async
+from ._redeliver import outbox_entries, redeliver, redeliver_async
 from ._registry import PluginRegistry, plugins
 from ._store import Store
 from ._streaming import ReplyDelta, TurnEvent
@@ -27,6 +27,7 @@ __all__ = [
     "Store",
     "Subscription",
     "TurnEvent",
+    "outbox_entries",
     "plugins",
     "redeliver",
     "redeliver_async",

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from ..hitl import OutboxEntry
 from ..hitl._plugin import HitlPlugin
 from ._agent import Agent
 from ._store import Store
 
-__all__ = ["redeliver", "redeliver_async"]
+__all__ = ["outbox_entries", "redeliver", "redeliver_async"]
 
 
 async def redeliver_async(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
@@ -40,3 +41,18 @@ async def redeliver_async(store_url: str | Path | Store, plugins: Mapping[str, A
 def redeliver(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
     """``redeliver_async`` from synchronous code (the CLI)."""
     return asyncio.run(redeliver_async(store_url, plugins))
+
+
+async def outbox_entries(
+    store_url: str | Path | Store, plugins: Mapping[str, Any], statuses: tuple[str, ...] = ("dead",)
+) -> list[OutboxEntry]:
+    """The outbox rows of ``plugins`` in ``statuses`` (default: the dead letters), newest first, per plugin."""
+    hitl = {alias: plugin for alias, plugin in plugins.items() if isinstance(plugin, HitlPlugin)}
+    if not hitl:
+        raise ConfigError("the outbox belongs to the bot's HITL plugins; pass them by the aliases the bot uses")
+    unbound = {alias: plugin.copy() if plugin.is_bound else plugin for alias, plugin in hitl.items()}
+    agent = Agent("outbox", "offline", plugins=unbound, store=store_url)
+    try:
+        return [entry for plugin in unbound.values() for entry in await plugin.outbox(*statuses)]
+    finally:
+        await agent.aclose()

@@ -24,6 +24,7 @@ from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import middleware
 from ._host import ServedAgent
+from ._outbox_api import OUTBOX_ROUTES
 from ._pages import PAGE_ROUTES
 from ._quotas import QuotaCounter, WebchatQuotas
 from ._schemas import Health
@@ -50,7 +51,7 @@ def api_routes(desk_routes: Sequence[ApiRoute] = DeskApp.API_ROUTES) -> list[Api
                  "server", response=Health),
         ApiRoute("GET", "/api/openapi.json", openapi, "This document", "public", "server"),
     ]  # fmt: skip
-    return [*own, *CHAT_ROUTES, *desk_routes, *WEBHOOK_ROUTES]
+    return [*own, *CHAT_ROUTES, *desk_routes, *OUTBOX_ROUTES, *WEBHOOK_ROUTES]
 
 
 def find_desk(agent: Any) -> DeskService | None:

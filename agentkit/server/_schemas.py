@@ -12,6 +12,8 @@ from ..handoff import Role
 __all__ = [
     "ConversationCreated",
     "ConversationView",
+    "DeadLetterList",
+    "DeadLetterView",
     "Handoff",
     "Health",
     "MessageView",
@@ -75,6 +77,25 @@ class MessagesView(BaseModel):
 
 class SendMessage(_Body):
     text: str = Field(min_length=1, max_length=4000)
+
+
+class DeadLetterView(BaseModel):
+    id: int = Field(description="The outbox row")
+    plugin: str
+    conversation_id: str
+    kind: Literal["start", "message", "stop"] = Field(
+        description="start: open the ticket; message: a user's message for the agent; stop: close the ticket"
+    )
+    attempts: int
+    last_error: str | None
+    created_at: float
+    given_up_at: float | None
+
+
+class DeadLetterList(BaseModel):
+    letters: list[DeadLetterView] = Field(
+        description="Helpdesk calls that failed too often and are no longer tried, newest first"
+    )
 
 
 class WebhookResult(BaseModel):

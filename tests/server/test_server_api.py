@@ -170,7 +170,7 @@ async def test_openapi_lists_every_api_route_with_its_models(tmp_path: Path) -> 
                   and route.path.startswith(("/api", "/webhooks"))}  # fmt: skip
     listed = {(path, method) for path, operations in document["paths"].items() for method in operations}
     assert served == listed
-    assert len(listed) == len(api_routes()) == 17
+    assert len(listed) == len(api_routes()) == 18
     send = document["paths"]["/api/conversations/{conversation_id}/messages"]["post"]
     assert send["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SendMessage"}
     assert send["security"] == [{"conversationToken": []}]  # the cookie alone never writes

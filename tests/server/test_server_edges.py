@@ -143,3 +143,21 @@ async def test_a_flood_of_forged_webhooks_logs_one_info_line(tmp_path: Path, cap
                 assert (await attacker.post("/webhooks/hook", content=body, headers=headers)).status_code == 401
     rejected = [r for r in caplog.records if "webhook rejected" in r.getMessage()]
     assert len(rejected) == 1 and rejected[0].levelname == "INFO"
+
+
+async def test_the_desk_sees_the_dead_letters(tmp_path: Path) -> None:
+    from agentkit.hitl import MemoryHitl, ProviderError
+
+    memory = MemoryHitl()
+    memory.fail_next(*[ProviderError("memory: 503", retryable=True, provider="memory") for _ in range(5)])
+    hook = HitlPlugin(memory, retry_attempts=1, max_attempts=1, retry_initial_delay=0.01)
+    async with harness(tmp_path, memo=hook) as h, h.client() as user, h.client() as desk:
+        chat = await start_chat(user)
+        with pytest.raises(ProviderError):
+            await hook.actions.start_hitl(conversation_id=chat[0], title="Billing question")
+        assert (await desk.get("/api/desk/outbox")).status_code == 401
+        await sign_in(desk)
+        [letter] = (await desk.get("/api/desk/outbox")).json()["letters"]
+        assert (letter["plugin"], letter["conversation_id"], letter["kind"], letter["attempts"]) == (
+            "memo", chat[0], "start", 1)  # fmt: skip
+        assert "memory: 503" in letter["last_error"]
