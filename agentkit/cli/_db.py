@@ -24,8 +24,9 @@ def components() -> list[Component]:
     from ..desk import ACCOUNTS_MIGRATIONS, DESK_MIGRATIONS
     from ..hitl import HITL_MIGRATIONS
     from ..runtime import RUNTIME_MIGRATIONS
+    from ..server import QUOTA_MIGRATIONS
 
-    return [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS]
+    return [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS, QUOTA_MIGRATIONS]
 
 
 def register(commands: Any) -> None:

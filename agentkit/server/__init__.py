@@ -19,11 +19,12 @@ from ._app import api_routes, create_app, find_desk
 from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import SecurityHeaders, default_allowed_hosts, is_loopback
 from ._host import ServedAgent
-from ._quotas import QuotaCounter, WebchatQuotas
+from ._quotas import QUOTA_MIGRATIONS, QuotaCounter, WebchatQuotas
 from ._run import ConnectionOptions, ServerThread, bind, running_server, serve
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
+    "QUOTA_MIGRATIONS",
     "BotTokenDesk",
     "ConnectionOptions",
     "DatabaseServerStore",

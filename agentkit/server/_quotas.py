@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..desk import ApiError
-from ..storage import open_database
+from ..storage import Component, Migration, migrate, open_database
 
-__all__ = ["QuotaCounter", "WebchatQuotas", "address_key"]
+__all__ = ["QUOTA_MIGRATIONS", "QuotaCounter", "WebchatQuotas", "address_key"]
 
 T = TypeVar("T")
 
-SCHEMA = """
+_V1 = """
 CREATE TABLE IF NOT EXISTS webchat_quota_hits (
     key TEXT NOT NULL,
     window_start REAL NOT NULL,
@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS webchat_activity (
     last_active_at REAL NOT NULL
 );
 """
+
+QUOTA_MIGRATIONS = Component(
+    "webchat_quotas",
+    (Migration(1, "webchat quota counters and conversation activity", _V1),),
+)
+"""The tables of the webchat's limits: a component of their own, beside ``accounts`` in the server's database."""
+
 _SWEEP_EVERY = 60.0
 _TOUCH_EVERY = 60.0  # reads refresh a conversation's activity at most this often: not one write per poll
 
@@ -90,7 +97,11 @@ class QuotaCounter:
         self.quotas = quotas or WebchatQuotas()
         self._db = open_database(url_or_path)
         self._db.open()
-        self._db.script(SCHEMA)
+        try:
+            migrate(self._db, [QUOTA_MIGRATIONS])
+        except BaseException:
+            self._db.close()
+            raise
         self._next_sweep = 0.0
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:

@@ -203,3 +203,18 @@ def test_serve_flags_set_the_quotas() -> None:
              "--quota-idle-timeout", "600"]  # fmt: skip
     assert _serve._quotas(parser.parse_args(["serve", "bot.py", *flags])) == WebchatQuotas(4, 6, 1, 50, 600.0)
     assert _serve._quotas(parser.parse_args(["serve", "bot.py", "--no-quotas"])) == WebchatQuotas.unlimited()
+
+
+async def test_the_quota_tables_are_a_migrated_component(store_url: str) -> None:
+    from agentkit.server import QUOTA_MIGRATIONS, QuotaCounter
+    from agentkit.storage import open_database, status
+
+    for _ in range(2):  # a second worker opening the same database applies nothing again
+        await QuotaCounter(store_url).aclose()
+    database = open_database(store_url)
+    database.open()
+    try:
+        [found] = status(database, [QUOTA_MIGRATIONS])
+    finally:
+        database.close()
+    assert (found.current, found.recorded, found.pending) == (1, True, ())
