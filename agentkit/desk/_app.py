@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from ._accounts import AccountStore
 from ._api import DESK_ROUTES
+from ._labelling import LabellingQueue, labelling_routes
 from ._pages import desk_page_routes
 from ._security import SessionSigner
 from ._sse import StreamHub
@@ -42,6 +43,7 @@ class DeskApp:
         poll_interval: float = 1.0,
         keepalive_interval: float = 15.0,
         hub: StreamHub | None = None,
+        labelling: LabellingQueue | None = None,
     ) -> None:
         self.state = DeskState(
             desk=desk, accounts=accounts, signer=SessionSigner(secret_key, max_age=session_max_age),
@@ -50,6 +52,8 @@ class DeskApp:
         self.api_routes: list[ApiRoute] = list(self.API_ROUTES)
         """The API's table, for the host's OpenAPI document."""
         self.routes: list[BaseRoute] = [*desk_page_routes(), *(r.route() for r in self.api_routes)]
+        self.state.labelling = labelling  # the labelling queue (``_labelling``): its page and API, when given
+        self.routes += labelling_routes() if labelling is not None else []
         self._router = Router(routes=self.routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -60,6 +60,8 @@ class DeskState:
     keepalive_interval: float = 15.0
     hub: StreamHub = field(default_factory=StreamHub)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    labelling: Any = None
+    """The labelling queue (``_labelling.LabellingQueue``) when the desk offers one."""
 
 
 def desk_state(request: Request) -> DeskState:
