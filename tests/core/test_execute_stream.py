@@ -171,3 +171,11 @@ async def test_a_stream_without_its_response_is_an_error() -> None:
 
     with pytest.raises(ModelError, match="ended without a ModelResponse"):
         await collect(execute_stream("", [], USER, Broken("x")))
+
+
+async def test_the_offline_model_streams_its_reply_as_one_piece() -> None:
+    question = [{"role": "user", "content": "How do I reset my password?"}]
+    events = await collect(execute_stream("", [], question, "offline"))
+    plain = await execute("", [], question, "offline")
+    assert [e.type for e in events] == ["text_delta", "done"]
+    assert isinstance(events[0], TextDeltaEvent) and events[0].text == plain.text
