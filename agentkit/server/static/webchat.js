@@ -49,7 +49,8 @@ function newDraft() {
 }
 
 function showTyping() {
-  if (!draft) draft = newDraft();
+  const withPerson = ["pending", "assigned"].includes(statusLine.dataset.state); // the bot is silent then
+  if (!draft && !withPerson) draft = newDraft();
 }
 
 function showDelta(delta) {
