@@ -60,3 +60,10 @@ agent = Agent(
     conversation=Conversation(channel="*", handler=handler),
     store=DB or f"sqlite:///{DATA}/support_bot.sqlite3",
 )
+
+if __name__ == "__main__":  # `python examples/support_bot.py`: the file is a bot definition, say how to run it
+    print(
+        "examples/support_bot.py defines a bot (`agent`); run it with agentkit:\n"
+        "  agentkit chat examples/support_bot.py     talk to it in this terminal\n"
+        "  agentkit serve examples/support_bot.py    webchat and desk inbox on http://127.0.0.1:8000 (or: make run)"
+    )

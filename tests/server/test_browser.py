@@ -107,7 +107,14 @@ def test_handoff_in_the_browser(server: str) -> None:
             user.screenshot(path=str(ARTIFACTS / "webchat.png"))
             desk.screenshot(path=str(ARTIFACTS / "desk.png"))
 
-            # The agent closes: the user hears the session ended, and the bot answers again.
+            # Closing asks first: dismissed, nothing happens; accepted, the user hears the session ended, and the bot
+            # answers again.
+            asked: list[str] = []
+            desk.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+            view.get_by_role("button", name="Close ticket").click()
+            expect(view.get_by_role("button", name="Send reply")).to_be_visible()
+            assert asked and asked[0].startswith("Close ") and "goes back to the bot" in asked[0]
+            desk.once("dialog", lambda dialog: dialog.accept())
             view.get_by_role("button", name="Close ticket").click()
             expect(view.locator(".facts")).to_contain_text("closed", timeout=WAIT)
             expect(user.locator(".notice").last).to_have_text(DEFAULTS.session_ended_message or "", timeout=WAIT)

@@ -81,6 +81,7 @@ def test_serve_the_support_bot_example(served: tuple[subprocess.Popen[str], list
         assert page.status_code == 200 and "support-bot" in page.text and "webchat.js" in page.text
         sign_in = browser.get(desk)
         assert sign_in.status_code == 200 and 'id="login"' in sign_in.text
+        assert "printed a demo login" in sign_in.text and "demo-login.txt" in sign_in.text
         base = webchat.rstrip("/")
         assert browser.post(f"{base}/api/desk/login", json={"name": "demo", "password": password.group(1)}).is_success
         inbox = browser.get(desk)

@@ -88,7 +88,12 @@ function renderTicket(ticket) {
   const head = el("div", "ticket-head");
   const actions = el("div", "actions");
   if (ticket.status !== "closed" && ticket.assignee !== me) actions.append(button("Claim", "", () => act(ticket, "claim")));
-  if (ticket.status !== "closed") actions.append(button("Close ticket", "danger", () => act(ticket, "close")));
+  if (ticket.status !== "closed") actions.append(button("Close ticket", "danger", () => {
+    // Closing hands the user back to the bot and cannot be undone: ask first.
+    if (confirm(`Close "${ticket.title}"? The user goes back to the bot, and the ticket cannot be reopened.`)) {
+      act(ticket, "close");
+    }
+  }));
   head.append(el("span", `badge ${ticket.priority}`, ticket.priority), el("h2", "", ticket.title), actions);
 
   const scroller = el("div", "thread-scroll");
