@@ -74,6 +74,9 @@ class DeliveryConfig:
     """Calls to the helpdesk per delivery attempt (the first one included) while it answers retryably."""
     retry_initial_delay: float = 0.5
     retry_max_delay: float = 8.0
+    inline_delivery_seconds: float = 10.0
+    """How long a turn waits on the helpdesk (retries included) before it tells the user that the escalation is
+    saved and will follow; the background deliverer then keeps trying."""
     redeliver_interval: float = 30.0
     """Seconds between background passes over the outbox; a row that failed waits longer each time."""
     redeliver_max_delay: float = 900.0

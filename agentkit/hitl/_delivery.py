@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from agentkit.handoff import TranscriptLine, User
 
-from ..retry import SYSTEM_CLOCK, Backoff, Clock, GaveUp, Retrier
+from ..retry import SYSTEM_CLOCK, Backoff, Clock, GaveUp, Retrier, deadline
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
@@ -94,8 +94,10 @@ class Deliverer:
         )  # fmt: skip
 
     async def deliver(self, session_row: int, row_id: int) -> Delivery:
-        """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``."""
-        sent = await self.drain(session_row, due_only=True)
+        """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``.
+        A person is waiting on this (a turn): the helpdesk gets ``inline_delivery_seconds``, retries included."""
+        with deadline(self.config.inline_delivery_seconds):
+            sent = await self.drain(session_row, due_only=True)
         status, error = await self.host.transact(lambda c, _: _row_standing(c, row_id))
         return Delivery(status, sent, error)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from agentkit.hitl._plugin import HitlPlugin
@@ -70,3 +71,18 @@ async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is
     assert len(creates) == 4 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
     (ticket_id,) = fake.tickets
     assert [c["body"] for c in fake.comments[ticket_id]][1:] == ["my order is 42"]
+
+
+async def test_a_stalled_helpdesk_keeps_the_user_waiting_only_the_inline_delivery_time(store_url: str) -> None:
+    async with FakeZendesk() as fake:
+        fake.inject(Fault.stall(3600))
+        # The provider's own timeout (10 s) is cut to what is left of the inline delivery's 1 s.
+        agent = zendesk_agent(fake, store_url, timeout=10.0, inline_delivery_seconds=1.0, redeliver_interval=0.2)
+        async with agent:
+            started = time.monotonic()
+            replies = await agent.receive("c1", "get me a person", user=USER)
+            waited = time.monotonic() - started
+            assert texts(replies) == [("system", DELAYED)]
+            await eventually(lambda: len(fake.tickets) == 1)  # the background deliverer sends it when it answers
+    assert waited < 8  # a generous bound: 1 s of inline delivery, against 10 s x 4 tries before
+    assert {r.headers["idempotency-key"] for r in ticket_creates(fake)} == {"c1:1"}

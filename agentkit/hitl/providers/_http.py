@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 
 from agentkit.hitl._provider import ProviderError
-from agentkit.retry import is_retryable_status, parse_retry_after
+from agentkit.retry import current_deadline, is_retryable_status, parse_retry_after
 
 __all__ = ["HelpdeskClient", "is_retryable_status"]
 
@@ -62,13 +62,14 @@ class HelpdeskClient:
     ) -> Any:
         """Send one request; return the decoded JSON body (None when empty) or raise ``ProviderError``."""
         what = f"{self.provider}: {method} {path}"
+        timeout = self._timeout()
         try:
             response = await self._client.request(
-                method, path, json=json, content=content, headers=headers, params=params
+                method, path, json=json, content=content, headers=headers, params=params, timeout=timeout
             )
         except httpx2.TimeoutException as exc:
             raise ProviderError(
-                f"{what} timed out after {self.timeout:g} s", retryable=True, provider=self.provider
+                f"{what} timed out after {timeout:.3g} s", retryable=True, provider=self.provider
             ) from exc
         except httpx2.TransportError as exc:
             raise ProviderError(
@@ -77,6 +78,11 @@ class HelpdeskClient:
         if response.is_success:
             return self._decode(what, response)
         raise self._status_error(what, response)
+
+    def _timeout(self) -> float:
+        """The client's timeout, cut to the time left before the enclosing deadline (a turn, an inline delivery)."""
+        limit = current_deadline()
+        return self.timeout if limit is None else max(0.01, min(self.timeout, limit.remaining()))
 
     def _decode(self, what: str, response: httpx2.Response) -> Any:
         if not response.content:
