@@ -35,6 +35,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..exceptions import UserError
+from ..hitl.providers import ZENDESK_PRIORITIES
 from ._cases import EscalationCase, dump_cases
 from ._metrics import PRIORITY_LEVELS
 from ._scrub import Scrubber
@@ -42,7 +43,8 @@ from ._scrub import Scrubber
 __all__ = ["COLUMNS", "Candidate", "ImportResult", "import_rows", "import_zendesk", "select", "write_candidates"]
 
 COLUMNS = ("id", "text", "conversation", "escalate", "priority", "name", "email", "split", "domain", "language")
-_ZENDESK_PRIORITY = {"low": "low", "normal": "medium", "high": "high", "urgent": "urgent"}
+# Zendesk's own priority names, read back into ours (the provider owns the map).
+_ZENDESK_PRIORITY = {zendesk: ours for ours, zendesk in ZENDESK_PRIORITIES.items()}
 _TRUE, _FALSE = {"true", "yes", "y", "1", "escalated"}, {"false", "no", "n", "0", ""}
 
 
