@@ -9,6 +9,7 @@ import asyncio
 import getpass
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ Manage the desk's accounts: the people who sign in to the inbox, and the bots th
   agentkit desk add-agent sam             asks for the password
   agentkit desk add-bot support           prints the bot's token, once
   agentkit desk agents
+  agentkit desk bots [--revoke NAME]      the registered bots; revoking one stops its tickets
 """
 
 
@@ -68,7 +70,12 @@ def register(commands: Any) -> None:
     bot.set_defaults(run=_add_bot, command_label="desk add-bot")
     listing = actions.add_parser("agents", help="list the desk agents", description="List the desk's sign-ins.")
     listing.set_defaults(run=_list_agents, command_label="desk agents")
-    for action in (agent, bot, listing):
+    bots = actions.add_parser("bots", help="list the registered bots, or revoke one",
+                              description="List the bots registered to open tickets on the desk; --revoke NAME "
+                              "forgets a bot and its token, so that it can open no more tickets.")  # fmt: skip
+    bots.add_argument("--revoke", metavar="NAME", help="revoke this bot's token")
+    bots.set_defaults(run=_bots, command_label="desk bots")
+    for action in (agent, bot, listing, bots):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
         add_db_argument(action)
 
@@ -90,6 +97,20 @@ def _add_bot(args: argparse.Namespace) -> int:
 def _list_agents(args: argparse.Namespace) -> int:
     names = asyncio.run(_with_store(args, lambda store: store.agent_names()))
     print("\n".join(names) if names else "no desk agents yet; add one with: agentkit desk add-agent NAME")
+    return 0
+
+
+def _bots(args: argparse.Namespace) -> int:
+    if args.revoke:
+        if not asyncio.run(_with_store(args, lambda store: store.revoke_bot(args.revoke))):
+            raise ConfigError(f"no bot named {args.revoke!r} is registered; see them with: agentkit desk bots")
+        print(f"bot {args.revoke!r} is revoked: its token opens no more tickets")
+        return 0
+    registered = asyncio.run(_with_store(args, lambda store: store.bots()))
+    for name, at in registered:
+        print(f"{name}  registered {datetime.fromtimestamp(at):%Y-%m-%d %H:%M}")
+    if not registered:
+        print("no bots registered; register one with: agentkit desk add-bot NAME")
     return 0
 
 

@@ -51,6 +51,14 @@ class AccountStore(Protocol):
 
     async def bot_for_token(self, token: str) -> str | None: ...
 
+    async def bots(self) -> list[tuple[str, float]]:
+        """The registered bots: ``(name, registered_at)``, by name."""
+        ...
+
+    async def revoke_bot(self, name: str) -> bool:
+        """Forget the bot and its token (it can open no more tickets); False if it was not registered."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -130,6 +138,21 @@ class DeskAccounts:
     async def bot_for_token(self, token: str) -> str | None:
         row = await self._run(self._one, "SELECT name FROM desk_bots WHERE token_hash = ?", (hash_token(token),))
         return None if row is None else str(row["name"])
+
+    async def bots(self) -> list[tuple[str, float]]:
+        return await self._run(self._bots)
+
+    def _bots(self) -> list[tuple[str, float]]:
+        with self._db.transaction(write=False) as db:
+            return [(str(r["name"]), float(r["created_at"])) for r in db.execute(
+                "SELECT name, created_at FROM desk_bots ORDER BY name")]  # fmt: skip
+
+    async def revoke_bot(self, name: str) -> bool:
+        return await self._run(self._revoke_bot, name)
+
+    def _revoke_bot(self, name: str) -> bool:
+        with self._db.transaction() as db:
+            return bool(db.execute("DELETE FROM desk_bots WHERE name = ?", (name,)).rowcount)
 
     async def aclose(self) -> None:
         await self._async.aclose()
