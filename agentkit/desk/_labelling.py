@@ -15,13 +15,14 @@ import json
 import os
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..handoff import Priority
 from ..storage import Component, Connection, Migration, migrate, open_database
 from ._auth import DESK_COOKIE, desk_session
 from ._state import desk_state
@@ -46,13 +47,12 @@ CREATE TABLE IF NOT EXISTS labelling_adjudications (
 )"""),
     ),
 )
-PRIORITIES = ("low", "medium", "high", "urgent")
 
 
 class LabelIn(BaseModel):
     case_id: str
     escalate: bool
-    priority: Literal["low", "medium", "high", "urgent"] | None = None
+    priority: Priority | None = None
     note: str = ""
 
 
