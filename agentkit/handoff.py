@@ -14,8 +14,8 @@ from typing import Final, Literal, get_args
 __all__ = [
     "HANDOFF_TOOL_NAME",
     "PRIORITIES",
-    "ROLES",
     "Priority",
+    "ROLES",
     "Role",
     "TranscriptLine",
     "User",

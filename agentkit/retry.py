@@ -31,13 +31,13 @@ from typing import Generic, Literal, TypeVar
 import tenacity
 
 __all__ = [
-    "RETRYABLE_STATUSES",
-    "SYSTEM_CLOCK",
     "Backoff",
     "Clock",
     "Deadline",
     "GaveUp",
+    "RETRYABLE_STATUSES",
     "Retrier",
+    "SYSTEM_CLOCK",
     "current_deadline",
     "deadline",
     "is_retryable_status",

@@ -10,13 +10,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..evals._agreement import agreement, read_labels
-from ..evals._baselines import baseline_table, run_baseline_suite
-from ..evals._cases import SPLITS, filter_cases, load_cases
-from ..evals._compare import direction, gate_failures
-from ..evals._metrics import DEFAULT_PREVALENCE
-from ..evals._report import EvalRun
-from ..evals._runner import EvalBot, default_handoff_tool, run_eval
+from ..evals import (
+    DEFAULT_PREVALENCE,
+    SPLITS,
+    EvalBot,
+    EvalRun,
+    agreement,
+    baseline_table,
+    default_handoff_tool,
+    direction,
+    filter_cases,
+    gate_failures,
+    load_cases,
+    read_labels,
+    run_baseline_suite,
+    run_eval,
+)
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
 from . import _eval_compare

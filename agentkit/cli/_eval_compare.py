@@ -11,8 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..evals import METRIC_DIRECTIONS, EvalRun, compare_runs
-from ..evals._compare import comparison_lines
+from ..evals import METRIC_DIRECTIONS, EvalRun, compare_runs, comparison_lines
 
 __all__ = ["metric_changes", "register", "route", "verdict"]
 

@@ -12,8 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from ..evals._import import Candidate, import_rows, import_zendesk, write_candidates
-from ..evals._import_store import import_store
+from ..evals import CaseCandidate, import_rows, import_store, import_zendesk, write_candidates
 from ..exceptions import ConfigError
 
 __all__ = ["COMMAND", "register", "route", "run"]
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _candidates(fmt: str, source: Path, args: argparse.Namespace) -> list[Candidate]:
+def _candidates(fmt: str, source: Path, args: argparse.Namespace) -> list[CaseCandidate]:
     if fmt == "store":
         return asyncio.run(import_store(source, args.desk))
     if fmt == "zendesk":

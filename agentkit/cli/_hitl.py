@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from ..runtime import outbox_entries, redeliver
+from ..runtime import outbox_entries, redeliver_sync
 from ..storage import parse_url
 from ._load import load_module
 
@@ -65,7 +65,7 @@ def run_redeliver(args: argparse.Namespace) -> int:
     store = args.store or agent.store
     if isinstance(store, str | Path):
         _check_store_exists(store)
-    sent = redeliver(store, agent.plugins)
+    sent = redeliver_sync(store, agent.plugins)
     print(f"delivered {sent} queued item{'s' if sent != 1 else ''}")
     return 0
 

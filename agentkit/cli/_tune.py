@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from ..exceptions import ConfigError
-from ..tuning import STRATEGIES, tune
-from ..tuning._output import summary_lines
+from ..tuning import STRATEGIES, summary_lines, tune
 from ._help import add_model_argument, model_string
 
 __all__ = ["register", "run"]

@@ -1,8 +1,9 @@
 """Evals: labeled escalation-decision cases, the runner (concurrency, rate limits, cache, repeats), metrics,
 reports (terminal, JSON, HTML), comparisons of runs, CI gates and baselines."""
 
+from ._agreement import agreement, read_labels
 from ._baselines import BASELINES, baseline_bot, baseline_table, run_baseline_suite
-from ._cache import CaseRecord
+from ._cache import CaseRecord, read_records
 from ._cases import (
     SPLITS,
     TAGS,
@@ -20,19 +21,47 @@ from ._cases import (
     filter_cases,
     load_cases,
 )
-from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, gate_failures
+from ._compare import METRIC_DIRECTIONS, RunComparison, compare_runs, comparison_lines, direction, gate_failures
+from ._import import CaseCandidate, import_rows, import_zendesk, write_candidates
+from ._import_store import import_store
+from ._metrics import (
+    DEFAULT_PREVALENCE,
+    CaseOutcome,
+    accuracy,
+    expected_cost_per_case,
+    f1,
+    over_triage_rate,
+    precision,
+    priority_exact_accuracy,
+    priority_kappa,
+    recall,
+    specificity,
+    under_triage_rate,
+)
 from ._offline import OfflineModel, escalation_signal
 from ._power import DEFAULT_POWER, observed_mde, planned_f1_mde
 from ._report import REPORT_SCHEMA_VERSION, EvalRun
-from ._runner import DEFAULT_PRICES, EvalBot, ModelPrice, default_handoff_tool, recording_handoff_tool, run_eval
+from ._runner import (
+    DEFAULT_PRICES,
+    EvalBot,
+    ModelPrice,
+    default_handoff_tool,
+    price_for,
+    recording_handoff_tool,
+    run_eval,
+)
+from ._stats import PairedBootstrapResult, paired_bootstrap_difference
 
 __all__ = [
     "BASELINES",
+    "CaseCandidate",
     "CaseMessage",
+    "CaseOutcome",
     "CaseRecord",
     "ChatFunctionCall",
     "ChatToolCall",
     "DEFAULT_POWER",
+    "DEFAULT_PREVALENCE",
     "DEFAULT_PRICES",
     "DatasetError",
     "EscalationCase",
@@ -42,6 +71,7 @@ __all__ = [
     "METRIC_DIRECTIONS",
     "ModelPrice",
     "OfflineModel",
+    "PairedBootstrapResult",
     "Problem",
     "REPORT_SCHEMA_VERSION",
     "RunComparison",
@@ -50,18 +80,39 @@ __all__ = [
     "TAGS",
     "Tag",
     "TagInfo",
+    "accuracy",
+    "agreement",
     "baseline_bot",
     "baseline_table",
     "compare_runs",
+    "comparison_lines",
     "default_handoff_tool",
+    "direction",
     "dump_cases",
     "escalation_signal",
+    "expected_cost_per_case",
+    "f1",
     "filter_cases",
     "gate_failures",
+    "import_rows",
+    "import_store",
+    "import_zendesk",
     "load_cases",
     "observed_mde",
+    "over_triage_rate",
+    "paired_bootstrap_difference",
     "planned_f1_mde",
+    "precision",
+    "price_for",
+    "priority_exact_accuracy",
+    "priority_kappa",
+    "read_labels",
+    "read_records",
+    "recall",
     "recording_handoff_tool",
     "run_baseline_suite",
     "run_eval",
+    "specificity",
+    "under_triage_rate",
+    "write_candidates",
 ]

@@ -40,7 +40,7 @@ from ._cases import EscalationCase, dump_cases
 from ._metrics import PRIORITY_LEVELS
 from ._scrub import Scrubber
 
-__all__ = ["COLUMNS", "Candidate", "ImportResult", "import_rows", "import_zendesk", "select", "write_candidates"]
+__all__ = ["COLUMNS", "CaseCandidate", "ImportResult", "import_rows", "import_zendesk", "select", "write_candidates"]
 
 COLUMNS = ("id", "text", "conversation", "escalate", "priority", "name", "email", "split", "domain", "language")
 # Zendesk's own priority names, read back into ours (the provider owns the map).
@@ -49,7 +49,7 @@ _TRUE, _FALSE = {"true", "yes", "y", "1", "escalated"}, {"false", "no", "n", "0"
 
 
 @dataclass
-class Candidate:
+class CaseCandidate:
     """A case candidate before validation: messages (OpenAI chat format), the suggested label, where it came from."""
 
     source_id: str
@@ -109,7 +109,7 @@ def _flag(value: Any, where: str) -> bool | None:
     raise UserError(f"{where}: escalate must be true/false, yes/no or 1/0, not {value!r}")
 
 
-def import_rows(path: str | Path, column_map: Mapping[str, str]) -> list[Candidate]:
+def import_rows(path: str | Path, column_map: Mapping[str, str]) -> list[CaseCandidate]:
     """Candidates from a CSV or JSONL file; ``column_map`` maps our names (``COLUMNS``) to the file's columns."""
     unknown = sorted(set(column_map) - set(COLUMNS))
     if unknown:
@@ -127,7 +127,7 @@ def import_rows(path: str | Path, column_map: Mapping[str, str]) -> list[Candida
             messages = [{"role": "user", "content": str(value.get("text") or "")}]
         priority = (str(value["priority"]).lower() or None) if value.get("priority") else None
         extra = {k: value[k] for k in ("split", "domain", "language") if value.get(k)}
-        candidates.append(Candidate(
+        candidates.append(CaseCandidate(
             str(value.get("id") or number), messages, _flag(value.get("escalate"), where), priority,
             f"imported from {Path(path).name} row {number}", [str(value[k]) for k in ("name",) if value.get(k)], extra,
         ))  # fmt: skip
@@ -137,7 +137,7 @@ def import_rows(path: str | Path, column_map: Mapping[str, str]) -> list[Candida
 # --- a zendesk export -----------------------------------------------------------------------------------------
 
 
-def import_zendesk(path: str | Path) -> list[Candidate]:
+def import_zendesk(path: str | Path) -> list[CaseCandidate]:
     """Candidates from a Zendesk ticket export (JSON with ``tickets`` and ``users``)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -158,7 +158,7 @@ def import_zendesk(path: str | Path) -> list[Candidate]:
 
 def _zendesk_candidate(
     ticket: Mapping[str, Any], comments: Sequence[Mapping[str, Any]], users: Mapping[Any, Mapping[str, Any]]
-) -> Candidate | None:
+) -> CaseCandidate | None:
     requester = ticket.get("requester_id")
     said, agent_replied = [], False
     for comment in comments:
@@ -178,13 +178,13 @@ def _zendesk_candidate(
     )
     priority = _ZENDESK_PRIORITY.get(str(ticket.get("priority") or "normal"), "medium") if worked else None
     messages = [{"role": "user", "content": "\n\n".join(text for text in said if text.strip())}]
-    return Candidate(f"zendesk-{ticket['id']}", messages, worked, priority, notes, [str(person.get("name") or "")])
+    return CaseCandidate(f"zendesk-{ticket['id']}", messages, worked, priority, notes, [str(person.get("name") or "")])
 
 
 # --- selection and writing ------------------------------------------------------------------------------------
 
 
-def _scrubbed(candidate: Candidate, scrubber: Scrubber) -> Candidate:
+def _scrubbed(candidate: CaseCandidate, scrubber: Scrubber) -> CaseCandidate:
     messages = []
     for message in candidate.messages:
         copy = dict(message)
@@ -192,15 +192,17 @@ def _scrubbed(candidate: Candidate, scrubber: Scrubber) -> Candidate:
             copy["content"] = scrubber.scrub(copy["content"], candidate.names)
         messages.append(copy)
     notes = scrubber.scrub(candidate.notes, candidate.names)
-    return Candidate(candidate.source_id, messages, candidate.escalate, candidate.priority, notes, [], candidate.extra)
+    return CaseCandidate(
+        candidate.source_id, messages, candidate.escalate, candidate.priority, notes, [], candidate.extra
+    )
 
 
-def _user_text_key(candidate: Candidate) -> str:
+def _user_text_key(candidate: CaseCandidate) -> str:
     text = " ".join(str(m.get("content") or "") for m in candidate.messages if m.get("role") == "user")
     return hashlib.sha256(re.sub(r"\s+", " ", text.lower()).strip().encode()).hexdigest()
 
 
-def select(candidates: Sequence[Candidate], sample: int | None, stratify: bool, seed: int) -> list[Candidate]:
+def select(candidates: Sequence[CaseCandidate], sample: int | None, stratify: bool, seed: int) -> list[CaseCandidate]:
     """``sample`` candidates drawn with ``seed`` (all when None); with ``stratify``, each suggested label keeps its
     share (largest remainders), so a rare label is not lost to chance."""
     if sample is None or sample >= len(candidates):
@@ -210,7 +212,7 @@ def select(candidates: Sequence[Candidate], sample: int | None, stratify: bool, 
     rng = random.Random(seed)
     if not stratify:
         return sorted(rng.sample(list(candidates), sample), key=candidates.index)
-    strata: dict[str, list[Candidate]] = defaultdict(list)
+    strata: dict[str, list[CaseCandidate]] = defaultdict(list)
     for candidate in candidates:
         strata[candidate.stratum].append(candidate)
     quotas = {name: sample * len(group) / len(candidates) for name, group in strata.items()}
@@ -221,7 +223,7 @@ def select(candidates: Sequence[Candidate], sample: int | None, stratify: bool, 
     return sorted(chosen, key=candidates.index)
 
 
-def _to_case(candidate: Candidate, number: int, prefix: str) -> EscalationCase:
+def _to_case(candidate: CaseCandidate, number: int, prefix: str) -> EscalationCase:
     expected: dict[str, Any] = {"escalate": bool(candidate.escalate)}
     if candidate.escalate:
         priority = candidate.priority if candidate.priority in PRIORITY_LEVELS else "medium"
@@ -232,7 +234,7 @@ def _to_case(candidate: Candidate, number: int, prefix: str) -> EscalationCase:
 
 
 def write_candidates(
-    candidates: Iterable[Candidate],
+    candidates: Iterable[CaseCandidate],
     out: str | Path,
     *,
     sample: int | None = None,

@@ -17,7 +17,7 @@ from typing import Any
 from ..desk import LocalDesk, Ticket
 from ..runtime import Store
 from ..storage import Connection
-from ._import import Candidate
+from ._import import CaseCandidate
 
 __all__ = ["import_store"]
 
@@ -33,7 +33,7 @@ def _read(connection: Connection) -> tuple[list[Any], dict[str, dict[str, Any]]]
     return [(r["conversation_id"], r["role"], r["text"] or "") for r in rows], users
 
 
-async def import_store(store_url: str | Path, desk_path: str | Path | None) -> list[Candidate]:
+async def import_store(store_url: str | Path, desk_path: str | Path | None) -> list[CaseCandidate]:
     """Candidates from the store at ``store_url`` and, for the suggested labels of handoffs, the desk."""
     store = Store(store_url if "://" in str(store_url) else f"sqlite:///{store_url}")
     await store.open()
@@ -59,9 +59,9 @@ async def import_store(store_url: str | Path, desk_path: str | Path | None) -> l
 
 def _conversation_candidates(
     conversation_id: str, messages: Sequence[tuple[str, str]], tickets: list[Ticket], user: dict[str, Any]
-) -> list[Candidate]:
+) -> list[CaseCandidate]:
     history: list[dict[str, Any]] = []
-    candidates: list[Candidate] = []
+    candidates: list[CaseCandidate] = []
     with_human, handoffs = False, 0
     for index, (role, text) in enumerate(messages):
         if role == "bot":
@@ -75,7 +75,7 @@ def _conversation_candidates(
             escalated = outcome == "system"
             ticket = tickets[handoffs] if escalated and handoffs < len(tickets) else None
             names = [str(user.get("name") or ""), str(ticket.user.name or "") if ticket else ""]
-            candidates.append(Candidate(
+            candidates.append(CaseCandidate(
                 f"{conversation_id}#{len(candidates) + 1}", list(history), escalated,
                 ticket.priority if ticket else ("medium" if escalated else None),
                 _notes(conversation_id, escalated, ticket), [n for n in names if n],

@@ -30,8 +30,7 @@ from ..exceptions import UserError
 from ..handoff import HANDOFF_TOOL_NAME
 from ..hitl import hand_to_support
 from ..loop import ExecuteResult, execute
-from ..models import CachingModel, Model, RateLimitedModel
-from ..models._resolve import resolve_model
+from ..models import CachingModel, Model, RateLimitedModel, resolve_model
 from ..prompts import render
 from ..tools import Tool
 from ._cache import CaseRecord, ResultsFile

@@ -1,5 +1,6 @@
 """Human in the loop: the provider protocol, webhook verification, and the helpdesk providers."""
 
+from agentkit.hitl._host import Post
 from agentkit.hitl._provider import (
     EscalationRequest,
     HitlEvent,
@@ -8,6 +9,7 @@ from agentkit.hitl._provider import (
     ProviderError,
     WebhookRejected,
 )
+from agentkit.hitl._signatures import MAX_WEBHOOK_BODY, hmac_base64, hmac_hex, sign_agentkit
 from agentkit.hitl.providers import (
     FreshdeskProvider,
     IntercomProvider,
@@ -24,10 +26,15 @@ __all__ = [
     "HitlProvider",
     "IntercomProvider",
     "LocalDeskProvider",
+    "MAX_WEBHOOK_BODY",
+    "Post",
     "ProviderError",
     "WebhookProvider",
     "WebhookRejected",
     "ZendeskProvider",
+    "hmac_base64",
+    "hmac_hex",
+    "sign_agentkit",
 ]
 
 # The plugin lifecycle (appended after the provider layer; kept sorted in __all__; F401: re-exported through it).

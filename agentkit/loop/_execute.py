@@ -15,8 +15,7 @@ from typing import Any, Literal
 
 from .. import context as _context
 from ..exceptions import DuplicateToolError, IterationsExhausted, RunError, ToolRetriesExceeded, UserError
-from ..models import Message, Model, ModelResponse, Usage
-from ..models._resolve import resolve_model
+from ..models import Message, Model, ModelResponse, Usage, resolve_model
 from ..tools import Tool
 from ._deadline import check_timeout, within_deadline
 from ._events import claim_sink, emit_tool_calls, emit_tool_results, request_model

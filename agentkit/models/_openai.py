@@ -132,7 +132,7 @@ class OpenAIModel:
             body[key] = value
         return body
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         """Close the HTTP client, if this model made it."""
         if self._owns_client:
             await self.client.close()
@@ -143,7 +143,7 @@ class OpenAIModel:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.close()
+        await self.aclose()
 
 
 

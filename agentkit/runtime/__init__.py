@@ -6,23 +6,23 @@ from ._conversation import Conversation, ConversationInfo, Handler, HandlerConte
 from ._messages import ChatMessage
 from ._migrations import RUNTIME_MIGRATIONS
 from ._plugins import Plugin
-from ._redeliver import outbox_entries, redeliver, redeliver_async
+from ._redeliver import outbox_entries, redeliver, redeliver_sync
 from ._registry import PluginRegistry, plugins
 from ._store import Store
 from ._streaming import ReplyDelta, TurnEvent
 from ._subscriptions import Subscription
 
 __all__ = [
-    "DEFAULT_ERROR_MESSAGE",
-    "RUNTIME_MIGRATIONS",
     "Agent",
     "ChatMessage",
     "Conversation",
     "ConversationInfo",
+    "DEFAULT_ERROR_MESSAGE",
     "Handler",
     "HandlerContext",
     "Plugin",
     "PluginRegistry",
+    "RUNTIME_MIGRATIONS",
     "ReplyDelta",
     "Store",
     "Subscription",
@@ -30,5 +30,5 @@ __all__ = [
     "outbox_entries",
     "plugins",
     "redeliver",
-    "redeliver_async",
+    "redeliver_sync",
 ]

@@ -27,10 +27,9 @@ from typing import Any, Literal, Self, TypeVar, overload
 from .. import context
 from ..exceptions import ConfigError
 from ..handoff import Priority, TranscriptLine
-from ..hitl._host import Post
+from ..hitl import Post
 from ..loop import ExecuteResult
-from ..models import Model
-from ..models._resolve import resolve_model
+from ..models import Model, resolve_model
 from ..prompts import render
 from ..storage import Component, Connection
 from ..tools import Tool

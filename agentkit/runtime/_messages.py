@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ..handoff import Role
-from ..hitl._host import Post
+from ..hitl import Post
 from ..loop import ExecuteResult
 from ..models import Message
 from ..storage import Connection

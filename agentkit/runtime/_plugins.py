@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
-from ..hitl._handoff import HandToSupportTool, hand_to_support
-from ..hitl._plugin import HitlPlugin
+from ..hitl import HandToSupportTool, HitlPlugin, hand_to_support
 from ..tools import Tool
 from ._conversation import Handler, HandlerContext
 

@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
-from ..hitl import OutboxEntry
-from ..hitl._plugin import HitlPlugin
+from ..hitl import HitlPlugin, OutboxEntry
 from ._agent import Agent
 from ._store import Store
 
-__all__ = ["outbox_entries", "redeliver", "redeliver_async"]
+__all__ = ["outbox_entries", "redeliver", "redeliver_sync"]
 
 
-async def redeliver_async(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
+async def redeliver(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
     """Deliver every queued outbox row of ``plugins`` (by the aliases the bot uses: ``agent.plugins`` of the bot
     will do); returns the number of rows sent. The plugins' providers are closed afterwards."""
     hitl = {alias: plugin for alias, plugin in plugins.items() if isinstance(plugin, HitlPlugin)}
@@ -38,9 +37,9 @@ async def redeliver_async(store_url: str | Path | Store, plugins: Mapping[str, A
         await agent.aclose()
 
 
-def redeliver(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
-    """``redeliver_async`` from synchronous code (the CLI)."""
-    return asyncio.run(redeliver_async(store_url, plugins))
+def redeliver_sync(store_url: str | Path | Store, plugins: Mapping[str, Any]) -> int:
+    """``redeliver`` from synchronous code (the CLI)."""
+    return asyncio.run(redeliver(store_url, plugins))
 
 
 async def outbox_entries(

@@ -24,10 +24,10 @@ from ._run import ConnectionOptions, ServerThread, bind, running_server, serve
 
 __all__ = [
     "ACCOUNTS_MIGRATIONS",
-    "QUOTA_MIGRATIONS",
     "BotTokenDesk",
     "ConnectionOptions",
     "DatabaseServerStore",
+    "QUOTA_MIGRATIONS",
     "QuotaCounter",
     "SecurityHeaders",
     "ServedAgent",

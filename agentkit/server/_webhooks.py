@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..desk import ApiError, ApiRoute, json_response, read_capped
-from ..hitl._signatures import MAX_WEBHOOK_BODY
+from ..hitl import MAX_WEBHOOK_BODY
 from ._schemas import WebhookResult
 from ._state import server_state
 

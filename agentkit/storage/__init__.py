@@ -7,7 +7,7 @@ import os
 from ._async import AsyncDatabase
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
-from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase
+from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase, import_psycopg
 from ._sqlite import SqliteDatabase
 from ._text import contains_nul
 from ._url import Location, parse_url, redact
@@ -18,6 +18,7 @@ __all__ = [
     "ComponentStatus",
     "Connection",
     "Cursor",
+    "DEFAULT_POOL_SIZE",
     "Database",
     "DatabaseTooNew",
     "Dialect",
@@ -28,6 +29,7 @@ __all__ = [
     "SqliteDatabase",
     "TurnLocks",
     "contains_nul",
+    "import_psycopg",
     "migrate",
     "open_database",
     "parse_url",

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Self
 
-from agentkit.hitl._signatures import hmac_base64, hmac_hex, sign_agentkit
+from agentkit.hitl import hmac_base64, hmac_hex, sign_agentkit
 from agentkit.testing._loopback import Fault, LoopbackServer, RecordedRequest, Response
 
 __all__ = ["FakeFreshdesk", "FakeIntercom", "FakeWebhookReceiver", "FakeZendesk"]

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from ..storage._postgres import import_psycopg
+from ..storage import import_psycopg
 
 __all__ = ["TemporaryPostgres"]
 

@@ -7,6 +7,7 @@ from ._candidate import Candidate
 from ._confirm import Confirmation
 from ._log import Evaluation
 from ._objective import OBJECTIVE_METRICS, Objective
+from ._output import summary_lines
 from ._plan import Plan, PlanStep
 from ._result import TuningResult
 from ._space import Choice, Dimension, FewShot, SearchSpace, load_space
@@ -31,5 +32,6 @@ __all__ = [
     "Strategy",
     "TuningResult",
     "load_space",
+    "summary_lines",
     "tune",
 ]

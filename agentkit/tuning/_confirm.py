@@ -12,9 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..evals import EvalRun, compare_runs, observed_mde
-from ..evals._compare import RunComparison
-from ..evals._stats import PairedBootstrapResult, paired_bootstrap_difference
+from ..evals import (
+    EvalRun,
+    PairedBootstrapResult,
+    RunComparison,
+    compare_runs,
+    observed_mde,
+    paired_bootstrap_difference,
+)
 from ._log import Evaluation
 from ._objective import Objective
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..evals import EscalationCase, EvalBot, EvalRun, run_eval
-from ..evals._cache import CaseRecord, read_records
+from ..evals import CaseRecord, EscalationCase, EvalBot, EvalRun, read_records, run_eval
 from ..handoff import HANDOFF_TOOL_NAME
 from ..models import Model
 from ._budget import Cost, Ledger, WorstCase

@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..evals import METRIC_DIRECTIONS
-from ..evals._metrics import (
+from ..evals import (
+    METRIC_DIRECTIONS,
     CaseOutcome,
     accuracy,
     expected_cost_per_case,

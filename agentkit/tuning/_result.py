@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from ..evals import DEFAULT_PRICES, EvalRun, ModelPrice
-from ..evals._runner import price_for
+from ..evals import DEFAULT_PRICES, EvalRun, ModelPrice, price_for
 from ..exceptions import ConfigError
 from ..models import CachingModel, MeteredModel, Model, RateLimitedModel
 from ._budget import Budget, BudgetMeter, Cost, Ledger

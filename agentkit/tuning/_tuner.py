@@ -13,8 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ..evals import SPLITS, EscalationCase, Split, filter_cases, planned_f1_mde
-from ..evals._runner import price_for
+from ..evals import SPLITS, EscalationCase, Split, filter_cases, planned_f1_mde, price_for
 from ..exceptions import ConfigError
 from ..models import Model
 from ._budget import BudgetStop, Cost, Ledger, WorstCase, max_output_tokens

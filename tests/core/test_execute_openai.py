@@ -57,7 +57,7 @@ async def server() -> AsyncIterator[FakeOpenAIServer]:
     async with FakeOpenAIServer() as fake:
         yield fake
         for model in opened:  # close each client inside the loop that opened it
-            await model.close()
+            await model.aclose()
         opened.clear()
 
 

@@ -15,7 +15,7 @@ import pytest
 from agentkit import Agent, Conversation
 from agentkit.cli import main
 from agentkit.evals import load_cases
-from agentkit.evals._import import Candidate, import_rows, import_zendesk, select, write_candidates
+from agentkit.evals._import import CaseCandidate, import_rows, import_zendesk, select, write_candidates
 from agentkit.evals._import_store import import_store
 from agentkit.evals._scrub import Scrubber, luhn_valid
 from agentkit.exceptions import UserError
@@ -105,7 +105,7 @@ def test_jsonl_conversations_and_bad_maps_say_what_to_fix(tmp_path: Path) -> Non
 
 
 def test_unstratified_sampling_is_seeded() -> None:
-    candidates = [Candidate(str(n), [{"role": "user", "content": str(n)}], n < 5, None, "") for n in range(50)]
+    candidates = [CaseCandidate(str(n), [{"role": "user", "content": str(n)}], n < 5, None, "") for n in range(50)]
     first = select(candidates, 10, False, seed=1)
     assert first == select(candidates, 10, False, seed=1) and len(first) == 10
     assert select(candidates, 100, True, seed=1) == candidates

@@ -6,7 +6,7 @@ import pytest
 from agentkit.handoff import User
 from agentkit.hitl import EscalationRequest, FreshdeskProvider, HitlEvent, ProviderError
 from agentkit.hitl.providers import freshdesk_key_tag
-from agentkit.testing._fake_helpdesks import FakeFreshdesk
+from agentkit.testing import FakeFreshdesk
 
 BASIC = "Basic " + base64.b64encode(b"fd-key:X").decode()
 DESCRIPTION = (

@@ -5,7 +5,7 @@ import pytest
 from agentkit.handoff import User
 from agentkit.hitl import EscalationRequest, HitlEvent, IntercomProvider, ProviderError
 from agentkit.hitl.providers import html_to_text
-from agentkit.testing._fake_helpdesks import FakeIntercom
+from agentkit.testing import FakeIntercom
 
 MakeRequest = Callable[..., EscalationRequest]
 

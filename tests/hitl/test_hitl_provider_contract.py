@@ -21,8 +21,7 @@ from agentkit.hitl import (
     ZendeskProvider,
 )
 from agentkit.hitl._signatures import hmac_base64, hmac_hex, sign_agentkit
-from agentkit.testing import Fault
-from agentkit.testing._fake_helpdesks import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk
+from agentkit.testing import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk, Fault
 
 NOW = 1_700_000_000.0
 SECRETS = {"zendesk": "zd-secret", "freshdesk": "fd-secret", "intercom": "ic-secret", "webhook": "wh-secret"}

@@ -5,7 +5,7 @@ import pytest
 from agentkit.handoff import User
 from agentkit.hitl import EscalationRequest, HitlEvent, ProviderError, WebhookProvider, WebhookRejected
 from agentkit.hitl._signatures import sign_agentkit
-from agentkit.testing._fake_helpdesks import FakeWebhookReceiver
+from agentkit.testing import FakeWebhookReceiver
 
 MakeRequest = Callable[..., EscalationRequest]
 

@@ -6,7 +6,7 @@ import pytest
 
 from agentkit.handoff import User
 from agentkit.hitl import EscalationRequest, HitlEvent, ProviderError, ZendeskProvider
-from agentkit.testing._fake_helpdesks import FakeZendesk
+from agentkit.testing import FakeZendesk
 
 BASIC = "Basic " + base64.b64encode(b"bot@example.com/token:zd-token").decode()
 TICKET_TEXT = (

@@ -15,9 +15,8 @@ import pytest
 from agentkit.hitl import HitlPlugin
 from agentkit.hitl.providers import ZendeskProvider
 from agentkit.models import ScriptedModel
-from agentkit.runtime import Agent, redeliver_async
-from agentkit.testing import Fault
-from agentkit.testing._fake_helpdesks import FakeZendesk
+from agentkit.runtime import Agent, redeliver
+from agentkit.testing import FakeZendesk, Fault
 
 from .lifecycle_helpers import eventually
 
@@ -86,7 +85,7 @@ async def test_redeliver_waits_out_a_dead_process_claim_and_sends_once(store_url
     async with FakeZendesk() as fake:
         await kill_mid_delivery(fake, store_url)
         started = time.monotonic()
-        sent = await redeliver_async(store_url, {"zendesk": zendesk_plugin(fake)})
+        sent = await redeliver(store_url, {"zendesk": zendesk_plugin(fake)})
         took = time.monotonic() - started
-        assert await redeliver_async(store_url, {"zendesk": zendesk_plugin(fake)}) == 0
+        assert await redeliver(store_url, {"zendesk": zendesk_plugin(fake)}) == 0
     assert sent == 1 and len(fake.tickets) == 1 and took < TAKEOVER_BOUND

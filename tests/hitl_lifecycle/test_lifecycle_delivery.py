@@ -9,8 +9,7 @@ from agentkit.hitl._plugin import HitlPlugin
 from agentkit.hitl.providers import ZendeskProvider
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent
-from agentkit.testing import Fault
-from agentkit.testing._fake_helpdesks import FakeZendesk
+from agentkit.testing import FakeZendesk, Fault
 
 from .lifecycle_helpers import DELAYED, FAST, HANDOFF, USER, eventually, next_messages, texts
 

@@ -8,7 +8,7 @@ import textwrap
 
 from agentkit.hitl._desk import DeskHitl
 from agentkit.models import ScriptedModel, call
-from agentkit.runtime import Agent, redeliver, redeliver_async
+from agentkit.runtime import Agent, redeliver, redeliver_sync
 
 from .lifecycle_helpers import ASSIGNED, HANDOFF, USER, eventually, next_messages, texts
 
@@ -92,8 +92,8 @@ async def test_a_process_killed_mid_delivery_still_makes_exactly_one_ticket(stor
 async def test_redeliver_sends_what_the_outbox_holds(store_url: str) -> None:
     await store_escalation_without_delivering(store_url)
     bot = desk_agent(store_url)  # as the CLI would load it: redeliver through the bot's own (bound) plugins
-    assert await redeliver_async(store_url, bot.plugins) == 1
-    assert await redeliver_async(store_url, {"desk-hitl": DeskHitl(store_url)}) == 0
+    assert await redeliver(store_url, bot.plugins) == 1
+    assert await redeliver(store_url, {"desk-hitl": DeskHitl(store_url)}) == 0
     checker = desk_agent(store_url)
     try:
         assert len(await checker.plugins["desk-hitl"].desk.tickets()) == 1
@@ -104,7 +104,7 @@ async def test_redeliver_sends_what_the_outbox_holds(store_url: str) -> None:
 
 def test_redeliver_runs_from_synchronous_code_like_the_cli(store_url: str) -> None:
     asyncio.run(store_escalation_without_delivering(store_url))
-    assert redeliver(store_url, {"desk-hitl": DeskHitl(store_url)}) == 1
+    assert redeliver_sync(store_url, {"desk-hitl": DeskHitl(store_url)}) == 1
 
 
 async def _session_delivered(agent: Agent) -> bool:

@@ -18,7 +18,7 @@ from agentkit.hitl._provider import HitlEvent
 from agentkit.hitl.providers import FreshdeskProvider, IntercomProvider, WebhookProvider, ZendeskProvider
 from agentkit.models import ScriptedModel
 from agentkit.runtime import Agent
-from agentkit.testing._fake_helpdesks import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk
+from agentkit.testing import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk
 
 from .lifecycle_helpers import ASSIGNED, FAST, texts
 

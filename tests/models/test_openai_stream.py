@@ -56,7 +56,7 @@ async def models() -> AsyncIterator[list[OpenAIModel]]:
     made: list[OpenAIModel] = []
     yield made
     for model in made:
-        await model.close()
+        await model.aclose()
 
 
 @pytest.fixture

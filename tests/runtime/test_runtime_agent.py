@@ -9,9 +9,7 @@ from pydantic import BaseModel
 
 from agentkit import Tool, context
 from agentkit.exceptions import ConfigError, ModelError
-from agentkit.hitl._handoff import hand_to_support
-from agentkit.hitl._memory import MemoryHitl
-from agentkit.hitl._plugin import HitlPlugin
+from agentkit.hitl import HitlPlugin, MemoryHitl, hand_to_support
 from agentkit.models import FunctionModel, ScriptedModel, call
 from agentkit.runtime import Agent, ChatMessage, Conversation, HandlerContext, plugins
 

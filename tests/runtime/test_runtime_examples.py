@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from agentkit.testing._fake_helpdesks import FakeZendesk
+from agentkit.testing import FakeZendesk
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HANDOFF = "I have escalated this conversation to a human agent. They should be with you shortly."

@@ -13,11 +13,9 @@ import pytest
 
 from agentkit.desk import LocalDesk, Ticket
 from agentkit.handoff import User
-from agentkit.hitl import HITL_MIGRATIONS, HitlPlugin
+from agentkit.hitl import HITL_MIGRATIONS, HitlPlugin, MemoryHitl, SessionConfig
 from agentkit.hitl import _outbox as outbox
 from agentkit.hitl import _state as state
-from agentkit.hitl._config import SessionConfig
-from agentkit.hitl._memory import MemoryHitl
 from agentkit.models import ScriptedModel
 from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, ChatMessage, Store
 from agentkit.runtime import _messages as messages

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.evals import EscalationCase
-from agentkit.evals._metrics import CaseOutcome, expected_cost_per_case, f1
+from agentkit.evals import CaseOutcome, EscalationCase, expected_cost_per_case, f1
 from agentkit.exceptions import ConfigError
 from agentkit.tuning import Objective, tune
 from agentkit.tuning._output import summary_lines

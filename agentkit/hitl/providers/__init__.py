@@ -9,12 +9,12 @@ from agentkit.hitl.providers._zendesk import ZENDESK_PRIORITIES, ZendeskProvider
 
 __all__ = [
     "FRESHDESK_PRIORITIES",
-    "ZENDESK_PRIORITIES",
     "FreshdeskProvider",
     "HelpdeskClient",
     "IntercomProvider",
     "LocalDeskProvider",
     "WebhookProvider",
+    "ZENDESK_PRIORITIES",
     "ZendeskProvider",
     "freshdesk_key_tag",
     "hitl_event",
