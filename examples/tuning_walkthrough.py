@@ -24,8 +24,7 @@ from pathlib import Path
 
 from agentkit.evals import EscalationCase, load_cases
 from agentkit.models import FunctionModel, Message, ModelResponse, ToolCall, ToolSpecSource, Usage
-from agentkit.tuning import tune
-from agentkit.tuning import summary_lines
+from agentkit.tuning import summary_lines, tune
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = load_cases(ROOT / "evals" / "escalation")
