@@ -22,6 +22,10 @@ WHITE_BOX = {
     "storage/test_two_workers.py": "reads the runtime's message table as a second worker would",
     "storage/fixtures/v0_1_0/make_fixtures.py": "the script that wrote the 0.1.0 fixtures with that release's loader",
     "hitl_lifecycle/test_lifecycle_handoff.py": "checks what the model is given back, from the runtime's table",
+    "server/test_server_edges.py": "shortens the desk's body timeout to send a body that never ends",
+    "server/test_server_file_modes.py": "the serve command's checks (agentkit.cli), beside the server they guard",
+    "server/test_server_hardening.py": "the serve command's connection options (agentkit.cli), beside the server",
+    "server/test_server_quotas.py": "the serve command's quota options (agentkit.cli), beside the server",
 }
 
 

@@ -28,7 +28,7 @@ from ._auth import DESK_COOKIE, desk_session
 from ._state import desk_state
 from ._web import ApiError, read_json
 
-__all__ = ["LABELLING_MIGRATIONS", "LabellingQueue", "labelling_routes"]
+__all__ = ["LABELLING_MIGRATIONS", "LabelIn", "LabellingQueue", "labelling_routes"]
 
 LABELLING_MIGRATIONS = Component(
     "labelling",

@@ -14,10 +14,7 @@ from typing import Any
 
 import pytest
 
-from agentkit.desk import LocalDesk
-from agentkit.desk._accounts import DeskAccounts
-from agentkit.desk._app import DeskApp
-from agentkit.desk._labelling import LabellingQueue
+from agentkit.desk import DeskAccounts, DeskApp, LabelIn, LabellingQueue, LocalDesk
 from agentkit.evals import load_cases
 from agentkit.evals._agreement import Label, agreement
 from agentkit.server import ServerThread
@@ -128,8 +125,6 @@ def test_the_export_loads_as_cases_and_bad_labels_are_refused(tmp_path: Path) ->
     queue = LabellingQueue(tmp_path / "labels.sqlite3")
     try:
         assert queue.add(CASES[:2]) == 2 and queue.add(CASES[:1]) == 0  # a case is queued once
-        from agentkit.desk._labelling import LabelIn
-
         queue.label("Ana", LabelIn(case_id="q-1", escalate=True, priority="high"))
         cases, _ = queue.export()
         assert [c["id"] for c in cases] == ["q-1"]  # q-2 has no label yet

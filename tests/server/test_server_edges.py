@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from agentkit.hitl import HitlPlugin, WebhookProvider
-from agentkit.hitl._signatures import sign_agentkit
+from agentkit.hitl import HitlPlugin, WebhookProvider, sign_agentkit
 from agentkit.testing import FakeWebhookReceiver
 
 from .server_helpers import PASSWORD, harness, say, sign_in, start_chat
