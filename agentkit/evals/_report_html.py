@@ -1,4 +1,5 @@
-"""The HTML report: one self-contained file (inline CSS and SVG, no script, nothing fetched from the network).
+"""The HTML report: one self-contained file (inline CSS, SVG and one small script that filters the failing cases;
+nothing is fetched from the network).
 
 It is rendered from the JSON report, so it shows exactly the numbers report.json holds; the cases add the
 conversations of the failing ones. Everything from a case or a model is escaped by jinja2's autoescaping.
