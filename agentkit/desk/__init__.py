@@ -18,7 +18,7 @@ routes are made of the same pieces.
 from agentkit.desk._account_migrations import ACCOUNTS_MIGRATIONS
 from agentkit.desk._accounts import NAME_PATTERN, AccountStore, DeskAccounts, check_name
 from agentkit.desk._app import DeskApp
-from agentkit.desk._auth import desk_session
+from agentkit.desk._auth import LoginThrottle, desk_session
 from agentkit.desk._bots import BotTokenDesk, UnregisteredBot
 from agentkit.desk._labelling import LabelIn, LabellingQueue
 from agentkit.desk._migrations import DESK_MIGRATIONS
@@ -36,11 +36,14 @@ from agentkit.desk._models import (
     TicketStatus,
 )
 from agentkit.desk._pages import DESK_TEMPLATES, PAGE_HEADERS, render_page
+from agentkit.desk._passwords import MIN_PASSWORD_LENGTH, check_password
 from agentkit.desk._security import (
+    PASSWORD_COST,
     DeskSession,
     SessionSigner,
     hash_password,
     hash_token,
+    needs_rehash,
     new_token,
     same,
     verify_password,
@@ -89,9 +92,12 @@ __all__ = [
     "LabelIn",
     "LabellingQueue",
     "LocalDesk",
+    "LoginThrottle",
+    "MIN_PASSWORD_LENGTH",
     "MessageAuthor",
     "NAME_PATTERN",
     "PAGE_HEADERS",
+    "PASSWORD_COST",
     "Query",
     "SessionSigner",
     "StreamHub",
@@ -103,10 +109,12 @@ __all__ = [
     "UnregisteredBot",
     "check_name",
     "desk_session",
+    "check_password",
     "error_response",
     "hash_password",
     "hash_token",
     "json_response",
+    "needs_rehash",
     "new_token",
     "openapi_document",
     "read_capped",

@@ -30,8 +30,30 @@ CREATE TABLE IF NOT EXISTS webchat_conversations (
 );
 """
 
+_V2 = """
+CREATE TABLE desk_sessions (
+    id_hash TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
+CREATE INDEX desk_sessions_by_agent ON desk_sessions (agent);
+CREATE TABLE desk_signin_failures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX desk_signin_failures_by_account ON desk_signin_failures (account, at);
+CREATE INDEX desk_signin_failures_by_address ON desk_signin_failures (address, at);
+CREATE INDEX desk_signin_failures_by_time ON desk_signin_failures (at)
+"""
+
 ACCOUNTS_MIGRATIONS = Component(
     "accounts",
-    (Migration(1, "desk agents, bots and webchat conversations (0.1.0)", _V1),),
+    (
+        Migration(1, "desk agents, bots and webchat conversations (0.1.0)", _V1),
+        Migration(2, "desk sessions (revocable) and sign-in failures (shared throttles)", _V2),
+    ),
     tables=('desk_agents', 'desk_bots', 'webchat_conversations',),
 )

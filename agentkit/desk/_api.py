@@ -7,6 +7,7 @@ events and tells the user (an agent joined, wrote, closed).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..handoff import PRIORITIES
 from ._auth import clear_desk_cookie, desk_session, set_desk_cookie
 from ._models import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
 from ._schemas import (
+    Claim,
     DeskSessionView,
     Login,
     Reply,
@@ -28,6 +30,8 @@ from ._schemas import (
 from ._sse import KEEPALIVE, EventStream, sse
 from ._state import DeskService, DeskState, desk_state
 from ._web import ApiError, ApiRoute, Query, json_response, read_json
+
+logger = logging.getLogger("agentkit.desk")
 
 __all__ = ["DESK_ROUTES", "PRIORITY_ORDER", "sort_tickets"]
 
@@ -49,27 +53,30 @@ def sort_tickets(tickets: list[Ticket]) -> list[Ticket]:
 async def login(request: Request) -> Response:
     state = desk_state(request)
     credentials = await read_json(request, Login)
-    client = request.client.host if request.client else "?"
-    state.throttle.check(credentials.name, client)
+    address = request.client.host if request.client else "?"
+    await state.throttle.check(state.accounts, credentials.name, address)
     if not await state.accounts.check_agent(credentials.name, credentials.password):
-        state.throttle.failed(credentials.name, client)
+        await state.accounts.record_signin(credentials.name, address, succeeded=False)
         raise ApiError(401, "wrong name or password")
-    state.throttle.succeeded(credentials.name, client)
-    cookie, session = state.signer.issue(credentials.name)
+    await state.accounts.record_signin(credentials.name, address, succeeded=True)
+    session_id = await state.accounts.start_session(credentials.name, lifetime=state.signer.max_age)
+    cookie, session = state.signer.issue(credentials.name, session_id=session_id)
     response = json_response(DeskSessionView(agent=session.agent, csrf_token=session.csrf))
     set_desk_cookie(response, request, cookie, state.signer.max_age)
     return response
 
 
 async def logout(request: Request) -> Response:
-    desk_session(request, desk_state(request), write=True)
+    state = desk_state(request)
+    session = await desk_session(request, state, write=True)
+    await state.accounts.end_session(session.id)  # the cookie is worthless from now on, wherever a copy of it is
     response = Response(status_code=204)
     clear_desk_cookie(response)
     return response
 
 
 async def get_session(request: Request) -> Response:
-    session = desk_session(request, desk_state(request), write=False)
+    session = await desk_session(request, desk_state(request), write=False)
     return json_response(DeskSessionView(agent=session.agent, csrf_token=session.csrf))
 
 
@@ -78,7 +85,7 @@ async def get_session(request: Request) -> Response:
 
 async def list_tickets(request: Request) -> Response:
     state = desk_state(request)
-    desk_session(request, state, write=False)
+    await desk_session(request, state, write=False)
     statuses = STATUS_FILTERS.get(request.query_params.get("status", "active"))
     priority = request.query_params.get("priority") or None
     if statuses is None or (priority is not None and priority not in PRIORITY_ORDER):
@@ -91,14 +98,20 @@ async def list_tickets(request: Request) -> Response:
 
 async def get_ticket(request: Request) -> Response:
     state = desk_state(request)
-    desk_session(request, state, write=False)
+    await desk_session(request, state, write=False)
     return json_response(ticket_view(await _ticket(state, request.path_params["ticket_id"])))
 
 
 async def claim_ticket(request: Request) -> Response:
     state = desk_state(request)
-    session = desk_session(request, state, write=True)
+    session = await desk_session(request, state, write=True)
+    claim = await read_json(request, Claim) if "content-type" in request.headers else Claim()
     ticket = await _ticket(state, request.path_params["ticket_id"])
+    if ticket.status != "closed" and ticket.assignee not in (None, session.agent):
+        if not claim.takeover:
+            raise ApiError(409, f"ticket {ticket.id} is assigned to {ticket.assignee}; to take it over, claim it "
+                                'with {"takeover": true}')  # fmt: skip
+        logger.warning("desk: %s took ticket %s over from %s", session.agent, ticket.id, ticket.assignee)
     if ticket.assignee != session.agent or ticket.status == "closed":  # claiming twice would say "joined" twice
         with _desk_errors():
             ticket = await _desk(state).assign(ticket.id, session.agent)
@@ -107,7 +120,7 @@ async def claim_ticket(request: Request) -> Response:
 
 async def reply_ticket(request: Request) -> Response:
     state = desk_state(request)
-    session = desk_session(request, state, write=True)
+    session = await desk_session(request, state, write=True)
     reply = await read_json(request, Reply)
     ticket = await _ticket(state, request.path_params["ticket_id"])
     _require_mine(ticket, session.agent, "reply to", unassigned_ok=False)
@@ -118,7 +131,7 @@ async def reply_ticket(request: Request) -> Response:
 
 async def close_ticket(request: Request) -> Response:
     state = desk_state(request)
-    session = desk_session(request, state, write=True)
+    session = await desk_session(request, state, write=True)
     ticket = await _ticket(state, request.path_params["ticket_id"])
     _require_mine(ticket, session.agent, "close", unassigned_ok=True)
     with _desk_errors():
@@ -128,7 +141,7 @@ async def close_ticket(request: Request) -> Response:
 
 async def desk_events(request: Request) -> Response | EventStream:
     state = desk_state(request)
-    desk_session(request, state, write=False)
+    await desk_session(request, state, write=False)
     return EventStream(_ticket_changes(state, _desk(state)), state.hub)
 
 
@@ -187,7 +200,7 @@ def _require_mine(ticket: Ticket, agent: str, action: str, *, unassigned_ok: boo
     if ticket.assignee is None and not unassigned_ok:
         raise ApiError(409, f"claim ticket {ticket.id} before you {action} it")
     if ticket.assignee not in (None, agent):
-        raise ApiError(409, f"ticket {ticket.id} is assigned to {ticket.assignee}; claim it to take it over")
+        raise ApiError(409, f"ticket {ticket.id} is assigned to {ticket.assignee}; take it over first")
 
 
 @contextlib.contextmanager
@@ -237,7 +250,8 @@ DESK_ROUTES = [
     ApiRoute("GET", _TICKET, get_ticket, "One ticket: reason, description, user, transcript, thread", "desk",
              "desk", response=TicketView),
     ApiRoute("POST", f"{_TICKET}/claim", claim_ticket, "Assign the ticket to me (the user is told a person "
-             "joined)", "desk_write", "desk", response=TicketView),
+             "joined); another agent's ticket only with takeover (logged). The body is optional", "desk_write",
+             "desk", body=Claim, response=TicketView),
     ApiRoute("POST", f"{_TICKET}/reply", reply_ticket, "Write to the user (the ticket must be mine)",
              "desk_write", "desk", body=Reply, response=TicketView),
     ApiRoute("POST", f"{_TICKET}/close", close_ticket, "Close the ticket; the bot takes the conversation back",

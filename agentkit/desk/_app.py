@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from ._accounts import AccountStore
 from ._api import DESK_ROUTES
+from ._auth import LoginThrottle
 from ._labelling import LabellingQueue, labelling_routes
 from ._pages import desk_page_routes
 from ._security import SessionSigner
@@ -40,6 +41,8 @@ class DeskApp:
         *,
         secret_key: str | bytes,
         session_max_age: float = 12 * 3600,
+        session_idle_timeout: float = 2 * 3600,
+        login_throttle: LoginThrottle | None = None,
         poll_interval: float = 1.0,
         keepalive_interval: float = 15.0,
         hub: StreamHub | None = None,
@@ -48,6 +51,7 @@ class DeskApp:
         self.state = DeskState(
             desk=desk, accounts=accounts, signer=SessionSigner(secret_key, max_age=session_max_age),
             poll_interval=poll_interval, keepalive_interval=keepalive_interval, hub=hub or StreamHub(),
+            idle_timeout=session_idle_timeout, throttle=login_throttle or LoginThrottle(),
         )  # fmt: skip
         self.api_routes: list[ApiRoute] = list(self.API_ROUTES)
         """The API's table, for the host's OpenAPI document."""

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from ..handoff import Priority
 from ..storage import Component, Connection, Migration, migrate, open_database
-from ._auth import DESK_COOKIE, desk_session
+from ._auth import current_session, desk_session
 from ._state import desk_state
 from ._web import ApiError, read_json
 
@@ -180,35 +180,35 @@ async def labelling_page(request: Request) -> Response:
     from ._pages import render_page  # the pages module imports the app's templates; load it with the page
 
     state = desk_state(request)
-    session = state.signer.read(request.cookies.get(DESK_COOKIE))
+    session = await current_session(request, state)
     if session is None:
         return render_page("desk_login.html", title="Desk · sign in")
     return render_page("labelling.html", title="Desk · labelling", agent=session.agent, csrf=session.csrf)
 
 
 async def next_case(request: Request) -> Response:
-    session = desk_session(request, desk_state(request), write=False)
+    session = await desk_session(request, desk_state(request), write=False)
     found = await asyncio.to_thread(_queue(request).next_case, session.agent)
     disagreements = await asyncio.to_thread(_queue(request).disagreements)
     return JSONResponse({"next": found, "disagreements": disagreements})
 
 
 async def post_label(request: Request) -> Response:
-    session = desk_session(request, desk_state(request), write=True)
+    session = await desk_session(request, desk_state(request), write=True)
     label = await read_json(request, LabelIn)
     await asyncio.to_thread(_queue(request).label, session.agent, label)
     return JSONResponse({"ok": True})
 
 
 async def post_adjudication(request: Request) -> Response:
-    session = desk_session(request, desk_state(request), write=True)
+    session = await desk_session(request, desk_state(request), write=True)
     label = await read_json(request, LabelIn)
     await asyncio.to_thread(_queue(request).adjudicate, session.agent, label)
     return JSONResponse({"ok": True})
 
 
 async def export(request: Request) -> Response:
-    desk_session(request, desk_state(request), write=False)
+    await desk_session(request, desk_state(request), write=False)
     cases, labels = await asyncio.to_thread(_queue(request).export)
     if request.query_params.get("what") == "labels":
         body = "".join(json.dumps(label) + "\n" for label in labels)

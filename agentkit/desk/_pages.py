@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from ..prompts import jinja_environment
-from ._auth import DESK_COOKIE
+from ._auth import current_session
 from ._state import desk_state
 
 __all__ = ["DESK_TEMPLATES", "PAGE_HEADERS", "desk_page_routes", "render_page"]
@@ -42,7 +42,7 @@ async def desk_page(request: Request) -> Response:
     if state.desk is None:
         return render_page("message.html", title="No desk", text="This server has no desk: its agent has no "
                            "DeskHitl plugin. Tickets go to the helpdesk the agent is configured with.")  # fmt: skip
-    session = state.signer.read(request.cookies.get(DESK_COOKIE))
+    session = await current_session(request, state)
     if session is None:
         return render_page("desk_login.html", title="Desk · sign in")
     return render_page("desk.html", title="Desk · inbox", agent=session.agent, csrf=session.csrf)

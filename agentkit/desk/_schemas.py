@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..handoff import Priority, TranscriptLine, User
 
 __all__ = [
+    "Claim",
     "DeskSessionView",
     "Login",
     "Reply",
@@ -66,6 +67,10 @@ class TicketView(TicketSummary):
     closed_reason: str | None
     transcript: list[TranscriptLine] = Field(description="The conversation before the handoff")
     thread: list[TicketMessageView] = Field(description="What the user and the agents wrote since the handoff")
+
+
+class Claim(_Body):
+    takeover: bool = Field(default=False, description="Take the ticket from the agent who has it (logged)")
 
 
 class Reply(_Body):

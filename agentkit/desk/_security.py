@@ -1,8 +1,10 @@
 """Passwords, tokens and the signed desk session cookie.
 
-Passwords are hashed with scrypt and a per-user salt. A session cookie is signed by itsdangerous (JSON, base64url,
-an HMAC under a key derived from the app's secret and a salt of its own): it carries the agent's name, a CSRF token
-and the issue time, and a forged or altered cookie is refused.
+Passwords are hashed with scrypt (N=2^17, r=8: OWASP's setting) and a per-user salt, on a small executor of their
+own: a sign-in flood queues there instead of taking the threads every database call uses. A session cookie is
+signed by itsdangerous (JSON, base64url, an HMAC under a key derived from the app's secret and a salt of its own):
+it carries the agent's name, the session's id (checked against the sessions table, so it can be revoked), a CSRF
+token and the issue time; a forged or altered cookie is refused.
 """
 
 from __future__ import annotations
@@ -13,15 +15,31 @@ import hashlib
 import hmac
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-__all__ = ["DeskSession", "SessionSigner", "hash_password", "hash_token", "new_token", "same", "verify_password"]
+__all__ = [
+    "PASSWORD_COST",
+    "PASSWORD_HASHING",
+    "DeskSession",
+    "SessionSigner",
+    "hash_password",
+    "hash_token",
+    "needs_rehash",
+    "new_token",
+    "same",
+    "verify_password",
+]
 
-# n=2**14, r=8: about 50 ms and 16 MiB per hash, the interactive-login setting of the scrypt paper.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+PASSWORD_COST = 17
+"""scrypt's N is 2**PASSWORD_COST (OWASP: N >= 2**17, r=8, p=1): 128 MiB and a few hundred ms per hash."""
+_SCRYPT_R, _SCRYPT_P = 8, 1
+PASSWORD_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="agentkit-password")
+"""Where password hashes are computed: two threads, so a flood of sign-ins costs at most two cores' worth of scrypt
+(and its memory) and never takes the default pool the database calls run on."""
 _CLOCK_SKEW = 60.0
 """Seconds a cookie's issue time may lie ahead of this worker's clock (another worker's clock) before it is refused."""
 
@@ -40,23 +58,33 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
+def hash_password(password: str, salt: bytes | None = None, *, cost: int = PASSWORD_COST) -> str:
     salt = secrets.token_bytes(16) if salt is None else salt
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    n = 2**cost
+    digest = _scrypt(password, salt, n, _SCRYPT_R, _SCRYPT_P, 32)
+    return f"scrypt${n}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
 def verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        if scheme != "scrypt" or int(n) > 2**20 or int(r) > 16 or int(p) > 4:  # a hash we did not write
             return False
-        computed = hashlib.scrypt(
-            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=len(_unb64(digest))
-        )
+        computed = _scrypt(password, _unb64(salt), int(n), int(r), int(p), len(_unb64(digest)))
     except (ValueError, binascii.Error):
         return False
     return hmac.compare_digest(computed, _unb64(digest))
+
+
+def needs_rehash(stored: str, *, cost: int = PASSWORD_COST) -> bool:
+    """True for a hash weaker than ``cost`` (one of agentkit 0.1.0, N=2**14): rehash it at the next sign-in."""
+    parts = stored.split("$")
+    return len(parts) != 6 or not parts[1].isdigit() or int(parts[1]) < 2**cost
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
+    # hashlib refuses more than 32 MiB unless told; scrypt needs 128 * r * n bytes.
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * r * n + 2**20)
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,8 @@ class DeskSession:
     agent: str
     csrf: str
     issued_at: float
+    id: str = ""
+    """The session's id: its row in the sessions table (deleted on logout, password change, removal)."""
 
 
 class SessionSigner:
@@ -80,9 +110,9 @@ class SessionSigner:
         self._serializer = URLSafeSerializer(key, salt="agentkit desk session")
         self.max_age = max_age
 
-    def issue(self, agent: str, *, now: float | None = None) -> tuple[str, DeskSession]:
-        session = DeskSession(agent, new_token(), time.time() if now is None else now)
-        cookie = self._serializer.dumps({"a": agent, "c": session.csrf, "t": session.issued_at})
+    def issue(self, agent: str, *, session_id: str = "", now: float | None = None) -> tuple[str, DeskSession]:
+        session = DeskSession(agent, new_token(), time.time() if now is None else now, session_id)
+        cookie = self._serializer.dumps({"a": agent, "c": session.csrf, "t": session.issued_at, "s": session_id})
         return cookie, session
 
     def read(self, cookie: str | None) -> DeskSession | None:
@@ -90,7 +120,7 @@ class SessionSigner:
             return None
         try:
             data: dict[str, Any] = self._serializer.loads(cookie)
-            session = DeskSession(str(data["a"]), str(data["c"]), float(data["t"]))
+            session = DeskSession(str(data["a"]), str(data["c"]), float(data["t"]), str(data.get("s", "")))
         except (BadSignature, ValueError, KeyError, TypeError):
             return None
         age = time.time() - session.issued_at

@@ -58,6 +58,8 @@ class DeskState:
     signer: SessionSigner
     poll_interval: float = 1.0
     keepalive_interval: float = 15.0
+    idle_timeout: float = 2 * 3600
+    """A session not used for this many seconds ends."""
     hub: StreamHub = field(default_factory=StreamHub)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     labelling: Any = None

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, json_response, openapi_document
+from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, LoginThrottle, json_response, openapi_document
 from ..hitl import HitlPlugin
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
@@ -76,6 +76,8 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     quotas: WebchatQuotas | None = None,
     quota_db: str | None = None,
+    session_idle_timeout: float = 2 * 3600,
+    login_throttle: LoginThrottle | None = None,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
@@ -87,7 +89,9 @@ def create_app(
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
-        session_max_age=session_max_age, poll_interval=poll_interval, keepalive_interval=keepalive_interval,
+        session_max_age=session_max_age, session_idle_timeout=session_idle_timeout, poll_interval=poll_interval,
+        login_throttle=login_throttle,
+        keepalive_interval=keepalive_interval,
     )  # fmt: skip
     state = ServerState(agent=agent, store=server_store, desk_app=desk_app, hitl=_first_hitl(agent),
                         keepalive_interval=keepalive_interval, hub=desk_app.state.hub,

@@ -17,7 +17,7 @@ __all__ = ["OUTBOX_ROUTES"]
 
 async def list_dead_letters(request: Request) -> Response:
     state = server_state(request)
-    desk_session(request, state.desk_app.state, write=False)
+    await desk_session(request, state.desk_app.state, write=False)
     plugins = [p for p in state.agent.plugins.values() if isinstance(p, HitlPlugin) and p.is_bound]
     letters = [
         DeadLetterView(id=e.id, plugin=e.plugin, conversation_id=e.conversation_id, kind=e.kind, attempts=e.attempts,

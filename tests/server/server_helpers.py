@@ -20,6 +20,8 @@ from agentkit.runtime import Agent
 from agentkit.server import DatabaseServerStore, create_app
 
 SECRET = "test-secret-key-0123456789abcdef"
+FAST = 14
+"""scrypt N=2**14 for the tests' accounts: the default 2**17 costs a second or two per hash on a busy machine."""
 PASSWORD = "correct horse battery"
 USER = {"name": "Jo Doe", "email": "jo@example.com"}
 
@@ -43,13 +45,17 @@ class Harness:
 
 
 @asynccontextmanager
-async def harness(tmp_path: Path, model: Model | str = "offline", **plugins: Any) -> AsyncIterator[Harness]:
-    """The app over ASGI (no lifespan: the test owns the agent); desk agents ana and ben exist."""
+async def harness(
+    tmp_path: Path, model: Model | str = "offline", app_options: dict[str, Any] | None = None, **plugins: Any
+) -> AsyncIterator[Harness]:
+    """The app over ASGI (no lifespan: the test owns the agent); desk agents ana and ben exist. ``app_options``:
+    more arguments of ``create_app``."""
     agent = desk_agent(tmp_path, model, **plugins)
-    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
     await store.add_agent("ana", PASSWORD)
     await store.add_agent("ben", PASSWORD)
-    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=0.05)
+    options = {"poll_interval": 0.05, **(app_options or {})}
+    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, **options)
     try:
         async with agent:
             desk = agent.plugins["desk-hitl"].desk

@@ -18,7 +18,7 @@ import pytest
 from agentkit.hitl import SessionConfig
 from agentkit.server import DatabaseServerStore, ServerThread, create_app
 
-from .server_helpers import PASSWORD, SECRET, desk_agent
+from .server_helpers import FAST, PASSWORD, SECRET, desk_agent
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -42,7 +42,7 @@ def _playwright() -> tuple[Any, Any]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """The app on a free port of 127.0.0.1, in a thread: offline model, SQLite files in ``tmp_path``."""
-    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
     asyncio.run(store.add_agent("Ana", PASSWORD))
     app = create_app(desk_agent(tmp_path, name="Acme Support"), secret_key=SECRET, store=store, poll_interval=0.2)
     try:

@@ -20,7 +20,7 @@ from agentkit.models import OpenAIModel
 from agentkit.server import DatabaseServerStore, ServerThread, create_app
 from agentkit.testing import FakeOpenAIServer, Reply
 
-from .server_helpers import SECRET, desk_agent
+from .server_helpers import FAST, SECRET, desk_agent
 from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT, _playwright, _send
 
 REPLY = ("Your parcel left our warehouse on Monday and is with the carrier now; "
@@ -46,7 +46,7 @@ def server(tmp_path: Path, fake_model: FakeOpenAIServer) -> Iterator[str]:
     http = openai.DefaultAsyncHttpxClient(limits=httpx2.Limits(max_keepalive_connections=0))
     client = openai.AsyncOpenAI(base_url=fake_model.base_url, api_key="test", http_client=http)
     model = OpenAIModel("gpt-4o-mini", client=client)
-    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
     agent = desk_agent(tmp_path, model, name="Acme Support")
     app = create_app(agent, secret_key=SECRET, store=store, poll_interval=0.2)
     try:

@@ -3,7 +3,9 @@ open tickets on the desk."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,9 @@ from agentkit.server import BotTokenDesk, DatabaseServerStore, hash_password, ve
 
 
 def test_passwords_are_salted_scrypt_hashes() -> None:
-    first, second = hash_password("s3cret-pass"), hash_password("s3cret-pass")
+    first, second = hash_password("s3cret-pass", cost=14), hash_password("s3cret-pass", cost=14)
     assert first.startswith("scrypt$16384$8$1$") and first != second  # a salt per hash
+    assert hash_password("s3cret-pass").startswith("scrypt$131072$8$1$")  # by default OWASP's N=2**17
     assert verify_password("s3cret-pass", first) and verify_password("s3cret-pass", second)
     assert not verify_password("s3cret-Pass", first)
     assert not verify_password("s3cret-pass", "md5$abc") and not verify_password("s3cret-pass", "garbage")
@@ -43,7 +46,7 @@ def test_a_session_cookie_issued_in_the_future_is_refused() -> None:
 
 
 async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
-    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=14)
     try:
         await store.add_agent("ana", "correct horse")
         assert await store.check_agent("ana", "correct horse")
@@ -52,8 +55,11 @@ async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
             await store.add_agent("ana", "another horse")
         await store.add_agent("ana", "another horse", replace=True)
         assert await store.check_agent("ana", "another horse") and not await store.check_agent("ana", "correct horse")
-        with pytest.raises(ConfigError, match="at least 8"):
-            await store.add_agent("ben", "short")
+        for weak, problem in (("short", "at least 12"), ("abcabcabcabca", "different characters"),
+                              ("Password1234", "common passwords"), ("qwerty123456!", "common passwords")):
+            with pytest.raises(ConfigError, match=problem):
+                await store.add_agent("ben", weak)
+        assert await store.agent_names() == ["ana"]
         with pytest.raises(ConfigError, match="not valid"):
             await store.add_agent("<script>", "long enough")
         conversation_id, token = await store.create_conversation({"name": "Jo"})
@@ -91,3 +97,22 @@ async def test_an_unregistered_bot_cannot_open_tickets(tmp_path: Path) -> None:
         assert await desk.check_bot() == "support-bot"
     await desk.aclose()
     await store.aclose()
+
+
+async def test_an_older_password_hash_is_redone_at_the_next_sign_in(tmp_path: Path) -> None:
+    old = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=14)  # as agentkit 0.1.0 hashed
+    await old.add_agent("ana", "correct horse")
+    await old.aclose()
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=15)
+    try:
+        def stored() -> str:
+            with closing(sqlite3.connect(tmp_path / "server.sqlite3")) as db:
+                return str(db.execute("SELECT password_hash FROM desk_agents WHERE name = 'ana'").fetchone()[0])
+
+        assert stored().startswith("scrypt$16384$")
+        assert not await store.check_agent("ana", "wrong horse") and stored().startswith("scrypt$16384$")
+        assert await store.check_agent("ana", "correct horse")
+        assert stored().startswith("scrypt$32768$")  # rehashed at the cost the store now asks for
+        assert await store.check_agent("ana", "correct horse")
+    finally:
+        await store.aclose()

@@ -3,12 +3,14 @@ order and filters; the pages and assets; the OpenAPI document; the helpdesk webh
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 from starlette.routing import Mount
 
+from agentkit.desk import LoginThrottle
 from agentkit.hitl import HitlPlugin, SessionConfig, WebhookProvider
 from agentkit.server import api_routes
 from agentkit.testing import FakeWebhookReceiver
@@ -110,7 +112,10 @@ async def test_only_the_assignee_replies_and_closes(tmp_path: Path) -> None:
         assert (await h.desk.ticket("1")).status == "assigned"
         again = await ana.post("/api/desk/tickets/1/claim", headers={"X-CSRF-Token": ana_csrf})
         assert [m["text"] for m in again.json()["thread"]] == ["ana joined the conversation"]  # not twice
-        taken = await ben.post("/api/desk/tickets/1/claim", headers={"X-CSRF-Token": ben_csrf})
+        refused = await ben.post("/api/desk/tickets/1/claim", headers={"X-CSRF-Token": ben_csrf})
+        assert refused.status_code == 409 and '{"takeover": true}' in refused.json()["error"]
+        assert (await h.desk.ticket("1")).assignee == "ana"  # a claim does not silently take another's ticket
+        taken = await ben.post("/api/desk/tickets/1/claim", json={"takeover": True}, headers={"X-CSRF-Token": ben_csrf})
         assert taken.json()["assignee"] == "ben"
         closed = await ben.post("/api/desk/tickets/1/close", headers={"X-CSRF-Token": ben_csrf})
         assert closed.json()["status"] == "closed"
@@ -121,16 +126,17 @@ async def test_only_the_assignee_replies_and_closes(tmp_path: Path) -> None:
 
 
 async def test_sign_in_failures_are_throttled(tmp_path: Path) -> None:
-    async with harness(tmp_path) as h, h.client() as client:
-        for name in ("ana", "nobody", "ana", "ana", "ana"):
+    throttle = LoginThrottle(free_failures=3, max_backoff=0.5)
+    async with harness(tmp_path, app_options={"login_throttle": throttle}) as h, h.client() as client:
+        for name in ("ana", "nobody", "ana", "ana"):
             wrong = await client.post("/api/desk/login", json={"name": name, "password": "wrong password"})
             assert wrong.status_code == 401 and wrong.json() == {"error": "wrong name or password"}
-        for _ in range(4):
-            await client.post("/api/desk/login", json={"name": "ana", "password": "wrong password"})
         blocked = await client.post("/api/desk/login", json={"name": "ana", "password": PASSWORD})
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
         assert (await client.get("/api/desk/session")).status_code == 401
         assert (await client.post("/api/desk/login", json={"name": "ben", "password": PASSWORD})).status_code == 200
+        await asyncio.sleep(0.6)  # a backoff, not a lock: once it passes, the owner signs in
+        assert (await client.post("/api/desk/login", json={"name": "ana", "password": PASSWORD})).status_code == 200
 
 
 async def test_sign_out_ends_the_session(tmp_path: Path) -> None:

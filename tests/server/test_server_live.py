@@ -17,7 +17,7 @@ import httpx2
 from agentkit.hitl import SessionConfig
 from agentkit.server import DatabaseServerStore, create_app, running_server
 
-from .server_helpers import PASSWORD, SECRET, desk_agent
+from .server_helpers import FAST, PASSWORD, SECRET, desk_agent
 
 DEFAULTS = SessionConfig()
 
@@ -40,7 +40,7 @@ async def _next(events: AsyncIterator[tuple[str, Any, str | None]], count: int =
 
 
 async def _served(tmp_path: Path, poll_interval: float = 0.05) -> tuple[Any, DatabaseServerStore]:
-    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
     await store.add_agent("ana", PASSWORD)
     app = create_app(desk_agent(tmp_path), secret_key=SECRET, store=store, poll_interval=poll_interval)
     return app, store

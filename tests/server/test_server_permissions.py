@@ -121,8 +121,9 @@ async def test_nobody_reads_what_is_not_theirs(tmp_path: Path, model: ScriptedMo
 
 async def test_an_expired_session_is_refused(tmp_path: Path) -> None:
     async with harness(tmp_path) as h, h.client() as ana:
-        fresh, _ = SessionSigner(SECRET).issue("ana", now=time.time() - 11 * 3600)
-        stale, _ = SessionSigner(SECRET).issue("ana", now=time.time() - 13 * 3600)  # sessions last 12 hours
+        session_id = await h.store.start_session("ana", lifetime=12 * 3600)
+        fresh, _ = SessionSigner(SECRET).issue("ana", session_id=session_id, now=time.time() - 11 * 3600)
+        stale, _ = SessionSigner(SECRET).issue("ana", session_id=session_id, now=time.time() - 13 * 3600)  # 12 h
         assert (await ana.get("/api/desk/tickets", headers={"Cookie": f"agentkit_desk={fresh}"})).status_code == 200
         assert (await ana.get("/api/desk/tickets", headers={"Cookie": f"agentkit_desk={stale}"})).status_code == 401
 

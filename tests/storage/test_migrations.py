@@ -106,10 +106,10 @@ async def test_every_store_records_its_component_when_it_creates_its_tables(stor
     await DatabaseServerStore(store_url).aclose()
     database = opened(store_url)
     try:
-        assert versions(database) == [("accounts", 1), ("desk", 1), ("runtime", 1)]
+        assert versions(database) == [("accounts", 1), ("accounts", 2), ("desk", 1), ("runtime", 1)]
         components = [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS]
         assert [(s.component.name, s.current) for s in status(database, components)] == [
-            ("runtime", 1), ("hitl", 0), ("desk", 1), ("accounts", 1),
+            ("runtime", 1), ("hitl", 0), ("desk", 1), ("accounts", 2),
         ]  # fmt: skip
     finally:
         database.close()

@@ -87,7 +87,11 @@ function renderTicket(ticket) {
   const draft = same ? view.querySelector(".reply textarea")?.value : "";
   const head = el("div", "ticket-head");
   const actions = el("div", "actions");
-  if (ticket.status !== "closed" && ticket.assignee !== me) actions.append(button("Claim", "", () => act(ticket, "claim")));
+  if (ticket.status !== "closed" && !ticket.assignee) actions.append(button("Claim", "", () => act(ticket, "claim")));
+  if (ticket.status !== "closed" && ticket.assignee && ticket.assignee !== me) {
+    actions.append(button("Take over", "", () => confirm(`${ticket.assignee} has this ticket. Take it over?`)
+      && act(ticket, "claim", {takeover: true})));
+  }
   if (ticket.status !== "closed") actions.append(button("Close ticket", "danger", () => {
     // Closing hands the user back to the bot and cannot be undone: ask first.
     if (confirm(`Close "${ticket.title}"? The user goes back to the bot, and the ticket cannot be reopened.`)) {
