@@ -9,6 +9,10 @@ the message requests.
     python benchmarks/load_webchat.py --temp-postgres                      # the same on a throwaway PostgreSQL
     python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
+    python benchmarks/load_webchat.py --compare      # one run: the floor, SQLite, PostgreSQL, 2 workers on it
+
+With several workers (``--workers 2`` on one PostgreSQL) a conversation's messages go to the workers in turn, as
+a round-robin load balancer would send them: order and one ticket per escalation must hold across processes.
 
 Every conversation comes from 127.0.0.1, so the server it starts runs with ``--no-quotas`` (the webchat's
 per-address limits would otherwise refuse all but the first few conversations with 429); start an existing server
@@ -26,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
@@ -37,10 +42,10 @@ AFTER_HANDOFF = ["It's about order A-{n}", "Thanks, I'll wait"]
 
 
 @contextlib.contextmanager
-def own_server(db: str | None) -> Iterator[tuple[str, str]]:
-    """Start `agentkit serve examples/support_bot.py` on a free port with a fresh data folder; yield url, login."""
+def own_server(db: str | None, workers: int = 1, extra: Sequence[str] = ()) -> Iterator[tuple[list[str], str]]:
+    """Start `agentkit serve examples/support_bot.py` (``workers`` processes, which need ``db``) on free ports with a
+    fresh data folder; yield their URLs and the desk login."""
     with tempfile.TemporaryDirectory() as data:
-        port = _free_port()
         env = {**os.environ, "AGENTKIT_MODEL": "offline", **({"AGENTKIT_DB": db} if db else {})}
         agentkit = str(Path(sys.executable).with_name("agentkit"))
         subprocess.run(
@@ -49,25 +54,38 @@ def own_server(db: str | None) -> Iterator[tuple[str, str]]:
             env=env,
             capture_output=True,
         )
-        command = [
-            agentkit,
-            "serve",
-            str(ROOT / "examples/support_bot.py"),
-            "--port",
-            str(port),
-            "--data",
-            data,
-            "--log-level",
-            "warning",
-            "--no-quotas",  # one address drives every conversation: measure throughput, not the quotas
-        ]
-        server = subprocess.Popen(command, env=env, cwd=data, stdout=subprocess.DEVNULL)
-        try:
-            url = f"http://127.0.0.1:{port}"
+        ports = [_free_port() for _ in range(workers)]
+        commands = [
+            [agentkit, "serve", str(ROOT / "examples/support_bot.py"), "--port", str(port), "--data", data,
+             "--log-level", "warning", "--no-quotas", *extra]  # one address drives every conversation
+            for port in ports
+        ]  # fmt: skip
+        with _processes(commands, env, data) as urls:
+            yield urls, "loadtest:loadtest-pw"
+
+
+@contextlib.contextmanager
+def floor_server() -> Iterator[tuple[list[str], str]]:
+    """The floor (benchmarks/floor_server.py) on a free port with a fresh data folder."""
+    with tempfile.TemporaryDirectory() as data:
+        port = _free_port()
+        command = [sys.executable, str(ROOT / "benchmarks/floor_server.py"), "--port", str(port), "--data", data]
+        with _processes([command], dict(os.environ), data) as urls:
+            yield urls, ""
+
+
+@contextlib.contextmanager
+def _processes(commands: list[list[str]], env: dict[str, str], cwd: str) -> Iterator[list[str]]:
+    servers = [subprocess.Popen(c, env=env, cwd=cwd, stdout=subprocess.DEVNULL) for c in commands]
+    try:
+        urls = [f"http://127.0.0.1:{c[c.index('--port') + 1]}" for c in commands]
+        for url in urls:
             _wait_until_up(url)
-            yield url, "loadtest:loadtest-pw"
-        finally:
+        yield urls
+    finally:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(timeout=30)
 
 
@@ -87,18 +105,39 @@ def _wait_until_up(url: str, seconds: float = 30.0) -> None:
     raise RuntimeError(f"the server at {url} did not come up within {seconds} s")
 
 
-async def conversation(client: httpx2.AsyncClient, n: int, latencies: list[float]) -> tuple[str, list[str]]:
-    created = (await client.post("/api/conversations", json={"name": f"Load user {n}"})).raise_for_status().json()
+@dataclass
+class Result:
+    name: str
+    messages: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def conversation(
+    clients: Sequence[httpx2.AsyncClient], n: int, latencies: list[float]
+) -> tuple[str, list[str]]:
+    """One conversation; with several workers its messages go to them in turn (a round-robin balancer)."""
+    first = clients[n % len(clients)]
+    created = (await first.post("/api/conversations", json={"name": f"Load user {n}"})).raise_for_status().json()
     headers = {"X-Conversation-Token": created["token"]}
     sent = [*SCRIPT, *(text.format(n=n) for text in AFTER_HANDOFF)]
-    for text in sent:
+    for i, text in enumerate(sent):
+        client = clients[(n + i) % len(clients)]
         started = time.perf_counter()
         response = await client.post(
             f"/api/conversations/{created['id']}/messages", json={"text": text}, headers=headers
         )
         latencies.append(time.perf_counter() - started)
         response.raise_for_status()
-    history = (await client.get(f"/api/conversations/{created['id']}/messages", headers=headers)).json()
+    history = (await first.get(f"/api/conversations/{created['id']}/messages", headers=headers)).json()
     stored = [m["text"] for m in history["messages"] if m["role"] == "user"]
     assert stored == sent, f"conversation {n}: stored {stored}, sent {sent}"
     return created["id"], sent
@@ -115,34 +154,51 @@ async def tickets_by_conversation(client: httpx2.AsyncClient, login: str) -> dic
     return counts
 
 
-async def run(url: str, login: str, conversations: int) -> None:
-    limits = httpx2.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10)
+async def run(name: str, urls: Sequence[str], login: str, conversations: int) -> Result:
+    """Drive ``conversations`` at once; check order (every server) and one ticket each (when ``login``)."""
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends: a request sent on a connection the server
+    # is closing at that moment would fail ("server disconnected") through no fault of the server under test.
+    limits = httpx2.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10,
+                           keepalive_expiry=2.0)  # fmt: skip
     latencies: list[float] = []
-    async with httpx2.AsyncClient(base_url=url, timeout=120.0, limits=limits) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx2.AsyncClient(base_url=url, timeout=120.0, limits=limits))
+            for url in urls
+        ]
         started = time.perf_counter()
-        done = await asyncio.gather(*(conversation(client, n, latencies) for n in range(conversations)))
+        done = await asyncio.gather(*(conversation(clients, n, latencies) for n in range(conversations)))
         elapsed = time.perf_counter() - started
-        counts = await tickets_by_conversation(client, login)
-    ids = [conversation_id for conversation_id, _ in done]
-    doubled = {c: k for c, k in counts.items() if k != 1}
-    missing = [c for c in ids if c not in counts]
-    latencies.sort()
+        counts = await tickets_by_conversation(clients[0], login) if login else None
+    result = Result(name, len(latencies), elapsed, latencies)
     print(
-        f"{conversations} conversations, {len(latencies)} messages in {elapsed:.1f} s: "
-        f"{len(latencies) / elapsed:.0f} messages/s; latency p50 {_ms(latencies, 0.50)} ms, "
-        f"p99 {_ms(latencies, 0.99)} ms, max {latencies[-1] * 1000:.0f} ms"
+        f"{name}: {conversations} conversations, {result.messages} messages in {elapsed:.1f} s: "
+        f"{result.rate:.0f} messages/s; latency p50 {_ms(result.quantile(0.5))} ms, "
+        f"p99 {_ms(result.quantile(0.99))} ms, max {_ms(max(latencies))} ms; every message stored once and in order"
     )
-    print(
-        f"every message stored once and in order: yes; tickets: {len(counts)} for {len(ids)} conversations, "
-        f"{len(doubled)} doubled, {len(missing)} missing"
-    )
-    if doubled or missing:
-        raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}")
+    if counts is not None:
+        ids = [conversation_id for conversation_id, _ in done]
+        doubled = {c: k for c, k in counts.items() if k != 1}
+        missing = [c for c in ids if c not in counts]
+        print(f"  tickets: {len(counts)} for {len(ids)} conversations, {len(doubled)} doubled, {len(missing)} missing")
+        if doubled or missing:
+            raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}")
+    return result
 
 
-def _ms(sorted_values: list[float], q: float) -> str:
-    index = min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))
-    return f"{sorted_values[index] * 1000:.0f}"
+def report(floor: Result, others: Sequence[Result]) -> None:
+    """The table of the README: each against the floor of the same run."""
+    print("\n| | messages/s | p50 | p99 | throughput vs floor | p99 vs floor |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for result in (floor, *others):
+        print(
+            f"| {result.name} | {result.rate:.0f} | {_ms(result.quantile(0.5))} ms | {_ms(result.quantile(0.99))} ms | "
+            f"{result.rate / floor.rate:.2f}x | {result.quantile(0.99) / floor.quantile(0.99):.1f}x |"
+        )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
 
 
 def main() -> None:
@@ -152,18 +208,40 @@ def main() -> None:
     parser.add_argument("--login", help="NAME:PASSWORD of a desk agent on --url")
     parser.add_argument("--db", help="database URL for the server this script starts (default: SQLite)")
     parser.add_argument("--temp-postgres", action="store_true", help="start a throwaway PostgreSQL on 127.0.0.1")
+    parser.add_argument("--workers", type=int, default=1, help="agentkit serve processes on one --db (PostgreSQL)")
+    parser.add_argument("--compare", action="store_true", help="the floor, SQLite, PostgreSQL and 2 workers, one run")
+    parser.add_argument("--serve-args", default="", help="extra arguments for agentkit serve, e.g. '--db-pool-size 8'")
     args = parser.parse_args()
+    extra = args.serve_args.split()
     if args.url:
-        asyncio.run(run(args.url, args.login, args.conversations))
+        asyncio.run(run("server", [args.url], args.login, args.conversations))
+        return
+    if args.compare:
+        compare(args.conversations, extra)
         return
     with contextlib.ExitStack() as stack:
         if args.temp_postgres:
             from agentkit.testing import TemporaryPostgres
 
             args.db = stack.enter_context(TemporaryPostgres()).url
-        url, login = stack.enter_context(own_server(args.db))
-        print(f"database: {'PostgreSQL' if args.db else 'SQLite'}")
-        asyncio.run(run(url, login, args.conversations))
+        urls, login = stack.enter_context(own_server(args.db, args.workers, extra))
+        name = f"agentkit serve, {'PostgreSQL' if args.db else 'SQLite'}, {args.workers} worker(s)"
+        asyncio.run(run(name, urls, login, args.conversations))
+
+
+def compare(conversations: int, extra: Sequence[str]) -> None:
+    from agentkit.testing import TemporaryPostgres
+
+    results = []
+    with floor_server() as (urls, login):
+        floor = asyncio.run(run("floor (Starlette + one SQLite insert)", urls, login, conversations))
+    with own_server(None, 1, extra) as (urls, login):
+        results.append(asyncio.run(run("`agentkit serve`, SQLite", urls, login, conversations)))
+    for workers in (1, 2):
+        with TemporaryPostgres() as postgres, own_server(postgres.url, workers, extra) as (urls, login):
+            name = f"`agentkit serve`, PostgreSQL{', 2 workers' if workers == 2 else ''}"
+            results.append(asyncio.run(run(name, urls, login, conversations)))
+    report(floor, results)
 
 
 if __name__ == "__main__":
