@@ -55,6 +55,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
     parser.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
     add_db_argument(parser)
+    parser.add_argument("--db-pool-size", type=int, metavar="N",
+                        help="PostgreSQL connections per database of this worker (sets AGENTKIT_DB_POOL_SIZE; "
+                             "default 4); PostgreSQL's max_connections must cover N x databases x workers")  # fmt: skip
     add_model_argument(parser, "$AGENTKIT_MODEL, else offline")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="how much the server logs")  # fmt: skip
@@ -118,6 +121,10 @@ def run(args: argparse.Namespace) -> int:
     os.environ["AGENTKIT_DATA"] = str(data)
     if args.db:
         os.environ["AGENTKIT_DB"] = args.db  # the example reads it: its agent and desk go to the shared database
+    if args.db_pool_size is not None:
+        if args.db_pool_size < 1:
+            raise ConfigError(f"--db-pool-size must be at least 1, not {args.db_pool_size}")
+        os.environ["AGENTKIT_DB_POOL_SIZE"] = str(args.db_pool_size)  # read where each store opens its database
     if args.model:
         os.environ["AGENTKIT_MODEL"] = args.model
     os.environ.setdefault("AGENTKIT_MODEL", "offline")

@@ -4,6 +4,7 @@ worker processes on one database), behind one small interface. ``open_database(u
 
 import os
 
+from ..exceptions import ConfigError
 from ._async import AsyncDatabase
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
@@ -41,9 +42,19 @@ __all__ = [
 
 def open_database(url: str | os.PathLike[str], *, pool_size: int | None = None) -> Database:
     """The backend for ``url``, not connected yet (``database.open()`` connects). ``pool_size``: PostgreSQL's
-    number of connections (default 4); SQLite always has one. A ``postgresql://`` URL without psycopg installed
-    is a ``ConfigError`` naming the extra to install."""
+    number of connections (default: ``$AGENTKIT_DB_POOL_SIZE``, which ``agentkit serve --db-pool-size`` sets, else 4);
+    SQLite always has one writer. A ``postgresql://`` URL without psycopg installed is a ``ConfigError`` naming the
+    extra to install."""
     location = parse_url(url)
     if location.backend == "sqlite":
         return SqliteDatabase(location.target)
-    return PostgresDatabase(location.target, pool_size=pool_size or DEFAULT_POOL_SIZE)
+    return PostgresDatabase(location.target, pool_size=pool_size or _pool_size_from_environment())
+
+
+def _pool_size_from_environment() -> int:
+    value = os.environ.get("AGENTKIT_DB_POOL_SIZE", "").strip()
+    if not value:
+        return DEFAULT_POOL_SIZE
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"AGENTKIT_DB_POOL_SIZE must be a whole number of connections, at least 1; not {value!r}")
+    return int(value)
