@@ -148,7 +148,7 @@ class Agent:
     async def history(self, conversation_id: str) -> list[messages.ChatMessage]:
         """The conversation as the user saw it, oldest first: user, bot, human agent and notices."""
         await self._ensure_ready()
-        return await self.store.run(lambda c: messages.load_visible(c, conversation_id))
+        return await self.store.run(lambda c: messages.load_visible(c, conversation_id), write=False)
 
     @overload
     def subscribe(self, conversation_id: str) -> Subscription[messages.ChatMessage]: ...
@@ -260,7 +260,7 @@ class Agent:
 
     async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
         await self._ensure_ready()
-        return await self.store.run(lambda c: messages.load_user(c, conversation_id))
+        return await self.store.run(lambda c: messages.load_user(c, conversation_id), write=False)
 
     # -- inside --
 

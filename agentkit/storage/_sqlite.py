@@ -16,6 +16,7 @@ from ._base import Connection, Cursor, Database, NamedLock
 __all__ = ["MEMORY", "SqliteDatabase", "private_files"]
 
 MEMORY = ":memory:"
+READERS = 3  # reader connections (threads) of a file database, beside its one writer
 _UMASK_LOCK = threading.Lock()
 
 
@@ -60,19 +61,25 @@ class SqliteConnection(Connection):
 class SqliteDatabase(Database):
     """The file at ``path`` (its folder is created), or ``":memory:"``.
 
-    One connection serves every thread, behind a lock: sqlite3 allows one transaction per connection, and
+    One writer connection serves every thread, behind a lock: sqlite3 allows one transaction per connection, and
     ``BEGIN IMMEDIATE`` takes the write lock up front, so two processes on one file (a server and ``agentkit hitl
-    redeliver``) never interleave a read-then-write.
+    redeliver``) never interleave a read-then-write. Read-only transactions (``write=False``) of a file database
+    run apart, each thread on a reader connection of its own: in WAL mode they see the last commit and never wait
+    for the writer (nor it for them). ``":memory:"`` has the one connection only (a second would be another
+    database).
     """
 
-    concurrency = 1
     errors = (sqlite3.Error,)
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.url = "sqlite://:memory:" if path == MEMORY else f"sqlite:///{path}"
+        self.concurrency = 1 if path == MEMORY else 1 + READERS
         self._lock = threading.Lock()
         self._raw: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
     def open(self) -> None:
         with self._lock:
@@ -101,6 +108,14 @@ class SqliteDatabase(Database):
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        if not write and self.path != MEMORY:
+            raw = self._reader()
+            raw.execute("BEGIN")
+            try:
+                yield SqliteConnection(raw)
+            finally:
+                raw.execute("COMMIT")  # a read-only transaction: nothing to undo either way
+            return
         with self._lock:
             raw = self._require()
             raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -116,10 +131,26 @@ class SqliteDatabase(Database):
             self._require().executescript(sql)
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
             raw, self._raw = self._raw, None
-            if raw is not None:
-                raw.close()
+            readers, self._readers = self._readers, []
+            self._local = threading.local()
+        for connection in [raw, *readers]:
+            if connection is not None:
+                connection.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's reader connection (made on first use; the database must be open)."""
+        raw: sqlite3.Connection | None = getattr(self._local, "raw", None)
+        if raw is None:
+            self._require()
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
+            raw.row_factory = sqlite3.Row
+            raw.execute("PRAGMA query_only=ON")
+            with self._readers_lock:  # not the writer's lock: a reader never waits for a write transaction
+                self._readers.append(raw)
+            self._local.raw = raw
+        return raw
 
     def _require(self) -> sqlite3.Connection:
         if self._raw is None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +109,39 @@ async def test_a_closed_store_can_open_again(store_url: str) -> None:
         assert await store.run(lambda c: c.execute("SELECT COUNT(*) FROM notes").fetchone()[0]) == 2
     finally:
         await store.aclose()
+
+
+def test_sqlite_reads_run_apart_from_the_writer(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "apart.db")
+    database.open()
+
+    def read() -> list[int]:
+        with database.transaction(write=False) as connection:
+            return [int(r[0]) for r in connection.execute("SELECT x FROM t ORDER BY x")]
+
+    try:
+        with database.transaction() as connection:
+            connection.execute("CREATE TABLE t (x INTEGER)")
+            connection.execute("INSERT INTO t VALUES (1)")
+        seen: list[list[int]] = []
+        with database.transaction() as writer:  # the writer is mid-transaction, holding its lock
+            writer.execute("INSERT INTO t VALUES (2)")
+            reader = threading.Thread(target=lambda: seen.append(read()))
+            reader.start()
+            reader.join(timeout=10)
+            assert seen == [[1]]  # the reader did not wait, and saw the last commit only
+        assert read() == [1, 2]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            with database.transaction(write=False) as connection:
+                connection.execute("INSERT INTO t VALUES (3)")
+    finally:
+        database.close()
+
+
+def test_the_pool_size_comes_from_the_flag_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTKIT_DB_POOL_SIZE", "9")
+    assert open_database("postgresql://bot@127.0.0.1:1/bot").concurrency == 9  # not connected: open() does that
+    assert open_database("postgresql://bot@127.0.0.1:1/bot", pool_size=2).concurrency == 2
+    monkeypatch.setenv("AGENTKIT_DB_POOL_SIZE", "0")
+    with pytest.raises(ConfigError, match="AGENTKIT_DB_POOL_SIZE must be a whole number of connections"):
+        open_database("postgresql://bot@127.0.0.1:1/bot")
