@@ -55,8 +55,8 @@ class Store:
             raise
         self._open = True
         self._turns = self.database.turn_locks()
-        if self._turns is not None:  # one thread: the turn locks live on one connection
-            self._turn_executor = ThreadPoolExecutor(1, thread_name_prefix="agentkit-turns")
+        if self._turns is not None:  # a thread per connection the turn locks live on
+            self._turn_executor = ThreadPoolExecutor(self._turns.width, thread_name_prefix="agentkit-turns")
 
     async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""

@@ -71,7 +71,9 @@ class Connection(ABC):
 
 class TurnLocks(ABC):
     """Locks held across awaits, for a whole turn of a conversation, by one worker at a time. Blocking calls:
-    run them on one thread of their own."""
+    run them on ``width`` threads of their own."""
+
+    width: int = 1
 
     @abstractmethod
     def try_acquire(self, conversation_id: str) -> bool:

@@ -9,6 +9,8 @@ stores keep the guarantees they have on SQLite, where every write transaction ru
 from __future__ import annotations
 
 import re
+import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -31,6 +33,7 @@ _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` giv
 # apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)).
 _NAMED = 0x61676B00  # "agk\0"
 _TURNS = 0x61676B01
+_TURN_LANES = 4  # at most this many connections for a process's turn locks
 
 
 class PgRow:
@@ -201,40 +204,67 @@ class PostgresDatabase(Database):
 
 
 class PostgresTurnLocks(TurnLocks):
-    """Session-level advisory locks, all on one connection of their own, which holds them between transactions.
+    """Session-level advisory locks on connections of their own, which hold them between transactions.
 
     A process asks with ``pg_try_advisory_lock`` (the caller polls), so a wait never holds a connection or a
-    thread. If the connection drops, PostgreSQL releases its locks; the next call connects again.
+    thread. The conversations are spread over ``width`` connections (lanes), so one lock's round trip does not
+    queue every other conversation's behind it. If a connection drops, PostgreSQL releases its locks; the next
+    call connects again.
     """
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self.width = min(database.concurrency, _TURN_LANES)
+        self._lanes = [_TurnLane(database) for _ in range(self.width)]
+
+    def try_acquire(self, conversation_id: str) -> bool:
+        return self._lane(conversation_id).try_acquire(conversation_id)
+
+    def release(self, conversation_id: str) -> None:
+        self._lane(conversation_id).release(conversation_id)
+
+    def close(self) -> None:
+        for lane in self._lanes:
+            lane.close()
+
+    def _lane(self, conversation_id: str) -> _TurnLane:
+        return self._lanes[zlib.crc32(conversation_id.encode()) % self.width]
+
+
+class _TurnLane:
+    """The turn locks of some conversations, on one connection; one caller at a time."""
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
         self._raw: psycopg.Connection[PgRow] | None = None
         self._held: set[str] = set()
+        self._lock = threading.Lock()
 
     def try_acquire(self, conversation_id: str) -> bool:
-        if conversation_id in self._held:
-            return False  # PostgreSQL's locks are re-entrant per connection: the second holder here must wait
-        row = (
-            self._connection()
-            .execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (_TURNS, conversation_id))
-            .fetchone()
-        )
-        if row is not None and row[0]:
-            self._held.add(conversation_id)
-            return True
-        return False
+        with self._lock:
+            if conversation_id in self._held:
+                return False  # PostgreSQL's locks are re-entrant per connection: the second holder here must wait
+            row = (
+                self._connection()
+                .execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (_TURNS, conversation_id))
+                .fetchone()
+            )
+            if row is not None and row[0]:
+                self._held.add(conversation_id)
+                return True
+            return False
 
     def release(self, conversation_id: str) -> None:
-        if conversation_id not in self._held:
-            return
-        self._held.discard(conversation_id)
-        if self._raw is not None and not self._raw.closed and not self._raw.broken:
-            self._raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_TURNS, conversation_id))
+        with self._lock:
+            if conversation_id not in self._held:
+                return
+            self._held.discard(conversation_id)
+            if self._raw is not None and not self._raw.closed and not self._raw.broken:
+                self._raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_TURNS, conversation_id))
 
     def close(self) -> None:
-        raw, self._raw = self._raw, None
-        self._held.clear()
+        with self._lock:
+            raw, self._raw = self._raw, None
+            self._held.clear()
         if raw is not None:
             raw.close()
 
