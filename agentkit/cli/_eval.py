@@ -28,7 +28,7 @@ from ..evals import (
 )
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
-from . import _eval_compare
+from . import _eval_compare, _eval_view
 from ._help import add_model_argument
 from ._load import load_attr
 from ._tools import find_tools
@@ -45,6 +45,7 @@ person or not, and at which priority). Writes report.html, report.json and summa
       --baseline runs/offline --fail-under f1=0.9 --fail-under recall=0.95 --fail-over under_triage_rate=0.05
   agentkit eval evals/escalation --baseline-suite --out runs/baselines
   agentkit eval compare runs/offline runs/gpt-4o-mini     which of two runs is better (see its --help)
+  agentkit eval view runs                                 an index page of every run under runs/
 
 Exit status: 0 when the run finished and every gate held, 1 when a gate failed (each failing metric is named
 on stderr) or every case errored, 2 for a usage or configuration error.
@@ -90,6 +91,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(run=run)
     _eval_compare.register(commands)
+    _eval_view.register(commands)
 
 
 def run(args: argparse.Namespace) -> int:

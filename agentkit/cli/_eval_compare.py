@@ -34,12 +34,17 @@ def register(commands: Any) -> None:
     parser.set_defaults(run=run, command_label="eval compare")
 
 
+_ROUTED = {"compare": COMMAND, "view": "eval-view"}
+
+
 def route(argv: list[str]) -> list[str]:
-    """``eval compare ...`` becomes the ``eval-compare`` command (the first word that is not an option)."""
+    """``eval compare ...`` and ``eval view ...`` become the ``eval-compare`` and ``eval-view`` commands (``eval``
+    must be the first word that is not an option)."""
     for index, word in enumerate(argv):
         if not word.startswith("-"):
-            if word == "eval" and argv[index + 1 : index + 2] == ["compare"]:
-                return [*argv[:index], COMMAND, *argv[index + 2 :]]
+            following = argv[index + 1] if index + 1 < len(argv) else ""
+            if word == "eval" and following in _ROUTED:
+                return [*argv[:index], _ROUTED[following], *argv[index + 2 :]]
             return argv
     return argv
 

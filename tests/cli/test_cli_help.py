@@ -9,8 +9,9 @@ import pytest
 
 from agentkit.cli import build_parser, main
 
-COMMANDS = [["chat"], ["serve"], ["eval"], ["eval", "compare"], ["tune"], ["tools"], ["hitl"], ["hitl", "redeliver"],
-            ["desk"], ["desk", "add-agent"], ["desk", "add-bot"], ["desk", "agents"]]  # fmt: skip
+COMMANDS = [["chat"], ["serve"], ["eval"], ["eval", "compare"], ["eval", "view"], ["tune"], ["tools"], ["hitl"],
+            ["hitl", "redeliver"], ["desk"], ["desk", "add-agent"], ["desk", "add-bot"], ["desk", "agents"],
+            ["desk", "bots"]]  # fmt: skip
 
 
 def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
@@ -50,7 +51,7 @@ def test_top_level_help_lists_the_commands_with_examples(capsys: pytest.CaptureF
     assert "agentkit serve examples/support_bot.py" in text and "--version" in text
     for name in ("chat", "serve", "eval", "tune", "tools", "hitl", "desk"):
         assert f"\n    {name} " in text
-    assert "eval-compare" not in text  # `eval compare` is reached through `eval`
+    assert "eval-compare" not in text and "eval-view" not in text  # reached through `eval`
 
 
 def test_defaults_are_shown(capsys: pytest.CaptureFixture[str]) -> None:
