@@ -57,9 +57,17 @@ def register(commands: Any) -> None:
         description="Create the sign-in of a person who answers in the desk inbox.",
     )
     agent.add_argument("name", help="the sign-in name")
-    agent.add_argument("--password", help="the password (default: asked for); at least 8 characters")
-    agent.add_argument("--replace", action="store_true", help="set a new password for an existing account")
+    agent.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input (its first line), for scripts")  # fmt: skip
+    agent.add_argument("--password", help="deprecated: a password on the command line is seen by other users "
+                       "(ps, shell history); use the prompt or --password-stdin")  # fmt: skip
+    agent.add_argument("--replace", action="store_true",
+                       help="set a new password for an existing account; its open sessions end")  # fmt: skip
     agent.set_defaults(run=_add_agent, command_label="desk add-agent")
+    remove = actions.add_parser("remove-agent", help="delete a human agent's desk account",
+                                description="Delete a desk sign-in; its open sessions end at once.")  # fmt: skip
+    remove.add_argument("name", help="the sign-in name")
+    remove.set_defaults(run=_remove_agent, command_label="desk remove-agent")
     bot = actions.add_parser(
         "add-bot",
         help="register a bot and print its desk token",
@@ -75,16 +83,39 @@ def register(commands: Any) -> None:
                               "forgets a bot and its token, so that it can open no more tickets.")  # fmt: skip
     bots.add_argument("--revoke", metavar="NAME", help="revoke this bot's token")
     bots.set_defaults(run=_bots, command_label="desk bots")
-    for action in (agent, bot, listing, bots):
+    for action in (agent, remove, bot, listing, bots):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
         add_db_argument(action)
 
 
 def _add_agent(args: argparse.Namespace) -> int:
-    password = args.password if args.password is not None else _ask_password(args.name)
+    password = _read_password(args)
     asyncio.run(_with_store(args, lambda store: store.add_agent(args.name, password, replace=args.replace)))
-    print(f"desk agent {args.name!r} can now sign in at /desk")
+    if args.replace:
+        print(f"desk agent {args.name!r} has a new password; the sessions signed in with the old one are ended")
+    else:
+        print(f"desk agent {args.name!r} can now sign in at /desk")
     return 0
+
+
+def _remove_agent(args: argparse.Namespace) -> int:
+    if not asyncio.run(_with_store(args, lambda store: store.remove_agent(args.name))):
+        raise ConfigError(f"no desk agent named {args.name!r}; see them with: agentkit desk agents")
+    print(f"desk agent {args.name!r} is removed; its open sessions are ended")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password is not None:
+        print("agentkit: --password is deprecated: other users can read a command line (ps, shell history); use "
+              "the prompt or --password-stdin", file=sys.stderr)  # fmt: skip
+        return str(args.password)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ConfigError("--password-stdin read no password: give it as the first line of standard input")
+        return password
+    return _ask_password(args.name)
 
 
 def _add_bot(args: argparse.Namespace) -> int:
@@ -126,7 +157,8 @@ async def _with_store(args: argparse.Namespace, action: Any) -> Any:
 
 def _ask_password(name: str) -> str:
     if not sys.stdin.isatty():  # getpass would fall back to reading stdin, and end in an EOFError
-        raise ConfigError(f"no terminal to ask for {name}'s password: run this in a terminal, or pass --password")
+        raise ConfigError(f"no terminal to ask for {name}'s password: run this in a terminal, or pipe it in with "
+                          "--password-stdin")  # fmt: skip
     first = getpass.getpass(f"password for {name}: ")
     if getpass.getpass("again: ") != first:
         raise ConfigError("the two passwords differ; nothing was changed")

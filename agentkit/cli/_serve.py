@@ -258,10 +258,8 @@ async def _demo_login(store: ServerStore, data: Path) -> str:
             return f"{DEMO_AGENT} was created by another worker   (add one: agentkit desk add-agent NAME --db URL)"
         _write_private(saved, f"{DEMO_AGENT}\n{password}\n")
         return f"{DEMO_AGENT} / {password}   (new demo account; the password is also in {saved})"
-    if DEMO_AGENT in names and saved.is_file():
-        password = saved.read_text(encoding="utf-8").split("\n")[1]
-        if await store.check_agent(DEMO_AGENT, password):
-            return f"{DEMO_AGENT} / {password}   (from {saved})"
+    if DEMO_AGENT in names and saved.is_file():  # printed once, when it was made: not on every start
+        return f"{DEMO_AGENT} (its password is in {saved}; it was printed when the account was made)"
     return f"accounts: {', '.join(names)}   (add one: agentkit desk add-agent NAME --data {data})"
 
 

@@ -16,10 +16,12 @@ EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "support_bot.py
 CLOSED_DB = "postgresql://someone:secret@127.0.0.1:1/nothing"  # port 1: nothing listens, refused at once
 
 
-def agentkit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def agentkit(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("AGENTKIT_DEBUG", "AGENTKIT_DB")}
     return subprocess.run(
-        [AGENTKIT, *args], cwd=cwd, env=environment | (env or {}), stdin=subprocess.DEVNULL,
+        [AGENTKIT, *args], cwd=cwd, env=environment | (env or {}), input=stdin,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -34,7 +36,8 @@ def one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
 
 def test_an_unreachable_database(tmp_path: Path) -> None:
     line = one_line(
-        agentkit("desk", "add-agent", "sam", "--password", "longenough", "--db", CLOSED_DB, cwd=tmp_path), 1
+        agentkit("desk", "add-agent", "sam", "--password-stdin", "--db", CLOSED_DB, cwd=tmp_path,
+                 stdin="a long enough passphrase\n"), 1
     )
     assert line.startswith("agentkit desk add-agent: the database failed: connection failed") and "secret" not in line
     line = one_line(agentkit("serve", EXAMPLE, "--port", "0", "--db", CLOSED_DB, cwd=tmp_path), 1)
@@ -92,7 +95,8 @@ def test_no_terminal_for_the_password_prompt(tmp_path: Path) -> None:
     line = one_line(agentkit("desk", "add-agent", "sam", cwd=tmp_path), 2)
     assert (
         line
-        == "agentkit desk add-agent: no terminal to ask for sam's password: run this in a terminal, or pass --password"
+        == "agentkit desk add-agent: no terminal to ask for sam's password: run this in a terminal, or pipe it in "
+        "with --password-stdin"
     )
 
 

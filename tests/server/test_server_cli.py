@@ -103,6 +103,7 @@ def test_serve_the_support_bot_example(served: tuple[subprocess.Popen[str], list
 def test_desk_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = str(tmp_path / "data")
     assert main(["desk", "add-agent", "--data", data, "ana", "--password", "correct horse"]) == 0
+    assert "--password is deprecated" in capsys.readouterr().err
     assert main(["desk", "add-agent", "--data", data, "ana", "--password", "correct horse"]) == 2
     assert "exists already; pass --replace" in capsys.readouterr().err
     assert main(["desk", "add-agent", "--data", data, "ben", "--password", "short"]) == 2
