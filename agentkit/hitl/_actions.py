@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from agentkit.handoff import Priority, TranscriptLine, User
 
-from .. import context
+from .. import context, telemetry
 from ..exceptions import UserError
 from ..storage import Connection
 from . import _outbox as outbox
@@ -84,10 +84,24 @@ class HitlActions:
         was given for this conversation. ``configuration_overrides`` may change this session's plugin settings
         (texts, timeout, close command); other keys go to the provider (ticket fields).
         """
+        with telemetry.handoff(conversation_id, priority) as span:
+            started = await self._start(
+                conversation_id, title, description, priority, (user_id, user_name, user_email), configuration_overrides
+            )
+            telemetry.record_ticket(span, started.session.session_id)
+            return started
+
+    async def _start(
+        self,
+        conversation_id: str,
+        title: str,
+        description: str | None,
+        priority: Priority,
+        who: tuple[str | None, str | None, str | None],
+        configuration_overrides: Mapping[str, Any] | None,
+    ) -> HitlStart:
         plugin = self._plugin
-        escalation = await self._escalation(
-            conversation_id, title, description, priority, (user_id, user_name, user_email), configuration_overrides
-        )
+        escalation = await self._escalation(conversation_id, title, description, priority, who, configuration_overrides)
         await plugin.check_timeouts(conversation_id)  # a session past its timeout must not block a new one
         await _admit(plugin, conversation_id)
         opened = await plugin.host.transact(

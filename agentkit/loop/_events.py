@@ -12,6 +12,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .. import telemetry
 from ..models import Message, Model, ModelResponse, TextDelta, ToolSpecSource, stream_request
 from ._result import ExecuteResult, ToolCallRecord
 from ._tool_calls import CallOutcome
@@ -102,6 +103,23 @@ async def request_model(
     iteration: int,
 ) -> ModelResponse:
     """One model request: plain without a sink; streamed, each piece to the sink, with one."""
+    with telemetry.model_request(model.name) as span:
+        response = await _request_model(model, conversation, tools, settings, sink, iteration)
+        usage = response.usage
+        telemetry.record_response(
+            span, usage.input_tokens, usage.output_tokens, response.finish_reason, response.model_name
+        )
+        return response
+
+
+async def _request_model(
+    model: Model,
+    conversation: Sequence[Message],
+    tools: Sequence[ToolSpecSource],
+    settings: Mapping[str, Any] | None,
+    sink: Sink | None,
+    iteration: int,
+) -> ModelResponse:
     if sink is None:
         return await model.request(conversation, tools, settings)
     response: ModelResponse | None = None

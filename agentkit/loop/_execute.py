@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from .. import context as _context
+from .. import telemetry
 from ..exceptions import DuplicateToolError, IterationsExhausted, RunError, ToolRetriesExceeded, UserError
 from ..models import Message, Model, ModelResponse, Usage, resolve_model
 from ..tools import Tool
@@ -62,11 +63,14 @@ async def execute(
     conversation = _start_conversation(instructions, messages)
     if iterations < 1:
         raise UserError(f"iterations must be at least 1, not {iterations}")
-    if context:
-        with _context.scope(**context):
+    with telemetry.run():
+        if context:
+            with _context.scope(**context):
+                result = await within_deadline(
+                    run.loop(conversation, iterations, settings), timeout, run.partial_result
+                )
+        else:
             result = await within_deadline(run.loop(conversation, iterations, settings), timeout, run.partial_result)
-    else:
-        result = await within_deadline(run.loop(conversation, iterations, settings), timeout, run.partial_result)
     if result.status == "iterations_exhausted" and on_exhausted == "raise":
         raise IterationsExhausted(f"no answer after {iterations} iterations", result)
     return result

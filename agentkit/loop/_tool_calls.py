@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from .. import telemetry
 from ..exceptions import ToolError, ToolExecutionError, UserError
 from ..models import Message, ToolCall
 from ..tools import Tool, render_output
@@ -60,10 +61,13 @@ class ToolRunner:
         started = time.perf_counter()
         tool = self.tools.get(call.name)
         record = ToolCallRecord(call.name, _loose_json(call.arguments), call_id=call.id, iteration=iteration)
-        if tool is None:
-            record.error = _unknown_tool_message(call.name, self.tools)
-        else:
-            await self._invoke(tool, call, record, iteration)
+        with telemetry.tool_call(call.name, call.id) as span:
+            if tool is None:
+                record.error = _unknown_tool_message(call.name, self.tools)
+            else:
+                await self._invoke(tool, call, record, iteration)
+            if record.error is not None:  # told to the model, not raised: the span says it failed
+                span.set_attribute("error.type", "tool_error")
         record.duration_s = time.perf_counter() - started
         content = f"Error: {record.error}" if record.error is not None else render_output(record.output)
         return CallOutcome(record, {"role": "tool", "tool_call_id": call.id, "content": content}, tool)

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal, Self, TypeVar, overload
 
-from .. import context
+from .. import context, telemetry
 from ..exceptions import ConfigError
 from ..handoff import Priority, TranscriptLine
 from ..hitl import Post
@@ -308,7 +308,8 @@ class Agent:
         async def say(text: str) -> None:
             await self._write(lambda c: messages.insert_message(c, conversation_id, "system", text))
 
-        await self._failure.run_turn(self.name, conversation_id, self._handler(ctx), say)
+        with telemetry.turn(self.name, conversation_id):
+            await self._failure.run_turn(self.name, conversation_id, self._handler(ctx), say)
 
     async def _write(self, fn: Callable[[Connection], messages.ChatMessage | None]) -> messages.ChatMessage | None:
         await self._ensure_ready()

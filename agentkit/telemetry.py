@@ -1,0 +1,142 @@
+"""OpenTelemetry spans for turns, model requests, tool calls and handoffs (GenAI semantic conventions).
+
+Optional and free when absent: whether ``opentelemetry`` is installed is checked once, on the first span, without
+importing it; when it is missing (or ``AGENTKIT_OTEL=off``) every call here returns a shared no-op span and nothing
+of OpenTelemetry is ever imported. With ``opentelemetry-api`` installed (``pip install agentkit[otel]``) the spans go
+to whatever tracer provider the application configured (none configured: the API's own no-op).
+
+The nesting: ``invoke_agent {agent}`` per turn; under it ``chat {model}`` per model request, ``execute_tool {name}``
+per tool call and ``handoff`` per escalation; all carry ``gen_ai.conversation.id`` when it is known.
+This module imports nothing of agentkit, so any layer may call it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["enabled", "handoff", "model_request", "record_response", "record_ticket", "run", "tool_call", "turn"]
+
+PROVIDER = "openai"  # every agentkit model speaks the OpenAI API (gen_ai.provider.name)
+_conversation: ContextVar[str | None] = ContextVar("agentkit_telemetry_conversation", default=None)
+_turn_open: ContextVar[bool] = ContextVar("agentkit_telemetry_turn", default=False)
+_tracer: Any = None
+_checked = False
+
+
+class _NoSpan:
+    """What every call returns when OpenTelemetry is absent: accepts everything, records nothing."""
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+
+_NO_SPAN = _NoSpan()
+
+
+def enabled() -> bool:
+    """True when OpenTelemetry is installed and not switched off; checked once (the answer is kept)."""
+    global _checked, _tracer
+    if not _checked:
+        _checked = True
+        wanted = os.environ.get("AGENTKIT_OTEL", "on").lower() not in {"0", "off", "false", "no"}
+        if wanted and importlib.util.find_spec("opentelemetry") is not None:
+            from opentelemetry import trace  # only here: absent or off, nothing of it is imported
+
+            _tracer = trace.get_tracer("agentkit")
+    return _tracer is not None
+
+
+def turn(agent_name: str | None, conversation_id: str | None) -> AbstractContextManager[Any]:
+    """``invoke_agent {agent}``: one turn of an agent (or one ``execute`` run outside an agent)."""
+    if not enabled():
+        return nullcontext(_NO_SPAN)
+    return _turn(agent_name, conversation_id)
+
+
+def run(conversation_id: str | None = None) -> AbstractContextManager[Any]:
+    """For ``execute``: a turn span of its own, unless it runs inside a turn already (an agent's handler)."""
+    if not enabled() or _turn_open.get():
+        return nullcontext(_NO_SPAN)
+    return _turn(None, conversation_id)
+
+
+def model_request(model: str) -> AbstractContextManager[Any]:
+    """``chat {model}``; report the reply with ``record_response(span, response)``."""
+    if not enabled():
+        return nullcontext(_NO_SPAN)
+    return _span(
+        f"chat {model}",
+        {"gen_ai.operation.name": "chat", "gen_ai.provider.name": PROVIDER, "gen_ai.request.model": model},
+        kind="CLIENT",
+    )
+
+
+def record_response(
+    span: Any, input_tokens: int, output_tokens: int, finish_reason: str | None, model: str | None
+) -> None:
+    """The usage and finish reason of a model reply, on its ``chat`` span."""
+    if span is _NO_SPAN:
+        return
+    span.set_attribute("gen_ai.usage.input_tokens", input_tokens)
+    span.set_attribute("gen_ai.usage.output_tokens", output_tokens)
+    if finish_reason:
+        span.set_attribute("gen_ai.response.finish_reasons", [finish_reason])
+    if model:
+        span.set_attribute("gen_ai.response.model", model)
+
+
+def tool_call(name: str, call_id: str | None) -> AbstractContextManager[Any]:
+    """``execute_tool {name}``."""
+    if not enabled():
+        return nullcontext(_NO_SPAN)
+    attributes: dict[str, Any] = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
+    if call_id:
+        attributes["gen_ai.tool.call.id"] = call_id
+    return _span(f"execute_tool {name}", attributes)
+
+
+def handoff(conversation_id: str, priority: str) -> AbstractContextManager[Any]:
+    """``handoff``: an escalation to a person; set the ticket with ``record_ticket(span, id)`` once known."""
+    if not enabled():
+        return nullcontext(_NO_SPAN)
+    return _span(
+        "handoff",
+        {"agentkit.handoff.priority": priority, "gen_ai.conversation.id": conversation_id},
+    )
+
+
+def record_ticket(span: Any, ticket_id: str | None) -> None:
+    if span is not _NO_SPAN and ticket_id:
+        span.set_attribute("agentkit.ticket.id", ticket_id)
+
+
+@contextmanager
+def _turn(agent_name: str | None, conversation_id: str | None) -> Iterator[Any]:
+    attributes: dict[str, Any] = {"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": PROVIDER}
+    if agent_name:
+        attributes["gen_ai.agent.name"] = agent_name
+    name = f"invoke_agent {agent_name}" if agent_name else "invoke_agent"
+    conversation = _conversation.set(conversation_id)
+    opened = _turn_open.set(True)
+    try:
+        with _span(name, attributes) as span:
+            yield span
+    finally:
+        _turn_open.reset(opened)
+        _conversation.reset(conversation)
+
+
+@contextmanager
+def _span(name: str, attributes: dict[str, Any], kind: str = "INTERNAL") -> Iterator[Any]:
+    from opentelemetry.trace import SpanKind  # imported already by enabled(): a dictionary lookup
+
+    conversation_id = _conversation.get()
+    if conversation_id and "gen_ai.conversation.id" not in attributes:
+        attributes["gen_ai.conversation.id"] = conversation_id
+    with _tracer.start_as_current_span(name, kind=SpanKind[kind], attributes=attributes) as span:
+        yield span
