@@ -4,7 +4,7 @@ worker processes on one database), behind one small interface. ``open_database(u
 
 import os
 
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError as _ConfigError
 from ._async import AsyncDatabase
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
@@ -56,5 +56,5 @@ def _pool_size_from_environment() -> int:
     if not value:
         return DEFAULT_POOL_SIZE
     if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"AGENTKIT_DB_POOL_SIZE must be a whole number of connections, at least 1; not {value!r}")
+        raise _ConfigError(f"AGENTKIT_DB_POOL_SIZE must be a whole number of connections, at least 1; not {value!r}")
     return int(value)
