@@ -60,7 +60,7 @@ def is_retryable_status(status: int) -> bool:
 class Clock:
     """Where time comes from: ``monotonic`` for deadlines, ``time`` for HTTP dates, ``sleep`` to wait.
 
-    Tests pass a clock whose ``sleep`` records the wait and returns at once (see ``tests/retry_helpers.py``)."""
+    Tests pass a clock whose ``sleep`` records the wait and returns at once: ``agentkit.testing.FakeClock``."""
 
     monotonic: Callable[[], float] = time.monotonic
     time: Callable[[], float] = time.time

@@ -101,7 +101,7 @@ class Retrier:
         """The agentkit error for ``error``, saying what failed and after how many tries."""
         attempts = f"after {tries} {'try' if tries == 1 else 'tries'}"
         if deadline:
-            attempts += " (stopped: the next try would pass the turn's deadline)"
+            attempts += " (stopped: the next try would pass the deadline of the turn or run)"
         if isinstance(error, openai.APIStatusError):
             message = f"{self.what} failed with HTTP {error.status_code} {attempts}: {error.message}"
             if error.response.headers.get("x-should-retry") == "false":
