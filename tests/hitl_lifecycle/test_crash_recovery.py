@@ -14,7 +14,7 @@ import pytest
 
 from agentkit.hitl import HitlPlugin
 from agentkit.hitl.providers import ZendeskProvider
-from agentkit.models import ScriptedModel
+from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent, redeliver
 from agentkit.testing import FakeZendesk, Fault
 
@@ -89,3 +89,17 @@ async def test_redeliver_waits_out_a_dead_process_claim_and_sends_once(store_url
         took = time.monotonic() - started
         assert await redeliver(store_url, {"zendesk": zendesk_plugin(fake)}) == 0
     assert sent == 1 and len(fake.tickets) == 1 and took < TAKEOVER_BOUND
+
+
+async def test_a_live_deliverer_keeps_its_claim_past_the_lease_and_no_one_else_sends_the_row(store_url: str) -> None:
+    async with FakeZendesk() as fake:
+        fake.server.latency = 1.5  # the helpdesk is slow: every answer takes longer than the lease below
+        plugin = HitlPlugin(ZendeskProvider(fake.url, "bot@example.com", "zd-token", "zd-secret"), claim_seconds=0.3)
+        model = ScriptedModel([call("handToSupport", reason="Refund dispute")])
+        async with Agent("support", model, plugins={"zendesk": plugin}, store=store_url) as agent:
+            turn = asyncio.ensure_future(agent.receive("c1", "get me a person"))
+            await eventually(lambda: len(ticket_creates(fake)) == 1)  # in flight, its lease renewed meanwhile
+            other = HitlPlugin(ZendeskProvider(fake.url, "bot@example.com", "zd-token", "zd-secret"), claim_seconds=0.3)
+            assert await redeliver(store_url, {"zendesk": other}) == 0  # another process: the row is taken
+            await turn
+    assert len(ticket_creates(fake)) == 1 and len(fake.tickets) == 1
