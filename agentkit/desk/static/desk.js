@@ -182,6 +182,17 @@ async function act(ticket, action, body) {
   }
 }
 
+// Escalations, messages or closes the server gave up delivering (its outbox's dead letters): someone should look.
+async function loadDeadLetters() {
+  const node = document.getElementById("dead-letters");
+  const response = await fetch("/api/desk/outbox", {credentials: "same-origin"});
+  if (!response.ok) return;  // a desk served on its own has no outbox
+  const {letters} = await response.json();
+  const shown = letters.slice(0, 3).map((letter) => `${letter.kind} for ${letter.conversation_id}`).join(", ");
+  node.textContent = letters.length ? `Gave up delivering ${letters.length}: ${shown}` : "";
+  node.hidden = !letters.length;
+}
+
 function follow() {
   const live = document.getElementById("live");
   const source = new EventSource("/api/desk/events");
@@ -190,6 +201,7 @@ function follow() {
   source.addEventListener("tickets", async (event) => {
     const {changed} = JSON.parse(event.data);
     await loadList();
+    await loadDeadLetters();
     if (selected && changed.includes(selected)) await loadTicket();
   });
 }
@@ -206,4 +218,5 @@ document.getElementById("logout").addEventListener("click", async () => {
 });
 
 loadList().then(loadTicket).catch((error) => showError(error.message));
+loadDeadLetters().catch(() => null);
 follow();
