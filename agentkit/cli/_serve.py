@@ -217,9 +217,14 @@ def _warn_exposure(args: argparse.Namespace, options: ConnectionOptions, allowed
 
 def _warn_loose_modes(data: Path) -> None:
     """Name the data folder and the files in it that others may read (made by an older agentkit, or by hand)."""
-    loose = [p for p in (data, *sorted(data.rglob("*"))) if not p.is_symlink() and p.stat().st_mode & 0o077]
-    for path in loose:
-        mode, want = path.stat().st_mode & 0o777, 0o700 if path.is_dir() else 0o600
+    for path in (data, *sorted(data.rglob("*"))):
+        try:  # another worker on the same folder may remove a -wal or -shm file meanwhile
+            mode = 0 if path.is_symlink() else path.stat().st_mode & 0o777
+        except OSError:
+            continue
+        if not mode & 0o077:
+            continue
+        want = 0o700 if path.is_dir() else 0o600
         print(f"WARNING: {path} has mode {mode:04o}: other users of this machine may read it (accounts, "
               f"transcripts, users' details); fix it with: chmod {want:o} {path}")  # fmt: skip
 
