@@ -1,3 +1,4 @@
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,27 @@ def no_remote_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with block_remote_requests():
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_finalizers_while_parsing_source(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that read our source with ``ast`` run with the cyclic garbage collector paused.
+
+    CPython 3.11 keeps the AST constructor's recursion depth in interpreter-wide state. When a collection during
+    ``ast.parse`` runs the finalizer of something an earlier test left behind, and that finalizer formats a traceback
+    (3.11's traceback calls ``ast.parse`` for its carets), the outer parse fails with "SystemError: AST constructor
+    recursion depth mismatch" (seen in full runs, never alone). Collecting first and pausing the collector keeps
+    foreign finalizers out of the parse.
+    """
+    if not hasattr(request.module, "ast"):
+        yield
+        return
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- storage backends: every store test that takes `store_url` runs on SQLite and on a real PostgreSQL --
