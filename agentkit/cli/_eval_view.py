@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..evals._runs_index import write_runs_index
+from ..evals import write_runs_index
 from ..exceptions import ConfigError
 
 __all__ = ["register"]

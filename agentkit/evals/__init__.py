@@ -50,6 +50,7 @@ from ._runner import (
     recording_handoff_tool,
     run_eval,
 )
+from ._runs_index import write_runs_index
 from ._stats import PairedBootstrapResult, paired_bootstrap_difference
 
 __all__ = [
@@ -115,4 +116,5 @@ __all__ = [
     "specificity",
     "under_triage_rate",
     "write_candidates",
+    "write_runs_index",
 ]
