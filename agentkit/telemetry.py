@@ -7,19 +7,40 @@ to whatever tracer provider the application configured (none configured: the API
 
 The nesting: ``invoke_agent {agent}`` per turn; under it ``chat {model}`` per model request, ``execute_tool {name}``
 per tool call and ``handoff`` per escalation; all carry ``gen_ai.conversation.id`` when it is known.
-This module imports nothing of agentkit, so any layer may call it.
+The same places report events (``emit``) to observers, for metrics (``agentkit serve --metrics``): ``turn``
+(agent, outcome, seconds), ``message_received``, ``model_request`` (model, outcome), ``model_retry``,
+``escalation`` (priority), ``assigned`` (seconds waited), ``stream`` (+1 opened, -1 closed). No observer: a check of
+an empty list. This module imports nothing of agentkit, so any layer may call it.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["enabled", "handoff", "model_request", "record_response", "record_ticket", "run", "tool_call", "turn"]
+__all__ = [
+    "Observer",
+    "add_observer",
+    "emit",
+    "enabled",
+    "handoff",
+    "model_request",
+    "observing",
+    "record_response",
+    "record_ticket",
+    "remove_observer",
+    "run",
+    "tool_call",
+    "turn",
+]
+
+Observer = Callable[[str, Mapping[str, Any]], None]
+_observers: list[Observer] = []
 
 PROVIDER = "openai"  # every agentkit model speaks the OpenAI API (gen_ai.provider.name)
 _conversation: ContextVar[str | None] = ContextVar("agentkit_telemetry_conversation", default=None)
@@ -38,6 +59,26 @@ class _NoSpan:
 _NO_SPAN = _NoSpan()
 
 
+def add_observer(observer: Observer) -> None:
+    """``observer(event, data)`` hears every event of this process until ``remove_observer``."""
+    _observers.append(observer)
+
+
+def remove_observer(observer: Observer) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
+def observing() -> bool:
+    return bool(_observers)
+
+
+def emit(event: str, **data: Any) -> None:
+    """Tell the observers (none: nothing happens). Observers are quick and never raise (a counter, a histogram)."""
+    for observer in tuple(_observers):
+        observer(event, data)
+
+
 def enabled() -> bool:
     """True when OpenTelemetry is installed and not switched off; checked once (the answer is kept)."""
     global _checked, _tracer
@@ -53,6 +94,8 @@ def enabled() -> bool:
 
 def turn(agent_name: str | None, conversation_id: str | None) -> AbstractContextManager[Any]:
     """``invoke_agent {agent}``: one turn of an agent (or one ``execute`` run outside an agent)."""
+    if _observers:
+        return _timed("turn", {"agent": agent_name or ""}, _turn(agent_name, conversation_id))
     if not enabled():
         return nullcontext(_NO_SPAN)
     return _turn(agent_name, conversation_id)
@@ -67,6 +110,12 @@ def run(conversation_id: str | None = None) -> AbstractContextManager[Any]:
 
 def model_request(model: str) -> AbstractContextManager[Any]:
     """``chat {model}``; report the reply with ``record_response(span, response)``."""
+    if _observers:
+        return _timed("model_request", {"model": model}, _model_span(model))
+    return _model_span(model)
+
+
+def _model_span(model: str) -> AbstractContextManager[Any]:
     if not enabled():
         return nullcontext(_NO_SPAN)
     return _span(
@@ -102,6 +151,7 @@ def tool_call(name: str, call_id: str | None) -> AbstractContextManager[Any]:
 
 def handoff(conversation_id: str, priority: str) -> AbstractContextManager[Any]:
     """``handoff``: an escalation to a person; set the ticket with ``record_ticket(span, id)`` once known."""
+    emit("escalation", priority=priority)
     if not enabled():
         return nullcontext(_NO_SPAN)
     return _span(
@@ -116,6 +166,19 @@ def record_ticket(span: Any, ticket_id: str | None) -> None:
 
 
 @contextmanager
+def _timed(event: str, data: dict[str, Any], inner: AbstractContextManager[Any]) -> Iterator[Any]:
+    """``inner``, then ``emit(event, outcome=ok|error, seconds=...)``."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        with inner as span:
+            yield span
+        outcome = "ok"
+    finally:
+        emit(event, **data, outcome=outcome, seconds=time.perf_counter() - started)
+
+
+@contextmanager
 def _turn(agent_name: str | None, conversation_id: str | None) -> Iterator[Any]:
     attributes: dict[str, Any] = {"gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": PROVIDER}
     if agent_name:
@@ -124,7 +187,7 @@ def _turn(agent_name: str | None, conversation_id: str | None) -> Iterator[Any]:
     conversation = _conversation.set(conversation_id)
     opened = _turn_open.set(True)
     try:
-        with _span(name, attributes) as span:
+        with _span(name, attributes) if enabled() else nullcontext(_NO_SPAN) as span:
             yield span
     finally:
         _turn_open.reset(opened)

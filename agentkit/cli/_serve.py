@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import secrets
 import string
@@ -62,6 +63,10 @@ def register(commands: Any) -> None:
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="how much the server logs")  # fmt: skip
     _add_internet_arguments(parser.add_argument_group("on the internet (see README: Running it on the internet)"))
+    parser.add_argument("--metrics", action="store_true",
+                        help="serve /metrics for Prometheus (pip install agentkit[metrics]); needs a token")
+    parser.add_argument("--metrics-token", metavar="TOKEN",
+                        help="the bearer token /metrics asks for (default: $AGENTKIT_METRICS_TOKEN)")
     parser.set_defaults(run=run)
 
 
@@ -134,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         login = asyncio.run(_prepare(agent, store, data))
         app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts,
-                         quotas=_quotas(args), quota_db=server_store_url(data, args.db))  # fmt: skip
+                         quotas=_quotas(args), quota_db=server_store_url(data, args.db),
+                         **_metrics_options(args))  # fmt: skip
         try:
             sock = bind(args.host, args.port)
         except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
@@ -154,6 +160,18 @@ _QUOTA_FLAGS = {
     "messages_per_conversation": "messages a user may send in one conversation",
     "idle_timeout": "seconds a conversation may go unused before its token stops working",
 }
+
+
+def _metrics_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--metrics``: /metrics behind a bearer token (never open: it tells how busy and how failing the bot is)."""
+    if not args.metrics:
+        return {}
+    token = args.metrics_token or os.environ.get("AGENTKIT_METRICS_TOKEN")
+    if not token:
+        raise ConfigError("--metrics needs a token: --metrics-token TOKEN or AGENTKIT_METRICS_TOKEN")
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise ConfigError("--metrics needs prometheus-client: pip install 'agentkit[metrics]'")
+    return {"metrics": True, "metrics_token": token}
 
 
 def _add_quota_arguments(group: Any) -> None:

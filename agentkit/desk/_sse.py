@@ -16,6 +16,8 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Scope, Send
 
+from .. import telemetry
+
 __all__ = ["KEEPALIVE", "EventStream", "StreamHub", "sse"]
 
 KEEPALIVE = ": keepalive\n\n"
@@ -51,6 +53,14 @@ class EventStream:
             (b"x-accel-buffering", b"no"),  # nginx would buffer the stream otherwise
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
+        telemetry.emit("stream", change=1)
+        try:
+            await self._run(send, receive)
+        finally:
+            telemetry.emit("stream", change=-1)
+        await _finish(send)
+
+    async def _run(self, send: Send, receive: Receive) -> None:
         async with aclosing(self.events), anyio.create_task_group() as group:
 
             async def until(waiter: Any) -> None:
@@ -60,7 +70,6 @@ class EventStream:
             group.start_soon(until, lambda: self._pump(send))
             group.start_soon(until, lambda: _disconnected(receive))
             group.start_soon(until, self.hub.closing.wait)
-        await _finish(send)
 
     async def _pump(self, send: Send) -> None:
         async for chunk in self.events:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+from .. import telemetry
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
@@ -80,7 +81,9 @@ def apply_event(connection: Connection, posts: list[Post], plugin: str, event: H
 def _assign(connection: Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent) -> None:
     """pending -> assigned, with the assigned message; an agent writing first counts as taking the session."""
     name = event.agent_name
-    if state.mark_assigned(connection, session.row_id, name, time.time()):
+    now = time.time()
+    if state.mark_assigned(connection, session.row_id, name, now):
+        telemetry.emit("assigned", seconds=now - session.created_at)
         text = session.config.agent_assigned_message
         if text is not None:
             text = text.replace("{agent_name}", name or "A human agent")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
+from .. import telemetry
 from ..exceptions import ModelError, ModelHTTPError
 from ..retry import SYSTEM_CLOCK, Backoff, Clock, GaveUp, is_retryable_status, parse_retry_after
 from ..retry import Retrier as _Retrier
@@ -92,6 +93,8 @@ class Retrier:
         )  # fmt: skip
 
     async def __call__(self, send: Callable[[], Awaitable[T]]) -> T:
+        if telemetry.observing():
+            send = _counting_retries(send)
         try:
             return await self._retrier(send)
         except GaveUp as gave_up:
@@ -114,6 +117,19 @@ class Retrier:
             return ModelError(f"{self.what} answered {error} {attempts}{advice}")
         kind = "timed out" if isinstance(error, openai.APITimeoutError) else "could not connect or lost the connection"
         return ModelError(f"{self.what} {kind} {attempts} ({_cause(error)}); is the endpoint up?")
+
+
+def _counting_retries(send: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+    tries = 0
+
+    async def counted() -> T:
+        nonlocal tries
+        tries += 1
+        if tries > 1:
+            telemetry.emit("model_retry")
+        return await send()
+
+    return counted
 
 
 def _cause(error: BaseException) -> str:

@@ -15,15 +15,17 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .. import telemetry
 from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, LoginThrottle, json_response, openapi_document
 from ..hitl import HitlPlugin
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import middleware
 from ._host import ServedAgent
+from ._metrics import Metrics
 from ._outbox_api import OUTBOX_ROUTES
 from ._pages import PAGE_ROUTES
 from ._quotas import QuotaCounter, WebchatQuotas
@@ -78,6 +80,8 @@ def create_app(
     quota_db: str | None = None,
     session_idle_timeout: float = 2 * 3600,
     login_throttle: LoginThrottle | None = None,
+    metrics: bool = False,
+    metrics_token: str | None = None,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
@@ -85,7 +89,9 @@ def create_app(
     closes the agent. ``allowed_hosts``: the ``Host`` names answered (others get 400), e.g.
     ``["chat.example.com"]``; None answers any (``agentkit serve`` passes its ``--allowed-hosts``). ``quotas``:
     the anonymous webchat's limits (default ``WebchatQuotas()``; ``WebchatQuotas.unlimited()`` for none), counted
-    in ``quota_db`` (a path or URL; give the workers' shared database, else each process counts alone)."""
+    in ``quota_db`` (a path or URL; give the workers' shared database, else each process counts alone).
+    ``metrics``: serve ``/metrics`` for Prometheus (needs ``prometheus-client``), asking for ``metrics_token`` as a
+    bearer token when one is given."""
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
@@ -97,10 +103,12 @@ def create_app(
                         keepalive_interval=keepalive_interval, hub=desk_app.state.hub,
                         quotas=QuotaCounter(quota_db or ":memory:", quotas))  # fmt: skip
     table = api_routes(desk_app.api_routes)
+    observed = Metrics(metrics_token) if metrics else None
+    extra = [Route("/metrics", observed.endpoint, methods=["GET"])] if observed is not None else []
     app = Starlette(
-        routes=_routes(table, desk_app),
+        routes=[*extra, *_routes(table, desk_app)],
         middleware=middleware(allowed_hosts),
-        lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None),
+        lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None, metrics=observed),
         exception_handlers=ERROR_HANDLERS,
     )
     app.state.agentkit = state
@@ -125,10 +133,13 @@ def _first_hitl(agent: ServedAgent) -> Any | None:
     return next((p for p in agent.plugins.values() if isinstance(p, HitlPlugin)), None)
 
 
-def _lifespan(state: ServerState, *, manage_agent: bool, owns_store: bool) -> Any:
+def _lifespan(state: ServerState, *, manage_agent: bool, owns_store: bool, metrics: Metrics | None) -> Any:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if metrics is not None:
+                telemetry.add_observer(metrics.observe)
+                stack.callback(telemetry.remove_observer, metrics.observe)
             stack.push_async_callback(state.quotas.aclose)
             if owns_store:
                 stack.push_async_callback(state.store.aclose)

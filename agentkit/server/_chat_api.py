@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import context
+from .. import context, telemetry
 from ..desk import KEEPALIVE, ApiError, ApiRoute, EventStream, Query, json_response, read_json, sse
 from ..exceptions import ToolError
 from ..runtime import ReplyDelta
@@ -83,6 +83,7 @@ async def send_message(request: Request) -> Response:
     await state.quotas.hit(f"messages:{conversation_id}", limits.messages_per_minute, 60.0,
                            "messages in this conversation")  # fmt: skip
     await state.quotas.used(conversation_id, message=True)
+    telemetry.emit("message_received")
     with context.scope(admit_escalation=_escalation_quota(state, _client(request))):
         caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})
     return json_response(MessagesView(messages=[message_view(m) for m in caused]))
