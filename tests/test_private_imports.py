@@ -16,12 +16,11 @@ import agentkit
 
 PACKAGE = Path(agentkit.__file__).parent
 TESTS = Path(__file__).parent
-FOLDER_PACKAGE = {"evals_runner": "evals", "hitl_lifecycle": "hitl"}  # test folders named after history, for now
 WHITE_BOX = {
     "storage/test_concurrency.py": "concurrent writers on every store's SQL (runtime messages, HITL sessions, outbox)",
     "storage/test_two_workers.py": "reads the runtime's message table as a second worker would",
     "storage/fixtures/v0_1_0/make_fixtures.py": "the script that wrote the 0.1.0 fixtures with that release's loader",
-    "hitl_lifecycle/test_lifecycle_handoff.py": "checks what the model is given back, from the runtime's table",
+    "hitl/test_lifecycle_handoff.py": "checks what the model is given back, from the runtime's table",
     "server/test_server_edges.py": "shortens the desk's body timeout to send a body that never ends",
     "server/test_server_file_modes.py": "the serve command's checks (agentkit.cli), beside the server they guard",
     "server/test_server_hardening.py": "the serve command's connection options (agentkit.cli), beside the server",
@@ -79,7 +78,7 @@ def test_tests_reach_only_into_the_package_they_test() -> None:
         if relative.as_posix() in WHITE_BOX:
             continue
         folder = relative.parts[0] if len(relative.parts) > 1 else None
-        own = f"agentkit.{FOLDER_PACKAGE.get(folder, folder)}" if folder else None
+        own = f"agentkit.{folder}" if folder else None
         offences += _offences(path, "tests." + ".".join(relative.with_suffix("").parts), own)
     assert not offences, "use the package's public names:\n" + "\n".join(offences)
 

@@ -2,6 +2,7 @@
 keeps tests from reaching real endpoints, a clock that never sleeps, and a throwaway PostgreSQL server."""
 
 from ._clock import FakeClock
+from ._eventually import eventually
 from ._fake_helpdesks import FakeFreshdesk, FakeIntercom, FakeWebhookReceiver, FakeZendesk
 from ._fake_openai import FakeOpenAIServer, Reply
 from ._guard import LOCAL_HOSTS, RemoteRequestBlocked, block_remote_requests
@@ -25,4 +26,5 @@ __all__ = [
     "Route",
     "TemporaryPostgres",
     "block_remote_requests",
+    "eventually",
 ]

@@ -3,7 +3,6 @@ client per person (each with its own cookies)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -85,12 +84,3 @@ async def say(client: httpx2.AsyncClient, conversation: tuple[str, dict[str, str
                                  headers=headers)  # fmt: skip
     assert response.status_code == 200, response.text
     return [(m["role"], m["text"]) for m in response.json()["messages"]]
-
-
-async def eventually(check: Any, seconds: float = 5.0) -> Any:
-    """Poll the async ``check`` until it returns something truthy; fail after ``seconds``."""
-    for _ in range(int(seconds / 0.02)):
-        if result := await check():
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{check} did not come true within {seconds} s")

@@ -13,9 +13,9 @@ from starlette.routing import Mount
 from agentkit.desk import LoginThrottle
 from agentkit.hitl import HitlPlugin, SessionConfig, WebhookProvider
 from agentkit.server import api_routes
-from agentkit.testing import FakeWebhookReceiver
+from agentkit.testing import FakeWebhookReceiver, eventually
 
-from .server_helpers import PASSWORD, Harness, eventually, harness, say, sign_in, start_chat
+from .server_helpers import PASSWORD, Harness, harness, say, sign_in, start_chat
 
 DEFAULTS = SessionConfig()
 HELLO = "Hello! I can help with orders, returns, billing and your account. What can I do for you?"

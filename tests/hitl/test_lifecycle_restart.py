@@ -9,13 +9,9 @@ import textwrap
 from agentkit.hitl._desk import DeskHitl
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent, redeliver, redeliver_sync
+from agentkit.testing import eventually
 
-from .lifecycle_helpers import ASSIGNED, HANDOFF, USER, eventually, next_messages, texts
-
-
-def desk_agent(store_url: str, model: ScriptedModel | None = None, **config: object) -> Agent:
-    plugin = DeskHitl(store_url, poll_interval=0.05, **config)
-    return Agent("support", model or ScriptedModel([]), plugins={"desk-hitl": plugin}, store=store_url)
+from .lifecycle_helpers import ASSIGNED, HANDOFF, USER, desk_agent, next_messages, texts
 
 
 async def store_escalation_without_delivering(store_url: str) -> None:

@@ -9,9 +9,9 @@ from agentkit.hitl._plugin import HitlPlugin
 from agentkit.hitl.providers import ZendeskProvider
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent
-from agentkit.testing import FakeZendesk, Fault
+from agentkit.testing import FakeZendesk, Fault, eventually
 
-from .lifecycle_helpers import DELAYED, FAST, HANDOFF, USER, eventually, next_messages, texts
+from .lifecycle_helpers import DELAYED, FAST, HANDOFF, USER, next_messages, texts
 
 
 def zendesk_agent(fake: FakeZendesk, store: str, *, timeout: float = 5.0, **config: Any) -> Agent:

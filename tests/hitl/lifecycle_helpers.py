@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Awaitable, Callable
 
+from agentkit.hitl import DeskHitl
 from agentkit.hitl._config import SessionConfig
-from agentkit.runtime import ChatMessage, Subscription
+from agentkit.models import ScriptedModel
+from agentkit.runtime import Agent, ChatMessage, Subscription
 
 DEFAULTS = SessionConfig()
 HANDOFF = DEFAULTS.on_hitl_handoff_message
@@ -31,13 +31,7 @@ async def next_messages(subscription: Subscription, count: int, wait: float = 5.
         return [await anext(subscription) for _ in range(count)]
 
 
-async def eventually(check: Callable[[], bool | Awaitable[bool]], wait: float = 5.0) -> None:
-    """Wait until ``check()`` is true; fails the test after ``wait`` seconds."""
-    async with asyncio.timeout(wait):
-        # Polling, because the fakes change state on their server's thread: there is no event to await.
-        while not await _value(check()):  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-
-
-async def _value(result: bool | Awaitable[bool]) -> bool:
-    return await result if inspect.isawaitable(result) else result
+def desk_agent(store_url: str, model: ScriptedModel | None = None, **config: object) -> Agent:
+    """The bot and its desk in one store (a SQLite file, or a PostgreSQL database), as `agentkit serve` has them."""
+    plugin = DeskHitl(store_url, poll_interval=0.05, **config)
+    return Agent("support", model or ScriptedModel([]), plugins={"desk-hitl": plugin}, store=store_url)

@@ -6,17 +6,10 @@ from __future__ import annotations
 import asyncio
 
 from agentkit.desk import LocalDesk
-from agentkit.hitl._desk import DeskHitl
 from agentkit.models import ScriptedModel, call
-from agentkit.runtime import Agent
+from agentkit.testing import eventually
 
-from .lifecycle_helpers import ASSIGNED, CLOSED, HANDOFF, TIMED_OUT, USER, eventually, next_messages, texts
-
-
-def desk_agent(store_url: str, model: ScriptedModel, **config: object) -> Agent:
-    """The bot and its desk in one store (a SQLite file, or a PostgreSQL database), as `agentkit serve` has them."""
-    plugin = DeskHitl(store_url, poll_interval=0.05, **config)
-    return Agent("support", model, plugins={"desk-hitl": plugin}, store=store_url)
+from .lifecycle_helpers import ASSIGNED, CLOSED, HANDOFF, TIMED_OUT, USER, desk_agent, next_messages, texts
 
 
 async def test_a_person_takes_over_and_hands_back(store_url: str) -> None:

@@ -16,9 +16,7 @@ from agentkit.hitl import HitlPlugin
 from agentkit.hitl.providers import ZendeskProvider
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent, redeliver
-from agentkit.testing import FakeZendesk, Fault
-
-from .lifecycle_helpers import eventually
+from agentkit.testing import FakeZendesk, Fault, eventually
 
 TAKEOVER_BOUND = 10.0  # what the issue promises; the lease is 6 s
 
@@ -57,7 +55,7 @@ async def kill_mid_delivery(fake: FakeZendesk, store_url: str) -> None:
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        await eventually(lambda: len(ticket_creates(fake)) == 1, wait=60)  # the call is in flight
+        await eventually(lambda: len(ticket_creates(fake)) == 1, seconds=60)  # the call is in flight
     finally:
         os.kill(process.pid, signal.SIGKILL)
         await process.wait()
@@ -71,7 +69,7 @@ async def test_the_restarted_bot_takes_over_a_dead_process_claim_and_makes_one_t
         restarted = Agent("support", ScriptedModel([]), plugins={"zendesk": zendesk_plugin(fake)}, store=store_url)
         started = time.monotonic()
         async with restarted:
-            await eventually(lambda: len(fake.tickets) == 1, wait=TAKEOVER_BOUND)
+            await eventually(lambda: len(fake.tickets) == 1, seconds=TAKEOVER_BOUND)
             took = time.monotonic() - started
             await asyncio.sleep(0.2)  # nothing more is sent
     creates = ticket_creates(fake)
