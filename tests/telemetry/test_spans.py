@@ -18,8 +18,9 @@ from pydantic import BaseModel
 
 from agentkit import Tool, execute
 from agentkit.hitl import HitlPlugin, MemoryHitl, hand_to_support
-from agentkit.models import ScriptedModel, call
+from agentkit.models import OpenAIModel, ScriptedModel, call
 from agentkit.runtime import Agent, Conversation, HandlerContext
+from agentkit.testing import FakeOpenAIServer
 
 _EXPORTER = InMemorySpanExporter()
 
@@ -125,7 +126,8 @@ import asyncio, sys
 {block}
 import agentkit
 from agentkit.hitl import HitlPlugin, MemoryHitl, hand_to_support
-from agentkit.models import ScriptedModel, call
+from agentkit.models import OpenAIModel, ScriptedModel, call
+from agentkit.testing import FakeOpenAIServer
 from agentkit.runtime import Agent
 
 async def main():
@@ -156,3 +158,14 @@ def test_nothing_of_opentelemetry_is_imported_when_absent_or_off(how: str) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "clean"
+
+
+async def test_a_request_over_the_openai_api_records_usage_and_finish_reason(spans: InMemorySpanExporter) -> None:
+    async with FakeOpenAIServer() as server, OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="t") as m:
+        server.enqueue(text="hello")
+        await execute("Be brief.", messages=[{"role": "user", "content": "hi"}], model=m)
+    [chat] = [s for s in spans.get_finished_spans() if s.name == "chat gpt-4o-mini"]
+    assert chat.attributes is not None
+    assert chat.attributes["gen_ai.response.finish_reasons"] == ("stop",)
+    assert chat.attributes["gen_ai.usage.input_tokens"] > 0  # type: ignore[operator]
+    assert chat.attributes["gen_ai.usage.output_tokens"] > 0  # type: ignore[operator]
