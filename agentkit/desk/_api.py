@@ -230,6 +230,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         **_summary_fields(ticket),
         description=ticket.description,
         closed_reason=ticket.closed_reason,
+        bot_name=ticket.bot_name,
         transcript=list(ticket.transcript),
         thread=[TicketMessageView(id=m.id, author=m.author, author_name=m.author_name, text=m.text, at=m.at)
                 for m in ticket.messages],

@@ -1,8 +1,9 @@
 """Only registered bots may open tickets on the desk ("deflecting bots").
 
 A bot connects to the desk with a token that ``agentkit desk add-bot NAME`` printed. ``BotTokenDesk`` is a
-``LocalDesk`` that checks it before each new ticket (``UnregisteredBot`` otherwise); give it to ``DeskHitl`` and
-``start_hitl`` fails, with the command to run, while the token is missing or unknown::
+``LocalDesk`` that checks it before each new ticket (``UnregisteredBot`` otherwise) and records the bot's name on the
+ticket (``Ticket.bot_name``); give it to ``DeskHitl`` and ``start_hitl`` fails, with the command to run, while the
+token is missing or unknown::
 
     desk = BotTokenDesk(".agentkit/desk.sqlite3", token=os.environ.get("AGENTKIT_DESK_TOKEN"),
                         store=DeskAccounts(".agentkit/server.sqlite3"))
@@ -12,11 +13,9 @@ A bot connects to the desk with a token that ``agentkit desk add-bot NAME`` prin
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 
-from ..handoff import Priority, TranscriptLine, User
 from ._accounts import AccountStore
-from ._models import DeskError, Ticket
+from ._models import DeskError
 from ._service import LocalDesk
 
 __all__ = ["BotTokenDesk", "UnregisteredBot"]
@@ -53,19 +52,5 @@ class BotTokenDesk(LocalDesk):
             raise UnregisteredBot(self.token, self.data_dir)
         return name
 
-    async def create_ticket(
-        self,
-        *,
-        conversation_id: str,
-        idempotency_key: str,
-        title: str,
-        description: str,
-        priority: Priority,
-        user: User,
-        transcript: Iterable[TranscriptLine] = (),
-    ) -> Ticket:
-        await self.check_bot()
-        return await super().create_ticket(
-            conversation_id=conversation_id, idempotency_key=idempotency_key, title=title, description=description,
-            priority=priority, user=user, transcript=transcript,
-        )  # fmt: skip
+    async def _opening_bot(self) -> str | None:
+        return await self.check_bot()  # before each new ticket, which records the name (``Ticket.bot_name``)

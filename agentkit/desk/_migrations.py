@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS desk_events (
 
 DESK_MIGRATIONS = Component(
     "desk",
-    (Migration(1, "tickets, ticket messages and events (0.1.0)", _V1),),
+    (
+        Migration(1, "tickets, ticket messages and events (0.1.0)", _V1),
+        # NULL: opened in-process by an embedded DeskHitl (no token), or before this migration
+        Migration(
+            2, "tickets: the registered bot that opened them", "ALTER TABLE desk_tickets ADD COLUMN bot_name TEXT"
+        ),
+    ),
     tables=('desk_tickets', 'desk_messages', 'desk_events',),
 )

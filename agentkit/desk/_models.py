@@ -64,6 +64,9 @@ class Ticket:
     created_at: float
     updated_at: float
     closed_reason: str | None = None
+    bot_name: str | None = None
+    """The registered bot that opened the ticket with its token (``BotTokenDesk``); ``None`` for a ticket opened
+    in-process by an embedded ``DeskHitl``, or by agentkit 0.1.0."""
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class TicketMessageView(BaseModel):
 class TicketView(TicketSummary):
     description: str
     closed_reason: str | None
+    bot_name: str | None = Field(description="The registered bot that opened the ticket; null when opened in-process")
     transcript: list[TranscriptLine] = Field(description="The conversation before the handoff")
     thread: list[TicketMessageView] = Field(description="What the user and the agents wrote since the handoff")
 

@@ -113,12 +113,17 @@ class LocalDesk:
         if priority not in PRIORITIES:
             raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {priority!r}")
         new = NewTicket(
-            conversation_id, idempotency_key, title, description, priority, user, tuple(transcript)
+            conversation_id, idempotency_key, title, description, priority, user, tuple(transcript),
+            await self._opening_bot(),
         )
         ticket, created = await self._run(self._store.create, new)
         if created:
             self._notify()
         return ticket
+
+    async def _opening_bot(self) -> str | None:
+        """The registered bot opening a ticket, recorded on it; none here: an embedded desk has no bot tokens."""
+        return None
 
     async def tickets(self, status: TicketStatus | None = None) -> list[Ticket]:
         """All tickets, oldest first, or those with ``status``."""

@@ -43,6 +43,7 @@ class NewTicket:
     priority: Priority
     user: User
     transcript: tuple[TranscriptLine, ...] = ()
+    bot_name: str | None = None
 
 
 class TicketStore:
@@ -82,8 +83,8 @@ class TicketStore:
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
-                " user_id, user_name, user_email, transcript, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+                " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
                 (
                     new.idempotency_key,
                     new.conversation_id,
@@ -96,6 +97,7 @@ class TicketStore:
                     transcript,
                     now,
                     now,
+                    new.bot_name,
                 ),
             )
             created = cursor.rowcount == 1
@@ -245,6 +247,7 @@ def _ticket(row: Any, messages: tuple[TicketMessage, ...]) -> Ticket:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         closed_reason=row["closed_reason"],
+        bot_name=row["bot_name"],
     )
 
 

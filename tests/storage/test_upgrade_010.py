@@ -88,6 +88,7 @@ async def test_everything_010_wrote_is_there_after_the_upgrade(old: Old) -> None
         for name, ticket in made["tickets"].items():
             found = tickets[ids[name]]
             assert (found.id, found.status, len(found.messages)) == (ticket["id"], ticket["status"], ticket["messages"])
+            assert found.bot_name is None  # 0.1.0 did not record the bot that opened a ticket
         for name, state in made["sessions"].items():
             assert await agent.plugins["desk-hitl"].state(ids[name]) == (state if state != "none" else "none")
 

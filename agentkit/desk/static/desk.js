@@ -108,7 +108,7 @@ function renderTicket(ticket) {
 
   const facts = el("dl", "facts");
   for (const [label, value] of [["User", who(ticket.user)], ["Email", ticket.user.email || "—"],
-    ["Status", stateLabel(ticket)], ["Opened", age(ticket.created_at)], ["Ticket", `#${ticket.id}`]]) {
+    ["Status", stateLabel(ticket)], ["Opened", age(ticket.created_at)], ["Bot", ticket.bot_name || "—"], ["Ticket", `#${ticket.id}`]]) {
     facts.append(el("dt", "", label), el("dd", "", value));
   }
   const details = el("aside", "details");
