@@ -23,13 +23,13 @@ def no_finalizers_while_parsing_source(request: pytest.FixtureRequest) -> Iterat
     CPython 3.11 keeps the AST constructor's recursion depth in interpreter-wide state. When a collection during
     ``ast.parse`` runs the finalizer of something an earlier test left behind, and that finalizer formats a traceback
     (3.11's traceback calls ``ast.parse`` for its carets), the outer parse fails with "SystemError: AST constructor
-    recursion depth mismatch" (seen in full runs, never alone). Collecting first and pausing the collector keeps
-    foreign finalizers out of the parse.
+    recursion depth mismatch" (seen in full runs, never alone). Pausing the collector keeps foreign finalizers out
+    of the parse. (No ``gc.collect()`` first: that would run those finalizers here and pin their warnings on this
+    test rather than on the one that left the garbage.)
     """
     if not hasattr(request.module, "ast"):
         yield
         return
-    gc.collect()
     gc.disable()
     try:
         yield
