@@ -18,7 +18,7 @@ def no_remote_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def no_finalizers_while_parsing_source(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tests that read our source with ``ast`` run with the cyclic garbage collector paused.
+    """Tests that read our source with ``ast`` (imported at module level) run with the cyclic collector paused.
 
     CPython 3.11 keeps the AST constructor's recursion depth in interpreter-wide state. When a collection during
     ``ast.parse`` runs the finalizer of something an earlier test left behind, and that finalizer formats a traceback

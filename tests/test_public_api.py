@@ -4,6 +4,7 @@ name means one class wherever it is exported."""
 from __future__ import annotations
 import __future__
 
+import ast
 import importlib
 import pkgutil
 import types
@@ -66,7 +67,6 @@ def test_design_names_import() -> None:
 def test_one_naming_convention_aclose_and_sync_twins() -> None:
     """An async method that releases resources is ``aclose``; a synchronous twin of an async function is
     ``name_sync`` (``execute``/``execute_sync``), never ``name``/``name_async``."""
-    import ast
     from pathlib import Path
 
     offences = []

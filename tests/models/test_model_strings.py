@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from agentkit.exceptions import ConfigError
@@ -90,7 +92,6 @@ def test_a_registered_name_is_a_model_string_and_offline_is_registered_by_the_ev
 
 
 def test_the_model_layer_imports_nothing_of_the_escalation_policy() -> None:
-    import ast
     from pathlib import Path
 
     import agentkit.models
