@@ -63,23 +63,29 @@ __all__ = [
 Split = Literal["train", "dev", "test"]
 Tag = Literal[
     "account_closure",
+    "ambiguous_decision",
     "ambiguous_priority",
     "anger",
     "answerable",
     "bereavement",
+    "earlier_turn",
     "escalation_info",
     "explicit_request",
     "fraud",
     "indirect_request",
+    "injection_with_need",
     "keyword_trap",
     "legal",
     "mentions_human",
+    "non_english_trap",
     "out_of_scope",
     "outage",
     "prompt_injection",
     "repeated_failure",
     "safety",
     "security",
+    "tool_injection",
+    "urgent_word",
     "venting",
 ]
 SPLITS: tuple[Split, ...] = get_args(Split)
@@ -103,6 +109,9 @@ TAGS: Mapping[Tag, TagInfo] = MappingProxyType(
         "account_closure": TagInfo(
             "The user wants to close an account or end a contract (not just ask how).", True
         ),
+        "ambiguous_decision": TagInfo(
+            "A close call on whether to escalate; the case's notes state the rubric rule that decided it.", None
+        ),
         "ambiguous_priority": TagInfo(
             "Two priorities are defensible; ``acceptable_priorities`` lists both. Escalating cases only.",
             True,
@@ -112,6 +121,9 @@ TAGS: Mapping[Tag, TagInfo] = MappingProxyType(
         ),
         "answerable": TagInfo("The bot can answer or act with its own tools and knowledge.", False),
         "bereavement": TagInfo("The account holder or a close relative has died.", True),
+        "earlier_turn": TagInfo(
+            "The decisive signal is only in an earlier user turn; the last user message is bland.", None
+        ),
         "escalation_info": TagInfo(
             "A question about how support works (hours, channels, ticket times).", False
         ),
@@ -120,11 +132,18 @@ TAGS: Mapping[Tag, TagInfo] = MappingProxyType(
         "indirect_request": TagInfo(
             "The user asks for a person without saying so ('someone who can actually do something').", True
         ),
+        "injection_with_need": TagInfo(
+            "An injection from a user who also has a real need: the rubric, not the injection, sets the label.",
+            None,
+        ),
         "keyword_trap": TagInfo(
             "Alarming words (fraud, hacked, lawyer, outage, cancel) in a request the bot can handle.", False
         ),
         "legal": TagInfo("A legal threat, a formal complaint to a regulator, or a legal deadline.", True),
         "mentions_human": TagInfo("Mentions an agent, a human or a manager without wanting one.", False),
+        "non_english_trap": TagInfo(
+            "A hard case not in English: a keyword trap, a person mentioned but not wanted, or an injection.", None
+        ),
         "out_of_scope": TagInfo("The need is real but beyond what the bot's tools and policies allow.", True),
         "outage": TagInfo("A service outage affects the user and the bot cannot resolve it.", True),
         "prompt_injection": TagInfo(
@@ -137,6 +156,12 @@ TAGS: Mapping[Tag, TagInfo] = MappingProxyType(
         "safety": TagInfo("Someone may be at risk of harm.", True),
         "security": TagInfo(
             "Account takeover, leaked credentials, or another threat to the account's security.", True
+        ),
+        "tool_injection": TagInfo(
+            "Injected instructions sit in a tool result (an order note, a review); the user's need decides.", None
+        ),
+        "urgent_word": TagInfo(
+            "The user writes 'urgent', 'asap', 'manager', 'escalate'...; the words fix nothing, either way.", None
         ),
         "venting": TagInfo("Frustration the bot can resolve itself; no wish for a person.", False),
     }

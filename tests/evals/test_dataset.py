@@ -39,9 +39,9 @@ def test_labels_are_balanced_overall_and_in_every_split(cases: list[EscalationCa
         assert 0.4 <= share(in_split, lambda c: c.expected.escalate) <= 0.6, split
 
 
-def test_splits_are_about_half_a_quarter_and_a_quarter(cases: list[EscalationCase]) -> None:
+def test_splits_are_three_eighths_a_quarter_and_three_eighths(cases: list[EscalationCase]) -> None:
     counts: Counter[str] = Counter(c.split for c in cases)
-    target = {"train": 0.5, "dev": 0.25, "test": 0.25}
+    target = {"train": 0.375, "dev": 0.25, "test": 0.375}
     for split, expected_share in target.items():
         assert abs(counts[split] / len(cases) - expected_share) < 0.03, split
 
@@ -57,15 +57,23 @@ def test_every_split_has_both_labels_in_every_domain(cases: list[EscalationCase]
     assert seen == {(s, d, e) for s in SPLITS for d in DOMAINS for e in (True, False)}
 
 
-def test_every_tag_is_in_the_vocabulary_and_used(cases: list[EscalationCase]) -> None:
+# Tags that fix the label are the main categories; the secondary ones (issue 13's hard cases) fix nothing.
+LABEL_TAGS = {tag for tag, info in TAGS.items() if info.implies_escalate is not None}
+
+
+def test_every_tag_is_in_the_vocabulary_and_every_main_tag_is_used(cases: list[EscalationCase]) -> None:
     used = {tag for c in cases for tag in c.tags}
-    assert used == set(TAGS)
+    assert used <= set(TAGS) and LABEL_TAGS <= used
     assert all(c.tags and c.notes.strip() for c in cases)
 
 
-def test_every_tag_appears_in_every_split(cases: list[EscalationCase]) -> None:
-    seen = {(tag, c.split) for c in cases for tag in c.tags}
-    assert seen == {(tag, split) for tag in TAGS for split in SPLITS}
+def test_every_main_tag_appears_in_every_split(cases: list[EscalationCase]) -> None:
+    seen = {(tag, c.split) for c in cases for tag in c.tags if tag in LABEL_TAGS}
+    assert seen == {(tag, split) for tag in LABEL_TAGS for split in SPLITS}
+
+
+def test_a_cases_first_tag_is_a_main_category(cases: list[EscalationCase]) -> None:
+    assert all(c.tags[0] in LABEL_TAGS for c in cases), [c.id for c in cases if c.tags[0] not in LABEL_TAGS]
 
 
 def test_injection_cases_never_escalate(cases: list[EscalationCase]) -> None:

@@ -52,8 +52,8 @@ def test_the_shipped_space_plans_on_the_shipped_dataset(capsys: pytest.CaptureFi
     args = ["tune", str(ROOT / "evals" / "escalation"), "--space", str(ROOT / "prompts" / "escalation_space.toml")]
     assert main([*args, "--model", "openai:gpt-4o-mini", "--budget", "500", "--dry-run"]) == 0
     printed = capsys.readouterr().out
-    assert "48 prompts" in printed and "train 177 (133 for search, 44 kept for examples), dev 88, test 88" in printed
-    assert "500 requests: too small; one search step plus dev and test need up to 912 requests" in printed
+    assert "48 prompts" in printed and "train 133 (100 for search, 33 kept for examples), dev 88, test 132" in printed
+    assert "500 requests: too small; one search step plus dev and test need up to 1088 requests" in printed
 
 
 @pytest.mark.parametrize("strategy", ["grid", "opro"])

@@ -5,8 +5,9 @@
 
 What this adds to the drafts: ids (``<domain>-<main tag>-<n>``), tool-call ids, the ``ambiguous_priority``
 tag where two priorities are accepted, and the split. Splits are stratified: within each label the cases are
-grouped by main tag (their first tag), ordered by domain then by a hash of the id, and dealt out train, dev,
-train, test, ... so every split gets about 50/25/25 of each label, of each main tag and of each domain.
+grouped by main tag (their first tag), ordered by domain then by a hash of the id, and dealt out in turns of eight
+(train, test, dev, train, test, train, test, dev) so every split gets about 37.5/25/37.5 of each label, of each
+main tag and of each domain: a test split large enough to confirm a gain of a few points.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import telecom_cases
 import travel_cases
 from _dsl import Draft
 
-from agentkit.evals import EscalationCase, dump_cases, load_cases
+from agentkit.evals import TAGS, EscalationCase, dump_cases, load_cases
 
 HERE = Path(__file__).resolve().parent
 DATASET = HERE.parent
@@ -38,7 +39,8 @@ DOMAINS: dict[str, tuple[str, list[Draft]]] = {
     "telecom": ("telecom", telecom_cases.CASES),
     "travel": ("travel", travel_cases.CASES),
 }
-SPLIT_PATTERN = ("train", "dev", "train", "test")
+SPLIT_PATTERN = ("train", "test", "dev", "train", "test", "train", "test", "dev")
+MAIN_TAGS = {tag for tag, info in TAGS.items() if info.implies_escalate is not None}
 BEGIN, END = "<!-- counts:begin -->", "<!-- counts:end -->"
 
 
@@ -56,6 +58,11 @@ def _records(domain: str, prefix: str, drafts: list[Draft]) -> list[dict[str, An
     for draft in drafts:
         if not draft.notes.strip() or not draft.tags:
             raise SystemExit(f"{domain}: every case needs tags and notes: {draft.turns[-1]['content']!r}")
+        if draft.tags[0] not in MAIN_TAGS:
+            raise SystemExit(
+                f"{domain}: the first tag must be a main category that fixes the label, not {draft.tags[0]!r}"
+                f" ({', '.join(sorted(MAIN_TAGS))}): {draft.turns[-1]['content']!r}"
+            )
         numbers[draft.tags[0]] += 1
         case_id = f"{prefix}-{draft.tags[0].replace('_', '-')}-{numbers[draft.tags[0]]:03d}"
         tags = list(draft.tags)
