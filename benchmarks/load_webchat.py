@@ -10,6 +10,7 @@ the message requests.
     python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
     python benchmarks/load_webchat.py --compare      # one run: the floor, SQLite, PostgreSQL, 2 workers on it
+    python benchmarks/load_webchat.py --compare --only floor,sqlite       # some of them (the floor: for ratios)
 
 With several workers (``--workers 2`` on one PostgreSQL) a conversation's messages go to the workers in turn, as
 a round-robin load balancer would send them: order and one ticket per escalation must hold across processes.
@@ -17,6 +18,14 @@ a round-robin load balancer would send them: order and one ticket per escalation
 Every conversation comes from 127.0.0.1, so the server it starts runs with ``--no-quotas`` (the webchat's
 per-address limits would otherwise refuse all but the first few conversations with 429); start an existing server
 for ``--url`` with ``--no-quotas`` too.
+
+The client closes a connection that has been idle for 1 s (httpx's default: 5 s). The server closes one idle for
+``--timeout-keep-alive`` (5 s); with both at 5 s, a request sent on a connection idle for about 5 s races the
+server's close and fails with ``ReadError`` (the server resets a connection it closed when data arrives). With two
+workers a conversation's connection to one sits idle while the other answers, for seconds under load: that race is
+what ended the 200-conversation runs in disconnects. A load balancer in front of workers must likewise time out its
+idle upstream connections before the workers do. The server's default stays: browsers retry a request that fails
+on a reused connection, and a short keep-alive bounds what idle clients hold.
 """
 
 from __future__ import annotations
@@ -26,10 +35,12 @@ import asyncio
 import contextlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,20 +50,21 @@ import httpx2
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ["What are your opening hours?", "How do I reset my password?", "I want to talk to a person please"]
 AFTER_HANDOFF = ["It's about order A-{n}", "Thanks, I'll wait"]
+LOGIN_PASSWORD = "loadtest-password"  # the desk asks for 12 characters or more
 
 
 @contextlib.contextmanager
-def own_server(db: str | None, workers: int = 1, extra: Sequence[str] = ()) -> Iterator[tuple[list[str], str]]:
+def own_server(
+    db: str | None, workers: int = 1, extra: Sequence[str] = (), pids: list[int] | None = None
+) -> Iterator[tuple[list[str], str]]:
     """Start `agentkit serve examples/support_bot.py` (``workers`` processes, which need ``db``) on free ports with a
-    fresh data folder; yield their URLs and the desk login."""
+    fresh data folder; yield their URLs and the desk login. ``pids``: filled with the servers' process ids."""
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "AGENTKIT_MODEL": "offline", **({"AGENTKIT_DB": db} if db else {})}
         agentkit = str(Path(sys.executable).with_name("agentkit"))
-        subprocess.run(
-            [agentkit, "desk", "add-agent", "loadtest", "--password", "loadtest-pw", "--data", data],
-            check=True,
-            env=env,
-            capture_output=True,
+        subprocess.run(  # the password on stdin: --password is deprecated (it shows in ps)
+            [agentkit, "desk", "add-agent", "loadtest", "--password-stdin", "--data", data],
+            input=f"{LOGIN_PASSWORD}\n", text=True, check=True, env=env, capture_output=True,
         )
         ports = [_free_port() for _ in range(workers)]
         commands = [
@@ -60,8 +72,8 @@ def own_server(db: str | None, workers: int = 1, extra: Sequence[str] = ()) -> I
              "--log-level", "warning", "--no-quotas", *extra]  # one address drives every conversation
             for port in ports
         ]  # fmt: skip
-        with _processes(commands, env, data) as urls:
-            yield urls, "loadtest:loadtest-pw"
+        with _processes(commands, env, data, pids) as urls:
+            yield urls, f"loadtest:{LOGIN_PASSWORD}"
 
 
 @contextlib.contextmanager
@@ -75,8 +87,12 @@ def floor_server() -> Iterator[tuple[list[str], str]]:
 
 
 @contextlib.contextmanager
-def _processes(commands: list[list[str]], env: dict[str, str], cwd: str) -> Iterator[list[str]]:
+def _processes(
+    commands: list[list[str]], env: dict[str, str], cwd: str, pids: list[int] | None = None
+) -> Iterator[list[str]]:
     servers = [subprocess.Popen(c, env=env, cwd=cwd, stdout=subprocess.DEVNULL) for c in commands]
+    if pids is not None:
+        pids.extend(server.pid for server in servers)
     try:
         urls = [f"http://127.0.0.1:{c[c.index('--port') + 1]}" for c in commands]
         for url in urls:
@@ -157,9 +173,17 @@ async def tickets_by_conversation(client: httpx2.AsyncClient, login: str) -> dic
 async def run(name: str, urls: Sequence[str], login: str, conversations: int) -> Result:
     """Drive ``conversations`` at once; check order (every server) and one ticket each (when ``login``)."""
     latencies: list[float] = []
+    tls = ssl.create_default_context()  # made once: each client would load the CA bundle (~0.1 s of CPU) again
     started = time.perf_counter()
-    done = await asyncio.gather(*(_one_conversation(urls, n, latencies) for n in range(conversations)))
+    outcomes = await asyncio.gather(
+        *(_one_conversation(urls, n, latencies, tls) for n in range(conversations)), return_exceptions=True
+    )
     elapsed = time.perf_counter() - started
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failed:
+        kinds = Counter(f"{type(error).__name__}: {error}"[:160] for error in failed)
+        raise SystemExit(f"FAILED: {name}: {len(failed)} of {conversations} conversations failed: {dict(kinds)}")
+    done = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
     counts = None
     if login:
         async with httpx2.AsyncClient(base_url=urls[0], timeout=120.0) as client:
@@ -180,13 +204,19 @@ async def run(name: str, urls: Sequence[str], login: str, conversations: int) ->
     return result
 
 
-async def _one_conversation(urls: Sequence[str], n: int, latencies: list[float]) -> tuple[str, list[str]]:
-    """Each conversation on connections of its own, used one request after the other: a connection shared with
-    others could sit idle past uvicorn's keep-alive and fail a request on a busy machine, through no fault of the
-    server under test."""
+# Well under the servers' keep-alive (uvicorn's and `agentkit serve`'s default, 5 s): see the module's docstring.
+CLIENT_KEEPALIVE_SECONDS = 1.0
+
+
+async def _one_conversation(
+    urls: Sequence[str], n: int, latencies: list[float], tls: ssl.SSLContext
+) -> tuple[str, list[str]]:
+    """Each conversation on connections of its own (one per server), used one request after the other."""
+    limits = httpx2.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS)
     async with contextlib.AsyncExitStack() as stack:
         clients = [
-            await stack.enter_async_context(httpx2.AsyncClient(base_url=url, timeout=120.0)) for url in urls
+            await stack.enter_async_context(httpx2.AsyncClient(base_url=url, timeout=120.0, verify=tls, limits=limits))
+            for url in urls
         ]
         return await conversation(clients, n, latencies)
 
@@ -215,6 +245,8 @@ def main() -> None:
     parser.add_argument("--temp-postgres", action="store_true", help="start a throwaway PostgreSQL on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=1, help="agentkit serve processes on one --db (PostgreSQL)")
     parser.add_argument("--compare", action="store_true", help="the floor, SQLite, PostgreSQL and 2 workers, one run")
+    parser.add_argument("--only", type=_servers, default=list(SERVERS), metavar="floor,sqlite,pg,pg2",
+                        help="with --compare: only these servers (ratios are printed when the floor is one)")
     parser.add_argument("--serve-args", default="", help="extra arguments for agentkit serve, e.g. '--db-pool-size 8'")
     args = parser.parse_args()
     extra = args.serve_args.split()
@@ -222,7 +254,7 @@ def main() -> None:
         asyncio.run(run("server", [args.url], args.login, args.conversations))
         return
     if args.compare:
-        compare(args.conversations, extra)
+        compare(args.conversations, extra, args.only)
         return
     with contextlib.ExitStack() as stack:
         if args.temp_postgres:
@@ -234,19 +266,38 @@ def main() -> None:
         asyncio.run(run(name, urls, login, args.conversations))
 
 
-def compare(conversations: int, extra: Sequence[str]) -> None:
+SERVERS = ("floor", "sqlite", "pg", "pg2")
+
+
+def compare(conversations: int, extra: Sequence[str], only: Sequence[str] = SERVERS) -> None:
+    """The floor and ``agentkit serve`` on SQLite, PostgreSQL and 2 PostgreSQL workers, one after the other, by the
+    same client; ``only`` picks some of them (the ratios need the floor)."""
+    results = [_measure(server, conversations, extra) for server in SERVERS if server in only]
+    if "floor" in only:  # the floor runs first
+        report(results[0], results[1:])
+
+
+def _measure(server: str, conversations: int, extra: Sequence[str]) -> Result:
     from agentkit.testing import TemporaryPostgres
 
-    results = []
-    with floor_server() as (urls, login):
-        floor = asyncio.run(run("floor (Starlette + one SQLite insert)", urls, login, conversations))
-    with own_server(None, 1, extra) as (urls, login):
-        results.append(asyncio.run(run("`agentkit serve`, SQLite", urls, login, conversations)))
-    for workers in (1, 2):
-        with TemporaryPostgres() as postgres, own_server(postgres.url, workers, extra) as (urls, login):
-            name = f"`agentkit serve`, PostgreSQL{', 2 workers' if workers == 2 else ''}"
-            results.append(asyncio.run(run(name, urls, login, conversations)))
-    report(floor, results)
+    if server == "floor":
+        with floor_server() as (urls, login):
+            return asyncio.run(run("floor (Starlette + one SQLite insert)", urls, login, conversations))
+    if server == "sqlite":
+        with own_server(None, 1, extra) as (urls, login):
+            return asyncio.run(run("`agentkit serve`, SQLite", urls, login, conversations))
+    workers = 2 if server == "pg2" else 1
+    with TemporaryPostgres() as postgres, own_server(postgres.url, workers, extra) as (urls, login):
+        name = f"`agentkit serve`, PostgreSQL{', 2 workers' if workers == 2 else ''}"
+        return asyncio.run(run(name, urls, login, conversations))
+
+
+def _servers(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SERVERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown server(s) {unknown}: pick from {','.join(SERVERS)}")
+    return names
 
 
 if __name__ == "__main__":

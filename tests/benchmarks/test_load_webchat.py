@@ -1,0 +1,50 @@
+"""``benchmarks/load_webchat.py`` at a small scale: it starts the servers it compares, drives conversations, and its
+own checks (order, one ticket per escalation) pass; the client never outlives the servers' keep-alive."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from agentkit.server import ConnectionOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks/load_webchat.py"
+
+
+def load_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("load_webchat", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_client_drops_idle_connections_before_the_server_closes_them() -> None:
+    # Equal timeouts made a request on a connection idle ~5 s race the server's close (ReadError at 200 conversations).
+    assert load_benchmark().CLIENT_KEEPALIVE_SECONDS < ConnectionOptions().timeout_keep_alive / 2
+
+
+def test_compare_on_some_servers_runs_end_to_end_with_its_checks(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--compare", "--only", "floor,sqlite", "--conversations", "3"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "floor (Starlette + one SQLite insert): 3 conversations, 15 messages" in done.stdout
+    assert "`agentkit serve`, SQLite: 3 conversations, 15 messages" in done.stdout
+    assert "tickets: 3 for 3 conversations, 0 doubled, 0 missing" in done.stdout
+    assert "| `agentkit serve`, SQLite |" in done.stdout  # the table against the floor
+    assert "PostgreSQL" not in done.stdout
+
+
+def test_an_unknown_server_name_is_refused_with_the_names_to_pick_from() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--compare", "--only", "floor,mysql"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "unknown server(s) ['mysql']: pick from floor,sqlite,pg,pg2" in done.stderr
