@@ -111,7 +111,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_until_up(url: str, seconds: float = 30.0) -> None:
+def _wait_until_up(url: str, seconds: float = 120.0) -> None:  # a loaded machine starts slowly
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx2.TransportError):

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks/load_webchat.py"
 
 
-def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("load_webchat", SCRIPT)
+def load_benchmark(path: Path = SCRIPT) -> ModuleType:
+    """A benchmark script as a module (they are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there
