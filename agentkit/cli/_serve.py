@@ -16,6 +16,7 @@ import asyncio
 import importlib.util
 import os
 import secrets
+import socket
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,11 @@ def register(commands: Any) -> None:
                         help="serve /metrics for Prometheus (pip install agentkit[metrics]); needs a token")
     parser.add_argument("--metrics-token", metavar="TOKEN",
                         help="the bearer token /metrics asks for (default: $AGENTKIT_METRICS_TOKEN)")
+    parser.add_argument("--metrics-port", type=int, metavar="PORT",
+                        help="serve /metrics on this port of its own instead of the public one (implies --metrics; "
+                             "the token is then optional)")
+    parser.add_argument("--metrics-host", metavar="HOST",
+                        help="the address of the --metrics-port listener (default 127.0.0.1: this machine only)")
     parser.set_defaults(run=run)
 
 
@@ -118,7 +124,7 @@ def _add_internet_arguments(group: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..server import DatabaseServerStore, bind, create_app, serve  # here, so other commands skip the web stack
+    from ..server import DatabaseServerStore, create_app, serve  # here, so other commands skip the web stack
 
     data = data_dir(args.data)
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -141,13 +147,13 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts,
                          quotas=_quotas(args), quota_db=server_store_url(data, args.db),
                          **_metrics_options(args))  # fmt: skip
-        try:
-            sock = bind(args.host, args.port)
-        except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
-            raise CommandFailed(str(error)) from None
-        _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db), tls=options.ssl_certfile is not None)
+        sock = _bind(args.host, args.port)
+        metrics_sock = None if args.metrics_port is None else _bind(_metrics_host(args), args.metrics_port)
+        _banner(agent, sock.getsockname()[:2], login, data, shared=bool(args.db), tls=options.ssl_certfile is not None,
+                metrics=_metrics_line(args, sock, metrics_sock))  # fmt: skip
         _warn_exposure(args, options, allowed_hosts)
-        serve(app, sock, log_level=args.log_level, options=options)
+        _warn_open_metrics(args, metrics_sock)
+        serve(app, sock, log_level=args.log_level, options=options, metrics_sock=metrics_sock)
     finally:
         asyncio.run(store.aclose())
     return 0
@@ -163,15 +169,55 @@ _QUOTA_FLAGS = {
 
 
 def _metrics_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--metrics``: /metrics behind a bearer token (never open: it tells how busy and how failing the bot is)."""
-    if not args.metrics:
+    """``--metrics``: /metrics on the public port behind a bearer token (never open there: it tells how busy and
+    how failing the bot is). ``--metrics-port``: on a listener of its own, by default on loopback, where the token
+    is optional (a scraper on the same machine or network, the public port unchanged)."""
+    apart = args.metrics_port is not None
+    if args.metrics_host is not None and not apart:
+        raise ConfigError("--metrics-host needs --metrics-port")
+    if not (args.metrics or apart):
         return {}
     token = args.metrics_token or os.environ.get("AGENTKIT_METRICS_TOKEN")
-    if not token:
-        raise ConfigError("--metrics needs a token: --metrics-token TOKEN or AGENTKIT_METRICS_TOKEN")
+    if not token and not apart:
+        raise ConfigError("--metrics needs a token: --metrics-token TOKEN or AGENTKIT_METRICS_TOKEN (or serve it "
+                          "apart with --metrics-port PORT)")  # fmt: skip
     if importlib.util.find_spec("prometheus_client") is None:
         raise ConfigError("--metrics needs prometheus-client: pip install 'agentkit[metrics]'")
-    return {"metrics": True, "metrics_token": token}
+    return {"metrics": True, "metrics_token": token or None, "metrics_listener": apart}
+
+
+def _metrics_host(args: argparse.Namespace) -> str:
+    return str(args.metrics_host or "127.0.0.1")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    from ..server import bind
+
+    try:
+        return bind(host, port)
+    except ConfigError as error:  # the port is taken or the address is not ours: the machine's state, exit 1
+        raise CommandFailed(str(error)) from None
+
+
+def _metrics_line(args: argparse.Namespace, sock: socket.socket, metrics_sock: socket.socket | None) -> str | None:
+    """Where Prometheus scrapes, for the banner; None when metrics are off."""
+    if not (args.metrics or metrics_sock is not None):
+        return None
+    host, port = (metrics_sock or sock).getsockname()[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    scheme = "https" if metrics_sock is None and args.ssl_certfile else "http"
+    token = args.metrics_token or os.environ.get("AGENTKIT_METRICS_TOKEN")
+    return f"{scheme}://{shown}:{port}/metrics" + (" (bearer token)" if token else "")
+
+
+def _warn_open_metrics(args: argparse.Namespace, metrics_sock: socket.socket | None) -> None:
+    from ..server import is_loopback
+
+    host = _metrics_host(args)
+    token = args.metrics_token or os.environ.get("AGENTKIT_METRICS_TOKEN")
+    if metrics_sock is not None and not token and not is_loopback(host):
+        print(f"WARNING: /metrics on {host} answers anyone who can reach it; pass --metrics-token, or keep "
+              "--metrics-host on 127.0.0.1.")  # fmt: skip
 
 
 def _add_quota_arguments(group: Any) -> None:
@@ -303,7 +349,14 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _banner(
-    agent: Any, address: tuple[str, int], login: str, data: Path, *, shared: bool = False, tls: bool = False
+    agent: Any,
+    address: tuple[str, int],
+    login: str,
+    data: Path,
+    *,
+    shared: bool = False,
+    tls: bool = False,
+    metrics: str | None = None,
 ) -> None:
     from ..server import find_desk
     from ..storage import redact
@@ -320,6 +373,8 @@ def _banner(
     print(f"  desk      {base}/desk")
     print(f"  desk login: {login}")
     print(f"  API       {base}/api/openapi.json")
+    if metrics:
+        print(f"  metrics   {metrics}")
     desk_file = None if shared else getattr(find_desk(agent), "path", None)  # on --db the desk is no file
     if desk_file and desk_file != ":memory:" and not Path(desk_file).resolve().is_relative_to(data.resolve()):
         print(f"  note: the example keeps its desk at {desk_file}, outside {data}; read AGENTKIT_DATA in it to follow "

@@ -82,6 +82,7 @@ def create_app(
     login_throttle: LoginThrottle | None = None,
     metrics: bool = False,
     metrics_token: str | None = None,
+    metrics_listener: bool = False,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
@@ -91,7 +92,8 @@ def create_app(
     the anonymous webchat's limits (default ``WebchatQuotas()``; ``WebchatQuotas.unlimited()`` for none), counted
     in ``quota_db`` (a path or URL; give the workers' shared database, else each process counts alone).
     ``metrics``: serve ``/metrics`` for Prometheus (needs ``prometheus-client``), asking for ``metrics_token`` as a
-    bearer token when one is given."""
+    bearer token when one is given; ``metrics_listener``: not among the app's routes but on a listener of its own
+    (``serve(..., metrics_sock=...)``)."""
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
@@ -104,7 +106,8 @@ def create_app(
                         quotas=QuotaCounter(quota_db or ":memory:", quotas))  # fmt: skip
     table = api_routes(desk_app.api_routes)
     observed = Metrics(metrics_token) if metrics else None
-    extra = [Route("/metrics", observed.endpoint, methods=["GET"])] if observed is not None else []
+    on_app = observed is not None and not metrics_listener
+    extra = [Route("/metrics", observed.endpoint, methods=["GET"])] if observed is not None and on_app else []
     app = Starlette(
         routes=[*extra, *_routes(table, desk_app)],
         middleware=middleware(allowed_hosts),
@@ -112,6 +115,7 @@ def create_app(
         exception_handlers=ERROR_HANDLERS,
     )
     app.state.agentkit = state
+    app.state.metrics = observed
     app.state.openapi = openapi_document(table, title=f"agentkit server: {agent.name}", version="1")
     return app
 

@@ -3,7 +3,8 @@
 Off by default; when off, ``prometheus_client`` is never imported. Each app has a registry of its own (not the
 global default), so several apps and the tests never collide. The counters and histograms hear
 ``agentkit.telemetry`` events while the app runs; the outbox gauges are read from the store at each scrape.
-The endpoint asks for ``Authorization: Bearer <token>`` when the app was given a token.
+The endpoint asks for ``Authorization: Bearer <token>`` when the app was given a token. ``MetricsListener``
+serves it on a listener of its own instead of the public one (``agentkit serve --metrics-port``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ..hitl import HitlPlugin
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "MetricsListener"]
 
 _LATENCY = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _WAIT = (10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
@@ -92,6 +96,24 @@ class Metrics:
             waiting = await plugin.outbox("queued")
             self.outbox_depth.labels(alias).set(len(waiting))
             self.outbox_age.labels(alias).set(max((now - e.created_at for e in waiting), default=0.0))
+
+
+class MetricsListener:
+    """``app`` on every listener but one: requests that arrive on ``address`` (the metrics listener's own
+    address) see only ``GET /metrics``, and the others never see it. The lifespan is the app's."""
+
+    def __init__(self, app: Starlette, metrics: Metrics, address: tuple[str, int]) -> None:
+        self.app = app
+        self.address = (str(address[0]), int(address[1]))
+        self.metrics_app = Starlette(routes=[Route("/metrics", metrics.endpoint, methods=["GET"])])
+        self.metrics_app.state.agentkit = app.state.agentkit  # the endpoint reads the outbox through it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")  # (host, port) of the socket the request came in on
+        if scope["type"] == "http" and server is not None and tuple(server[:2]) == self.address:
+            await self.metrics_app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _bearer_matches(request: Request, token: str) -> bool:

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..exceptions import ConfigError
+from ._metrics import MetricsListener
 
 __all__ = ["ConnectionOptions", "ServerThread", "bind", "running_server", "serve"]
 
@@ -108,11 +109,13 @@ class _H11WithHeaderTimeout(H11Protocol):
             self.transport.close()
 
 
-def _server(app: Starlette, log_level: str, options: ConnectionOptions | None = None) -> _Server:
+def _server(
+    app: Starlette, log_level: str, options: ConnectionOptions | None = None, metrics_sock: socket.socket | None = None
+) -> _Server:
     options = options or ConnectionOptions()
     protocol = type("H11Protocol", (_H11WithHeaderTimeout,), {"header_timeout": options.timeout_headers})
     config = uvicorn.Config(
-        app, lifespan="on", log_level=log_level, access_log=False, ws="none", http=protocol,
+        _listening(app, metrics_sock), lifespan="on", log_level=log_level, access_log=False, ws="none", http=protocol,
         timeout_graceful_shutdown=5, timeout_keep_alive=options.timeout_keep_alive,
         limit_concurrency=options.limit_concurrency, proxy_headers=bool(options.forwarded_allow_ips),
         forwarded_allow_ips=list(options.forwarded_allow_ips),  # never None: uvicorn would read $FORWARDED_ALLOW_IPS
@@ -121,23 +124,46 @@ def _server(app: Starlette, log_level: str, options: ConnectionOptions | None = 
     return _Server(config, app)
 
 
+def _listening(app: Starlette, metrics_sock: socket.socket | None) -> Any:
+    """The app, or with a metrics socket the app and /metrics apart (one server, one lifespan, both sockets)."""
+    if metrics_sock is None:
+        return app
+    metrics = getattr(app.state, "metrics", None)
+    if metrics is None:
+        raise ConfigError("a metrics socket needs an app made with create_app(metrics=True, metrics_listener=True)")
+    return MetricsListener(app, metrics, metrics_sock.getsockname()[:2])
+
+
 def serve(
-    app: Starlette, sock: socket.socket, *, log_level: str = "info", options: ConnectionOptions | None = None
+    app: Starlette,
+    sock: socket.socket,
+    *,
+    log_level: str = "info",
+    options: ConnectionOptions | None = None,
+    metrics_sock: socket.socket | None = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM (blocking), then shut down gracefully."""
+    """Serve until Ctrl-C or SIGTERM (blocking), then shut down gracefully. ``metrics_sock``: a listener of its own
+    for /metrics (the app made with ``metrics_listener=True``)."""
+    sockets = [sock] if metrics_sock is None else [sock, metrics_sock]
     # uvicorn raises the signal it caught again once it has shut down; the shutdown is the answer to it.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_server(app, log_level, options).serve(sockets=[sock]))
+        asyncio.run(_server(app, log_level, options, metrics_sock).serve(sockets=sockets))
 
 
 @contextlib.asynccontextmanager
 async def running_server(
-    app: Starlette, *, log_level: str = "warning", options: ConnectionOptions | None = None
+    app: Starlette,
+    *,
+    log_level: str = "warning",
+    options: ConnectionOptions | None = None,
+    metrics_sock: socket.socket | None = None,
 ) -> AsyncIterator[str]:
-    """Serve ``app`` on 127.0.0.1 in this event loop for the ``async with`` block; yields the base URL."""
+    """Serve ``app`` on 127.0.0.1 in this event loop for the ``async with`` block; yields the base URL.
+    ``metrics_sock``: as for ``serve`` (the caller binds and closes it)."""
+    server = _server(app, log_level, options, metrics_sock)  # before bind(): it may refuse, leaving no socket open
     sock = bind()
-    server = _server(app, log_level, options)
-    task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+    sockets = [sock] if metrics_sock is None else [sock, metrics_sock]
+    task = asyncio.get_running_loop().create_task(server.serve(sockets=sockets))
     try:
         await _wait_started(server, task.done)
         yield _base_url(sock)
