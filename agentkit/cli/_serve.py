@@ -103,7 +103,9 @@ def _add_internet_arguments(group: Any) -> None:
         type=int,
         default=5,
         metavar="SECONDS",
-        help="close an idle keep-alive connection after this long (default 5)",
+        help="close an idle keep-alive connection after this long (default 5); behind a proxy or load balancer "
+        "that keeps connections to this server open, set it above the proxy's idle timeout, or a request it sends "
+        "as this server closes the connection fails",
     )
     group.add_argument(
         "--timeout-headers",
