@@ -134,6 +134,7 @@ def count_tables(cases: list[EscalationCase]) -> str:
         ("By language", "language", _by_label(cases, lambda c: [c.language])),
         ("By tag", "tag", _by_label(cases, lambda c: c.tags)),
         ("By conversation shape", "shape", _by_label(cases, _shapes)),
+        ("Multi-turn cases by split", "split", _by_label(cases, _multi_turn_split)),
     ]
     parts = [_label_table(title, key, rows) for title, key, rows in sections]
     parts.insert(1, _priority_table(cases))
@@ -145,6 +146,11 @@ def _shapes(case: EscalationCase) -> list[str]:
     if any(m.role == "tool" for m in case.conversation):
         shapes.append("with a tool result")
     return shapes
+
+
+def _multi_turn_split(case: EscalationCase) -> list[str]:
+    """The case's split and ``all`` when the bot spoke or called a tool before the decision point."""
+    return [case.split or "", "all"] if case.has_bot_turn else []
 
 
 def _by_label(
@@ -162,7 +168,7 @@ def _label_table(title: str, key: str, rows: dict[str, Counter[bool]]) -> str:
     order = (
         sorted(rows, key=lambda k: (-sum(rows[k].values()), k))
         if key != "split"
-        else ["train", "dev", "test"]
+        else [name for name in ("train", "dev", "test", "all") if name in rows]
     )
     for name in order:
         yes, no = rows[name][True], rows[name][False]
