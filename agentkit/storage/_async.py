@@ -4,6 +4,9 @@ One executor policy for every store (the agent's, the desk's, the accounts): eac
 own, as many as it can run transactions at once (``database.concurrency``: one for SQLite, the pool size for
 PostgreSQL). A burst of calls on one store then queues in its executor instead of taking every thread of the event
 loop's default executor from the others, and a call never waits for a connection on a thread that holds none.
+
+On SQLite, writes through ``run`` are group-committed (``_group``): those that arrive while a commit is in flight
+commit together, in one transaction and one fsync, and each caller's await returns once that commit is done.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from ._base import Connection, Database
+from ._group import GroupCommit
 from ._migrations import Component, migrate
+from ._sqlite import SqliteDatabase
 from ._url import redact
 
 __all__ = ["AsyncDatabase"]
@@ -31,6 +36,7 @@ class AsyncDatabase:
         self.database = database
         self._executor: ThreadPoolExecutor | None = None
         self._starting = threading.Lock()
+        self._group = GroupCommit(database.run_batch, self._threads) if isinstance(database, SqliteDatabase) else None
 
     async def open(self) -> None:
         """Connect (``database.open``), so that a wrong URL fails here; the migrations are the caller's."""
@@ -40,7 +46,11 @@ class AsyncDatabase:
         return await asyncio.get_running_loop().run_in_executor(self._threads(), fn, *args)
 
     async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
-        """``fn(connection)`` in a transaction; an exception rolls everything back. ``write=False``: it only reads."""
+        """``fn(connection)`` in a transaction; an exception rolls everything back. ``write=False``: it only reads.
+        On SQLite a write may share its transaction with others (group commit); ``fn``'s own exception still undoes
+        only what ``fn`` did, and if the shared commit fails ``fn`` may be run a second time, alone."""
+        if write and self._group is not None:
+            return await self._group.run(fn)
         return await self.call(self._transaction, fn, write)
 
     async def migrate(self, *components: Component) -> None:

@@ -6,12 +6,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from ._base import Connection, Cursor, Database, NamedLock
+from ._group import BatchOutcome
 
 __all__ = ["MEMORY", "SqliteDatabase", "private_files"]
 
@@ -121,10 +122,46 @@ class SqliteDatabase(Database):
             raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield SqliteConnection(raw)
+                raw.execute("COMMIT")
             except BaseException:
-                raw.execute("ROLLBACK")
+                # A failed COMMIT (a deferred constraint, an I/O error) leaves the transaction open: end it, or
+                # every later write on this connection fails with "cannot start a transaction within a transaction".
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
                 raise
-            raw.execute("COMMIT")
+
+    def run_batch(self, work: Sequence[Callable[[Connection], Any]]) -> list[BatchOutcome]:
+        """Each ``fn(connection)`` of ``work``, in order, in one write transaction: one commit (one fsync) for all.
+
+        Each runs in a savepoint of its own: one that raises is undone alone and gets ``(False, its exception)``;
+        the others get ``(True, value)`` once the COMMIT is done. When the transaction as a whole fails after it
+        began (a deferred constraint at COMMIT, an I/O error that made SQLite roll everything back), nothing of it
+        was committed and each write is run again in a transaction of its own, so that only the culprit fails: a
+        write may therefore run twice, the first time rolled back. When it cannot begin (another process holds the
+        file past the busy timeout), every write gets that error."""
+        with self._lock:
+            raw = self._require()
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                return [(False, error)] * len(work)
+            try:
+                outcomes = [_in_savepoint(raw, fn) for fn in work]
+                raw.execute("COMMIT")
+                return outcomes
+            except BaseException as error:
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                if len(work) == 1 or not isinstance(error, Exception):
+                    return [(False, error)] * len(work)
+        return [self._alone(fn) for fn in work]
+
+    def _alone(self, fn: Callable[[Connection], Any]) -> BatchOutcome:
+        try:
+            with self.transaction() as connection:
+                return True, fn(connection)
+        except Exception as error:
+            return False, error
 
     def script(self, sql: str) -> None:
         with self._lock:
@@ -156,6 +193,20 @@ class SqliteDatabase(Database):
         if self._raw is None:
             raise RuntimeError(f"the database {self.url!r} is closed")
         return self._raw
+
+
+def _in_savepoint(raw: sqlite3.Connection, fn: Callable[[Connection], Any]) -> BatchOutcome:
+    raw.execute("SAVEPOINT batched")
+    try:
+        value = fn(SqliteConnection(raw))
+    except Exception as error:
+        if not raw.in_transaction:  # SQLite rolled back the whole transaction: the batch fails, and is redone
+            raise
+        raw.execute("ROLLBACK TO batched")
+        raw.execute("RELEASE batched")
+        return False, error
+    raw.execute("RELEASE batched")
+    return True, value
 
 
 def _enable_wal(raw: sqlite3.Connection, attempts: int = 50) -> None:

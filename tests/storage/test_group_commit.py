@@ -1,0 +1,172 @@
+"""Group commit on SQLite: writes that queue while a commit is in flight commit together, each durable before its
+caller's await returns, in arrival order; one that fails is undone and reported to its caller alone."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentkit.storage import AsyncDatabase, Connection, SqliteDatabase
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (seq INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS parents (id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS children (
+    id INTEGER PRIMARY KEY,
+    parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED
+);
+"""
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch SQLite databases commit (made after this fixture)."""
+    sizes: list[int] = []
+    original = SqliteDatabase.run_batch
+
+    def counted(self: SqliteDatabase, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        sizes.append(len(work))
+        return original(self, work)
+
+    monkeypatch.setattr(SqliteDatabase, "run_batch", counted)
+    return sizes
+
+
+@pytest.fixture
+async def db(tmp_path: Path, batches: list[int]) -> AsyncIterator[AsyncDatabase]:
+    database = AsyncDatabase(SqliteDatabase(str(tmp_path / "group.db")))
+    await database.open()
+    await database.call(database.database.script, SCHEMA)
+    try:
+        yield database
+    finally:
+        await database.aclose()
+
+
+def committed(path: Path) -> list[str]:
+    """What another connection sees: only what was committed."""
+    with closing(sqlite3.connect(path)) as other:
+        return [text for (text,) in other.execute("SELECT text FROM notes ORDER BY seq")]
+
+
+def note(text: str) -> Callable[[Connection], int]:
+    return lambda c: c.insert("INSERT INTO notes (text) VALUES (?)", (text,), key="seq")
+
+
+async def held_writer(db: AsyncDatabase) -> tuple[asyncio.Future[int], threading.Event]:
+    """A first write that holds the writer until the returned event is set: writes made meanwhile queue."""
+    gate, started = threading.Event(), threading.Event()
+
+    def first(connection: Connection) -> int:
+        started.set()
+        gate.wait()
+        return note("first")(connection)
+
+    pending = asyncio.ensure_future(db.run(first))
+    await asyncio.to_thread(started.wait)
+    return pending, gate
+
+
+async def test_concurrent_writes_commit_together_in_arrival_order_and_each_is_durable_when_awaited(
+    db: AsyncDatabase, tmp_path: Path, batches: list[int]
+) -> None:
+    first, gate = await held_writer(db)
+    texts = [f"note {i}" for i in range(100)]
+    queued = [asyncio.ensure_future(db.run(note(text))) for text in texts]
+    await asyncio.sleep(0)  # each one is queued before its first await
+    gate.set()
+    seqs = await asyncio.gather(first, *queued)
+    assert batches == [1, 100]  # the held write alone, then the 100 that queued behind it: two commits, not 101
+    assert seqs == sorted(seqs)  # in arrival order
+    assert committed(tmp_path / "group.db") == ["first", *texts]
+
+
+async def test_each_write_is_committed_before_its_await_returns(db: AsyncDatabase, tmp_path: Path) -> None:
+    for i in range(5):
+        await db.run(note(f"n{i}"))
+        assert committed(tmp_path / "group.db")[-1] == f"n{i}"  # seen by another connection at once
+
+
+async def test_a_failing_write_is_undone_and_reported_to_its_caller_only(
+    db: AsyncDatabase, tmp_path: Path, batches: list[int]
+) -> None:
+    def half_then_fail(connection: Connection) -> None:
+        note("half")(connection)
+        raise ValueError("this write fails after writing a row")
+
+    first, gate = await held_writer(db)
+    before = asyncio.ensure_future(db.run(note("before")))
+    failing = asyncio.ensure_future(db.run(half_then_fail))
+    duplicate = asyncio.ensure_future(db.run(note("before")))  # a constraint error in the middle of the batch
+    after = asyncio.ensure_future(db.run(note("after")))
+    await asyncio.sleep(0)
+    gate.set()
+    outcomes = await asyncio.gather(first, before, failing, duplicate, after, return_exceptions=True)
+    assert batches == [1, 4]  # they did share one transaction
+    assert isinstance(outcomes[2], ValueError)
+    assert isinstance(outcomes[3], sqlite3.IntegrityError)
+    assert [isinstance(o, int) for o in (outcomes[0], outcomes[1], outcomes[4])] == [True, True, True]
+    assert committed(tmp_path / "group.db") == ["first", "before", "after"]  # nothing of the failed ones
+
+
+async def test_when_the_shared_commit_fails_the_others_are_committed_alone_and_only_the_culprit_fails(
+    db: AsyncDatabase, tmp_path: Path, batches: list[int]
+) -> None:
+    def orphan(connection: Connection) -> None:  # a deferred foreign key: only COMMIT finds it
+        connection.execute("INSERT INTO children (id, parent) VALUES (1, 42)")
+
+    first, gate = await held_writer(db)
+    writes = [asyncio.ensure_future(db.run(fn)) for fn in (note("a"), orphan, note("b"))]
+    await asyncio.sleep(0)
+    gate.set()
+    outcomes = await asyncio.gather(first, *writes, return_exceptions=True)
+    assert isinstance(outcomes[2], sqlite3.IntegrityError)
+    assert all(isinstance(o, int) for o in (outcomes[0], outcomes[1], outcomes[3])), outcomes
+    assert batches == [1, 3]
+    assert committed(tmp_path / "group.db") == ["first", "a", "b"]  # nothing lost
+    await db.run(note("later"))  # and the writer works on
+    assert committed(tmp_path / "group.db")[-1] == "later"
+
+
+async def test_a_write_that_cannot_begin_fails_for_its_caller_with_the_error(tmp_path: Path) -> None:
+    database = SqliteDatabase(str(tmp_path / "busy.db"))
+    db = AsyncDatabase(database)
+    await db.open()
+    try:
+        await db.call(database.script, SCHEMA)
+        with closing(sqlite3.connect(tmp_path / "busy.db", timeout=0)) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process holds the file
+            database._require().execute("PRAGMA busy_timeout = 0")  # do not wait 10 s for it
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await db.run(note("blocked"))
+            other.execute("ROLLBACK")
+        await db.run(note("then"))
+        assert committed(tmp_path / "busy.db") == ["then"]
+    finally:
+        await db.aclose()
+
+
+async def test_reads_and_postgresql_style_callers_still_get_their_own_transaction(db: AsyncDatabase) -> None:
+    await db.run(note("x"))
+    rows = await db.run(lambda c: c.execute("SELECT text FROM notes").fetchall(), write=False)
+    assert [r[0] for r in rows] == ["x"]
+
+
+async def test_a_transaction_whose_commit_fails_leaves_the_writer_usable(db: AsyncDatabase, tmp_path: Path) -> None:
+    database = db.database
+
+    def orphan_alone() -> None:
+        with database.transaction() as connection:
+            connection.execute("INSERT INTO children (id, parent) VALUES (1, 42)")
+
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await db.call(orphan_alone)
+    await db.run(note("after a failed commit"))  # was: "cannot start a transaction within a transaction"
+    assert committed(tmp_path / "group.db") == ["after a failed commit"]
