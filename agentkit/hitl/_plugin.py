@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Literal
 
 from ..exceptions import ConfigError
+from ..storage import Connection
 from . import _state
 from ._actions import HitlActions
 from ._config import DeliveryConfig, SessionConfig, split_config
@@ -112,8 +113,12 @@ class HitlPlugin:
 
     async def intercept(self, conversation_id: str, text: str) -> bool:
         """A user message: True if the open session took it (to the human agent), False if the bot should."""
-        await self.check_timeouts(conversation_id)
-        session = await self.session(conversation_id)
+        # One transaction, on every message: its session, and whether it waited past its timeout.
+        due, session = await self.host.transact(lambda c, _: _due_and_latest(c, self.alias, conversation_id))
+        for expired in due:
+            await self._end(expired, "timeout", expired.config.agent_assigned_timeout_message)
+        if due:
+            session = await self.session(conversation_id)
         if session is None or not session.is_open:
             return False
         if session.config.is_close_command(text):
@@ -321,3 +326,12 @@ def _apply(connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pu
     if pushed:
         _state.save_cursor(connection, plugin, event.event_id)
     return outcome
+
+
+def _due_and_latest(
+    connection: Connection, alias: str, conversation_id: str
+) -> tuple[list[_state.HitlSession], _state.HitlSession | None]:
+    """The conversation's sessions past their timeout (what ``check_timeouts(conversation_id)`` ends), and its
+    latest session."""
+    due = [s for s in _state.due_timeouts(connection, alias, time.time()) if s.conversation_id == conversation_id]
+    return due, _state.latest_session(connection, alias, conversation_id)

@@ -29,7 +29,7 @@ from ..exceptions import ConfigError
 from ..handoff import Priority, TranscriptLine
 from ..hitl import Post
 from ..loop import ExecuteResult
-from ..models import Model, resolve_model
+from ..models import Message, Model, resolve_model
 from ..prompts import render
 from ..storage import Component, Connection
 from ..tools import Tool
@@ -63,6 +63,9 @@ class _Turn:
     conversation_id: str
     messages: list[messages.ChatMessage] = field(default_factory=list)
     listener: TurnListener | None = None  # receive_stream's: gets the reply's pieces and the messages
+    history: list[Message] | None = None
+    """The model's history, read in the transaction that stored the user's message; dropped when the turn
+    writes a message (``_history_changed``), so the model never sees a history older than its own turn."""
 
 
 _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
@@ -223,7 +226,9 @@ class Agent:
     ) -> ExecuteResult:
         """``execute`` on the stored history; the run's messages are stored and its reply is sent to the user."""
         check_tool_aliases(self.plugins, tools, read_source=False)  # cheap: the handoff tools' aliases
-        history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id))
+        history = self._read_with_turn(conversation_id)
+        if history is None:
+            history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id), write=False)
         system = instructions if instructions is not None else self.default_instructions()
         send = delta_sender(self._turn_listener(conversation_id), self._subscribers, conversation_id)
         result = await self._window.run(
@@ -245,6 +250,8 @@ class Agent:
             return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None], posts
 
         value, sent, posts = await self.store.run(run)
+        if posts:
+            self._history_changed()
         self._deliver(sent)
         await self._events.emit(post.event for post in posts if post.event is not None)
         return value
@@ -267,9 +274,12 @@ class Agent:
     async def _turn(
         self, conversation_id: str, text: str, user: Mapping[str, Any] | None
     ) -> list[messages.ChatMessage]:
-        message, profile = await self.store.run(lambda c: messages.store_user_message(c, conversation_id, text, user))
+        # One transaction stores the message and reads what the model will be given (see ``_Turn.history``).
+        message, profile, history = await self.store.run(
+            lambda c: messages.store_user_turn(c, conversation_id, text, user)
+        )
         self._subscribers.publish([message])
-        turn = _Turn(conversation_id, listener=claim_turn_listener())
+        turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history)
         token = _current_turn.set(turn)
         try:
             info = ConversationInfo(conversation_id, MappingProxyType(profile))
@@ -314,12 +324,28 @@ class Agent:
     async def _write(self, fn: Callable[[Connection], messages.ChatMessage | None]) -> messages.ChatMessage | None:
         await self._ensure_ready()
         message = await self.store.run(fn)
+        self._history_changed()
         self._deliver([message] if message is not None else [])
         return message
 
     async def _write_many(self, fn: Callable[[Connection], list[messages.ChatMessage]]) -> None:
         await self._ensure_ready()
-        self._deliver(await self.store.run(fn))
+        written = await self.store.run(fn)
+        self._history_changed()
+        self._deliver(written)
+
+    def _read_with_turn(self, conversation_id: str) -> list[Message] | None:
+        """The history the turn read with the user's message, once, if nothing was written since."""
+        turn = _current_turn.get()
+        if turn is None or turn.conversation_id != conversation_id:
+            return None
+        history, turn.history = turn.history, None
+        return history
+
+    def _history_changed(self) -> None:
+        turn = _current_turn.get()
+        if turn is not None:
+            turn.history = None
 
     def _deliver(self, sent: Sequence[messages.ChatMessage]) -> None:
         """To the reply of the turn in progress (if it is this conversation's) and to the subscribers."""

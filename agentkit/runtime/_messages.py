@@ -29,6 +29,7 @@ __all__ = [
     "store_post",
     "store_run",
     "store_user_message",
+    "store_user_turn",
 ]
 
 
@@ -118,6 +119,14 @@ def store_user_message(
     message = insert_message(connection, conversation_id, "user", text, model=said)
     assert message is not None
     return message, profile
+
+
+def store_user_turn(
+    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
+) -> tuple[ChatMessage, dict[str, Any], list[Message]]:
+    """``store_user_message``, and the model's history with the message in it: a turn's first transaction."""
+    message, profile = store_user_message(connection, conversation_id, text, user)
+    return message, profile, load_model_history(connection, conversation_id)
 
 
 def _profile(user: Mapping[str, Any]) -> dict[str, Any]:

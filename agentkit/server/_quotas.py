@@ -12,7 +12,6 @@ conversation idle for longer than ``idle_timeout`` has a dead token (start a new
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import math
 import os
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..desk import ApiError
-from ..storage import Component, Migration, migrate, open_database
+from ..storage import AsyncDatabase, Component, Connection, Migration, migrate, open_database
 
 __all__ = ["QUOTA_MIGRATIONS", "QuotaCounter", "WebchatQuotas", "address_key"]
 
@@ -103,9 +102,12 @@ class QuotaCounter:
             self._db.close()
             raise
         self._next_sweep = 0.0
+        # On the database's own threads; on SQLite its writes are group-committed with other requests' (each
+        # request's count is committed before it is answered).
+        self._async = AsyncDatabase(self._db)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(fn, *args)
+        return await self._async.run(lambda db: fn(db, *args))
 
     # -- rates --
 
@@ -121,20 +123,19 @@ class QuotaCounter:
             raise ApiError(429, f"too many {what} (at most {limit} per {_span(window)}); try again in {wait} s",
                            {"Retry-After": str(wait)})  # fmt: skip
 
-    def _hit(self, key: str, start: float, end: float, now: float) -> int:
-        with self._db.transaction() as db:
-            db.execute(
-                "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1",
-                (key, start, end),
-            )
-            (hits,) = db.execute(
-                "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
-            ).fetchone()
-            if now >= self._next_sweep:  # forget finished windows, so the table stays the size of the traffic
-                self._next_sweep = now + _SWEEP_EVERY
-                db.execute("DELETE FROM webchat_quota_hits WHERE expires_at < ?", (now,))
-            return int(hits)
+    def _hit(self, db: Connection, key: str, start: float, end: float, now: float) -> int:
+        db.execute(
+            "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1",
+            (key, start, end),
+        )
+        (hits,) = db.execute(
+            "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
+        ).fetchone()
+        if now >= self._next_sweep:  # forget finished windows, so the table stays the size of the traffic
+            self._next_sweep = now + _SWEEP_EVERY
+            db.execute("DELETE FROM webchat_quota_hits WHERE expires_at < ?", (now,))
+        return int(hits)
 
     # -- conversations --
 
@@ -154,31 +155,29 @@ class QuotaCounter:
         if message and 0 < limit < messages:
             raise ApiError(429, f"conversation {conversation_id} has had its {limit} messages; start a new one")
 
-    def _use(self, conversation_id: str, message: bool, now: float) -> tuple[int, float]:
+    def _use(self, db: Connection, conversation_id: str, message: bool, now: float) -> tuple[int, float]:
         """``(messages, last use before this one)``; the row is written only when the conversation is still live."""
-        with self._db.transaction() as db:
-            row = db.execute(
-                "SELECT messages, last_active_at FROM webchat_activity WHERE conversation_id = ?" + db.for_update(),
-                (conversation_id,),
-            ).fetchone()
-            if row is None:  # begun before this version counted: it starts counting now
-                db.execute("INSERT INTO webchat_activity VALUES (?, ?, ?)", (conversation_id, int(message), now))
-                return int(message), now
-            messages, last = int(row["messages"]) + int(message), float(row["last_active_at"])
-            idle = self.quotas.idle_timeout
-            if (idle <= 0 or now - last <= idle) and (message or now - last >= _TOUCH_EVERY):
-                db.execute(
-                    "UPDATE webchat_activity SET messages = ?, last_active_at = ? WHERE conversation_id = ?",
-                    (messages, now, conversation_id),
-                )
-            return messages, last
+        row = db.execute(
+            "SELECT messages, last_active_at FROM webchat_activity WHERE conversation_id = ?" + db.for_update(),
+            (conversation_id,),
+        ).fetchone()
+        if row is None:  # begun before this version counted: it starts counting now
+            db.execute("INSERT INTO webchat_activity VALUES (?, ?, ?)", (conversation_id, int(message), now))
+            return int(message), now
+        messages, last = int(row["messages"]) + int(message), float(row["last_active_at"])
+        idle = self.quotas.idle_timeout
+        if (idle <= 0 or now - last <= idle) and (message or now - last >= _TOUCH_EVERY):
+            db.execute(
+                "UPDATE webchat_activity SET messages = ?, last_active_at = ? WHERE conversation_id = ?",
+                (messages, now, conversation_id),
+            )
+        return messages, last
 
-    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
-        with self._db.transaction() as db:
-            db.execute(sql, args)
+    def _write(self, db: Connection, sql: str, args: tuple[Any, ...]) -> None:
+        db.execute(sql, args)
 
     async def aclose(self) -> None:
-        await self._run(self._db.close)
+        await self._async.aclose()
 
 
 def _span(seconds: float) -> str:
