@@ -78,26 +78,27 @@ class GroupCommit:
     def _start_draining(self) -> None:
         try:
             self._executor().submit(self._drain)
-        except BaseException as error:  # no thread to run it (the database is closing): fail what waits
+        except Exception as error:  # no thread to run it (the database is closing): each waiting caller hears so
             with self._lock:
                 waiting, self._waiting, self._draining = self._waiting, [], False
             for write in waiting:
                 write.settle((False, error))
-            raise
 
     def _drain(self) -> None:
-        """On a database thread: commit what waits, batch after batch, until nothing does."""
-        while True:
-            with self._lock:
-                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                if not batch:
-                    self._draining = False
-                    return
-            # A caller cancelled before its write began is not written, as with a thread pool's queued call.
-            batch = [write for write in batch if not write.future.cancelled()]
-            if batch:
-                for write, outcome in zip(batch, self._outcomes(batch), strict=True):
-                    write.settle(outcome)
+        """On a database thread: commit what waits, one batch. Then, if more waits, queue the next batch behind
+        whatever else waits for the threads (a read on a one-thread ``:memory:`` database is not starved)."""
+        with self._lock:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        # A caller cancelled before its write began is not written, as with a thread pool's queued call.
+        batch = [write for write in batch if not write.future.cancelled()]
+        if batch:
+            for write, outcome in zip(batch, self._outcomes(batch), strict=True):
+                write.settle(outcome)
+        with self._lock:
+            more = bool(self._waiting)
+            self._draining = more
+        if more:
+            self._start_draining()
 
     def _outcomes(self, batch: list[_Write]) -> list[BatchOutcome]:
         try:

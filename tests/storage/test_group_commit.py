@@ -170,3 +170,16 @@ async def test_a_transaction_whose_commit_fails_leaves_the_writer_usable(db: Asy
         await db.call(orphan_alone)
     await db.run(note("after a failed commit"))  # was: "cannot start a transaction within a transaction"
     assert committed(tmp_path / "group.db") == ["after a failed commit"]
+
+
+async def test_a_write_on_a_closed_database_fails_for_its_caller_and_does_not_hang(tmp_path: Path) -> None:
+    db = AsyncDatabase(SqliteDatabase(str(tmp_path / "closed.db")))
+    await db.open()
+    await db.aclose()
+    try:
+        with pytest.raises(RuntimeError, match="closed"):
+            await db.run(note("too late"))
+        with pytest.raises(RuntimeError, match="closed"):  # and the next one too: nothing is left "draining"
+            await db.run(note("later still"))
+    finally:
+        db.shutdown()
