@@ -94,7 +94,7 @@ class SqliteDatabase(Database):
         # gives its -wal, -shm and -journal files the database file's mode, and the umask covers the rest.
         with private_files():
             Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            _create_private(self.path)
             # isolation_level=None: we write BEGIN/COMMIT ourselves. check_same_thread=False: the lock, not the
             # thread, keeps one user at a time.
             raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
@@ -207,6 +207,17 @@ def _in_savepoint(raw: sqlite3.Connection, fn: Callable[[Connection], Any]) -> B
         return False, error
     raw.execute("RELEASE batched")
     return True, value
+
+
+def _create_private(path: str) -> None:
+    """Create the database file 0600 when it is missing, and never touch an existing one: closing a descriptor of a
+    file drops every POSIX lock this process holds on it, the SHARED locks of its open SQLite connections included.
+    Without them another process that closes its last connection believes it is alone, checkpoints and deletes the
+    -wal and -shm files under this process's feet ("disk I/O error", and commits made meanwhile are lost)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _enable_wal(raw: sqlite3.Connection, attempts: int = 50) -> None:
