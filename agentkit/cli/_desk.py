@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from . import _labelling
 
 __all__ = ["add_db_argument", "data_dir", "register", "server_store_path", "server_store_url"]
 
@@ -25,6 +26,7 @@ Manage the desk's accounts: the people who sign in to the inbox, and the bots th
   agentkit desk add-bot support           prints the bot's token, once
   agentkit desk agents
   agentkit desk bots [--revoke NAME]      the registered bots; revoking one stops its tickets
+  agentkit desk labelling load cases.jsonl --labellers 2    eval cases to label at /desk/labelling
 """
 
 
@@ -48,7 +50,7 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("desk", help="manage desk accounts: add-agent, add-bot, agents",
+    parser = commands.add_parser("desk", help="manage desk accounts (add-agent, add-bot, agents) and labelling",
                                  description=DESK_DESCRIPTION)  # fmt: skip
     actions = parser.add_subparsers(dest="desk_command", required=True, metavar="ACTION", title="actions")
     agent = actions.add_parser(
@@ -83,7 +85,8 @@ def register(commands: Any) -> None:
                               "forgets a bot and its token, so that it can open no more tickets.")  # fmt: skip
     bots.add_argument("--revoke", metavar="NAME", help="revoke this bot's token")
     bots.set_defaults(run=_bots, command_label="desk bots")
-    for action in (agent, remove, bot, listing, bots):
+    labelling = _labelling.register(actions)
+    for action in (agent, remove, bot, listing, bots, *labelling):
         action.add_argument("--data", help="the data folder (default: $AGENTKIT_DATA or .agentkit)")
         add_db_argument(action)
 

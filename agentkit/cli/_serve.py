@@ -26,6 +26,7 @@ from ._chat import OFFLINE_NOTE
 from ._desk import add_db_argument, data_dir, server_store_url
 from ._errors import CommandFailed
 from ._help import add_model_argument
+from ._labelling import open_labelling_queue
 from ._load import load_module
 
 if TYPE_CHECKING:
@@ -144,10 +145,12 @@ def run(args: argparse.Namespace) -> int:
     agent = _load_agent(args.example)
     options, allowed_hosts = _connection_options(args)
     store = DatabaseServerStore(server_store_url(data, args.db))
+    labelling = None
     try:
         login = asyncio.run(_prepare(agent, store, data))
+        labelling = open_labelling_queue(data, args.db)  # `agentkit desk labelling load` fills it
         app = create_app(agent, secret_key=_secret_key(data), store=store, allowed_hosts=allowed_hosts,
-                         quotas=_quotas(args), quota_db=server_store_url(data, args.db),
+                         quotas=_quotas(args), quota_db=server_store_url(data, args.db), labelling=labelling,
                          **_metrics_options(args))  # fmt: skip
         sock = _bind(args.host, args.port)
         metrics_sock = None if args.metrics_port is None else _bind(_metrics_host(args), args.metrics_port)
@@ -157,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         _warn_open_metrics(args, metrics_sock)
         serve(app, sock, log_level=args.log_level, options=options, metrics_sock=metrics_sock)
     finally:
+        if labelling is not None:
+            labelling.close()
         asyncio.run(store.aclose())
     return 0
 
@@ -374,6 +379,7 @@ def _banner(
     print(f"  webchat   {base}/")
     print(f"  desk      {base}/desk")
     print(f"  desk login: {login}")
+    print(f"  labelling {base}/desk/labelling")
     print(f"  API       {base}/api/openapi.json")
     if metrics:
         print(f"  metrics   {metrics}")

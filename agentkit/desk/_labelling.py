@@ -94,6 +94,26 @@ class LabellingQueue:
                     added += 1
         return added
 
+    def loaded(self, case_ids: Iterable[str]) -> list[str]:
+        """Which of ``case_ids`` are in the queue already (in the order given)."""
+        with self._db.transaction(write=False) as db:
+            rows = db.execute("SELECT id FROM labelling_cases").fetchall()
+        known = {row["id"] for row in rows}
+        return [case_id for case_id in case_ids if case_id in known]
+
+    def progress(self) -> dict[str, int]:
+        """How far the labelling is: ``cases``; ``finished`` (``agreed`` + ``adjudicated``, what ``export`` writes);
+        ``to_adjudicate`` (labellers disagree, no ruling yet); ``in_progress`` (some labels, more needed);
+        ``unlabelled``."""
+        counts = dict.fromkeys(("cases", "agreed", "adjudicated", "to_adjudicate", "in_progress", "unlabelled"), 0)
+        with self._db.transaction(write=False) as db:
+            ruled = {row["case_id"] for row in db.execute("SELECT case_id FROM labelling_adjudications").fetchall()}
+            for row in db.execute("SELECT * FROM labelling_cases ORDER BY position").fetchall():
+                counts["cases"] += 1
+                labels = list(self._labels(db, row["id"]).values())
+                counts[_stage(row["id"] in ruled, labels, row["labellers_needed"])] += 1
+        return {**counts, "finished": counts["agreed"] + counts["adjudicated"]}
+
     def _labels(self, db: Connection, case_id: str) -> dict[str, dict[str, Any]]:
         rows = db.execute("SELECT * FROM labelling_labels WHERE case_id = ? ORDER BY at", (case_id,)).fetchall()
         return {row["labeller"]: _label_dict(row) for row in rows}
@@ -137,6 +157,8 @@ class LabellingQueue:
         if label.escalate and label.priority is None:
             raise ApiError(422, "an escalation needs a priority: low, medium, high or urgent")
         with self._db.transaction() as db:
+            if db.execute("SELECT 1 FROM labelling_cases WHERE id = ?", (label.case_id,)).fetchone() is None:
+                raise ApiError(404, f"no case {label.case_id!r} in the labelling queue")
             db.execute("DELETE FROM labelling_adjudications WHERE case_id = ?", (label.case_id,))
             db.execute("INSERT INTO labelling_adjudications VALUES (?, ?, ?, ?, ?, ?)",
                        (label.case_id, adjudicator, int(label.escalate), label.priority if label.escalate else None,
@@ -156,6 +178,16 @@ class LabellingQueue:
                 if final is not None:
                     cases.append(_with_label(json.loads(row["case_json"]), final))
         return cases, labels_out
+
+
+def _stage(ruled: bool, labels: list[dict[str, Any]], needed: int) -> str:
+    if ruled:
+        return "adjudicated"
+    if not labels:
+        return "unlabelled"
+    if len(labels) >= 2 and not _agree(labels):
+        return "to_adjudicate"
+    return "agreed" if len(labels) >= needed else "in_progress"
 
 
 def _with_label(case: dict[str, Any], label: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Evals: labeled escalation-decision cases, the runner (concurrency, rate limits, cache, repeats), metrics,
 reports (terminal, JSON, HTML), comparisons of runs, CI gates and baselines."""
 
-from ._agreement import agreement, read_labels
+from ._agreement import Label, agreement, read_labels
 from ._baselines import BASELINES, baseline_bot, baseline_table, run_baseline_suite
 from ._cache import CaseRecord, read_records
 from ._cases import (
@@ -69,6 +69,7 @@ __all__ = [
     "EvalBot",
     "EvalRun",
     "ExpectedDecision",
+    "Label",
     "METRIC_DIRECTIONS",
     "ModelPrice",
     "OfflineModel",

@@ -19,7 +19,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import telemetry
-from ..desk import ERROR_HANDLERS, ApiRoute, DeskApp, DeskService, LoginThrottle, json_response, openapi_document
+from ..desk import (
+    ERROR_HANDLERS,
+    ApiRoute,
+    DeskApp,
+    DeskService,
+    LabellingQueue,
+    LoginThrottle,
+    json_response,
+    openapi_document,
+)
 from ..hitl import HitlPlugin
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
@@ -83,6 +92,7 @@ def create_app(
     metrics: bool = False,
     metrics_token: str | None = None,
     metrics_listener: bool = False,
+    labelling: LabellingQueue | None = None,
 ) -> Starlette:
     """The ASGI app for ``agent``. ``desk``: default the agent's ``DeskHitl`` desk. ``secret_key`` signs desk
     sessions (keep it across restarts, or everyone signs in again). ``store``: accounts and conversation tokens
@@ -93,13 +103,13 @@ def create_app(
     in ``quota_db`` (a path or URL; give the workers' shared database, else each process counts alone).
     ``metrics``: serve ``/metrics`` for Prometheus (needs ``prometheus-client``), asking for ``metrics_token`` as a
     bearer token when one is given; ``metrics_listener``: not among the app's routes but on a listener of its own
-    (``serve(..., metrics_sock=...)``)."""
+    (``serve(..., metrics_sock=...)``). ``labelling``: the eval-case labelling queue the desk serves at
+    ``/desk/labelling`` to signed-in agents (the caller closes it)."""
     server_store = store or DatabaseServerStore()
     desk_app = DeskApp(
         desk if desk is not None else find_desk(agent), server_store, secret_key=secret_key,
         session_max_age=session_max_age, session_idle_timeout=session_idle_timeout, poll_interval=poll_interval,
-        login_throttle=login_throttle,
-        keepalive_interval=keepalive_interval,
+        login_throttle=login_throttle, keepalive_interval=keepalive_interval, labelling=labelling,
     )  # fmt: skip
     state = ServerState(agent=agent, store=server_store, desk_app=desk_app, hitl=_first_hitl(agent),
                         keepalive_interval=keepalive_interval, hub=desk_app.state.hub,
