@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,10 +38,9 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
     )  # fmt: skip
     assert process.stdout is not None
     banner: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (banner and banner[-1].startswith("Ctrl-C")):
+    while not (banner and banner[-1].startswith("Ctrl-C")):  # no time bound: a loaded machine starts it late
         line = process.stdout.readline()
-        if not line:
+        if not line:  # it exited: the assertion below shows why
             break
         banner.append(line.rstrip("\n"))
     try:
