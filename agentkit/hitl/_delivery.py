@@ -23,7 +23,7 @@ from . import _state as state
 from ._config import DeliveryConfig
 from ._host import HitlHost, Post
 from ._lease import claim_to_the_end, keep_claim
-from ._lifecycle import end_session
+from ._lifecycle import end_session, return_unsent
 from ._provider import EscalationRequest, HitlProvider, ProviderError
 
 __all__ = ["Deliverer", "Delivery", "request_from_json", "request_to_json"]
@@ -98,7 +98,7 @@ class Deliverer:
         A person is waiting on this (a turn): the helpdesk gets ``inline_delivery_seconds``, retries included."""
         with deadline(self.config.inline_delivery_seconds):
             sent = await self.drain(session_row, due_only=True)
-        status, error = await self.host.transact(lambda c, _: _row_standing(c, row_id))
+        status, error = await self.host.transact(lambda c, _: _conclude(c, session_row, row_id))
         return Delivery(status, sent, error)
 
     async def deliver_due(self, *, force: bool = False) -> int:
@@ -227,12 +227,18 @@ def _end_with_error(
         # fails the tool call instead, and the model tells the user.
         text = session.config.session_error_message if session.notice is not None else None
         end_session(connection, posts, session, "error", text, f"delivery failed: {error}")
+    return_unsent(connection, posts, session.conversation_id, session.row_id)
 
 
-def _row_standing(connection: Connection, row_id: int) -> tuple[DeliveryStatus, str | None]:
+def _conclude(connection: Connection, session_row: int, row_id: int) -> tuple[DeliveryStatus, str | None]:
+    """Where the turn's row stands once the turn stops waiting for it. Unless it failed (then the turn's bot
+    answers the message), the user is told it went to the person; under the conversation's lock, so a refusal
+    that comes later, in any process, knows to give the message back to the bot."""
+    state.session_by_row(connection, session_row)  # the conversation's lock, as every change of the row takes it
     row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
+    if row["status"] in ("failed", "dead", "cancelled"):
+        return "failed", row["last_error"] or "the session ended before this was sent"
+    outbox.tell_user(connection, row_id)
     if row["status"] == "done":
         return "done", None
-    if row["status"] == "queued":
-        return "pending", row["last_error"]
-    return "failed", row["last_error"] or "the session ended before this was sent"
+    return "pending", row["last_error"]

@@ -46,7 +46,8 @@ class Post:
     """A message the plugin sends in a conversation.
 
     ``text`` goes to the user (None: nothing visible); ``model_note`` is given to the model on its next turn as a
-    system message, so that after a human session it knows what happened.
+    system message, so that after a human session it knows what happened. ``unanswered``: a user message (stored
+    already) that was meant for the person and never reached them: the host's bot answers it once this commits.
     """
 
     conversation_id: str
@@ -55,6 +56,7 @@ class Post:
     agent_name: str | None = None
     model_note: str | None = None
     event: SessionEvent | None = None
+    unanswered: str | None = None
     """The session step this post belongs to, passed on to bot code once the transaction has committed."""
 
 

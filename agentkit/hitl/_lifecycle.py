@@ -16,7 +16,7 @@ from . import _state as state
 from ._host import Post, SessionEvent, SessionEventType
 from ._provider import HitlEvent
 
-__all__ = ["EventOutcome", "apply_event", "end_session", "enqueue_user_message"]
+__all__ = ["EventOutcome", "apply_event", "end_session", "enqueue_user_message", "return_unsent"]
 
 EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session"]
 
@@ -49,11 +49,22 @@ def end_session(
     kind: SessionEventType = "hitl_timeout" if reason == "timeout" else "hitl_stopped"
     event = SessionEvent(kind, session.conversation_id, session.plugin, session.agent_name, reason)
     posts.append(Post(session.conversation_id, text, model_note=_NOTES[reason], event=event))
+    return_unsent(connection, posts, session.conversation_id, session.row_id)
     return True
 
 
-def enqueue_user_message(connection: Connection, session: state.HitlSession, text: str) -> int:
-    return outbox.enqueue(connection, session.plugin, session.row_id, "message", {"text": text}, time.time())
+def return_unsent(connection: Connection, posts: list[Post], conversation_id: str, session_row: int) -> None:
+    """Give the bot the user's messages that were on their way to the person and will never get there."""
+    for text in outbox.take_returned(connection, session_row, time.time()):
+        posts.append(Post(conversation_id, None, unanswered=text))
+
+
+def enqueue_user_message(
+    connection: Connection, session: state.HitlSession, text: str, *, told_user: bool = False
+) -> int:
+    return outbox.enqueue(
+        connection, session.plugin, session.row_id, "message", {"text": text}, time.time(), told_user=told_user
+    )
 
 
 def apply_event(connection: Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:

@@ -68,8 +68,18 @@ CREATE INDEX IF NOT EXISTS hitl_outbox_queue ON hitl_outbox (plugin, status, nex
 CREATE INDEX IF NOT EXISTS hitl_outbox_by_session ON hitl_outbox (session_row, id);
 """
 
+# A user message the turn reported as gone to the person (``told_user``) that never reached them (refused, or
+# cancelled because the person closed the ticket first) is given back to the bot, once (``returned_at``).
+_V2 = """
+ALTER TABLE hitl_outbox ADD COLUMN told_user INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hitl_outbox ADD COLUMN returned_at REAL;
+"""
+
 HITL_MIGRATIONS = Component(
     "hitl",
-    (Migration(1, "sessions, events, cursors and the outbox (0.1.0)", _V1),),
+    (
+        Migration(1, "sessions, events, cursors and the outbox (0.1.0)", _V1),
+        Migration(2, "outbox: user messages that never reached the person go back to the bot", _V2),
+    ),
     tables=('hitl_sessions', 'hitl_events', 'hitl_cursors', 'hitl_outbox',),
 )

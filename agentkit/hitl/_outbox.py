@@ -59,13 +59,40 @@ def new_claim_token() -> str:
 
 
 def enqueue(
-    connection: Connection, plugin: str, session_row: int, kind: RowKind, payload: dict[str, Any], now: float
+    connection: Connection,
+    plugin: str,
+    session_row: int,
+    kind: RowKind,
+    payload: dict[str, Any],
+    now: float,
+    *,
+    told_user: bool = False,
 ) -> int:
+    """Queue a row. ``told_user``: the user's turn ends with this message gone to the person, so if it never
+    reaches them the bot must answer it (``take_returned``)."""
     return connection.insert(
-        "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at) "
-        "VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-        (plugin, session_row, kind, json.dumps(payload), now, now),
+        "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at, "
+        "told_user) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user)),
     )
+
+
+def tell_user(connection: Connection, row_id: int) -> None:
+    """The turn that queued the row ends without an answer from the bot: the message went (or goes) to the person."""
+    connection.execute("UPDATE hitl_outbox SET told_user = 1 WHERE id = ?", (row_id,))
+
+
+def take_returned(connection: Connection, session_row: int, now: float) -> list[str]:
+    """The user messages of the session that the user was told went to the person and that never will (refused,
+    dead or cancelled), oldest first, each returned once: the bot answers them."""
+    rows = connection.execute(
+        "SELECT id, payload_json FROM hitl_outbox WHERE session_row = ? AND kind = 'message' AND told_user = 1 "
+        "AND returned_at IS NULL AND status IN ('failed', 'dead', 'cancelled') ORDER BY id",
+        (session_row,),
+    ).fetchall()
+    for row in rows:
+        connection.execute("UPDATE hitl_outbox SET returned_at = ? WHERE id = ?", (now, row["id"]))
+    return [str(json.loads(row["payload_json"])["text"]) for row in rows]
 
 
 def claim_next(

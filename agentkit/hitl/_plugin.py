@@ -124,7 +124,10 @@ class HitlPlugin:
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
-        row_id = await self.host.transact(lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text))
+        told_user = not self.deliver_inline  # inline, the turn first waits to see whether the helpdesk takes it
+        row_id = await self.host.transact(
+            lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text, told_user)
+        )
         if row_id is None:
             return False  # it ended meanwhile
         if not self.deliver_inline:
@@ -302,9 +305,11 @@ class HitlPlugin:
         return await self.host.transact(lambda c, _: _state.next_timeout(c, self.alias))
 
 
-def _enqueue_if_open(connection: Any, plugin: str, conversation_id: str, text: str) -> int | None:
+def _enqueue_if_open(
+    connection: Any, plugin: str, conversation_id: str, text: str, told_user: bool
+) -> int | None:
     session = _state.open_session(connection, plugin, conversation_id)
-    return None if session is None else enqueue_user_message(connection, session, text)
+    return None if session is None else enqueue_user_message(connection, session, text, told_user=told_user)
 
 
 def _end_if_open(

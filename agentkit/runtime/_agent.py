@@ -119,6 +119,7 @@ class Agent:
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
         self._opening = asyncio.Lock()
+        self._returned: set[asyncio.Task[None]] = set()  # answers to messages the person never got
         self._ready = False
         self._started = False
 
@@ -203,6 +204,10 @@ class Agent:
         """Stop the background work, end the subscriptions, close the plugins and the store."""
         for plugin in self.plugins.values():
             await plugin.aclose()
+        returned, self._returned = list(self._returned), set()
+        for task in returned:
+            task.cancel()
+        await asyncio.gather(*returned, return_exceptions=True)
         self._started = False
         self._subscribers.close_all()
         await self.store.aclose()
@@ -254,6 +259,9 @@ class Agent:
             self._history_changed()
         self._deliver(sent)
         await self._events.emit(post.event for post in posts if post.event is not None)
+        for post in posts:
+            if post.unanswered is not None:
+                self._answer_later(post.conversation_id, post.unanswered)
         return value
 
     async def script(self, sql: str) -> None:
@@ -280,15 +288,37 @@ class Agent:
         )
         self._subscribers.publish([message])
         turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history)
+        await self._handle(turn, message, profile, intercept=True)
+        return turn.messages
+
+    async def _handle(
+        self, turn: _Turn, message: messages.ChatMessage, profile: dict[str, Any], *, intercept: bool
+    ) -> None:
+        """Give the stored user ``message`` to the plugins (``intercept``) and, unless one took it, to the handler."""
         token = _current_turn.set(turn)
         try:
-            info = ConversationInfo(conversation_id, MappingProxyType(profile))
+            info = ConversationInfo(message.conversation_id, MappingProxyType(profile))
             with context.scope(conversation=info, user=info.user, agent=self):
-                if not await self._intercepted(conversation_id, text):
+                if not (intercept and await self._intercepted(message.conversation_id, message.text)):
                     await self._run_handler(HandlerContext(self, info, message))
         finally:
             _current_turn.reset(token)
-        return turn.messages
+
+    def _answer_later(self, conversation_id: str, text: str) -> None:
+        # In a context of its own: the task must not inherit the turn or deadline of whoever committed the post.
+        task = asyncio.get_running_loop().create_task(
+            self._answer_returned(conversation_id, text), context=contextvars.Context()
+        )
+        self._returned.add(task)
+        task.add_done_callback(self._returned.discard)
+
+    async def _answer_returned(self, conversation_id: str, text: str) -> None:
+        """A user message that was meant for a person and never reached them (the person closed the ticket first,
+        or the helpdesk refused it): the bot answers it, in a turn of its own, as if it had just arrived."""
+        async with self._locks.hold(conversation_id), self.store.hold(conversation_id):
+            found = await self.store.run(lambda c: messages.find_user_message(c, conversation_id, text), write=False)
+            if found is not None:
+                await self._handle(_Turn(conversation_id), *found, intercept=False)
 
     async def _ensure_ready(self) -> None:
         if self._ready:

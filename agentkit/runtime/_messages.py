@@ -121,6 +121,21 @@ def store_user_message(
     return message, profile
 
 
+def find_user_message(
+    connection: Connection, conversation_id: str, text: str
+) -> tuple[ChatMessage, dict[str, Any]] | None:
+    """The latest user message of the conversation with this text, and the user's profile."""
+    row = connection.execute(
+        "SELECT seq, text, at FROM messages WHERE conversation_id = ? AND role = 'user' AND text = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        (conversation_id, text),
+    ).fetchone()
+    if row is None:
+        return None
+    message = ChatMessage(row["seq"], conversation_id, "user", row["text"], row["at"])
+    return message, load_user(connection, conversation_id) or {}
+
+
 def store_user_turn(
     connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
 ) -> tuple[ChatMessage, dict[str, Any], list[Message]]:
