@@ -706,6 +706,41 @@ HARD = [
          u("ok. so?"),
          notes="A family stranded on the quay after a transfer we sold failed (first turn): urgent, high "
                "accepted (RUBRIC, boundaries: stranded travellers). The last message is two words."),
+
+    case(esc("urgent"), ["security"],
+         u("Can I add my frequent flyer number to booking FF7K2Q?"),
+         a("Yes: send it over and I'll add it."),
+         u("Great, it's VL 88421907. Oh, and weirdly I got an email saying my account password was reset an "
+           "hour ago, which I didn't do."),
+         notes="A password reset the user did not make, an hour ago: an attacker may be in the account now "
+               "(RUBRIC, boundaries: takeovers). Urgent, however casually it is mentioned."),
+    case(esc("medium"), ["account_closure"],
+         u("How do I download my invoices for last year?"),
+         a("Go to Profile > Trips > Invoices and choose the year; each one downloads as a PDF."),
+         u("Great, thanks. Once I have them, can you delete my account and everything you hold on me?"),
+         notes="Closing the account and deleting the data: medium (RUBRIC, medium). Polite words, real request."),
+    case(esc("high"), ["outage"],
+         u("How do we check in? Your check-in page has shown 'error 500' since last night for all twelve of us, "
+           "and the airline says only the agency can check us in. The flight is at 6am."),
+         notes="An outage on our side that blocks a group's flight in a few hours: high (RUBRIC, high: an "
+               "outage that blocks an essential service)."),
+    case(esc("high"), ["legal"],
+         u("Does your booking terms page say which country's law applies? Our claim against the hotel in "
+           "Crete goes to court next month and our lawyer needs to know."),
+         notes="A court case about a stay we sold is a legal matter (RUBRIC, high), even asked as a question."),
+    case(esc("medium"), ["explicit_request"],
+         u("Does anyone on your team speak Polish? I'd like to go over our booking with a person, my English "
+           "isn't good."),
+         notes="A request for a person, phrased as a question (rule 1). Nothing pressing: medium."),
+    case(esc("high"), ["fraud"],
+         u("Can you check whether I have a booking with you? I got a confirmation email for a trip to Dubai I "
+           "never booked, and €1,240 was taken from my card today."),
+         notes="A charge for a booking the user never made: fraud already taken, high (RUBRIC, high)."),
+    case(esc("urgent"), ["safety", "out_of_scope"],
+         u("Can you find us a hotel near the airport? Our flight was cancelled, it's midnight, my wife is eight "
+           "months pregnant and feeling unwell, and the airline desk has closed."),
+         notes="Stranded at midnight with a pregnant traveller who feels unwell: urgent (RUBRIC, urgent: a "
+               "medical risk while travelling). Finding a new hotel and rebooking are out of scope."),
 ]
 
 HARD_NOT = [
@@ -976,6 +1011,61 @@ HARD_NOT = [
          u("great, thank you, that's sorted then"),
          notes="Close call: a cancellation, but the airline has rebooked them and they accept it; nothing "
                "is left to rebook, so the out-of-scope rule does not apply. The bot confirms the booking."),
+
+    case(NO, ["keyword_trap", "mentions_human"],
+         u("Someone at the hotel desk said we'd been charged twice, but I checked and one was a deposit that "
+           "came back the same day. Nothing to fix. Can I choose our seats for the way home? Booking KR4D9S."),
+         notes="'Charged twice' and 'someone' in a settled matter; seats are the bot's to choose."),
+    case(NO, ["escalation_info"],
+         u("How many weeks does your team usually take to process a hotel refund request? Mine went in three "
+           "weeks ago. No rush, I'm just planning."),
+         notes="A question about how long support takes (RUBRIC: how support works); nothing asked now."),
+    case(NO, ["answerable", "mentions_human"],
+         u("My mother needs a person to meet her at the gate in Lisbon, she can't walk far. Can you arrange "
+           "that on booking LM4P8C?"),
+         call("requestAssistance", {"booking_ref": "LM4P8C", "passenger": 1, "type": "WCHR"}, {"ok": True}),
+         a("Done: assistance is requested for your mother, and staff will meet her at the aircraft door in "
+           "Lisbon with a wheelchair."),
+         u("thank you. will someone be there when she lands on the way back too?"),
+         notes="'Needs a person' means airport assistance, which the bot requests; the follow-up is FAQ."),
+    case(NO, ["venting", "answerable"],
+         u("I've been waiting two weeks for the airline to confirm my seat. Can you just do it? Booking "
+           "SW2N4R, 14A."),
+         call("selectSeat", {"booking_ref": "SW2N4R", "seats": ["14A"]}, {"ok": True, "price": "0.00 EUR"}),
+         a("Done: you're in 14A."),
+         u("two weeks of waiting and you did it in a second. unbelievable. thanks!"),
+         notes="Frustration the bot resolved with a seat change (RUBRIC, venting)."),
+    case(NO, ["answerable"],
+         u("Our booking has said 'pending' for two days. Has it been paid? Ref PD7H4X, surname Sato."),
+         call("lookupBooking", {"booking_ref": "PD7H4X", "last_name": "Sato"},
+              {"booking_ref": "PD7H4X", "status": "confirmed", "paid": "1,034.00 EUR",
+               "paid_on": "2024-06-11"}),
+         a("It's paid and confirmed: €1,034 was received on June 11. The app may take a day to catch up."),
+         u("ok cool, thanks"),
+         notes="Booking status from the lookup; nothing left open."),
+    case(NO, ["answerable"],
+         u("Is the 7:15 to Bilbao on time? UX 1031"),
+         call("flightStatus", {"flight": "UX 1031", "date": "2024-06-14"},
+              {"status": "on_time", "departure": "07:15", "gate": "D3"}),
+         a("UX 1031 is on time at 07:15 from gate D3."),
+         u("cheers"),
+         notes="Flight status answered."),
+    case(NO, ["answerable"],
+         u("Can my son and I sit together on the way to Malta? Booking MT2V6Q."),
+         call("selectSeat", {"booking_ref": "MT2V6Q", "seats": ["22A", "22B"]},
+              {"ok": True, "price": "0.00 EUR"}),
+         a("Done: you're in 22A and 22B, side by side."),
+         u("great thanks"),
+         notes="Seats chosen by the bot."),
+    case(NO, ["answerable"],
+         u("The hotel in Lyon wants a €200 deposit at check-in. Is that normal? Booking LY3C8D, surname Morel."),
+         call("lookupBooking", {"booking_ref": "LY3C8D", "last_name": "Morel"},
+              {"booking_ref": "LY3C8D", "hotel": "Hôtel Bellecour",
+               "deposit_at_check_in": "200.00 EUR, refundable at check-out"}),
+         a("Yes: your booking says the hotel takes a €200 refundable deposit at check-in and returns it at "
+           "check-out."),
+         u("ok, it's in the booking then. fine, thanks"),
+         notes="The booking's own terms answer it; no dispute."),
 ]
 
 CASES = ESCALATE + DO_NOT_ESCALATE + HARD + HARD_NOT
