@@ -1,6 +1,7 @@
-"""The same support conversation (look up an order, issue a refund, answer) written four ways: a hand-written
-loop over the raw openai SDK, agentkit, openai-agents and pydantic-ai. Each is a factory returning
-``(run_one_conversation, close)`` bound to a base URL."""
+"""The same support conversation (look up an order, issue a refund, answer) written five ways: a bare httpx2 loop
+(the transport floor: the same requests, httpx2 and json only), a hand-written loop over the raw openai SDK,
+agentkit, openai-agents and pydantic-ai. Each is a factory returning ``(run_one_conversation, close)`` bound to a
+base URL."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx2
 import openai
 from pydantic import BaseModel
 
@@ -27,6 +29,36 @@ def issue_refund(order_id: str, amount: float) -> dict[str, Any]:
 
 def _client(base_url: str) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
+
+
+def bare_httpx2(base_url: str) -> tuple[RunOne, Close]:
+    """The floor: the raw loop's requests with no SDK: one pooled httpx2 client, ``json`` both ways."""
+    client = httpx2.AsyncClient(base_url=base_url, headers={"Authorization": "Bearer bench"}, timeout=15.0)
+    functions = {"lookupOrder": lookup_order, "issueRefund": issue_refund}
+    tools = [
+        openai.pydantic_function_tool(LookupOrder, name="lookupOrder"),
+        openai.pydantic_function_tool(IssueRefund, name="issueRefund"),
+    ]
+
+    async def run_one() -> str:
+        messages: list[Any] = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": QUESTION}]
+        for _ in range(10):
+            body = json.dumps({"model": "bench", "messages": messages, "tools": tools})
+            response = await client.post(
+                "/chat/completions", content=body, headers={"Content-Type": "application/json"}
+            )
+            response.raise_for_status()
+            message = json.loads(response.content)["choices"][0]["message"]
+            if not message.get("tool_calls"):
+                return str(message.get("content") or "")
+            messages.append(message)
+            for call in message["tool_calls"]:
+                function = call["function"]
+                output = functions[function["name"]](**json.loads(function["arguments"]))
+                messages.append({"role": "tool", "tool_call_id": call["id"], "content": json.dumps(output)})
+        raise RuntimeError("no answer")
+
+    return run_one, client.aclose
 
 
 def raw_sdk(base_url: str) -> tuple[RunOne, Close]:
@@ -129,6 +161,7 @@ def pydantic_ai(base_url: str) -> tuple[RunOne, Close]:
 
 
 LOOPS: dict[str, Callable[[str], tuple[RunOne, Close]]] = {
+    "bare httpx2 (floor)": bare_httpx2,
     "raw openai SDK": raw_sdk,
     "agentkit": agentkit_loop,
     "openai-agents": openai_agents,

@@ -1,13 +1,15 @@
-"""agentkit's cost per tool-calling iteration against a hand-written loop over the raw openai SDK, and the peers.
+"""agentkit's cost per tool-calling iteration against the transport floor, a hand-written loop over the raw openai
+SDK, and the peers.
 
-All four run the same 3-iteration conversation (two tool calls, then the answer) through the official openai client
-against FakeOpenAIServer on loopback, the server in its own process. Part 1: sequential conversations with no server
-latency, time per iteration (median of interleaved rounds) and the ratio to the raw loop (goal: agentkit <= 1.10).
-Part 2: 1, 64 and 256 concurrent conversations with 50 ms server latency, throughput and its ratio to the raw loop
-(goal: agentkit >= 0.9).
+All run the same 3-iteration conversation (two tool calls, then the answer) against FakeOpenAIServer on loopback,
+the server in its own process: the floor with httpx2 and json only, the others through the official openai client.
+Part 1: sequential conversations with no server latency, time per iteration (median of interleaved rounds) and the
+ratios to the floor and to the raw SDK loop. Part 2: 1, 64 and 256 concurrent conversations with 50 ms server
+latency, throughput and the same ratios. Peers that are not installed (``pip install -e '.[bench]'``) are skipped.
 
-    python benchmarks/overhead.py            # full run, a few minutes
-    python benchmarks/overhead.py --quick    # a smoke run
+    python benchmarks/overhead.py                    # full run, a few minutes
+    python benchmarks/overhead.py --quick            # a smoke run
+    python benchmarks/overhead.py --sequential-only  # part 1 only
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -23,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loops import LOOPS, RunOne  # noqa: E402
+from _loops import LOOPS, Close, RunOne  # noqa: E402
 
 ITERATIONS_PER_CONVERSATION = 3
 
@@ -42,12 +45,14 @@ def server_process(latency: float) -> Iterator[str]:
         process.stdout.close() if process.stdout else None
 
 
-async def time_sequential(run_one: RunOne, conversations: int) -> float:
-    """Seconds per iteration over ``conversations`` conversations in a row."""
-    started = time.perf_counter()
+async def time_sequential(run_one: RunOne, conversations: int) -> tuple[float, float]:
+    """Seconds per iteration over ``conversations`` conversations in a row: wall time, and this process's CPU time
+    (the server runs in another process, so the CPU time is the client's own cost, less noisy on a shared machine)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     for _ in range(conversations):
         await run_one()
-    return (time.perf_counter() - started) / (conversations * ITERATIONS_PER_CONVERSATION)
+    iterations = conversations * ITERATIONS_PER_CONVERSATION
+    return (time.perf_counter() - started) / iterations, (time.process_time() - cpu_started) / iterations
 
 
 async def throughput(run_one: RunOne, concurrency: int, per_worker: int) -> float:
@@ -63,24 +68,42 @@ async def throughput(run_one: RunOne, concurrency: int, per_worker: int) -> floa
     return concurrency * per_worker * ITERATIONS_PER_CONVERSATION / elapsed
 
 
-async def sequential_part(base_url: str, rounds: int, conversations: int) -> dict[str, float]:
-    loops = {name: factory(base_url) for name, factory in LOOPS.items()}
+def available_loops(base_url: str) -> dict[str, tuple[RunOne, Close]]:
+    loops: dict[str, tuple[RunOne, Close]] = {}
+    for name, factory in LOOPS.items():
+        try:
+            loops[name] = factory(base_url)
+        except ImportError as error:  # a peer that is not installed
+            print(f"skipped {name}: {error}", file=sys.stderr)
+    return loops
+
+
+async def sequential_part(
+    base_url: str, rounds: int, conversations: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    loops = available_loops(base_url)
     samples: dict[str, list[float]] = {name: [] for name in loops}
+    cpu_samples: dict[str, list[float]] = {name: [] for name in loops}
     for run_one, _ in loops.values():  # warm up connections, imports and caches
         for _ in range(20):
             await run_one()
     for _ in range(rounds):  # interleaved, so drift on the machine hits every loop alike
         for name, (run_one, _) in loops.items():
-            samples[name].append(await time_sequential(run_one, conversations))
+            wall, cpu = await time_sequential(run_one, conversations)
+            samples[name].append(wall)
+            cpu_samples[name].append(cpu)
     for _, close in loops.values():
         await close()
+    return _medians(samples), _medians(cpu_samples)
+
+
+def _medians(samples: dict[str, list[float]]) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
 async def concurrent_part(base_url: str, concurrency: int, per_worker: int) -> dict[str, float]:
     results: dict[str, float] = {}
-    for name, factory in LOOPS.items():
-        run_one, close = factory(base_url)
+    for name, (run_one, close) in available_loops(base_url).items():
         await throughput(run_one, min(concurrency, 8), 1)  # warm up
         results[name] = await throughput(run_one, concurrency, per_worker)
         await close()
@@ -88,21 +111,29 @@ async def concurrent_part(base_url: str, concurrency: int, per_worker: int) -> d
 
 
 def print_table(title: str, unit: str, values: dict[str, float], scale: float, better: str) -> None:
-    raw = values["raw openai SDK"]
-    print(f"\n{title}\n| loop | {unit} | ratio to raw SDK ({better}) |\n|---|---:|---:|")
+    floor, raw = values["bare httpx2 (floor)"], values["raw openai SDK"]
+    print(f"\n{title} ({better})\n| loop | {unit} | ratio to the floor | ratio to raw SDK |\n|---|---:|---:|---:|")
     for name, value in values.items():
-        print(f"| {name} | {value * scale:,.1f} | {value / raw:.2f} |")
+        print(f"| {name} | {value * scale:,.1f} | {value / floor:.2f} | {value / raw:.2f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke run")
+    parser.add_argument("--sequential-only", action="store_true", help="part 1 only (time per iteration)")
     args = parser.parse_args()
     rounds, conversations, per_worker = (3, 20, 2) if args.quick else (7, 100, 4)
     print(f"python {sys.version.split()[0]}, {ITERATIONS_PER_CONVERSATION} iterations per conversation")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with server_process(0.0) as base_url:
-        per_iteration = asyncio.run(sequential_part(base_url, rounds, conversations))
+        per_iteration, cpu_per_iteration = asyncio.run(sequential_part(base_url, rounds, conversations))
     print_table("Sequential, no server latency: time per iteration", "µs", per_iteration, 1e6, "lower is better")
+    print_table(
+        "Sequential, no server latency: client CPU time per iteration", "µs", cpu_per_iteration, 1e6, "lower is better"
+    )
+    print(f"load average after part 1: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.sequential_only:
+        return
     with server_process(0.05) as base_url:
         for concurrency in (1, 64, 256):
             rates = asyncio.run(concurrent_part(base_url, concurrency, per_worker))
