@@ -93,3 +93,41 @@ async def test_json_of_the_wrong_shape_is_a_model_error(server: FakeOpenAIServer
     async with model_for(server, FakeClock(), api=api) as model:
         with pytest.raises(ModelError, match="not a"):
             await model.request(USER)
+
+
+def whole(body: bytes, content_type: str = "application/json") -> bytes:
+    """A complete 200 answer with ``body``, sent as it is."""
+    return head(f"content-length: {len(body)}").replace(b"application/json", content_type.encode()) + body
+
+
+def completion_saying(text: str) -> dict[str, Any]:
+    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+    return {"id": "x", "object": "chat.completion", "choices": [choice]}
+
+
+async def test_a_utf8_body_is_read_from_its_bytes(server: FakeOpenAIServer) -> None:
+    """The reply is decoded from the body's bytes (no charset lookup): non-ASCII text arrives intact."""
+    text = "Votre remboursement est validé ✓ — 払い戻し"
+    server.inject(Fault.raw(whole(json.dumps(completion_saying(text), ensure_ascii=False).encode())))
+    async with model_for(server, FakeClock()) as model:
+        assert (await model.request(USER)).text == text
+
+
+async def test_a_body_in_another_declared_charset_is_still_read(server: FakeOpenAIServer) -> None:
+    """Not UTF-8, but the charset is declared: decoded by it, as before the bytes path."""
+    text = "remboursement validé, reçu envoyé"
+    body = json.dumps(completion_saying(text), ensure_ascii=False).encode("iso-8859-1")
+    server.inject(Fault.raw(whole(body, "application/json; charset=iso-8859-1")))
+    async with model_for(server, FakeClock()) as model:
+        assert (await model.request(USER)).text == text
+
+
+@pytest.mark.parametrize("body", [b"[1, 2, 3]", b'"just a string"', b"\xff\xfe not json at all"])
+async def test_json_that_is_not_an_object_or_not_json_is_a_model_error_not_retried(
+    server: FakeOpenAIServer, body: bytes
+) -> None:
+    server.inject(Fault.raw(whole(body)))
+    async with model_for(server, FakeClock()) as model:
+        with pytest.raises(ModelError, match="not an object|not JSON"):
+            await model.request(USER)
+    assert len(server.requests) == 1
