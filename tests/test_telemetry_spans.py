@@ -160,6 +160,54 @@ def test_nothing_of_opentelemetry_is_imported_when_absent_or_off(how: str) -> No
     assert done.stdout.strip() == "clean"
 
 
+_PROVIDER_SET_LATE = """
+import asyncio
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import BaseModel
+import agentkit
+from agentkit.models import ScriptedModel, call
+
+class OrderInput(BaseModel):
+    order_id: str
+
+opened = []
+started = trace.ProxyTracer.start_as_current_span
+def spy(self, name, *args, **kwargs):
+    opened.append(name)
+    return started(self, name, *args, **kwargs)
+trace.ProxyTracer.start_as_current_span = spy
+
+async def run():
+    tool = agentkit.Tool("lookupOrder", "Find an order", OrderInput, lambda args: "shipped")
+    model = ScriptedModel([call("lookupOrder", order_id="1"), "It shipped."])
+    result = await agentkit.execute("Be brief.", [tool], [{"role": "user", "content": "where?"}], model)
+    assert result.text == "It shipped.", result
+
+asyncio.run(run())
+assert opened == [], opened
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+asyncio.run(run())
+print(sorted(span.name for span in exporter.get_finished_spans()))
+"""
+
+
+def test_no_span_is_opened_until_a_tracer_provider_is_set_and_then_every_one_is() -> None:
+    """With the API installed but no provider configured, spans would all be no-ops: none is opened. A provider set
+    after agentkit's first run is followed from the next run on (the per-span check, not a cached answer)."""
+    unset = ("AGENTKIT_OTEL", "OTEL_PYTHON_TRACER_PROVIDER")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    script = textwrap.dedent(_PROVIDER_SET_LATE)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['chat scripted', 'chat scripted', 'execute_tool lookupOrder', 'invoke_agent']"
+
+
 async def test_a_request_over_the_openai_api_records_usage_and_finish_reason(spans: InMemorySpanExporter) -> None:
     async with FakeOpenAIServer() as server, OpenAIModel("gpt-4o-mini", base_url=server.base_url, api_key="t") as m:
         server.enqueue(text="hello")
