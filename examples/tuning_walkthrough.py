@@ -5,7 +5,7 @@
 A real run asks a language model:
 
     agentkit tune evals/escalation --space prompts/escalation_space.toml --model openai:gpt-4o-mini \\
-        --budget 2000 --budget-usd 2 --strategy halving --dry-run        # the plan first, then without --dry-run
+        --budget 3000 --budget-usd 3 --strategy halving --dry-run        # the plan first, then without --dry-run
 
 This walkthrough uses a SIMULATED model instead, so it needs no key. It knows each case's label and gets a case
 right with a probability that depends on its system prompt (which escalation policy it holds, whether worked
@@ -66,7 +66,7 @@ async def main(out: Path) -> None:
     model = FunctionModel(simulated_model, name="simulated")
     space = ROOT / "prompts" / "escalation_space.toml"
     for dry_run in (True, False):  # the plan first (no request), then the run
-        result = await tune(CASES, space, model, budget=2000, strategy="halving", candidates=12, minibatch=16,
+        result = await tune(CASES, space, model, budget=3000, strategy="halving", candidates=12, minibatch=16,
                             seed=0, out_dir=out, dry_run=dry_run)  # fmt: skip
         if dry_run:
             print("\n".join(result.plan.lines()), end="\n\n")

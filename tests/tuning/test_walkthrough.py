@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tuning_walkthrough.py"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 async def test_the_walkthrough_runs_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -24,8 +25,11 @@ async def test_the_walkthrough_runs_and_reports(tmp_path: Path, capsys: pytest.C
     assert verdict.startswith(("verdict: confirmed: the dev gain of ", "verdict: not confirmed (the test split can "
                                "confirm gains of "))  # fmt: skip
     assert "did not hold" not in printed and "test split: used once by tuning runs so far" in printed
+    power = next(line.strip() for line in printed.splitlines() if line.strip().startswith("power "))
+    readme = README.read_text(encoding="utf-8")
+    assert f"{power}\n{verdict}\n" in readme  # the README shows this run's power and verdict, word for word
     report = json.loads((tmp_path / "tuning.json").read_text())
-    assert report["status"] == "finished" and report["spent"]["total"]["requests"] <= 2000
+    assert report["status"] == "finished" and report["spent"]["total"]["requests"] <= 3000
     assert (
         "Before each reply" in report["selected"]["instructions"]
         or "Answer yourself" in (report["selected"]["instructions"])
