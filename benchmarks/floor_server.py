@@ -67,9 +67,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data", required=True, help="a folder for floor.sqlite3")
+    parser.add_argument("--timeout-keep-alive", type=int, default=5, help="as agentkit serve's (default 5)")
     args = parser.parse_args()
     app = create_app(Path(args.data) / "floor.sqlite3")
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False,
+                timeout_keep_alive=args.timeout_keep_alive)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -19,13 +19,16 @@ Every conversation comes from 127.0.0.1, so the server it starts runs with ``--n
 per-address limits would otherwise refuse all but the first few conversations with 429); start an existing server
 for ``--url`` with ``--no-quotas`` too.
 
-The client closes a connection that has been idle for 1 s (httpx's default: 5 s). The server closes one idle for
-``--timeout-keep-alive`` (5 s); with both at 5 s, a request sent on a connection idle for about 5 s races the
-server's close and fails with ``ReadError`` (the server resets a connection it closed when data arrives). With two
-workers a conversation's connection to one sits idle while the other answers, for seconds under load: that race is
-what ended the 200-conversation runs in disconnects. A load balancer in front of workers must likewise time out its
-idle upstream connections before the workers do. The server's default stays: browsers retry a request that fails
-on a reused connection, and a short keep-alive bounds what idle clients hold.
+The client closes a connection that has been idle for 1 s (httpx's default: 5 s), and the servers it starts (the
+floor and `agentkit serve`) keep an idle one open for 30 s (their default: 5 s). With both at 5 s, a request sent on
+a connection idle for about 5 s races the server's close and fails with ``ReadError`` (the server resets a
+connection it closed when data arrives): that race is what ended the 200-conversation runs in disconnects, first
+with two workers (a conversation's connection to one sits idle while the other answers), then, once group commit
+made answers come in bursts, with one (the single client process, on a loaded machine, reads an answer seconds
+after the server sent it, so "idle" on the server's clock includes the client's lag). A load balancer in front of
+workers must likewise close idle upstream connections before the workers do (see the README). The server's
+default stays 5 s: browsers retry a request that fails on a reused connection, and a short keep-alive bounds what
+idle clients hold.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ def own_server(
         ports = [_free_port() for _ in range(workers)]
         commands = [
             [agentkit, "serve", str(ROOT / "examples/support_bot.py"), "--port", str(port), "--data", data,
-             "--log-level", "warning", "--no-quotas", *extra]  # one address drives every conversation
+             "--log-level", "warning", "--no-quotas", "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS),
+             *extra]  # one address drives every conversation
             for port in ports
         ]  # fmt: skip
         with _processes(commands, env, data, pids) as urls:
@@ -81,7 +85,8 @@ def floor_server() -> Iterator[tuple[list[str], str]]:
     """The floor (benchmarks/floor_server.py) on a free port with a fresh data folder."""
     with tempfile.TemporaryDirectory() as data:
         port = _free_port()
-        command = [sys.executable, str(ROOT / "benchmarks/floor_server.py"), "--port", str(port), "--data", data]
+        command = [sys.executable, str(ROOT / "benchmarks/floor_server.py"), "--port", str(port), "--data", data,
+                   "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS)]  # fmt: skip
         with _processes([command], dict(os.environ), data) as urls:
             yield urls, ""
 
@@ -205,8 +210,9 @@ async def run(name: str, urls: Sequence[str], login: str, conversations: int) ->
     return result
 
 
-# Well under the servers' keep-alive (uvicorn's and `agentkit serve`'s default, 5 s): see the module's docstring.
+# The client closes idle connections long before the servers do: see the module's docstring.
 CLIENT_KEEPALIVE_SECONDS = 1.0
+SERVER_KEEPALIVE_SECONDS = 30
 
 
 _TLS = ssl.create_default_context()  # made once: each client would load the CA bundle (~0.1 s of CPU) again
