@@ -22,7 +22,7 @@ from ..storage import AsyncDatabase, Component, Connection, TurnLocks, open_data
 __all__ = ["Store"]
 
 T = TypeVar("T")
-_FIRST_POLL, _LAST_POLL = 0.002, 0.05  # seconds between tries for a conversation another process holds
+_WAIT_THREADS = 16  # turn locks waited for in the database at once (each on a thread and a connection of its own)
 
 
 class Store:
@@ -40,6 +40,7 @@ class Store:
         self._open = False
         self._turns: TurnLocks | None = None
         self._turn_executor: ThreadPoolExecutor | None = None
+        self._wait_executor: ThreadPoolExecutor | None = None
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +58,7 @@ class Store:
         self._turns = self.database.turn_locks()
         if self._turns is not None:  # a thread per connection the turn locks live on
             self._turn_executor = ThreadPoolExecutor(self._turns.width, thread_name_prefix="agentkit-turns")
+            self._wait_executor = ThreadPoolExecutor(_WAIT_THREADS, thread_name_prefix="agentkit-turn-waits")
 
     async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""
@@ -76,7 +78,7 @@ class Store:
     @asynccontextmanager
     async def hold(self, conversation_id: str) -> AsyncIterator[None]:
         """Keep the conversation to this process for the ``async with`` block: on PostgreSQL, another process
-        holding it is waited for. On SQLite there is one process to a store, and nothing to do."""
+        holding it is waited for, in the database. On SQLite there is one process to a store, and nothing to do."""
         turns = self._turns
         if turns is None:
             yield
@@ -89,10 +91,24 @@ class Store:
                 await asyncio.shield(self._on_turn_thread(turns.release, conversation_id))
 
     async def _acquire_turn(self, turns: TurnLocks, conversation_id: str) -> None:
-        delay = _FIRST_POLL
         while not await self._try_turn(turns, conversation_id):
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _LAST_POLL)
+            if await self._wait_turn(turns, conversation_id):
+                return
+
+    async def _wait_turn(self, turns: TurnLocks, conversation_id: str) -> bool:
+        """Another process holds the conversation: wait in the database (on a thread apart, as a wait can last a
+        whole turn), woken as soon as it lets go. Cancelled, the wait is interrupted, and a lock taken meanwhile is
+        given back."""
+        if self._wait_executor is None:
+            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+        attempt = asyncio.get_running_loop().run_in_executor(self._wait_executor, turns.wait, conversation_id)
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            await self._on_turn_thread(turns.interrupt, conversation_id)
+            if await attempt:
+                await self._on_turn_thread(turns.release, conversation_id)
+            raise
 
     async def _try_turn(self, turns: TurnLocks, conversation_id: str) -> bool:
         attempt = asyncio.ensure_future(self._on_turn_thread(turns.try_acquire, conversation_id))
@@ -109,9 +125,12 @@ class Store:
         self._open = False
         turns, self._turns = self._turns, None
         turn_executor, self._turn_executor = self._turn_executor, None
+        wait_executor, self._wait_executor = self._wait_executor, None
         if turns is not None and turn_executor is not None:
-            await asyncio.get_running_loop().run_in_executor(turn_executor, turns.close)
+            await asyncio.get_running_loop().run_in_executor(turn_executor, turns.close)  # interrupts the waits too
             turn_executor.shutdown(wait=True)
+        if wait_executor is not None:
+            wait_executor.shutdown(wait=False, cancel_futures=True)
         await self._db.aclose()
 
     async def _on_turn_thread(self, fn: Callable[[str], T], conversation_id: str) -> T:

@@ -71,13 +71,24 @@ class Connection(ABC):
 
 class TurnLocks(ABC):
     """Locks held across awaits, for a whole turn of a conversation, by one worker at a time. Blocking calls:
-    run them on ``width`` threads of their own."""
+    ``try_acquire`` and ``release`` on ``width`` threads of their own, ``wait`` on threads apart (it can block for
+    as long as another worker's turn lasts). One caller per conversation at a time (the agent's in-process lock
+    sees to that)."""
 
     width: int = 1
 
     @abstractmethod
     def try_acquire(self, conversation_id: str) -> bool:
         """Take the conversation's lock if no one holds it (here or in another process)."""
+
+    @abstractmethod
+    def wait(self, conversation_id: str) -> bool:
+        """Block until the conversation's lock is taken (woken by the database when its holder lets go); False
+        when ``interrupt`` stopped the wait first."""
+
+    @abstractmethod
+    def interrupt(self, conversation_id: str) -> None:
+        """Stop a ``wait`` in progress on another thread (its caller was cancelled); nothing if there is none."""
 
     @abstractmethod
     def release(self, conversation_id: str) -> None: ...
@@ -101,7 +112,8 @@ class Database(ABC):
 
     @abstractmethod
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        """``with database.transaction() as connection:``; an exception rolls everything back."""
+        """``with database.transaction() as connection:``; an exception rolls everything back. ``write=False``:
+        ``fn`` only reads (no write, no lock), which a backend may run without a transaction of its own."""
 
     @abstractmethod
     def script(self, sql: str) -> None:

@@ -33,7 +33,8 @@ _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` giv
 # apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)).
 _NAMED = 0x61676B00  # "agk\0"
 _TURNS = 0x61676B01
-_TURN_LANES = 4  # at most this many connections for a process's turn locks
+_TURN_LANES = 4  # at most this many connections for a process's turn locks nobody else holds
+_IDLE_WAITERS = 4  # connections kept for the next wait on a turn lock another process holds
 
 
 class PgRow:
@@ -155,6 +156,7 @@ class PostgresDatabase(Database):
         self.url = url
         self.concurrency = pool_size
         self.errors = (self._psycopg.Error,)
+        self.query_canceled: type[Exception] = self._psycopg.errors.QueryCanceled
         self._pool: psycopg_pool.ConnectionPool[Any] | None = None
 
     def connect(self) -> psycopg.Connection[PgRow]:
@@ -180,8 +182,14 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        with self._require().connection() as raw, raw.transaction():
-            yield PostgresConnection(raw)
+        """``write=False``: each read a statement of its own, with no BEGIN and COMMIT (two round trips fewer).
+        At READ COMMITTED that is what a transaction of reads gives anyway: every statement its own snapshot."""
+        with self._require().connection() as raw:
+            if not write:
+                yield PostgresConnection(raw)
+                return
+            with raw.transaction():
+                yield PostgresConnection(raw)
 
     def script(self, sql: str) -> None:
         with self.transaction() as connection:
@@ -206,28 +214,129 @@ class PostgresDatabase(Database):
 class PostgresTurnLocks(TurnLocks):
     """Session-level advisory locks on connections of their own, which hold them between transactions.
 
-    A process asks with ``pg_try_advisory_lock`` (the caller polls), so a wait never holds a connection or a
-    thread. The conversations are spread over ``width`` connections (lanes), so one lock's round trip does not
-    queue every other conversation's behind it. If a connection drops, PostgreSQL releases its locks; the next
-    call connects again.
+    A lock nobody holds is taken with ``pg_try_advisory_lock`` on one of ``width`` shared connections (lanes): one
+    round trip, and the conversations are spread over the lanes so that one lock's round trip does not queue every
+    other conversation's behind it. A lock another process holds is waited for in the database (``_Waits``):
+    ``pg_advisory_lock`` on a connection of its own, which PostgreSQL wakes when the holder lets go, waiters first
+    come first served; that connection then holds the lock for the turn. No wait and no held lock ever keeps a
+    connection of the transaction pool, so a waiter can never starve the holder it waits for of the connection
+    it needs to finish its turn. If a connection drops, PostgreSQL releases its locks; the next call connects again.
     """
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.width = min(database.concurrency, _TURN_LANES)
         self._lanes = [_TurnLane(database) for _ in range(self.width)]
+        self._waits = _Waits(database)
 
     def try_acquire(self, conversation_id: str) -> bool:
         return self._lane(conversation_id).try_acquire(conversation_id)
 
+    def wait(self, conversation_id: str) -> bool:
+        return self._waits.wait(conversation_id)
+
+    def interrupt(self, conversation_id: str) -> None:
+        self._waits.interrupt(conversation_id)
+
     def release(self, conversation_id: str) -> None:
-        self._lane(conversation_id).release(conversation_id)
+        if not self._waits.release(conversation_id):
+            self._lane(conversation_id).release(conversation_id)
 
     def close(self) -> None:
+        self._waits.close()
         for lane in self._lanes:
             lane.close()
 
     def _lane(self, conversation_id: str) -> _TurnLane:
         return self._lanes[zlib.crc32(conversation_id.encode()) % self.width]
+
+
+class _Waits:
+    """Turn locks waited for in the database, each on a connection of its own from the wait to the release;
+    connections are kept for the next wait (at most ``_IDLE_WAITERS`` of them)."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._database = database
+        self._lock = threading.Lock()
+        self._idle: list[psycopg.Connection[PgRow]] = []
+        self._waiting: dict[str, psycopg.Connection[PgRow]] = {}
+        self._held: dict[str, psycopg.Connection[PgRow]] = {}
+        self._interrupted: set[str] = set()  # interrupted before its wait began
+        self._closed = False
+
+    def wait(self, conversation_id: str) -> bool:
+        raw = self._take_connection(conversation_id)
+        if raw is None:
+            return False
+        try:
+            raw.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (_TURNS, conversation_id))
+        except self._database.errors as error:
+            with self._lock:
+                del self._waiting[conversation_id]
+            self._put_back(raw)
+            if isinstance(error, self._database.query_canceled):
+                return False
+            raise
+        with self._lock:
+            del self._waiting[conversation_id]
+            self._held[conversation_id] = raw  # interrupted just too late: the caller gives it back
+        return True
+
+    def interrupt(self, conversation_id: str) -> None:
+        with self._lock:
+            raw = self._waiting.get(conversation_id)
+            if raw is None:
+                if conversation_id not in self._held:
+                    self._interrupted.add(conversation_id)  # its wait has not begun yet: it will not
+                return
+            raw.cancel_safe()  # under the lock: the connection cannot be given another statement meanwhile
+
+    def release(self, conversation_id: str) -> bool:
+        """Give the lock back if it was waited for here (False: it was not)."""
+        with self._lock:
+            raw = self._held.pop(conversation_id, None)
+        if raw is None:
+            return False
+        try:
+            raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_TURNS, conversation_id))
+        except self._database.errors:
+            raw.close()  # closing a session releases its locks too
+        self._put_back(raw)
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for raw in self._waiting.values():
+                raw.cancel_safe()
+            connections = [*self._idle, *self._held.values()]
+            self._idle.clear()
+            self._held.clear()
+        for raw in connections:
+            raw.close()
+
+    def _take_connection(self, conversation_id: str) -> psycopg.Connection[PgRow] | None:
+        with self._lock:
+            if conversation_id in self._interrupted or self._closed:
+                self._interrupted.discard(conversation_id)
+                return None
+            raw = self._idle.pop() if self._idle else None
+        if raw is None or raw.closed or raw.broken:
+            raw = self._database.connect()
+        with self._lock:
+            if conversation_id in self._interrupted or self._closed:  # while it connected
+                self._interrupted.discard(conversation_id)
+                self._idle.append(raw)
+                return None
+            self._waiting[conversation_id] = raw
+        return raw
+
+    def _put_back(self, raw: psycopg.Connection[PgRow]) -> None:
+        with self._lock:
+            keep = not self._closed and len(self._idle) < _IDLE_WAITERS and not (raw.closed or raw.broken)
+            if keep:
+                self._idle.append(raw)
+        if not keep:
+            raw.close()
 
 
 class _TurnLane:
