@@ -6,7 +6,7 @@ change is a new ``Migration`` appended to the tuple, numbered next (how: ``agent
 
 from __future__ import annotations
 
-from agentkit.storage import Component, Migration
+from agentkit.storage import DESK_CHANNEL, Component, Migration, notify_on_insert
 
 __all__ = ["DESK_MIGRATIONS"]
 
@@ -55,6 +55,11 @@ DESK_MIGRATIONS = Component(
         # NULL: opened in-process by an embedded DeskHitl (no token), or before this migration
         Migration(
             2, "tickets: the registered bot that opened them", "ALTER TABLE desk_tickets ADD COLUMN bot_name TEXT"
+        ),
+        # PostgreSQL only: other workers' inboxes and HITL plugins are woken by LISTEN, not by polling the log
+        Migration(
+            3, "desk_events: notify agentkit_desk of each event (PostgreSQL)",
+            run=notify_on_insert("desk_events", DESK_CHANNEL, "NEW.seq::text"),
         ),
     ),
     tables=('desk_tickets', 'desk_messages', 'desk_events',),

@@ -38,6 +38,7 @@ from ._aliases import check_handler_aliases, check_tool_aliases
 from ._conversation import Conversation, ConversationInfo, HandlerContext
 from ._events import EventHooks, H
 from ._failure import OnModelFailure, failure_policy
+from ._foreign import ForeignMessages
 from ._inputs import check_receive
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
@@ -118,6 +119,7 @@ class Agent:
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
+        self._foreign = ForeignMessages(self.store, self._subscribers)  # other workers' messages (PostgreSQL)
         self._opening = asyncio.Lock()
         self._returned: set[asyncio.Task[None]] = set()  # answers to messages the person never got
         self._ready = False
@@ -209,6 +211,7 @@ class Agent:
             task.cancel()
         await asyncio.gather(*returned, return_exceptions=True)
         self._started = False
+        self._foreign.close()
         self._subscribers.close_all()
         await self.store.aclose()
         self._ready = False
@@ -334,6 +337,7 @@ class Agent:
             except BaseException:  # a database newer than this code, say: let go of the connections
                 await self.store.aclose()
                 raise
+            self._foreign.start()
             self._ready = True
 
     async def _intercepted(self, conversation_id: str, text: str) -> bool:

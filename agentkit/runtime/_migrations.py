@@ -6,7 +6,7 @@ change is a new ``Migration`` appended to the tuple, numbered next (how: ``agent
 
 from __future__ import annotations
 
-from ..storage import Component, Migration
+from ..storage import MESSAGES_CHANNEL, Component, Migration, notify_on_insert
 
 __all__ = ["RUNTIME_MIGRATIONS"]
 
@@ -32,6 +32,14 @@ CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation_id
 
 RUNTIME_MIGRATIONS = Component(
     "runtime",
-    (Migration(1, "conversations and messages (0.1.0)", _V1),),
+    (
+        Migration(1, "conversations and messages (0.1.0)", _V1),
+        # PostgreSQL only: other workers' webchat streams are woken by LISTEN, not by polling the store
+        Migration(
+            2, "messages: notify agentkit_messages of each visible message (PostgreSQL)",
+            run=notify_on_insert("messages", MESSAGES_CHANNEL, "NEW.seq::text || ':' || NEW.conversation_id",
+                                 when="NEW.visible = 1"),
+        ),
+    ),
     tables=('conversations', 'messages',),
 )

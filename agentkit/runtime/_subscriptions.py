@@ -3,7 +3,8 @@
 A web channel streams these to the browser: the bot's replies, and above all what arrives later, on its own (a
 human agent's reply, a timeout notice). The subscription is registered when ``subscribe`` is called, so nothing
 stored after that call is missed; it ends when closed or when the agent closes. With ``deltas=True`` it also
-gets each ``ReplyDelta`` of a bot reply being written (see ``_streaming``), before the stored message.
+gets each ``ReplyDelta`` of a bot reply being written (see ``_streaming``), before the stored message. On
+PostgreSQL, messages other workers store arrive too, woken by a notification (``_foreign``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from ._messages import ChatMessage
 
 if TYPE_CHECKING:
+    from ..storage import Listening
     from ._streaming import ReplyDelta
 
 T = TypeVar("T")
@@ -35,6 +37,13 @@ class Subscription(Generic[T]):
         self._owner = owner
         self._queue: asyncio.Queue[T | None] = asyncio.Queue()
         self._closed = False
+
+    @property
+    def notified(self) -> bool:
+        """True while other workers' messages reach this subscription through notifications (PostgreSQL's
+        listener is connected): a reader of the store then needs to poll only as a slow fallback."""
+        listening = self._owner.listening
+        return listening is not None and listening.connected
 
     def __aiter__(self) -> Self:
         return self
@@ -71,6 +80,10 @@ class Subscription(Generic[T]):
 class Subscribers:
     def __init__(self) -> None:
         self._by_conversation: dict[str, set[Subscription[Any]]] = {}
+        self.listening: Listening | None = None  # set while other workers' messages are notified (``_foreign``)
+
+    def follows(self, conversation_id: str) -> bool:
+        return conversation_id in self._by_conversation
 
     def add(self, conversation_id: str, deltas: bool = False) -> Subscription[Any]:
         subscription: Subscription[Any] = Subscription(self, conversation_id, deltas)

@@ -18,6 +18,7 @@ from .. import context, telemetry
 from ..desk import KEEPALIVE, ApiError, ApiRoute, EventStream, Query, json_response, read_json, sse
 from ..exceptions import ToolError
 from ..runtime import ReplyDelta
+from ..storage import FALLBACK_POLL
 from ._chat_auth import conversation_user, set_chat_cookie
 from ._quotas import address_key
 from ._schemas import (
@@ -100,8 +101,9 @@ async def conversation_events(request: Request) -> Response | EventStream:
 
 async def _message_events(state: ServerState, conversation_id: str, after: int) -> AsyncGenerator[str, None]:
     """The messages after ``after``, then each new one as it is stored. This process's writes wake the stream at
-    once (the subscription); another worker's writes on a shared database are found by reading the store every
-    ``message_poll_interval``. Either way the messages sent are read from the store, in id order, so a message of
+    once (the subscription), and so do another worker's on a shared PostgreSQL, by notification; the store is also
+    read every ``message_poll_interval`` (only now and then while notifications arrive: ``_wait_interval``).
+    Either way the messages sent are read from the store, in id order, so a message of
     another worker committed before one of ours is never skipped; ids already sent are skipped. Between them,
     ``delta`` events (no id: they are not stored) carry the pieces of a bot reply of this process as it is written."""
     async with state.agent.subscribe(conversation_id, deltas=True) as subscription:
@@ -111,11 +113,12 @@ async def _message_events(state: ServerState, conversation_id: str, after: int) 
                 if message.id > last:
                     yield sse("message", message_view(message).model_dump(mode="json"), message.id)
                     last, idle = message.id, 0.0
+            interval = _wait_interval(state, subscription)
             try:
-                async with asyncio.timeout(state.message_poll_interval):
+                async with asyncio.timeout(interval):
                     update = await anext(subscription)
             except TimeoutError:
-                idle += state.message_poll_interval
+                idle += interval
                 if idle >= state.keepalive_interval:
                     yield KEEPALIVE
                     idle = 0.0
@@ -126,6 +129,15 @@ async def _message_events(state: ServerState, conversation_id: str, after: int) 
             read_store = not isinstance(update, ReplyDelta)
             if isinstance(update, ReplyDelta):
                 yield sse("delta", {"text": update.text, "iteration": update.iteration})
+
+
+def _wait_interval(state: ServerState, subscription: Any) -> float:
+    """How long a stream waits for its subscription before reading the store: ``message_poll_interval``; while
+    other workers' messages arrive as notifications (PostgreSQL's listener is up), only now and then, for one that
+    was missed."""
+    if getattr(subscription, "notified", False):
+        return min(max(state.message_poll_interval, FALLBACK_POLL), state.keepalive_interval)
+    return state.message_poll_interval
 
 
 async def _handoff(state: ServerState, conversation_id: str) -> Handoff:

@@ -7,6 +7,7 @@ import os
 from ..exceptions import ConfigError as _ConfigError
 from ._async import AsyncDatabase
 from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
+from ._listen import DESK_CHANNEL, FALLBACK_POLL, MESSAGES_CHANNEL, Listening, Notification, notify_on_insert
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase, import_psycopg
 from ._sqlite import SqliteDatabase
@@ -20,18 +21,24 @@ __all__ = [
     "Connection",
     "Cursor",
     "DEFAULT_POOL_SIZE",
+    "DESK_CHANNEL",
     "Database",
     "DatabaseTooNew",
     "Dialect",
+    "FALLBACK_POLL",
+    "Listening",
     "Location",
+    "MESSAGES_CHANNEL",
     "Migration",
     "NamedLock",
+    "Notification",
     "PostgresDatabase",
     "SqliteDatabase",
     "TurnLocks",
     "contains_nul",
     "import_psycopg",
     "migrate",
+    "notify_on_insert",
     "open_database",
     "parse_url",
     "pending",

@@ -10,10 +10,13 @@ transaction at a time, across processes too.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from enum import IntEnum
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+if TYPE_CHECKING:
+    from ._listen import Listening, Notification
 
 __all__ = ["Connection", "Cursor", "Database", "Dialect", "NamedLock", "TurnLocks"]
 
@@ -126,3 +129,12 @@ class Database(ABC):
     def turn_locks(self) -> TurnLocks | None:
         """Locks across processes for whole turns, or None where there is nothing to lock against."""
         return None
+
+    def listen(self, callback: Callable[[Notification | None], None]) -> Listening | None:
+        """Other processes' writes as they commit (PostgreSQL's LISTEN/NOTIFY, see ``_listen``), on the running
+        event loop; None where nothing notifies (SQLite: one process writes, and wakes its own readers)."""
+        return None
+
+    def wrote(self, notification: Notification) -> bool:
+        """Whether one of this database's own connections sent ``notification`` (its writes are known already)."""
+        return False

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
 from ._base import Connection, Cursor, Database, NamedLock, TurnLocks
+from ._listen import Listening, Notification, listen
 from ._url import redact
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` giv
 _NAMED = 0x61676B00  # "agk\0"
 _TURNS = 0x61676B01
 _TURN_LANES = 4  # at most this many connections for a process's turn locks nobody else holds
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg before it is needed
 _IDLE_WAITERS = 4  # connections kept for the next wait on a turn lock another process holds
 
 
@@ -120,16 +122,49 @@ def import_psycopg_pool(url: str) -> Any:
     return ConnectionPool
 
 
+class PipelinedCursor:
+    """A cursor of a pipelined transaction: its rows are fetched when asked for (psycopg sends what is queued
+    first), and ``rowcount``, which psycopg only knows once the results are back, syncs the pipeline first."""
+
+    __slots__ = ("_cursor", "_pipeline")
+
+    def __init__(self, cursor: psycopg.Cursor[PgRow], pipeline: psycopg.Pipeline) -> None:
+        self._cursor = cursor
+        self._pipeline = pipeline
+
+    @property
+    def rowcount(self) -> int:
+        if self._cursor.rowcount < 0:
+            self._pipeline.sync()
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor)
+
+
 class PostgresConnection(Connection):
+    """One transaction. A writing one is pipelined (``pipeline``): BEGIN, the locks and every statement whose
+    result is not read yet go to the server together with the next one that is read, or with COMMIT, instead of
+    a round trip each. A statement's error is then raised where the pipeline is next read, at the latest at the
+    end of the transaction, which rolls back all the same."""
+
     dialect = "postgresql"
     serialized = False
 
-    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
+    def __init__(self, raw: psycopg.Connection[PgRow], pipeline: psycopg.Pipeline | None = None) -> None:
         self.raw = raw
+        self._pipeline = pipeline
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
-        return self.raw.execute(placeholders(sql), tuple(params))
+        cursor = self.raw.execute(placeholders(sql), tuple(params))
+        return cursor if self._pipeline is None else PipelinedCursor(cursor, self._pipeline)
 
     def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
         row = self.execute(f"{sql} RETURNING {key}", params).fetchone()
@@ -158,6 +193,7 @@ class PostgresDatabase(Database):
         self.errors = (self._psycopg.Error,)
         self.query_canceled: type[Exception] = self._psycopg.errors.QueryCanceled
         self._pool: psycopg_pool.ConnectionPool[Any] | None = None
+        self._backends: set[int] = set()  # the pooled connections' backend pids, to tell our notifications apart
 
     def connect(self) -> psycopg.Connection[PgRow]:
         """A connection of its own, outside the pool (the turn locks keep theirs)."""
@@ -171,7 +207,7 @@ class PostgresDatabase(Database):
         # autocommit: each transaction is opened by ``raw.transaction()``, and nothing is left open between them.
         pool = ConnectionPool(
             self.url, min_size=1, max_size=self.concurrency, open=False, name="agentkit",
-            kwargs={"autocommit": True, "row_factory": pg_row},
+            kwargs={"autocommit": True, "row_factory": pg_row}, configure=self._configure,
         )  # fmt: skip
         try:
             pool.open(wait=True, timeout=_OPEN_TIMEOUT)
@@ -188,14 +224,14 @@ class PostgresDatabase(Database):
             if not write:
                 yield PostgresConnection(raw)
                 return
-            with raw.transaction():
-                yield PostgresConnection(raw)
+            with _pipelined_transaction(raw) as pipeline:
+                yield PostgresConnection(raw, pipeline)
 
     def script(self, sql: str) -> None:
-        with self.transaction() as connection:
+        with self._require().connection() as raw, raw.transaction():  # not pipelined: several statements in one
+            connection = PostgresConnection(raw)
             connection.lock(NamedLock.SCHEMA)
-            assert isinstance(connection, PostgresConnection)
-            connection.raw.execute(ddl(sql).encode(), prepare=False)  # several statements: never prepared
+            raw.execute(ddl(sql).encode(), prepare=False)  # several statements: never prepared
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -205,10 +241,34 @@ class PostgresDatabase(Database):
     def turn_locks(self) -> TurnLocks:
         return PostgresTurnLocks(self)
 
+    def listen(self, callback: Callable[[Notification | None], None]) -> Listening:
+        return listen(self.url, self.connect, callback)
+
+    def wrote(self, notification: Notification) -> bool:
+        return notification.pid in self._backends
+
+    def _configure(self, raw: psycopg.Connection[Any]) -> None:
+        self._backends.add(raw.info.backend_pid)
+
     def _require(self) -> psycopg_pool.ConnectionPool[Any]:
         if self._pool is None:
             raise RuntimeError(f"the database {redact(self.url)!r} is closed")
         return self._pool
+
+
+@contextmanager
+def _pipelined_transaction(raw: psycopg.Connection[PgRow]) -> Iterator[psycopg.Pipeline]:
+    """BEGIN, the block's statements and COMMIT in one pipeline. Not psycopg's ``transaction()``: inside a
+    pipeline it syncs on entering and on leaving, two round trips more. An error (in the block, or one the
+    pipeline reports at its end) leaves the transaction open or failed: it is rolled back here."""
+    try:
+        with raw.pipeline() as pipeline:
+            raw.execute("BEGIN")
+            yield pipeline
+            raw.execute("COMMIT")
+    finally:
+        if not raw.broken and raw.info.transaction_status != _IDLE:
+            raw.execute("ROLLBACK")
 
 
 class PostgresTurnLocks(TurnLocks):
