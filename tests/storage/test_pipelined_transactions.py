@@ -1,0 +1,59 @@
+"""Writing transactions on PostgreSQL are pipelined (statements whose results are not read go out with the next
+one that is): what a store relies on still holds, on both backends. Row counts are right, and a failing statement,
+found only at the end of the pipeline, or an exception of the caller's code rolls the whole transaction back,
+leaving the connection fit for the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from agentkit.storage import Database, open_database
+
+
+@pytest.fixture
+def database(store_url: str) -> Iterator[Database]:
+    database = open_database(store_url, pool_size=1)  # one connection: the next transaction reuses it
+    database.open()
+    database.script("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT UNIQUE)")
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def _keys(database: Database) -> list[str]:
+    with database.transaction(write=False) as connection:
+        return [row["key"] for row in connection.execute("SELECT key FROM notes ORDER BY id")]
+
+
+def test_an_update_counts_the_rows_it_changed(database: Database) -> None:
+    with database.transaction() as connection:
+        for key in ("a", "b", "c"):
+            connection.execute("INSERT INTO notes (key) VALUES (?)", (key,))
+        changed = connection.execute("UPDATE notes SET key = key || '!' WHERE key <> ?", ("b",)).rowcount
+        missed = connection.execute("DELETE FROM notes WHERE key = ?", ("nothing",)).rowcount
+    assert (changed, missed) == (2, 0)
+    assert _keys(database) == ["a!", "b", "c!"]
+
+
+def test_a_failing_statement_rolls_back_everything_before_it(database: Database) -> None:
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("kept",))
+    with pytest.raises(database.errors), database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("lost",))
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("kept",))  # unique: fails, unread
+    with database.transaction() as connection:  # the same connection, after the failure
+        connection.insert("INSERT INTO notes (key) VALUES (?)", ("next",))
+    assert _keys(database) == ["kept", "next"]
+
+
+def test_an_exception_in_the_callers_code_rolls_back(database: Database) -> None:
+    with pytest.raises(LookupError), database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("lost",))
+        raise LookupError("the caller changed its mind")
+    assert _keys(database) == []
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
+    assert _keys(database) == ["next"]
