@@ -25,7 +25,7 @@ WHITE_BOX = {
     "server/test_server_file_modes.py": "the serve command's checks (agentkit.cli), beside the server they guard",
     "server/test_server_hardening.py": "the serve command's connection options (agentkit.cli), beside the server",
     "server/test_server_quotas.py": "the serve command's quota options (agentkit.cli), beside the server",
-    "server/test_notified_streams.py": "keeps PostgreSQL's listener (agentkit.storage) down, to see streams poll meanwhile",
+    "server/test_notified_streams.py": "keeps PostgreSQL's listener (agentkit.storage) down: streams poll meanwhile",
 }
 
 

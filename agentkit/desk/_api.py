@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..handoff import PRIORITIES
+from ..storage import FALLBACK_POLL
 from ._auth import clear_desk_cookie, desk_session, set_desk_cookie
 from ._models import DeskEvent, Ticket, TicketClosed, TicketNotFound, TicketStatus
 from ._schemas import (
@@ -148,8 +149,8 @@ async def desk_events(request: Request) -> Response | EventStream:
 async def _ticket_changes(state: DeskState, desk: DeskService) -> AsyncGenerator[str, None]:
     """``ready`` with the active tickets, then a ``tickets`` event naming the tickets that changed, from the desk's
     event log: a ticket opened, a user's message, an agent's act, a close. This process's changes wake the stream
-    at once; another worker's (a shared PostgreSQL) are read every ``poll_interval`` seconds, one indexed query of
-    the log, however many tickets are open."""
+    at once, and so do another worker's on a shared PostgreSQL (by notification); the log is also read every
+    ``poll_interval`` seconds (seldom while notifications arrive), one indexed query, however many tickets are open."""
     watch = desk.watch()
     try:
         cursor = await desk.head()  # before the list: a change made between the two is reported, not lost
@@ -157,11 +158,12 @@ async def _ticket_changes(state: DeskState, desk: DeskService) -> AsyncGenerator
         yield sse("ready", {"tickets": sorted(active, key=int)})
         quiet = 0.0
         while True:
-            await watch.wait(state.poll_interval)
+            interval = _wait_interval(state, desk)
+            await watch.wait(interval)
             events = await _events_after(desk, cursor)
             cursor = events[-1].seq if events else cursor
             changed = sorted({e.ticket_id for e in events}, key=int)
-            quiet = 0.0 if changed else quiet + state.poll_interval
+            quiet = 0.0 if changed else quiet + interval
             if changed:
                 yield sse("tickets", {"changed": changed})
             elif quiet >= state.keepalive_interval:
@@ -169,6 +171,14 @@ async def _ticket_changes(state: DeskState, desk: DeskService) -> AsyncGenerator
                 yield KEEPALIVE
     finally:
         watch.cancel()
+
+
+def _wait_interval(state: DeskState, desk: DeskService) -> float:
+    """``poll_interval``; while other processes' changes wake the watch by notification, only now and then, for
+    one that was missed."""
+    if getattr(desk, "notified", False):
+        return min(max(state.poll_interval, FALLBACK_POLL), state.keepalive_interval)
+    return state.poll_interval
 
 
 async def _events_after(desk: DeskService, cursor: int) -> list[DeskEvent]:

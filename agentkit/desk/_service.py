@@ -12,8 +12,9 @@ Events and how a consumer keeps up with them:
   it missed before anything new;
 - an agent's act is pushed at once. The bot's own writes (a ticket, a user's message, its close) are pushed on the
   next delivery instead: they are made inside the bot's turn, where a subscriber's callback must not run;
-- ``desk.watch()`` wakes an inbox when this process changes anything, so it reads ``events_since`` at once
-  (another process's changes are found by reading ``events_since`` now and then: one indexed query).
+- ``desk.watch()`` wakes an inbox when this process changes anything, so it reads ``events_since`` at once.
+  On PostgreSQL another process's changes wake it too (and push to subscribers), by notification (desk migration
+  3); reading ``events_since`` now and then (one indexed query) catches what a notification missed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from agentkit.desk._models import (
 )
 from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
-from agentkit.storage import AsyncDatabase, parse_url
+from agentkit.storage import DESK_CHANNEL, AsyncDatabase, Listening, Notification, parse_url
 
 __all__ = ["DeskCallback", "DeskSubscription", "DeskWatch", "LocalDesk"]
 
@@ -89,6 +90,8 @@ class LocalDesk:
         self._watches: set[DeskWatch] = set()
         self._delivering = False
         self._pending = False
+        self._listening: Listening | None = None  # other processes' events, notified (PostgreSQL)
+        self._woken: set[asyncio.Task[None]] = set()
 
     @property
     def storage_errors(self) -> tuple[type[Exception], ...]:
@@ -168,10 +171,34 @@ class LocalDesk:
         return await self._run(self._store.head)
 
     def watch(self) -> DeskWatch:
-        """Be woken when this process changes the desk (see ``DeskWatch``)."""
+        """Be woken when this process changes the desk (see ``DeskWatch``), or, on PostgreSQL, another does."""
         watch = DeskWatch(self)
         self._watches.add(watch)
+        self._follow_other_processes()
         return watch
+
+    @property
+    def notified(self) -> bool:
+        """True while other processes' changes wake the watches and subscribers through PostgreSQL's
+        notifications: whoever reads ``events_since`` now and then may do it seldom."""
+        return self._listening is not None and self._listening.connected
+
+    def _follow_other_processes(self) -> None:
+        if self._listening is None:
+            with contextlib.suppress(RuntimeError):  # called outside a running loop: polling only, as before
+                self._listening = self._store.database.listen(self._on_notification)
+
+    def _on_notification(self, notification: Notification | None) -> None:
+        """Another process wrote an event (None: the listener reconnected, and may have missed some)."""
+        if notification is not None and (
+            notification.channel != DESK_CHANNEL or self._store.database.wrote(notification)
+        ):
+            return
+        self._notify()
+        if self._subscriptions:
+            delivery = asyncio.get_running_loop().create_task(self.deliver_pending())
+            self._woken.add(delivery)
+            delivery.add_done_callback(self._woken.discard)
 
     def _notify(self) -> None:
         for watch in self._watches:
@@ -186,6 +213,7 @@ class LocalDesk:
         cursor = self._store.head() if after is None else after
         subscription = DeskSubscription(self, callback, cursor)
         self._subscriptions.add(subscription)
+        self._follow_other_processes()
         return subscription
 
     async def deliver_pending(self) -> None:
@@ -224,6 +252,11 @@ class LocalDesk:
     async def aclose(self) -> None:
         self._subscriptions.clear()
         self._watches.clear()
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            listening.cancel()
+        for delivery in list(self._woken):
+            delivery.cancel()
         await self._db.aclose()
 
     async def __aenter__(self) -> Self:

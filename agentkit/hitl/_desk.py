@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from ..desk import LocalDesk
+from ..storage import FALLBACK_POLL
 from ._plugin import HitlPlugin
 from .providers import LocalDeskProvider
 
@@ -22,7 +23,8 @@ class DeskHitl(HitlPlugin):
 
     The desk pushes its events to the plugin as a human works a ticket. Every ``poll_interval`` seconds the plugin
     also reads the desk's event log, to catch events written by another process (a desk web app run on its own)
-    and, after a restart, those written while the agent was down.
+    and, after a restart, those written while the agent was down. On PostgreSQL another process's events are
+    pushed too, by notification, and the log is read only now and then (``FALLBACK_POLL``) while they arrive.
     """
 
     def __init__(
@@ -43,4 +45,9 @@ class DeskHitl(HitlPlugin):
                 await self.desk.deliver_pending()
             except Exception:
                 logger.exception("HITL %s: reading the desk's events failed; trying again", self.alias)
-            await asyncio.sleep(self.poll_interval)
+            await asyncio.sleep(self._interval())
+
+    def _interval(self) -> float:
+        """``poll_interval``; while the desk's notifications arrive (PostgreSQL), only now and then, for one that
+        was missed: another process's events are pushed as they are written."""
+        return max(self.poll_interval, FALLBACK_POLL) if self.desk.notified else self.poll_interval
