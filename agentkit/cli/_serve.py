@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
+from ..storage import DEFAULT_POOL_SIZE
 from ._chat import OFFLINE_NOTE
 from ._desk import add_db_argument, data_dir, server_store_url
 from ._errors import CommandFailed
@@ -60,7 +61,11 @@ def register(commands: Any) -> None:
     add_db_argument(parser)
     parser.add_argument("--db-pool-size", type=int, metavar="N",
                         help="PostgreSQL connections per database of this worker (sets AGENTKIT_DB_POOL_SIZE; "
-                             "default 4); PostgreSQL's max_connections must cover N x databases x workers")  # fmt: skip
+                             f"default {DEFAULT_POOL_SIZE}). Each transaction borrows one and gives it back at once, "
+                             "so N bounds the transactions in flight, not the conversations; turn locks (4, and 1 per "
+                             "turn waiting for another worker's) and LISTEN (1) have connections of their own. A "
+                             "worker opens up to 4 databases (bot, desk, accounts, quotas): PostgreSQL's "
+                             "max_connections must cover about (4N + 5) x workers")  # fmt: skip
     add_model_argument(parser, "$AGENTKIT_MODEL, else offline")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="how much the server logs")  # fmt: skip

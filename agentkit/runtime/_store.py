@@ -29,7 +29,7 @@ class Store:
     """``await store.run(fn)`` calls ``fn(connection)`` on a store thread inside one transaction.
 
     ``url``: ``sqlite:///path.db``, ``sqlite://:memory:``, a path, or ``postgresql://user:pw@host:5432/db``
-    (needs ``pip install 'agentkit[postgres]'``). ``pool_size``: PostgreSQL connections (default 4).
+    (needs ``pip install 'agentkit[postgres]'``). ``pool_size``: PostgreSQL connections (default 8).
     """
 
     def __init__(self, url: str | Path = "sqlite://:memory:", *, pool_size: int | None = None) -> None:

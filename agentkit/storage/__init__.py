@@ -49,7 +49,7 @@ __all__ = [
 
 def open_database(url: str | os.PathLike[str], *, pool_size: int | None = None) -> Database:
     """The backend for ``url``, not connected yet (``database.open()`` connects). ``pool_size``: PostgreSQL's
-    number of connections (default: ``$AGENTKIT_DB_POOL_SIZE``, which ``agentkit serve --db-pool-size`` sets, else 4);
+    number of connections (default: ``$AGENTKIT_DB_POOL_SIZE``, which ``agentkit serve --db-pool-size`` sets, else 8);
     SQLite always has one writer. A ``postgresql://`` URL without psycopg installed is a ``ConfigError`` naming the
     extra to install."""
     location = parse_url(url)

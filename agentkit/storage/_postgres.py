@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_POOL_SIZE", "PostgresDatabase", "ddl", "placeholders"]
 
-DEFAULT_POOL_SIZE = 4
+DEFAULT_POOL_SIZE = 8  # per database of a worker: see `agentkit serve --help` for the connection budget
 _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` gives up
 # The two-int4 advisory key space, apart from the bigint one of ``lock_conversation`` (PostgreSQL keeps the two
 # apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)).
