@@ -88,7 +88,8 @@ class LocalDesk:
         self._db = AsyncDatabase(self._store.database)
         self._subscriptions: set[DeskSubscription] = set()
         self._watches: set[DeskWatch] = set()
-        self._delivering = False
+        self._delivering: asyncio.Task[object] | None = None  # the task delivering now, if any
+        self._delivered: asyncio.Future[None] | None = None  # done when that delivery is
         self._pending = False
         self._listening: Listening | None = None  # other processes' events, notified (PostgreSQL)
         self._woken: set[asyncio.Task[None]] = set()
@@ -218,11 +219,14 @@ class LocalDesk:
 
     async def deliver_pending(self) -> None:
         """Push every event a subscriber has not handled yet. One delivery runs at a time, in ``seq`` order;
-        a call made while one runs (say, from a callback) is folded into it."""
-        if self._delivering:
+        a call made while one runs is folded into it: from a callback (inside it) it returns at once, from
+        elsewhere (say, a delivery a notification started) it returns once that delivery, now covering it, is done."""
+        if self._delivering is not None:
             self._pending = True
+            if self._delivering is not asyncio.current_task() and self._delivered is not None:
+                await asyncio.shield(self._delivered)
             return
-        self._delivering = True
+        self._delivering, self._delivered = asyncio.current_task(), asyncio.get_running_loop().create_future()
         try:
             self._pending = True
             while self._pending:
@@ -230,7 +234,8 @@ class LocalDesk:
                 for subscription in list(self._subscriptions):
                     await self._deliver_to(subscription)
         finally:
-            self._delivering = False
+            delivered, self._delivering, self._delivered = self._delivered, None, None
+            delivered.set_result(None)
 
     async def _deliver_to(self, subscription: DeskSubscription) -> None:
         while subscription in self._subscriptions:

@@ -6,7 +6,7 @@ desk event. ``database.listen(callback)`` hands each one to ``callback(notificat
 however many callers listen, one thread and one connection per database URL receive them for the process.
 
 If the connection drops, the thread connects again, backing off; meanwhile ``Listening.connected`` is False, so
-callers poll as they did before, and each gets ``callback(None)`` once the thread is listening (again): whatever
+callers poll as they did before, and each gets ``callback(None)`` once the thread is listening again: whatever
 was notified meanwhile is lost, so read what may have been missed. A notification carries the process id of the
 PostgreSQL backend that sent it (``pid``), which tells a caller's own writes from another worker's.
 """
@@ -104,24 +104,26 @@ class _Listener:
                 del _listeners[self.url]
 
     def _run(self) -> None:
-        failures = 0
+        failures, dropped = 0, False
         while not self._stop.is_set():
             try:
-                self._listen()
+                self._listen(dropped)
                 failures = 0
             except Exception as error:  # the driver's errors, whatever the cause: connect again
                 logger.warning("listening for PostgreSQL notifications failed (%s); connecting again", error)
                 failures += 1
             finally:
+                dropped = dropped or self.connected
                 self.connected, self.backend_pid = False, None
             self._stop.wait(min(_FIRST_RETRY * 2 ** max(failures - 1, 0), _LAST_RETRY))
 
-    def _listen(self) -> None:
+    def _listen(self, again: bool) -> None:
         with self._connect() as raw:
             for channel in (MESSAGES_CHANNEL, DESK_CHANNEL):
                 raw.execute(f"LISTEN {channel}")
             self.connected, self.backend_pid = True, raw.info.backend_pid
-            self._deliver(None)  # listening (again): read what may have been missed
+            if again:
+                self._deliver(None)  # listening again: read what may have been missed meanwhile
             while not self._stop.is_set():
                 for notify in raw.notifies(timeout=_TICK):
                     self._deliver(Notification(notify.channel, notify.payload, notify.pid))
