@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -141,9 +141,12 @@ class Deliverer:
             sent += 1
 
     async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> bool:
+        if row.kind == "start" and not await self.host.transact(lambda c, _: _mark_sending(c, row, token)):
+            return False  # the user ended the session since the claim: nothing was sent, and nothing will be
+        tries = _Tries()
         try:
             async with keep_claim(self.host, row.id, token, self.config.claim_seconds):
-                remote_id = await self._call_with_retries(row, session)
+                remote_id = await self._call_with_retries(row, session, tries)
         except asyncio.CancelledError:
             await asyncio.shield(self.host.transact(lambda c, _: outbox.release(c, row.id, token)))
             raise
@@ -151,7 +154,7 @@ class Deliverer:
             if error.retryable and row.attempts + 1 >= self.config.max_attempts:
                 await self._bury(row, error)
             elif error.retryable:
-                await self._postpone(row, error)
+                await self._postpone(row, error, maybe_sent=row.maybe_sent or tries.maybe_sent)
             else:
                 await self._refused(row, session, error)
             return False
@@ -162,10 +165,10 @@ class Deliverer:
         await self.host.transact(lambda c, posts: self._sent(c, posts, row, remote_id))
         return True
 
-    async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession) -> str | None:
+    async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession, tries: _Tries) -> str | None:
         """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer."""
         try:
-            return await self._retrier(lambda: self._call(row, session))
+            return await self._retrier(lambda: tries.watch(self._call(row, session)))
         except GaveUp as gave_up:
             raise gave_up.error from gave_up.error.__cause__
 
@@ -190,12 +193,13 @@ class Deliverer:
             state.set_notice(connection, session.row_id, "handoff")
             posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
 
-    async def _postpone(self, row: outbox.OutboxRow, error: ProviderError) -> None:
+    async def _postpone(self, row: outbox.OutboxRow, error: ProviderError, *, maybe_sent: bool) -> None:
         wait = outbox.backoff(row.attempts + 1, self.config.redeliver_interval, self.config.redeliver_max_delay)
         logger.warning(
             "HITL %s: %s; outbox row %s is queued for another try in %.0f s", self.plugin, error, row.id, wait
         )
-        await self.host.transact(lambda c, _: outbox.postpone(c, row.id, str(error), time.time() + wait))
+        again = time.time() + wait
+        await self.host.transact(lambda c, _: outbox.postpone(c, row.id, str(error), again, maybe_sent=maybe_sent))
         self.on_postponed()
 
     async def _bury(self, row: outbox.OutboxRow, error: ProviderError) -> None:
@@ -207,6 +211,33 @@ class Deliverer:
     async def _refused(self, row: outbox.OutboxRow, session: state.HitlSession, error: Exception) -> None:
         logger.error("HITL %s: the helpdesk refused outbox row %s (%s): %s", self.plugin, row.id, row.kind, error)
         await self.host.transact(lambda c, posts: _end_with_error(c, posts, row, str(error)))
+
+
+_UNCERTAIN_STATUSES = frozenset({500, 502, 504})
+"""Answers after which the helpdesk may have done the work anyway (it failed midway, or a gateway gave up on it)."""
+
+
+class _Tries:
+    """Whether any call of one delivery may have reached the helpdesk: a refusal it answered (503, 429, 4xx) proves
+    it did nothing; a timeout, a dropped connection, a 500/502/504 or a provider bug proves nothing."""
+
+    def __init__(self) -> None:
+        self.maybe_sent = False
+
+    async def watch(self, call: Awaitable[str | None]) -> str | None:
+        try:
+            return await call
+        except ProviderError as error:
+            self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
+            raise
+        except BaseException:
+            self.maybe_sent = True
+            raise
+
+
+def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str) -> bool:
+    state.session_by_row(connection, row.session_row)  # the conversation's lock, as ``/end`` takes it
+    return outbox.mark_sending(connection, row.id, token)
 
 
 def _claim(

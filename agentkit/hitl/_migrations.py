@@ -75,11 +75,21 @@ ALTER TABLE hitl_outbox ADD COLUMN told_user INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE hitl_outbox ADD COLUMN returned_at REAL;
 """
 
+# An outbox row's call may have reached the helpdesk (set just before each call; cleared after a failure the
+# helpdesk answered with a refusal that proves it did nothing). A start that may have been sent is never cancelled
+# silently: ending its session closes the ticket instead. Rows queued before this migration that were tried, or are
+# claimed right now, are counted as maybe sent.
+_V3 = """
+ALTER TABLE hitl_outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
+UPDATE hitl_outbox SET maybe_sent = 1 WHERE status = 'queued' AND (attempts > 0 OR claim_token IS NOT NULL)
+"""
+
 HITL_MIGRATIONS = Component(
     "hitl",
     (
         Migration(1, "sessions, events, cursors and the outbox (0.1.0)", _V1),
         Migration(2, "outbox: user messages that never reached the person go back to the bot", _V2),
+        Migration(3, "outbox: maybe_sent (an ended escalation that may have reached the helpdesk is closed)", _V3),
     ),
     tables=('hitl_sessions', 'hitl_events', 'hitl_cursors', 'hitl_outbox',),
 )

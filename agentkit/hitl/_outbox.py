@@ -28,7 +28,6 @@ __all__ = ["OutboxEntry", "OutboxRow", "RowKind"]
 RowKind = Literal["start", "message", "stop"]
 
 
-
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -36,6 +35,8 @@ class OutboxRow:
     kind: RowKind
     payload: dict[str, Any]
     attempts: int
+    maybe_sent: bool = False
+    """An earlier call with this row may have reached the helpdesk (it timed out, or the helpdesk failed midway)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,17 @@ def claim_next(
     connection.execute(
         "UPDATE hitl_outbox SET claim_token = ?, claimed_until = ? WHERE id = ?", (token, now + lease, row["id"])
     )
-    return OutboxRow(row["id"], session_row, row["kind"], json.loads(row["payload_json"]), row["attempts"])
+    payload = json.loads(row["payload_json"])
+    return OutboxRow(row["id"], session_row, row["kind"], payload, row["attempts"], bool(row["maybe_sent"]))
+
+
+def mark_sending(connection: Connection, row_id: int, token: str) -> bool:
+    """Right before the call: the row is still ours to send (False: its session ended meanwhile and cancelled it),
+    and from now on it may have reached the helpdesk."""
+    cursor = connection.execute(
+        "UPDATE hitl_outbox SET maybe_sent = 1 WHERE id = ? AND claim_token = ? AND status = 'queued'", (row_id, token)
+    )
+    return bool(cursor.rowcount)
 
 
 def complete(connection: Connection, row_id: int, now: float) -> None:
@@ -127,11 +138,11 @@ def complete(connection: Connection, row_id: int, now: float) -> None:
     )
 
 
-def postpone(connection: Connection, row_id: int, error: str, next_attempt_at: float) -> None:
+def postpone(connection: Connection, row_id: int, error: str, next_attempt_at: float, *, maybe_sent: bool) -> None:
     connection.execute(
         "UPDATE hitl_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claim_token = NULL, "
-        "claimed_until = NULL WHERE id = ?",
-        (error, next_attempt_at, row_id),
+        "claimed_until = NULL, maybe_sent = ? WHERE id = ?",
+        (error, next_attempt_at, int(maybe_sent), row_id),
     )
 
 
@@ -186,18 +197,20 @@ def cancel_session_rows(connection: Connection, session_row: int, now: float) ->
 
 
 def cancel_unsent_start(connection: Connection, session_row: int, now: float) -> bool:
-    """Drop a session's escalation that was never sent and is not being sent: no ticket is opened at all.
+    """Drop a session's escalation that has not reached the helpdesk: no ticket is opened at all. A deliverer that
+    claimed the row but has not called yet finds it cancelled (``mark_sending``) and sends nothing.
 
-    False when the start is done or claimed right now; then the ticket exists (or may), and must be closed.
+    False when the start is done, or may have reached the helpdesk (a call is in flight, or one timed out): then
+    the ticket exists or may, the start goes (again, with its idempotency key) and the ticket is closed after it.
     """
     row = connection.execute(
-        "SELECT id, status, claimed_until FROM hitl_outbox WHERE session_row = ? AND kind = 'start'"
+        "SELECT id, status, maybe_sent FROM hitl_outbox WHERE session_row = ? AND kind = 'start'"
         + connection.for_update(),
         (session_row,),
     ).fetchone()
     if row is None or row["status"] != "queued":
         return row is not None and row["status"] in ("failed", "cancelled", "dead")
-    if row["claimed_until"] is not None and row["claimed_until"] > now:
+    if row["maybe_sent"]:
         return False
     cancel_session_rows(connection, session_row, now)
     return True

@@ -250,7 +250,7 @@ def test_start_outside_an_event_loop_says_how() -> None:
 
 async def test_closing_an_escalation_that_never_reached_the_helpdesk_opens_no_ticket(store_url: str) -> None:
     memory = MemoryHitl()
-    down = [ProviderError("memory: 503", retryable=True, provider="memory") for _ in range(2)]
+    down = [ProviderError("memory: 503", retryable=True, provider="memory", status=503) for _ in range(2)]
     memory.fail_next(*down)
     model = ScriptedModel([call("handToSupport", reason="Wants a person"), "OK, how else can I help?"])
     # The background pass waits longer than the test takes to send /end (a short one raced it under load).
