@@ -58,6 +58,10 @@ class _FakeHelpdesk:
     def inject(self, *faults: Fault) -> None:
         self.server.inject(*faults)
 
+    def clear_faults(self) -> int:
+        """Drop the injected faults not consumed yet: the helpdesk is back."""
+        return self.server.clear_faults()
+
     def start(self) -> Self:
         self.server.start()
         return self

@@ -117,6 +117,13 @@ class LoopbackServer:
         with self._lock:
             self._faults.extend(faults)
 
+    def clear_faults(self) -> int:
+        """Drop the faults no request has consumed yet (the service is back); returns how many there were."""
+        with self._lock:
+            dropped = len(self._faults)
+            self._faults.clear()
+        return dropped
+
     def start(self) -> Self:
         """Bind a free port and serve from a background thread; ``url`` is set when this returns."""
         if self._thread is not None:

@@ -41,19 +41,20 @@ async def test_500_500_201_makes_one_ticket_with_one_idempotency_key(store_url: 
 
 async def test_a_stalled_response_is_retried_with_the_same_key(store_url: str) -> None:
     async with FakeZendesk() as fake:
-        fake.inject(Fault.stall(1.0))
-        async with zendesk_agent(fake, store_url, timeout=0.2) as agent:
+        fake.inject(Fault.stall(3600))
+        # 2 s: the stalled try times out, and a slow machine's answer to the retry still comes in time.
+        async with zendesk_agent(fake, store_url, timeout=2.0) as agent:
             replies = await agent.receive("c1", "get me a person", user=USER)
     creates = ticket_creates(fake)
-    assert len(creates) == 2 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
+    assert len(creates) >= 2 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
     assert len(fake.tickets) == 1
     assert texts(replies) == [("system", HANDOFF)]
 
 
 async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is_sent_later(store_url: str) -> None:
     async with FakeZendesk() as fake:
-        fake.inject(*[Fault.status(503)] * 3)
-        agent = zendesk_agent(fake, store_url, retry_attempts=3, redeliver_interval=0.2)
+        fake.inject(*[Fault.status(503)] * 10_000)  # down, however many tries the background passes make, until cleared
+        agent = zendesk_agent(fake, store_url, retry_attempts=3, redeliver_interval=0.2, redeliver_max_delay=0.5)
         updates = agent.subscribe("c1")
         async with agent:
             replies = await agent.receive("c1", "get me a person", user=USER)
@@ -62,14 +63,19 @@ async def test_while_the_helpdesk_is_down_the_user_is_told_and_the_escalation_is
             # The user keeps writing: nothing is lost while the ticket does not exist yet.
             assert texts(await agent.receive("c1", "my order is 42")) == [("system", DELAYED)]
             await next_messages(updates, 4)
+            assert fake.tickets == {}
+            fake.clear_faults()  # the helpdesk is back
             # The background deliverer gets through: one ticket, the waiting message after it, and the user is told.
-            assert texts(await next_messages(updates, 1)) == [("system", HANDOFF)]
-            await eventually(lambda: len(fake.requests) >= 5)
+            assert texts(await next_messages(updates, 1, wait=30)) == [("system", HANDOFF)]
+            await eventually(lambda: _comments(fake) == ["my order is 42"], seconds=30)
     assert len(fake.tickets) == 1
     creates = ticket_creates(fake)
-    assert len(creates) == 4 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
-    (ticket_id,) = fake.tickets
-    assert [c["body"] for c in fake.comments[ticket_id]][1:] == ["my order is 42"]
+    assert len(creates) >= 4 and {r.headers["idempotency-key"] for r in creates} == {"c1:1"}
+
+
+def _comments(fake: FakeZendesk) -> list[str]:
+    """The comments added to the one ticket after the one that opened it (none while there is no ticket)."""
+    return [c["body"] for ticket_id in fake.tickets for c in fake.comments[ticket_id]][1:]
 
 
 async def test_a_stalled_helpdesk_keeps_the_user_waiting_only_the_inline_delivery_time(store_url: str) -> None:
@@ -82,6 +88,6 @@ async def test_a_stalled_helpdesk_keeps_the_user_waiting_only_the_inline_deliver
             replies = await agent.receive("c1", "get me a person", user=USER)
             waited = time.monotonic() - started
             assert texts(replies) == [("system", DELAYED)]
-            await eventually(lambda: len(fake.tickets) == 1)  # the background deliverer sends it when it answers
+            await eventually(lambda: len(fake.tickets) == 1, seconds=30)  # the background deliverer sends it
     assert waited < 8  # a generous bound: 1 s of inline delivery, against 10 s x 4 tries before
     assert {r.headers["idempotency-key"] for r in ticket_creates(fake)} == {"c1:1"}
