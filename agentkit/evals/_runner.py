@@ -331,7 +331,36 @@ async def run_eval(
     _check_arguments(cases, repeats, concurrency)
     check_prevalence(prevalence)
     warn_real_tools(bot.real_tool_names())
-    plan = _Plan(bot, _wrap_model(resolve_model(bot.model), rpm, tpm, cache_dir), prices)
+    model = resolve_model(bot.model, shared=False)  # built from a string: this run's own, closed when it ends
+    try:
+        return await _run(plan=_Plan(bot, _wrap_model(model, rpm, tpm, cache_dir), prices), cases=cases,
+                          repeats=repeats, concurrency=concurrency, out_dir=out_dir, progress=progress,
+                          dataset=dataset, prevalence=prevalence, limits={"rpm": rpm, "tpm": tpm},
+                          cache_dir=cache_dir)  # fmt: skip
+    finally:
+        if model is not bot.model:
+            await _aclose(model)
+
+
+async def _aclose(model: Model) -> None:
+    close = getattr(model, "aclose", None)
+    if close is not None:
+        await close()
+
+
+async def _run(
+    *,
+    plan: _Plan,
+    cases: Sequence[EscalationCase],
+    repeats: int,
+    concurrency: int,
+    out_dir: str | Path | None,
+    progress: bool,
+    dataset: Mapping[str, Any] | None,
+    prevalence: float,
+    limits: Mapping[str, float | None],
+    cache_dir: str | Path | None,
+) -> EvalRun:
     store = ResultsFile(Path(out_dir), plan.fingerprint) if out_dir is not None else None
     wanted = {(c.id, r) for c in cases for r in range(repeats)}
     if store is not None:
@@ -345,7 +374,7 @@ async def run_eval(
         for _ in range(min(concurrency, len(jobs))):
             group.create_task(_work(plan, jobs, store, bar))
     bar.close()
-    options = {"repeats": repeats, "concurrency": concurrency, "rpm": rpm, "tpm": tpm}
+    options = {"repeats": repeats, "concurrency": concurrency, **limits}
     config = (
         plan.describe(cases, dataset)
         | options

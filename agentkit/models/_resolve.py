@@ -32,13 +32,16 @@ def register_model(name: str, factory: Callable[[], Model]) -> None:
     _from_string.cache_clear()
 
 
-def resolve_model(model: Model | str | None) -> Model:
+def resolve_model(model: Model | str | None, *, shared: bool = True) -> Model:
     """The model object for ``model``; None reads ``AGENTKIT_MODEL``. String models are built once and reused,
-    so their HTTP connection pool is shared between runs."""
+    so their HTTP connection pool is shared between runs. ``shared=False`` builds a string's model anew, for a
+    caller that closes it (``aclose``) when its run ends: its connections then never outlive the event loop they
+    were opened on (an eval or a tuning run owns its model this way)."""
     if model is None:
         model = _from_environment()
     if isinstance(model, str):
-        return _from_string(model, os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY"))
+        build = _from_string if shared else _build
+        return build(model, os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY"))
     if not hasattr(model, "request"):
         raise ConfigError(f"model must be a Model (with an async request method) or a string, not {model!r}")
     return model
@@ -107,6 +110,10 @@ def _suggestion(spec: str) -> str:
 
 @lru_cache(maxsize=32)
 def _from_string(spec: str, base_url: str | None, api_key: str | None) -> Model:
+    return _build(spec, base_url, api_key)
+
+
+def _build(spec: str, base_url: str | None, api_key: str | None) -> Model:
     provider, name = parse_model_string(spec)
     if provider in _NAMED_MODELS:
         return _NAMED_MODELS[provider]()

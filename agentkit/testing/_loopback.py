@@ -111,11 +111,17 @@ class LoopbackServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._connections: set[asyncio.Task[None]] = set()
 
     def inject(self, *faults: Fault) -> None:
         """Queue faults; each is consumed, in order, by the next request."""
         with self._lock:
             self._faults.extend(faults)
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections open right now: a client that closed (or never kept) its connections leaves 0."""
+        return len(self._connections)
 
     def clear_faults(self) -> int:
         """Drop the faults no request has consumed yet (the service is back); returns how many there were."""
@@ -169,7 +175,7 @@ class LoopbackServer:
 
     async def _serve(self, ready: list[BaseException | int], started: threading.Event) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        connections: set[asyncio.Task[None]] = set()
+        connections = self._connections = set()
         try:
             server = await asyncio.start_server(
                 lambda r, w: _track(connections, _Connection(self, r, w).serve()), "127.0.0.1", 0, backlog=1024

@@ -78,7 +78,7 @@ async def tune(
     """
     cases = load_cases(dataset) if isinstance(dataset, str | Path) else list(dataset)
     loaded = space if isinstance(space, SearchSpace) else load_space(space, prompt)
-    the_model = _planned(model) if dry_run else resolve_model(model)
+    the_model = _planned(model) if dry_run else resolve_model(model, shared=False)  # closed when the run ends
     if proposer is None and strategy == "opro":
         proposer = the_model  # OPRO's usual set-up: the model proposes its own instructions
     options = TuneOptions(
@@ -101,12 +101,26 @@ async def tune(
         progress=progress,
         on_evaluation=on_evaluation,
     )
-    the_proposer = None if proposer is None else _planned(proposer) if dry_run else resolve_model(proposer)
+    the_proposer = None
+    if proposer is not None:
+        the_proposer = _planned(proposer) if dry_run else resolve_model(proposer, shared=False)
     tuning = Tuning(options, cases, the_model, the_proposer)
-    result = await tuning.run()
+    try:
+        result = await tuning.run()
+    finally:  # the models built here from strings are this run's: their connections end with it
+        pairs = ((the_model, model), (the_proposer, proposer))
+        built = {id(m): m for m, given in pairs if m is not None and m is not given}
+        for owned in built.values():
+            await _aclose(owned)
     if not dry_run:
         write_outputs(result)
     return result
+
+
+async def _aclose(model: Model) -> None:
+    close = getattr(model, "aclose", None)
+    if close is not None:
+        await close()
 
 
 class _PlannedModel:
