@@ -42,7 +42,12 @@ class Worker:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         worker = cls(name, process)
-        assert await worker.read() == {"ready": name}
+        try:
+            # Starting takes long on a loaded machine (an import, the migrations, the desk's tables).
+            assert await worker.read(seconds=120) == {"ready": name}
+        except BaseException:
+            await worker.stop()  # no process or pipe is left to the garbage collector
+            raise
         return worker
 
     async def send(self, **command: str) -> None:
@@ -50,9 +55,9 @@ class Worker:
         self.process.stdin.write(json.dumps(command).encode() + b"\n")
         await self.process.stdin.drain()
 
-    async def read(self) -> dict[str, Any]:
+    async def read(self, seconds: float = 20) -> dict[str, Any]:
         assert self.process.stdout is not None
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(seconds):
             line = await self.process.stdout.readline()
         if not line:
             raise AssertionError(f"worker {self.name} exited: {await self._stderr()}")
@@ -73,9 +78,11 @@ class Worker:
         assert self.process.stderr is not None
         return (await self.process.stderr.read()).decode()
 
-    def kill(self) -> None:
+    async def stop(self) -> None:
+        """Kill the process if it still runs, and reap it (which closes its pipes)."""
         if self.process.returncode is None:
             self.process.kill()
+        await self.process.wait()
 
 
 @pytest.fixture
@@ -87,13 +94,16 @@ def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
 @pytest.fixture
 async def workers(pg_url: str) -> AsyncIterator[tuple[Worker, Worker]]:
     # Both at once, as a deployment starts them: both create the tables, which must not collide.
-    first, second = await asyncio.gather(Worker.start(pg_url, "a"), Worker.start(pg_url, "b"))
+    started = await asyncio.gather(Worker.start(pg_url, "a"), Worker.start(pg_url, "b"), return_exceptions=True)
+    ready = [worker for worker in started if isinstance(worker, Worker)]
     try:
-        yield first, second
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        yield ready[0], ready[1]
     finally:
-        for worker in (first, second):
-            worker.kill()
-            await worker.process.wait()
+        for worker in ready:
+            await worker.stop()
 
 
 async def follow(url: str, conversation_id: str, count: int) -> list[ChatMessage]:
