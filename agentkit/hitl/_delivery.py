@@ -257,8 +257,9 @@ def _end_with_error(
         # Only a user who was told about the handoff hears that it broke; an escalation refused on its first try
         # fails the tool call instead, and the model tells the user.
         text = session.config.session_error_message if session.notice is not None else None
-        end_session(connection, posts, session, "error", text, f"delivery failed: {error}")
-    return_unsent(connection, posts, session.conversation_id, session.row_id)
+        end_session(connection, posts, session, "error", text, f"delivery failed: {error}")  # gives them back
+    else:  # the session ended first (the person closed it): the refused message still goes back to the bot
+        return_unsent(connection, posts, session.conversation_id, session.row_id)
 
 
 def _conclude(connection: Connection, session_row: int, row_id: int) -> tuple[DeliveryStatus, str | None]:
