@@ -163,7 +163,9 @@ class Agent:
     def subscribe(self, conversation_id: str, *, deltas: bool = False) -> Subscription[Any]:
         """New messages of the conversation from now on, as an async iterator (close it when done). With
         ``deltas=True``, also the ``ReplyDelta`` pieces of bot replies while they are written."""
-        return self._subscribers.add(conversation_id, deltas)
+        subscription = self._subscribers.add(conversation_id, deltas)
+        self._foreign.anchor(subscription)  # on PostgreSQL: what a reconnect of the listener missed is read again
+        return subscription
 
     async def send(self, conversation_id: str, text: str) -> messages.ChatMessage:
         """Send ``text`` to the user as the bot, outside or inside a turn."""

@@ -23,6 +23,7 @@ from ..storage import Connection
 __all__ = [
     "ChatMessage",
     "insert_message",
+    "last_seq",
     "load_model_history",
     "load_user",
     "load_visible",
@@ -99,6 +100,13 @@ def load_visible(connection: Connection, conversation_id: str, after: int = 0) -
         (conversation_id, after),
     ).fetchall()
     return [ChatMessage(r["seq"], conversation_id, r["role"], r["text"] or "", r["at"], r["agent_name"]) for r in rows]
+
+
+def last_seq(connection: Connection, conversation_id: str) -> int:
+    """The number of the conversation's latest message (0 if none): the ones stored later are numbered above it."""
+    sql = "SELECT MAX(seq) AS seq FROM messages WHERE conversation_id = ?"
+    row = connection.execute(sql, (conversation_id,)).fetchone()
+    return int(row["seq"] or 0) if row is not None else 0
 
 
 def load_model_history(connection: Connection, conversation_id: str) -> list[Message]:

@@ -4,7 +4,9 @@ A web channel streams these to the browser: the bot's replies, and above all wha
 human agent's reply, a timeout notice). The subscription is registered when ``subscribe`` is called, so nothing
 stored after that call is missed; it ends when closed or when the agent closes. With ``deltas=True`` it also
 gets each ``ReplyDelta`` of a bot reply being written (see ``_streaming``), before the stored message. On
-PostgreSQL, messages other workers store arrive too, woken by a notification (``_foreign``).
+PostgreSQL, messages other workers store arrive too, woken by a notification (``_foreign``), and those stored while
+the notifications were down are read again once they are back. A message reaches a subscription once, whichever
+way it came.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ class Subscription(Generic[T]):
         self._owner = owner
         self._queue: asyncio.Queue[T | None] = asyncio.Queue()
         self._closed = False
+        self._delivered: set[int] = set()  # the ids of the messages put: a message read again is not put twice
+        self.anchor: int | None = None
+        """On PostgreSQL, the conversation's last message id when it was subscribed, or the last one read again
+        after a reconnect: what was stored after it may have to be read again (``_foreign``)."""
 
     @property
     def notified(self) -> bool:
@@ -57,7 +63,20 @@ class Subscription(Generic[T]):
         return message
 
     def put(self, message: T | None) -> None:
+        if isinstance(message, ChatMessage):
+            if message.id in self._delivered:
+                return
+            self._delivered.add(message.id)
         self._queue.put_nowait(message)
+
+    def catch_up(self, found: Iterable[ChatMessage]) -> None:
+        """Put what was stored after the anchor and not put yet, in order; the anchor moves past it."""
+        if self.anchor is None:
+            return
+        for message in found:
+            if message.id > self.anchor:
+                self.put(message)  # type: ignore[arg-type]  # ChatMessage is a T of every subscription
+                self.anchor = message.id
 
     def close(self) -> None:
         if not self._closed:
@@ -84,6 +103,12 @@ class Subscribers:
 
     def follows(self, conversation_id: str) -> bool:
         return conversation_id in self._by_conversation
+
+    def conversations(self) -> list[str]:
+        return list(self._by_conversation)
+
+    def of(self, conversation_id: str) -> list[Subscription[Any]]:
+        return list(self._by_conversation.get(conversation_id, ()))
 
     def add(self, conversation_id: str, deltas: bool = False) -> Subscription[Any]:
         subscription: Subscription[Any] = Subscription(self, conversation_id, deltas)

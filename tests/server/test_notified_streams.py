@@ -1,10 +1,12 @@
 """On PostgreSQL, a message another worker stores reaches this process's subscriptions and webchat streams through
 LISTEN/NOTIFY, not by polling: the streams here poll every hour, so only a notification can bring it in time. A
-dropped listening connection is made again, and a stream polls meanwhile."""
+dropped listening connection is made again, and a stream polls meanwhile; what was stored meanwhile then reaches
+a subscription once and in order."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -129,3 +131,26 @@ async def test_while_the_listener_is_down_a_stream_polls(
     async with _stream(here, conversation_id, poll=0.05) as stream:
         await there.send(conversation_id, "while the listener is down")
         assert "while the listener is down" in await _next(stream)
+
+
+async def test_what_another_worker_stored_while_the_listener_reconnected_reaches_a_subscription_once_in_order(
+    two_agents: tuple[Agent, Agent], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = two_agents
+    conversation_id = f"c-{uuid.uuid4()}"
+    before = await here.send(conversation_id, "before the subscription")
+    async with here.subscribe(conversation_id) as updates:
+        listening = await _listening(here)
+        await eventually(lambda: updates.anchor == before.id, 30)
+        reconnect = threading.Event()  # the listener connects again only once the messages are stored
+        connect = listening._listener._connect
+        monkeypatch.setattr(listening._listener, "_connect", lambda: reconnect.wait(60) and connect())
+        _drop(pg_url, await _backend(listening))
+        await eventually(lambda: not listening.connected, 30)
+        mine = await here.send(conversation_id, "from here, published as written, read again after the reconnect")
+        missed = [mine] + [await there.send(conversation_id, f"missed {n}") for n in range(3)]
+        reconnect.set()
+        received = [await _next(updates) for _ in missed]
+        later = [await here.send(conversation_id, "later, from here"), await there.send(conversation_id, "from there")]
+        received += [await _next(updates), await _next(updates)]
+    assert [m.id for m in received] == [m.id for m in missed + later]  # each once, in order; "before" not at all
