@@ -79,7 +79,7 @@ class SqliteDatabase(Database):
         self._lock = threading.Lock()
         self._raw: sqlite3.Connection | None = None
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[_Reader] = []
         self._readers_lock = threading.Lock()
 
     def open(self) -> None:
@@ -110,12 +110,15 @@ class SqliteDatabase(Database):
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         if not write and self.path != MEMORY:
-            raw = self._reader()
-            raw.execute("BEGIN")
-            try:
-                yield SqliteConnection(raw)
-            finally:
-                raw.execute("COMMIT")  # a read-only transaction: nothing to undo either way
+            reader = self._reader()
+            with reader.in_use:  # ``close`` waits for it: closing a connection in the middle of a query crashes
+                if reader.closed:
+                    raise RuntimeError(f"the database {self.url!r} is closed")
+                reader.raw.execute("BEGIN")
+                try:
+                    yield SqliteConnection(reader.raw)
+                finally:
+                    reader.raw.execute("COMMIT")  # a read-only transaction: nothing to undo either way
             return
         with self._lock:
             raw = self._require()
@@ -172,27 +175,45 @@ class SqliteDatabase(Database):
             raw, self._raw = self._raw, None
             readers, self._readers = self._readers, []
             self._local = threading.local()
-        for connection in [raw, *readers]:
-            if connection is not None:
-                connection.close()
+        if raw is not None:
+            raw.close()
+        for reader in readers:
+            reader.close()
 
-    def _reader(self) -> sqlite3.Connection:
+    def _reader(self) -> _Reader:
         """This thread's reader connection (made on first use; the database must be open)."""
-        raw: sqlite3.Connection | None = getattr(self._local, "raw", None)
-        if raw is None:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
             self._require()
             raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10.0)
             raw.row_factory = sqlite3.Row
             raw.execute("PRAGMA query_only=ON")
+            reader = _Reader(raw)
             with self._readers_lock:  # not the writer's lock: a reader never waits for a write transaction
-                self._readers.append(raw)
-            self._local.raw = raw
-        return raw
+                self._readers.append(reader)
+            self._local.reader = reader
+        return reader
 
     def _require(self) -> sqlite3.Connection:
         if self._raw is None:
             raise RuntimeError(f"the database {self.url!r} is closed")
         return self._raw
+
+
+class _Reader:
+    """A thread's read-only connection. ``in_use`` is held for each of its transactions, so that ``close``, called
+    from another thread, waits for the query in flight: sqlite3 crashes the process (SIGSEGV) when a connection is
+    closed while another thread runs a statement on it."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self.in_use = threading.Lock()
+        self.closed = False
+
+    def close(self) -> None:
+        with self.in_use:
+            self.closed = True
+            self.raw.close()
 
 
 def _in_savepoint(raw: sqlite3.Connection, fn: Callable[[Connection], Any]) -> BatchOutcome:
