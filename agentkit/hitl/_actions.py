@@ -125,7 +125,7 @@ class HitlActions:
             return False
         ended = await plugin.host.transact(lambda c, posts: _stop(c, posts, session, reason))
         if ended:
-            await plugin.deliverer.drain(session.row_id, due_only=True)
+            await plugin.deliverer.drain(session.row_id, due_only=True, conversation_id=conversation_id)
         return ended
 
     async def _escalation(
@@ -167,7 +167,7 @@ class HitlActions:
 
     async def _deliver_start(self, session: state.HitlSession, row_id: int) -> HitlStart:
         plugin = self._plugin
-        delivery = await plugin.deliverer.deliver(session.row_id, row_id)
+        delivery = await plugin.deliverer.deliver(session.row_id, row_id, session.conversation_id)
         if delivery.status == "failed":
             raise ProviderError(
                 f"{plugin.provider_or_fail.name}: the helpdesk refused the escalation: {delivery.error}",
@@ -218,14 +218,14 @@ def _open(
 
 
 def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> None:
-    current = state.session_by_row(connection, session.row_id)
+    current = state.session_by_row(connection, session.row_id, session.conversation_id)
     if current.is_open and current.notice is None:
         state.set_notice(connection, session.row_id, "delayed")
         posts.append(Post(session.conversation_id, session.config.delivery_delayed_message))
 
 
 def _stop(connection: Connection, posts: list[Post], session: state.HitlSession, reason: str) -> bool:
-    current = state.session_by_row(connection, session.row_id)
+    current = state.session_by_row(connection, session.row_id, session.conversation_id)
     if not current.is_open:
         return False
     return end_session(connection, posts, current, "stopped", current.config.session_stopped_message, reason)

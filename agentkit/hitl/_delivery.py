@@ -93,12 +93,13 @@ class Deliverer:
             clock=clock,
         )  # fmt: skip
 
-    async def deliver(self, session_row: int, row_id: int) -> Delivery:
+    async def deliver(self, session_row: int, row_id: int, conversation_id: str | None = None) -> Delivery:
         """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``.
-        A person is waiting on this (a turn): the helpdesk gets ``inline_delivery_seconds``, retries included."""
+        A person is waiting on this (a turn): the helpdesk gets ``inline_delivery_seconds``, retries included.
+        ``conversation_id``: the session's, when known (see ``drain``)."""
         with deadline(self.config.inline_delivery_seconds):
-            sent = await self.drain(session_row, due_only=True)
-        status, error = await self.host.transact(lambda c, _: _conclude(c, session_row, row_id))
+            sent = await self.drain(session_row, due_only=True, conversation_id=conversation_id)
+        status, error = await self.host.transact(lambda c, _: _conclude(c, session_row, row_id, conversation_id))
         return Delivery(status, sent, error)
 
     async def deliver_due(self, *, force: bool = False) -> int:
@@ -112,13 +113,14 @@ class Deliverer:
     async def next_due(self) -> float | None:
         return await self.host.transact(lambda c, _: outbox.next_due(c, self.plugin))
 
-    async def drain(self, session_row: int, *, due_only: bool) -> int:
-        """Send the session's rows one by one while they succeed; one drain per session at a time in a process."""
+    async def drain(self, session_row: int, *, due_only: bool, conversation_id: str | None = None) -> int:
+        """Send the session's rows one by one while they succeed; one drain per session at a time in a process.
+        ``conversation_id``: the session's, when the caller knows it (its lock is then taken without a lookup)."""
         lock, users = self._locks.get(session_row, (asyncio.Lock(), 0))
         self._locks[session_row] = (lock, users + 1)
         try:
             async with lock:
-                return await self._drain(session_row, outbox.new_claim_token(), due_only)
+                return await self._drain(session_row, outbox.new_claim_token(), due_only, conversation_id)
         finally:
             lock, users = self._locks[session_row]
             if users == 1:
@@ -126,22 +128,31 @@ class Deliverer:
             else:
                 self._locks[session_row] = (lock, users - 1)
 
-    async def _drain(self, session_row: int, token: str, due_only: bool) -> int:
+    async def _drain(self, session_row: int, token: str, due_only: bool, conversation_id: str | None) -> int:
         sent = 0
         lease = self.config.claim_seconds
         while True:
-            claimed = await claim_to_the_end(
-                self.host, lambda c, _: _claim(c, session_row, token, lease, due_only), lambda r: r[0].id, token
-            )
+            claimed = await self._claim(session_row, token, lease, due_only, conversation_id)
             if claimed is None:
                 return sent
             row, session = claimed
+            conversation_id = session.conversation_id  # the next claims lock it without looking it up
             if not await self._send_one(row, session, token):
                 return sent
             sent += 1
 
+    async def _claim(
+        self, session_row: int, token: str, lease: float, due_only: bool, conversation_id: str | None
+    ) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+        def claim(connection: Connection, _: list[Post]) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+            return _claim(connection, session_row, token, lease, due_only, conversation_id)
+
+        return await claim_to_the_end(self.host, claim, lambda r: r[0].id, token)
+
     async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> bool:
-        if row.kind == "start" and not await self.host.transact(lambda c, _: _mark_sending(c, row, token)):
+        conversation = session.conversation_id
+        marking = row.kind == "start"
+        if marking and not await self.host.transact(lambda c, _: _mark_sending(c, row, token, conversation)):
             return False  # the user ended the session since the claim: nothing was sent, and nothing will be
         tries = _Tries()
         try:
@@ -162,7 +173,7 @@ class Deliverer:
             logger.exception("HITL provider %r failed on outbox row %s", self.provider.name, row.id)
             await self._refused(row, session, error)
             return False
-        await self.host.transact(lambda c, posts: self._sent(c, posts, row, remote_id))
+        await self.host.transact(lambda c, posts: self._sent(c, posts, row, remote_id, session.conversation_id))
         return True
 
     async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession, tries: _Tries) -> str | None:
@@ -183,8 +194,10 @@ class Deliverer:
             await self.provider.stop_hitl(session.session_id, row.payload["reason"])
         return None
 
-    def _sent(self, connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None) -> None:
-        session = state.session_by_row(connection, row.session_row)  # locks the conversation first
+    def _sent(
+        self, connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None, conversation: str
+    ) -> None:
+        session = state.session_by_row(connection, row.session_row, conversation)  # locks the conversation first
         outbox.complete(connection, row.id, time.time())
         if row.kind != "start" or remote is None:
             return
@@ -235,15 +248,15 @@ class _Tries:
             raise
 
 
-def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str) -> bool:
-    state.session_by_row(connection, row.session_row)  # the conversation's lock, as ``/end`` takes it
+def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, conversation_id: str) -> bool:
+    state.session_by_row(connection, row.session_row, conversation_id)  # the conversation's lock, as ``/end`` takes it
     return outbox.mark_sending(connection, row.id, token)
 
 
 def _claim(
-    connection: Connection, session_row: int, token: str, lease: float, due_only: bool
+    connection: Connection, session_row: int, token: str, lease: float, due_only: bool, conversation_id: str | None
 ) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
-    session = state.session_by_row(connection, session_row)  # the conversation's lock, before the row's
+    session = state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, first
     row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
     return None if row is None else (row, session)
 
@@ -262,11 +275,13 @@ def _end_with_error(
         return_unsent(connection, posts, session.conversation_id, session.row_id)
 
 
-def _conclude(connection: Connection, session_row: int, row_id: int) -> tuple[DeliveryStatus, str | None]:
+def _conclude(
+    connection: Connection, session_row: int, row_id: int, conversation_id: str | None
+) -> tuple[DeliveryStatus, str | None]:
     """Where the turn's row stands once the turn stops waiting for it. Unless it failed (then the turn's bot
     answers the message), the user is told it went to the person; under the conversation's lock, so a refusal
     that comes later, in any process, knows to give the message back to the bot."""
-    state.session_by_row(connection, session_row)  # the conversation's lock, as every change of the row takes it
+    state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, as every change takes
     row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
     if row["status"] in ("failed", "dead", "cancelled"):
         return "failed", row["last_error"] or "the session ended before this was sent"

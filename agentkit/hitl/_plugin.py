@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -37,6 +38,14 @@ __all__ = ["HitlPlugin"]
 logger = logging.getLogger("agentkit.hitl")
 
 _MIN_SLEEP = 0.05
+
+
+class _NotRead(enum.Enum):
+    NOT_READ = "not read"
+
+
+NOT_READ = _NotRead.NOT_READ
+"""``intercept`` was given nothing read beforehand: it reads the session itself."""
 
 
 class HitlPlugin:
@@ -111,14 +120,21 @@ class HitlPlugin:
         if self.provider is not None:
             await self.provider.aclose()
 
-    async def intercept(self, conversation_id: str, text: str) -> bool:
-        """A user message: True if the open session took it (to the human agent), False if the bot should."""
-        # One transaction, on every message: its session, and whether it waited past its timeout.
-        due, session = await self.host.transact(lambda c, _: _due_and_latest(c, self.alias, conversation_id))
-        for expired in due:
-            await self._end(expired, "timeout", expired.config.agent_assigned_timeout_message)
-        if due:
-            session = await self.session(conversation_id)
+    def read_for_intercept(self, connection: Connection, conversation_id: str) -> _state.HitlSession | None:
+        """What ``intercept`` starts from (the conversation's latest session), read in the transaction that stores
+        the user's message: the agent calls it there and passes the result to ``intercept`` as ``read``."""
+        return _state.latest_session(connection, self.alias, conversation_id)
+
+    async def intercept(
+        self, conversation_id: str, text: str, read: _state.HitlSession | None | _NotRead = NOT_READ
+    ) -> bool:
+        """A user message: True if the open session took it (to the human agent), False if the bot should.
+        ``read``: what ``read_for_intercept`` gave, in the transaction that stored the message (else read here)."""
+        session = await self.session(conversation_id) if isinstance(read, _NotRead) else read
+        if session is not None and _state.timed_out(session, time.time()):  # before the background check saw it
+            if await self._end(session, "timeout", session.config.agent_assigned_timeout_message):
+                return False  # the bot answers it
+            session = await self.session(conversation_id)  # a person took it meanwhile, or it ended
         if session is None or not session.is_open:
             return False
         if session.config.is_close_command(text):
@@ -133,7 +149,7 @@ class HitlPlugin:
         if not self.deliver_inline:
             self.wake(timeouts=False)
             return True
-        delivery = await self.deliverer.deliver(session.row_id, row_id)
+        delivery = await self.deliverer.deliver(session.row_id, row_id, conversation_id)
         if delivery.status == "pending":
             await self.host.transact(
                 lambda _, posts: posts.append(Post(conversation_id, session.config.delivery_delayed_message))
@@ -178,12 +194,16 @@ class HitlPlugin:
         return "none" if session is None else session.state
 
     async def check_timeouts(self, conversation_id: str | None = None) -> int:
-        """End the pending sessions nobody took within ``agent_assigned_timeout_seconds``; how many ended."""
-        due = await self.host.transact(lambda c, _: _state.due_timeouts(c, self.alias, time.time()))
+        """End the pending sessions nobody took within ``agent_assigned_timeout_seconds``; how many ended. With
+        ``conversation_id``, only that conversation's (its open session is its latest: no scan of the others)."""
+        if conversation_id is None:
+            due = await self.host.transact(lambda c, _: _state.due_timeouts(c, self.alias, time.time()))
+        else:
+            latest = await self.session(conversation_id)
+            due = [latest] if latest is not None and _state.timed_out(latest, time.time()) else []
         ended = 0
         for session in due:
-            if conversation_id is None or session.conversation_id == conversation_id:
-                ended += await self._end(session, "timeout", session.config.agent_assigned_timeout_message)
+            ended += await self._end(session, "timeout", session.config.agent_assigned_timeout_message)
         return ended
 
     async def redeliver(self) -> int:
@@ -208,7 +228,7 @@ class HitlPlugin:
         close_reason = said or reason.replace("_", " ")
         ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, close_reason))
         if ended:
-            await self.deliverer.drain(session.row_id, due_only=True)
+            await self.deliverer.drain(session.row_id, due_only=True, conversation_id=session.conversation_id)
         return ended
 
     # -- plumbing --
@@ -320,7 +340,7 @@ def _end_if_open(
     text: str | None,
     close_reason: str,
 ) -> bool:
-    current = _state.session_by_row(connection, session.row_id)
+    current = _state.session_by_row(connection, session.row_id, session.conversation_id)
     if not current.is_open or (reason == "timeout" and current.state != "pending"):
         return False  # it ended, or an agent took it, since it was read
     return end_session(connection, posts, current, reason, text, close_reason)
@@ -332,11 +352,3 @@ def _apply(connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pu
         _state.save_cursor(connection, plugin, event.event_id)
     return outcome
 
-
-def _due_and_latest(
-    connection: Connection, alias: str, conversation_id: str
-) -> tuple[list[_state.HitlSession], _state.HitlSession | None]:
-    """The conversation's sessions past their timeout (what ``check_timeouts(conversation_id)`` ends), and its
-    latest session."""
-    due = [s for s in _state.due_timeouts(connection, alias, time.time()) if s.conversation_id == conversation_id]
-    return due, _state.latest_session(connection, alias, conversation_id)

@@ -107,12 +107,20 @@ def latest_session(connection: Connection, plugin: str, conversation_id: str) ->
     )
 
 
-def session_by_row(connection: Connection, row_id: int) -> HitlSession:
+def session_by_row(connection: Connection, row_id: int, conversation_id: str | None = None) -> HitlSession:
+    """``conversation_id``: the session's, when the caller knows it (a session never changes conversation): its
+    lock is then taken without first looking the conversation up (on PostgreSQL, a round trip fewer)."""
     if not connection.serialized:
-        _lock_conversation_of(connection, "id = ?", (row_id,))
+        if conversation_id is None:
+            _lock_conversation_of(connection, "id = ?", (row_id,))
+        else:
+            connection.lock_conversation(conversation_id)
     session = _one(connection, "SELECT * FROM hitl_sessions WHERE id = ?", (row_id,))
     if session is None:
         raise LookupError(f"no HITL session row {row_id}")
+    if conversation_id is not None and session.conversation_id != conversation_id:
+        raise LookupError(f"HITL session row {row_id} is of conversation {session.conversation_id!r}, "
+                          f"not {conversation_id!r}")  # fmt: skip
     return session
 
 
@@ -160,7 +168,7 @@ def create_session(
             now, now + timeout if timeout > 0 else None,
         ),
     )  # fmt: skip
-    return session_by_row(connection, row_id)
+    return session_by_row(connection, row_id, conversation_id)
 
 
 def set_remote_id(connection: Connection, row_id: int, session_id: str) -> None:
@@ -198,6 +206,11 @@ def record_event(connection: Connection, plugin: str, event: HitlEvent, now: flo
         (plugin, event.event_id, event.session_id, event.kind, now),
     )
     return cursor.rowcount == 1
+
+
+def timed_out(session: HitlSession, now: float) -> bool:
+    """Whether ``session`` is pending past its timeout (what ``due_timeouts`` would find of it)."""
+    return session.state == "pending" and session.timeout_at is not None and session.timeout_at <= now
 
 
 def due_timeouts(connection: Connection, plugin: str, now: float) -> list[HitlSession]:

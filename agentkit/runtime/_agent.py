@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from ._foreign import ForeignMessages
 from ._inputs import check_receive
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
-from ._plugins import Plugin, check_plugins, default_handler
+from ._plugins import Plugin, check_plugins, default_handler, intercept_readers
 from ._store import Store
 from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
 from ._streaming import receive_stream as _receive_stream
@@ -67,6 +67,8 @@ class _Turn:
     history: list[Message] | None = None
     """The model's history, read in the transaction that stored the user's message; dropped when the turn
     writes a message (``_history_changed``), so the model never sees a history older than its own turn."""
+    read: dict[str, Any] = field(default_factory=dict)
+    """What each plugin's ``read_for_intercept`` read in that transaction, by alias, for its ``intercept``."""
 
 
 _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
@@ -117,6 +119,7 @@ class Agent:
         check_handler_aliases(self.plugins, self.conversation.handler)  # a misspelt alias fails now, not mid-chat
         self._events = EventHooks()
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
+        self._intercept_readers = intercept_readers(self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
         self._foreign = ForeignMessages(self.store, self._subscribers)  # other workers' messages (PostgreSQL)
@@ -287,12 +290,11 @@ class Agent:
     async def _turn(
         self, conversation_id: str, text: str, user: Mapping[str, Any] | None
     ) -> list[messages.ChatMessage]:
-        # One transaction stores the message and reads what the model will be given (see ``_Turn.history``).
-        message, profile, history = await self.store.run(
-            lambda c: messages.store_user_turn(c, conversation_id, text, user)
-        )
+        # One transaction stores the message and reads what the model will be given (see ``_Turn.history``) and
+        # what the plugins' ``intercept`` starts from.
+        message, profile, history, read = await self.store.run(lambda c: self._first(c, conversation_id, text, user))
         self._subscribers.publish([message])
-        turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history)
+        turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history, read=read)
         await self._handle(turn, message, profile, intercept=True)
         return turn.messages
 
@@ -304,7 +306,7 @@ class Agent:
         try:
             info = ConversationInfo(message.conversation_id, MappingProxyType(profile))
             with context.scope(conversation=info, user=info.user, agent=self):
-                if not (intercept and await self._intercepted(message.conversation_id, message.text)):
+                if not (intercept and await self._intercepted(turn, message.text)):
                     await self._run_handler(HandlerContext(self, info, message))
         finally:
             _current_turn.reset(token)
@@ -342,9 +344,18 @@ class Agent:
             self._foreign.start()
             self._ready = True
 
-    async def _intercepted(self, conversation_id: str, text: str) -> bool:
-        for plugin in self.plugins.values():
-            if await plugin.intercept(conversation_id, text):
+    def _first(
+        self, connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
+    ) -> tuple[messages.ChatMessage, dict[str, Any], list[Message], dict[str, Any]]:
+        """A turn's first transaction: the user's message stored, the model's history and the plugins' reads."""
+        message, profile, history = messages.store_user_turn(connection, conversation_id, text, user)
+        read = {alias: reader(connection, conversation_id) for alias, reader in self._intercept_readers.items()}
+        return message, profile, history, read
+
+    async def _intercepted(self, turn: _Turn, text: str) -> bool:
+        for alias, plugin in self.plugins.items():
+            intercept: Callable[..., Awaitable[bool]] = plugin.intercept  # with what it read, if it has a reader
+            if await intercept(turn.conversation_id, text, *([turn.read[alias]] if alias in turn.read else [])):
                 return True
         return False
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..exceptions import ConfigError
 from ..handoff import HANDOFF_TOOL_NAME
 from ..hitl import HandToSupportTool, HitlPlugin, hand_to_support
+from ..storage import Connection
 from ..tools import Tool
 from ._conversation import Handler, HandlerContext
 
 if TYPE_CHECKING:
     from ._agent import Agent
 
-__all__ = ["Plugin", "check_plugins", "default_handler"]
+__all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers"]
+
+InterceptReader = Callable[[Connection, str], Any]
 
 
 @runtime_checkable
@@ -34,8 +37,17 @@ class Plugin(Protocol):
     async def aclose(self) -> None: ...
 
     async def intercept(self, conversation_id: str, text: str) -> bool:
-        """Take a user message before the handler; True when it did (the handler then does not run)."""
+        """Take a user message before the handler; True when it did (the handler then does not run).
+
+        A plugin may also have ``read_for_intercept(connection, conversation_id)``: the agent then calls it (sync)
+        in the transaction that stores the user's message, and gives what it returned to ``intercept`` as a third
+        argument: the plugin's reads cost no transaction of their own (``HitlPlugin`` reads its session so)."""
         ...
+
+
+def intercept_readers(plugins: Mapping[str, Any]) -> dict[str, InterceptReader]:
+    """The plugins' optional ``read_for_intercept`` hooks, by alias."""
+    return {alias: reader for alias, p in plugins.items() if callable(reader := getattr(p, "read_for_intercept", None))}
 
 
 def check_plugins(agent: Agent, plugins: Mapping[str, Any], tools: Sequence[Tool[Any]]) -> None:

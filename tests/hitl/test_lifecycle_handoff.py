@@ -17,7 +17,7 @@ from agentkit.models import ScriptedModel, call, calls
 from agentkit.runtime import Agent, Conversation, ConversationInfo, HandlerContext, plugins
 from agentkit.runtime._messages import load_model_history
 
-from .lifecycle_helpers import BROKEN, CLOSED, DELAYED, FAST, HANDOFF, USER, texts
+from .lifecycle_helpers import BROKEN, CLOSED, DELAYED, FAST, HANDOFF, TIMED_OUT, USER, texts
 
 
 def memory_agent(
@@ -233,6 +233,28 @@ async def test_an_assigned_session_does_not_time_out(store_url: str, monkeypatch
         assert await agent.plugins["desk-hitl"].check_timeouts() == 0
         monkeypatch.undo()
         assert await agent.plugins["desk-hitl"].state("c1") == "assigned"
+
+
+async def test_a_message_ends_its_own_overdue_session_and_relays_in_an_assigned_one(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session ``intercept`` gets from the message's transaction is checked against its timeout there (no scan
+    of every session on each message): pending past it, the message ends it and the bot answers; assigned, it goes
+    to the person however late it is."""
+    handoff = call("handToSupport", reason="Wants a person")
+    model = ScriptedModel([handoff, handoff, "Back with you."])
+    later = time.time() + 601
+    async with memory_agent(model, agent_assigned_timeout_seconds=600, store=store_url) as agent:
+        await agent.receive("c1", "Get me a human", user=USER)
+        await agent.receive("c2", "Get me a human too", user=USER)  # another conversation's, overdue too
+        c2 = await agent.plugins["desk-hitl"].session("c2")
+        await memory_of(agent).assign(c2.session_id, "Ana")
+        monkeypatch.setattr(time, "time", lambda: later)
+        assert texts(await agent.receive("c1", "Anyone?")) == [("system", TIMED_OUT), ("bot", "Back with you.")]
+        assert await agent.receive("c2", "Still there?") == []
+        monkeypatch.undo()
+        assert [await agent.plugins["desk-hitl"].state(c) for c in ("c1", "c2")] == ["ended", "assigned"]
+    assert memory_of(agent).sessions[c2.session_id].user_messages == ["Still there?"]
 
 
 async def test_start_and_aclose_by_hand() -> None:
