@@ -1,9 +1,13 @@
 """The desk's ticket store, on SQLite or PostgreSQL: blocking calls, each write one transaction.
 
 An event is written in the same transaction as the change it reports, so a committed assignment, reply or
-close always has its event, and events are numbered in commit order: every write takes the desk's lock first
-(SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock), so two processes never commit a higher ``seq`` before a
-lower one and a reader of ``seq > cursor`` misses none. That lock also decides each change on the current ticket.
+close always has its event, and events are numbered in commit order: no transaction commits a higher ``seq`` before
+a lower one, so a reader of ``seq > cursor`` misses none. On SQLite ``BEGIN IMMEDIATE`` runs one write at a time.
+On PostgreSQL a write first locks its ticket's row (``FOR UPDATE``), which decides each change on the current
+ticket and orders the writes of one ticket; the desk's lock (``NamedLock.DESK_EVENTS``) is taken last, right before
+the event's INSERT, which goes to the server with the COMMIT: it is held for the insert and the commit alone, not
+across the transaction's round trips, and writes to other tickets wait for nothing else. No lock is ever taken
+after it, so the two cannot deadlock.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -67,7 +71,6 @@ class TicketStore:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self._db.transaction() as db:
-            db.lock(NamedLock.DESK_EVENTS)
             yield db
 
     @contextmanager
@@ -103,9 +106,10 @@ class TicketStore:
             created = cursor.rowcount == 1
             row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
             ticket_id = str(row.fetchone()["id"])
+            ticket = self._load(db, ticket_id)
             if created:
                 self._add_event(db, ticket_id, "ticket_created", None, new.title)
-            return self._load(db, ticket_id), created
+        return ticket, created
 
     def get(self, ticket_id: str) -> Ticket:
         with self._read() as db:
@@ -124,8 +128,9 @@ class TicketStore:
             self._require_open(db, ticket_id, "assign")
             self._update(db, ticket_id, "status = 'assigned', assignee = ?", (agent_name,))
             self._add_message(db, ticket_id, "system", None, f"{agent_name} joined the conversation")
+            ticket = self._load(db, ticket_id)
             event = self._add_event(db, ticket_id, "agent_assigned", agent_name, None)
-            return self._load(db, ticket_id), event
+        return ticket, event()
 
     def agent_reply(self, ticket_id: str, text: str, agent_name: str | None) -> tuple[Ticket, DeskEvent]:
         with self._write() as db:
@@ -133,31 +138,34 @@ class TicketStore:
             name = agent_name or row["assignee"]
             self._update(db, ticket_id, "", ())
             self._add_message(db, ticket_id, "agent", name, text)
+            ticket = self._load(db, ticket_id)
             event = self._add_event(db, ticket_id, "agent_message", name, text)
-            return self._load(db, ticket_id), event
+        return ticket, event()
 
     def user_message(self, ticket_id: str, text: str, user_name: str | None) -> Ticket:
         with self._write() as db:
             self._require_open(db, ticket_id, "send a user message to")
             self._update(db, ticket_id, "", ())
             self._add_message(db, ticket_id, "user", user_name, text)
+            ticket = self._load(db, ticket_id)
             self._add_event(db, ticket_id, "user_message", None, text)
-            return self._load(db, ticket_id)
+        return ticket
 
     def close_ticket(self, ticket_id: str, reason: str | None, by_agent: bool) -> tuple[Ticket, DeskEvent | None]:
         """Close once (``session_stopped`` by an agent, ``ticket_closed`` by the bot); closing a closed ticket
         changes nothing and reports no new event."""
         with self._write() as db:
-            row = self._row(db, ticket_id)
+            row = self._row(db, ticket_id, lock=True)
             if row["status"] == "closed":
                 return self._load(db, ticket_id), None
             self._update(db, ticket_id, "status = 'closed', closed_reason = ?", (reason,))
             self._add_message(
                 db, ticket_id, "system", None, f"Ticket closed{f': {reason}' if reason else ''}"
             )
+            ticket = self._load(db, ticket_id)
             kind: DeskEventKind = "session_stopped" if by_agent else "ticket_closed"
             event = self._add_event(db, ticket_id, kind, row["assignee"], reason)
-            return self._load(db, ticket_id), event
+        return ticket, event()
 
     def events_since(self, after: int, limit: int) -> list[DeskEvent]:
         with self._read() as db:
@@ -169,17 +177,19 @@ class TicketStore:
         with self._read() as db:
             return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM desk_events").fetchone()[0])
 
-    # -- inside a transaction or the lock --
+    # -- inside a transaction --
 
     @staticmethod
-    def _row(db: Connection, ticket_id: str) -> Any:
-        row = db.execute("SELECT * FROM desk_tickets WHERE id = ?", (_int_id(ticket_id),)).fetchone()
+    def _row(db: Connection, ticket_id: str, *, lock: bool = False) -> Any:
+        """The ticket's row; ``lock``: held until the transaction ends (a write decides on it, then changes it)."""
+        sql = "SELECT * FROM desk_tickets WHERE id = ?" + (db.for_update() if lock else "")
+        row = db.execute(sql, (_int_id(ticket_id),)).fetchone()
         if row is None:
             raise TicketNotFound(ticket_id)
         return row
 
     def _require_open(self, db: Connection, ticket_id: str, action: str) -> Any:
-        row = self._row(db, ticket_id)
+        row = self._row(db, ticket_id, lock=True)
         if row["status"] == "closed":
             raise TicketClosed(ticket_id, action)
         return row
@@ -201,24 +211,30 @@ class TicketStore:
     @staticmethod
     def _add_event(
         db: Connection, ticket_id: str, kind: DeskEventKind, agent: str | None, text: str | None
-    ) -> DeskEvent:
+    ) -> Callable[[], DeskEvent]:
+        """The transaction's last statement: the event, under the desk's lock until COMMIT (see the module's
+        docstring). Call the result once the transaction has committed."""
+        db.lock(NamedLock.DESK_EVENTS)
         at = time.time()
-        seq = db.insert(
+        seq = db.insert_at_commit(
             "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)",
             (_int_id(ticket_id), kind, agent, text, at),
             key="seq",
         )
-        return DeskEvent(seq, kind, ticket_id, agent, text, at)
+        return lambda: DeskEvent(seq(), kind, ticket_id, agent, text, at)
 
     def _load(self, db: Connection, ticket_id: str) -> Ticket:
-        row = self._row(db, ticket_id)
-        messages = db.execute(
-            "SELECT * FROM desk_messages WHERE ticket_id = ? ORDER BY id", (row["id"],)
-        ).fetchall()
+        # Both statements before either is read: one round trip in a pipelined transaction.
+        ticket = db.execute("SELECT * FROM desk_tickets WHERE id = ?", (_int_id(ticket_id),))
+        messages = db.execute("SELECT * FROM desk_messages WHERE ticket_id = ? ORDER BY id", (_int_id(ticket_id),))
+        row = ticket.fetchone()
+        if row is None:
+            raise TicketNotFound(ticket_id)
         return _ticket(
             row,
             tuple(
-                TicketMessage(m["id"], m["author"], m["author_name"], m["text"], m["at"]) for m in messages
+                TicketMessage(m["id"], m["author"], m["author_name"], m["text"], m["at"])
+                for m in messages.fetchall()
             ),
         )
 

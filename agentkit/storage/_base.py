@@ -2,9 +2,10 @@
 
 SQL is written once, in what SQLite and PostgreSQL both speak, with ``?`` placeholders; DDL is written in SQLite's
 words (``INTEGER PRIMARY KEY AUTOINCREMENT``, ``REAL``) and the PostgreSQL backend translates it. What the two do
-not share goes through a method: ``insert`` (the new row's key), ``lock_conversation`` and ``lock`` (PostgreSQL's
-advisory locks), ``for_update`` (row locks). SQLite needs no locks: ``BEGIN IMMEDIATE`` already runs one writing
-transaction at a time, across processes too.
+not share goes through a method: ``insert`` (the new row's key) and ``insert_at_commit`` (the same, read once the
+transaction has ended), ``lock_conversation`` and ``lock`` (PostgreSQL's advisory locks), ``for_update`` (row
+locks). SQLite needs no locks: ``BEGIN IMMEDIATE`` already runs one writing transaction at a time, across processes
+too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class NamedLock(IntEnum):
     """Locks on something other than a conversation. Each is one key of PostgreSQL's advisory locks."""
 
     SCHEMA = 1  # two workers creating the same tables at once would collide in PostgreSQL's catalog
-    DESK_EVENTS = 2  # desk events are numbered in commit order, so readers of ``seq > cursor`` miss none
+    DESK_EVENTS = 2  # desk events are numbered in commit order, so readers of ``seq > cursor`` miss none: taken
+    # last, right before the event's ``insert_at_commit``, so that it is held for the commit alone
 
 
 class Cursor(Protocol):
@@ -57,6 +59,13 @@ class Connection(ABC):
     @abstractmethod
     def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
         """Run an ``INSERT`` of one row and return the generated ``key`` of that row."""
+
+    def insert_at_commit(self, sql: str, params: Sequence[object], key: str = "id") -> Callable[[], int]:
+        """``insert``, with the key read later: call the result once the transaction has ended. On PostgreSQL the
+        INSERT then goes to the server with the COMMIT, in one round trip, so a lock taken just before it (``lock``)
+        is held for the insert and the commit alone. Nothing may be read in the transaction after it."""
+        value = self.insert(sql, params, key)
+        return lambda: value
 
     @abstractmethod
     def lock_conversation(self, conversation_id: str) -> None:

@@ -148,6 +148,27 @@ class PipelinedCursor:
         return iter(self._cursor)
 
 
+class _KeyAtCommit:
+    """The key an ``insert_at_commit`` generated, read once the pipeline that carried it has ended."""
+
+    __slots__ = ("_cursor", "_value")
+
+    def __init__(self, cursor: psycopg.Cursor[PgRow]) -> None:
+        self._cursor: psycopg.Cursor[PgRow] | None = cursor
+        self._value: int | None = None
+
+    def settle(self) -> None:
+        if self._cursor is not None:
+            row = self._cursor.fetchone()
+            self._cursor = None
+            self._value = int(row[0]) if row is not None else None
+
+    def __call__(self) -> int:
+        if self._value is None:
+            raise RuntimeError("the key of an insert_at_commit is read once its transaction has committed")
+        return self._value
+
+
 class PostgresConnection(Connection):
     """One transaction. A writing one is pipelined (``pipeline``): BEGIN, the locks and every statement whose
     result is not read yet go to the server together with the next one that is read, or with COMMIT, instead of
@@ -161,6 +182,7 @@ class PostgresConnection(Connection):
         self.raw = raw
         self._pipeline = pipeline
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
+        self._at_commit: list[_KeyAtCommit] = []
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         cursor = self.raw.execute(placeholders(sql), tuple(params))
@@ -169,6 +191,16 @@ class PostgresConnection(Connection):
     def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
         row = self.execute(f"{sql} RETURNING {key}", params).fetchone()
         return int(row[0])
+
+    def insert_at_commit(self, sql: str, params: Sequence[object], key: str = "id") -> Callable[[], int]:
+        key_at_commit = _KeyAtCommit(self.raw.execute(placeholders(f"{sql} RETURNING {key}"), tuple(params)))
+        self._at_commit.append(key_at_commit)
+        return key_at_commit
+
+    def settle(self) -> None:
+        """Read the keys of ``insert_at_commit``: after the COMMIT, before the connection goes back to the pool."""
+        for key_at_commit in self._at_commit:
+            key_at_commit.settle()
 
     def lock_conversation(self, conversation_id: str) -> None:
         if conversation_id not in self._conversations:
@@ -225,7 +257,9 @@ class PostgresDatabase(Database):
                 yield PostgresConnection(raw)
                 return
             with _pipelined_transaction(raw) as pipeline:
-                yield PostgresConnection(raw, pipeline)
+                connection = PostgresConnection(raw, pipeline)
+                yield connection
+            connection.settle()
 
     def script(self, sql: str) -> None:
         with self._require().connection() as raw, raw.transaction():  # not pipelined: several statements in one

@@ -57,3 +57,12 @@ def test_an_exception_in_the_callers_code_rolls_back(database: Database) -> None
     with database.transaction() as connection:
         connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
     assert _keys(database) == ["next"]
+
+
+def test_a_key_inserted_at_commit_is_read_once_the_transaction_has_committed(database: Database) -> None:
+    with database.transaction() as connection:
+        first = connection.insert("INSERT INTO notes (key) VALUES (?)", ("first",))
+        second = connection.insert_at_commit("INSERT INTO notes (key) VALUES (?)", ("second",))
+    with database.transaction(write=False) as connection:
+        ids = {row["key"]: row["id"] for row in connection.execute("SELECT id, key FROM notes")}
+    assert (first, second()) == (ids["first"], ids["second"])
