@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import agentkit
@@ -39,6 +40,18 @@ def test_the_priority_list_is_spelled_out_only_in_the_vocabulary_and_the_helpdes
         if _spelled_priorities(node) and path != "handoff.py" and path not in PRIORITY_MAPS
     ]
     assert places == [], "import Priority / PRIORITIES from agentkit.handoff instead"
+
+
+def test_the_desk_pages_and_scripts_do_not_spell_the_priority_list() -> None:
+    """The inbox filter and the labelling form render their choices from PRIORITIES (a fifth priority shows up
+    there by itself); the labelling keys 1-4 count the form's radios."""
+    spelled = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*"))
+        if path.suffix in {".html", ".js"}
+        and sum(re.search(rf"\b{priority}\b", path.read_text()) is not None for priority in PRIORITIES) >= 3
+    ]
+    assert spelled == [], "render the priorities from agentkit.handoff.PRIORITIES"
 
 
 def test_the_handoff_tool_name_is_written_only_in_the_vocabulary() -> None:

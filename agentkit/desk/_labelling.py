@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..handoff import Priority
+from ..handoff import PRIORITIES, Priority
 from ..storage import Component, Connection, Migration, migrate, open_database
 from ._auth import current_session, desk_session
 from ._state import desk_state
@@ -215,7 +215,9 @@ async def labelling_page(request: Request) -> Response:
     session = await current_session(request, state)
     if session is None:
         return render_page("desk_login.html", title="Desk · sign in")
-    return render_page("labelling.html", title="Desk · labelling", agent=session.agent, csrf=session.csrf)
+    return render_page(
+        "labelling.html", title="Desk · labelling", agent=session.agent, csrf=session.csrf, priorities=PRIORITIES
+    )
 
 
 async def next_case(request: Request) -> Response:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from ..handoff import PRIORITIES
 from ..prompts import jinja_environment
 from ._auth import current_session
 from ._state import desk_state
@@ -45,7 +46,9 @@ async def desk_page(request: Request) -> Response:
     session = await current_session(request, state)
     if session is None:
         return render_page("desk_login.html", title="Desk · sign in")
-    return render_page("desk.html", title="Desk · inbox", agent=session.agent, csrf=session.csrf)
+    return render_page(
+        "desk.html", title="Desk · inbox", agent=session.agent, csrf=session.csrf, priorities=PRIORITIES
+    )
 
 
 def desk_page_routes() -> list[Route]:

@@ -21,6 +21,7 @@ import pytest
 
 from agentkit.cli import main
 from agentkit.evals import load_cases
+from agentkit.handoff import PRIORITIES
 from agentkit.testing import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +159,8 @@ def test_serve_shows_the_queue_to_signed_in_agents_only(
     with _signed_in(serve, "ana") as (client, _):
         page = client.get("/desk/labelling")
         assert page.status_code == 200 and 'id="label-form"' in page.text and "Labelling as <strong" in page.text
+        for key, priority in enumerate(PRIORITIES, start=1):  # the radios, keyed 1..4 from the vocabulary's order
+            assert f'id="priority-{priority}"> {priority.capitalize()} <kbd>{key}</kbd>' in page.text
         assert client.get("/static/labelling.js").status_code == 200
         assert client.get("/api/desk/labelling/next").json() == {"next": None, "disagreements": []}
 

@@ -158,6 +158,8 @@ async def test_pages_and_assets_come_from_the_package(tmp_path: Path) -> None:
         csrf = await sign_in(client)
         inbox = await client.get("/desk")
         assert f'<meta name="csrf-token" content="{csrf}">' in inbox.text and 'id="tickets"' in inbox.text
+        assert '<option value="urgent">Urgent</option>' in inbox.text  # the priority filter, from PRIORITIES
+        assert inbox.text.index('value="urgent"') < inbox.text.index('value="low"')  # the most pressing first
         for asset, kind in (("style.css", "text/css"), ("webchat.js", "javascript"), ("desk.js", "javascript"),
                             ("desk_login.js", "javascript")):  # fmt: skip
             response = await client.get(f"/static/{asset}")

@@ -70,9 +70,11 @@ document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && event.target.tagName === "TEXTAREA" && !event.shiftKey) save(event);
     return;
   }
-  const keys = { e: "escalate-yes", n: "escalate-no", 1: "priority-low", 2: "priority-medium",
-                 3: "priority-high", 4: "priority-urgent" };
+  const keys = { e: "escalate-yes", n: "escalate-no" };
+  const priorities = document.querySelectorAll("#priorities input");  // in the vocabulary's order: 1 = the lowest
+  const digit = Number(event.key);
   if (keys[event.key]) document.getElementById(keys[event.key]).checked = true;
+  else if (Number.isInteger(digit) && digit >= 1 && digit <= priorities.length) priorities[digit - 1].checked = true;
   else if (event.key === "Enter") save(event);
 });
 form.addEventListener("submit", save);
