@@ -9,8 +9,23 @@ the message requests.
     python benchmarks/load_webchat.py --temp-postgres                      # the same on a throwaway PostgreSQL
     python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
+    python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --server-pid 4242       # ... and its CPU
     python benchmarks/load_webchat.py --compare      # one run: the floor, SQLite, PostgreSQL, 2 workers on it
     python benchmarks/load_webchat.py --compare --only floor,sqlite       # some of them (the floor: for ratios)
+    python benchmarks/load_webchat.py --compare --client httpx2 --client-processes 1   # the client of before
+
+The client must not be what it measures: on a 2-core machine every CPU second it spends is taken from the server.
+So the conversations are split across ``--client-processes`` processes (default 2; conversation n in process
+n % K), each with its own event loop, and each speaks HTTP/1.1 through a lean keep-alive client on asyncio streams
+(benchmarks/_http11.py): about 0.3 ms of CPU per message against httpx2's 2.2 ms (``--client httpx2``), which
+with one process held the floor at ~450 messages/s with the client at 100 % of a core and the floor's server at
+45 %. Each run reports, for its measured window (all client processes started to the last one done), the CPU per
+message of the server's processes (with PostgreSQL's postmaster and backends for the PostgreSQL runs) and of the
+client, how busy each was (CPU over wall time, % of one core per process), and how the servers' main threads (their
+event loops) spent it, sampled from /proc: running, blocked on the disk (an fsync), or idle. A side whose process
+is near 100 % (for a server: running + on disk) is the one that limits the run; the other has room to spare.
+"Per message" divides by the five measured messages; the client's creating the conversation and reading its history
+back are counted in.
 
 With several workers (``--workers 2`` on one PostgreSQL) a conversation's messages go to the workers in turn, as
 a round-robin load balancer would send them: order and one ticket per escalation must hold across processes.
@@ -36,6 +51,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.process
 import os
 import socket
 import ssl
@@ -45,10 +63,15 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its helpers are sibling scripts, not a package
+from _cpu import StateSampler, postmaster_pid, tree_cpu_seconds  # noqa: E402
+from _http11 import LeanClient  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ["What are your opening hours?", "How do I reset my password?", "I want to talk to a person please"]
@@ -81,13 +104,13 @@ def own_server(
 
 
 @contextlib.contextmanager
-def floor_server() -> Iterator[tuple[list[str], str]]:
+def floor_server(pids: list[int] | None = None) -> Iterator[tuple[list[str], str]]:
     """The floor (benchmarks/floor_server.py) on a free port with a fresh data folder."""
     with tempfile.TemporaryDirectory() as data:
         port = _free_port()
         command = [sys.executable, str(ROOT / "benchmarks/floor_server.py"), "--port", str(port), "--data", data,
                    "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS)]  # fmt: skip
-        with _processes([command], dict(os.environ), data) as urls:
+        with _processes([command], dict(os.environ), data, pids) as urls:
             yield urls, ""
 
 
@@ -128,10 +151,18 @@ def _wait_until_up(url: str, seconds: float = 120.0) -> None:  # a loaded machin
 
 @dataclass
 class Result:
+    """One server's run: its messages, the measured window and the CPU each side spent in it (seconds)."""
+
     name: str
     messages: int
     seconds: float
     latencies: list[float]
+    client_cpu: float
+    client_processes: int
+    server_cpu: float | None = None  # the web server's processes (None: not started here, --url)
+    server_processes: int = 1
+    postgres_cpu: float | None = None  # the throwaway PostgreSQL's postmaster and backends
+    loop_states: dict[str, float] = field(default_factory=dict)  # see Window
 
     @property
     def rate(self) -> float:
@@ -141,10 +172,34 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
+    def per_message(self, cpu: float | None) -> str:
+        return "-" if cpu is None else f"{cpu * 1000 / self.messages:.2f} ms"
 
-async def conversation(
-    clients: Sequence[httpx2.AsyncClient], n: int, latencies: list[float]
-) -> tuple[str, list[str]]:
+    def loop_state(self) -> str:
+        """How the servers' main threads (event loops) spent the window, sampled: running (or waiting for a core),
+        blocked on the disk (fsync), the rest idle. Running + disk near 100 %: the server's loop limits the run."""
+        if not self.loop_states:
+            return "-"
+        return f"{100 * self.loop_states['R']:.0f} % running, {100 * self.loop_states['D']:.0f} % on disk"
+
+    def busy(self, cpu: float | None, processes: int) -> str:
+        """CPU over wall time, per process, in % of one core: near 100 % is a process that limits the run."""
+        return "-" if cpu is None else f"{100 * cpu / self.seconds / processes:.0f} %"
+
+
+@dataclass
+class Watched:
+    """The processes whose CPU a run reports: the web server's (with their children) and PostgreSQL's, if any."""
+
+    servers: Sequence[int] = ()
+    postgres: int | None = None
+
+    def cpu(self) -> tuple[float | None, float | None]:
+        server = tree_cpu_seconds(self.servers) if self.servers else None
+        return server, (tree_cpu_seconds([self.postgres]) if self.postgres else None)
+
+
+async def conversation(clients: Sequence[Client], n: int, latencies: list[float]) -> tuple[str, list[str]]:
     """One conversation; with several workers its messages go to them in turn (a round-robin balancer)."""
     first = clients[n % len(clients)]
     created = (await first.post("/api/conversations", json={"name": f"Load user {n}"})).raise_for_status().json()
@@ -175,39 +230,157 @@ async def tickets_by_conversation(client: httpx2.AsyncClient, login: str) -> dic
     return counts
 
 
-async def run(name: str, urls: Sequence[str], login: str, conversations: int) -> Result:
-    """Drive ``conversations`` at once; check order (every server) and one ticket each (when ``login``)."""
-    latencies: list[float] = []
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [await _clients(stack, urls) for _ in range(conversations)]  # made before the clock starts
-        started = time.perf_counter()
-        outcomes = await asyncio.gather(
-            *(conversation(clients[n], n, latencies) for n in range(conversations)), return_exceptions=True
-        )
-        elapsed = time.perf_counter() - started
-    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+@dataclass
+class ClientOptions:
+    """How the load is driven: ``kind`` "lean" (benchmarks/_http11.py) or "httpx2", from ``processes`` processes."""
+
+    kind: str = "lean"
+    processes: int = 2
+
+
+def run(
+    name: str, urls: Sequence[str], login: str, conversations: int, client: ClientOptions, watched: Watched
+) -> Result:
+    """Drive ``conversations`` at once from ``client.processes`` processes; check order (every server) and one
+    ticket each (when ``login``); report throughput, latency and the CPU of both sides."""
+    window = drive(urls, conversations, client, watched)
+    failed = [failure for outcome in window.outcomes for failure in outcome["failures"]]
     if failed:
-        kinds = Counter(f"{type(error).__name__}: {error}"[:160] for error in failed)
-        raise SystemExit(f"FAILED: {name}: {len(failed)} of {conversations} conversations failed: {dict(kinds)}")
-    done = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
-    counts = None
-    if login:
-        async with httpx2.AsyncClient(base_url=urls[0], timeout=120.0) as client:
-            counts = await tickets_by_conversation(client, login)
-    result = Result(name, len(latencies), elapsed, latencies)
+        kinds = dict(Counter(failed))
+        raise SystemExit(f"FAILED: {name}: {len(failed)} of {conversations} conversations failed: {kinds}")
+    latencies = [latency for outcome in window.outcomes for latency in outcome["latencies"]]
+    result = Result(name, len(latencies), window.seconds, latencies, window.client_cpu, len(window.outcomes),
+                    window.server_cpu, len(watched.servers) or 1, window.postgres_cpu, window.loop_states)  # fmt: skip
     print(
-        f"{name}: {conversations} conversations, {result.messages} messages in {elapsed:.1f} s: "
+        f"{name}: {conversations} conversations, {result.messages} messages in {result.seconds:.1f} s: "
         f"{result.rate:.0f} messages/s; latency p50 {_ms(result.quantile(0.5))} ms, "
         f"p99 {_ms(result.quantile(0.99))} ms, max {_ms(max(latencies))} ms; every message stored once and in order"
     )
-    if counts is not None:
-        ids = [conversation_id for conversation_id, _ in done]
-        doubled = {c: k for c, k in counts.items() if k != 1}
-        missing = [c for c in ids if c not in counts]
-        print(f"  tickets: {len(counts)} for {len(ids)} conversations, {len(doubled)} doubled, {len(missing)} missing")
-        if doubled or missing:
-            raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}")
+    print(f"  {cpu_summary(result)}")
+    if login:
+        check_tickets(urls[0], login, [chat for outcome in window.outcomes for chat in outcome["done"]])
     return result
+
+
+def cpu_summary(result: Result) -> str:
+    busy, each = result.busy(result.server_cpu, result.server_processes), result.server_processes > 1
+    server = "server: not started here" if result.server_cpu is None else (
+        f"server {result.per_message(result.server_cpu)}/message ({busy} of a core{' per process' if each else ''}; "
+        f"main thread {result.loop_state()})"
+    )  # fmt: skip
+    postgres = "" if result.postgres_cpu is None else f", PostgreSQL {result.per_message(result.postgres_cpu)}/message"
+    total = sum(cpu or 0.0 for cpu in (result.server_cpu, result.postgres_cpu, result.client_cpu))
+    return (
+        f"CPU in the window: {server}{postgres}, client {result.per_message(result.client_cpu)}/message "
+        f"({result.client_processes} process(es), {result.busy(result.client_cpu, result.client_processes)} of a "
+        f"core each); {total / result.seconds:.2f} of the machine's {os.cpu_count()} cores in all"
+    )
+
+
+def check_tickets(url: str, login: str, conversation_ids: list[str]) -> None:
+    counts = asyncio.run(_tickets(url, login))
+    doubled = {c: k for c, k in counts.items() if k != 1}
+    missing = [c for c in conversation_ids if c not in counts]
+    print(f"  tickets: {len(counts)} for {len(conversation_ids)} conversations, {len(doubled)} doubled, "
+          f"{len(missing)} missing")  # fmt: skip
+    if doubled or missing:
+        raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}")
+
+
+async def _tickets(url: str, login: str) -> dict[str, int]:
+    async with httpx2.AsyncClient(base_url=url, timeout=120.0) as client:
+        return await tickets_by_conversation(client, login)
+
+
+@dataclass
+class Window:
+    """The measured window: from the moment every client process starts to the last one's end."""
+
+    outcomes: list[dict[str, Any]]  # each client process's
+    seconds: float
+    client_cpu: float
+    server_cpu: float | None
+    postgres_cpu: float | None
+    loop_states: dict[str, float]  # the servers' main threads: share of samples running (R), on disk (D)
+
+
+def drive(urls: Sequence[str], conversations: int, client: ClientOptions, watched: Watched) -> Window:
+    """The conversations split across ``client.processes`` processes (conversation n in process n % K), each with
+    its own event loop, started together once all have made their clients."""
+    context = multiprocessing.get_context("fork")  # the children share this module as loaded (a script, or a test's)
+    processes = max(1, min(client.processes, conversations))
+    barrier = context.Barrier(processes + 1)
+    pipes, children = [], []
+    sys.stdout.flush()  # or a child flushes the parent's buffered lines again when it exits
+    for k in range(processes):
+        receive, send = context.Pipe(duplex=False)
+        numbers = list(range(k, conversations, processes))
+        child = context.Process(target=_client_process, args=(urls, client.kind, numbers, barrier, send), daemon=True)
+        child.start()
+        send.close()
+        pipes.append(receive)
+        children.append(child)
+    try:
+        barrier.wait(timeout=300)
+        (server, postgres), started = watched.cpu(), time.monotonic()
+        with StateSampler(watched.servers) as states:
+            outcomes = [_outcome(pipe) for pipe in pipes]
+        server_after, postgres_after = watched.cpu()
+    finally:
+        _reap(children)
+    crashed = [outcome["crashed"] for outcome in outcomes if "crashed" in outcome]
+    if crashed:
+        raise SystemExit(f"FAILED: a client process failed: {crashed[0]}")
+    return Window(
+        outcomes, max(outcome["ended"] for outcome in outcomes) - started, sum(outcome["cpu"] for outcome in outcomes),
+        None if server is None or server_after is None else server_after - server,
+        None if postgres is None or postgres_after is None else postgres_after - postgres,
+        {state: share for state in "RD" if (share := states.share(state)) is not None},
+    )  # fmt: skip
+
+
+def _client_process(
+    urls: Sequence[str], kind: str, numbers: list[int], barrier: Any, pipe: multiprocessing.connection.Connection
+) -> None:
+    try:
+        outcome = asyncio.run(_client_conversations(urls, kind, numbers, barrier))
+    except BaseException as error:  # reported to the parent, which fails the run with it
+        barrier.abort()
+        outcome = {"crashed": f"{type(error).__name__}: {error}"}
+    pipe.send(outcome)
+    pipe.close()
+
+
+async def _client_conversations(urls: Sequence[str], kind: str, numbers: list[int], barrier: Any) -> dict[str, Any]:
+    latencies: list[float] = []
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await _clients(stack, urls, kind) for _ in numbers]  # made before the clock starts
+        barrier.wait(timeout=300)
+        cpu = time.process_time()  # this process, all its threads
+        outcomes = await asyncio.gather(
+            *(conversation(clients[i], n, latencies) for i, n in enumerate(numbers)), return_exceptions=True
+        )
+        ended, cpu = time.monotonic(), time.process_time() - cpu
+    return {
+        "latencies": latencies, "ended": ended, "cpu": cpu,
+        "done": [outcome[0] for outcome in outcomes if not isinstance(outcome, BaseException)],
+        "failures": [f"{type(error).__name__}: {error}"[:160] for error in outcomes if isinstance(error, Exception)],
+    }  # fmt: skip
+
+
+def _outcome(pipe: multiprocessing.connection.Connection) -> dict[str, Any]:
+    try:
+        return dict(pipe.recv())
+    except EOFError:
+        return {"crashed": "a client process exited without its results"}
+
+
+def _reap(children: Sequence[multiprocessing.process.BaseProcess]) -> None:
+    for child in children:
+        child.join(timeout=30)
+        if child.is_alive():
+            child.kill()
+            child.join()
 
 
 # The client closes idle connections long before the servers do: see the module's docstring.
@@ -216,11 +389,17 @@ SERVER_KEEPALIVE_SECONDS = 30
 
 
 _TLS = ssl.create_default_context()  # made once: each client would load the CA bundle (~0.1 s of CPU) again
+Client = httpx2.AsyncClient | LeanClient
 
 
-async def _clients(stack: contextlib.AsyncExitStack, urls: Sequence[str]) -> list[httpx2.AsyncClient]:
+async def _clients(stack: contextlib.AsyncExitStack, urls: Sequence[str], kind: str = "lean") -> list[Client]:
     """A conversation's clients, one per server: each conversation on connections of its own, used one request
     after the other."""
+    if kind == "lean":
+        return [
+            await stack.enter_async_context(LeanClient(url, timeout=120.0, keepalive_expiry=CLIENT_KEEPALIVE_SECONDS))
+            for url in urls
+        ]
     limits = httpx2.Limits(keepalive_expiry=CLIENT_KEEPALIVE_SECONDS)
     return [
         await stack.enter_async_context(httpx2.AsyncClient(base_url=url, timeout=120.0, verify=_TLS, limits=limits))
@@ -229,13 +408,19 @@ async def _clients(stack: contextlib.AsyncExitStack, urls: Sequence[str]) -> lis
 
 
 def report(floor: Result, others: Sequence[Result]) -> None:
-    """The table of the README: each against the floor of the same run."""
-    print("\n| | messages/s | p50 | p99 | throughput vs floor | p99 vs floor |")
-    print("|---|---:|---:|---:|---:|---:|")
+    """The table of the README: each against the floor of the same run, with the CPU each side spent per message
+    and how busy it was (near 100 % of a core: that side limits the run)."""
+    print("\n| | messages/s | p50 | p99 | throughput vs floor | p99 vs floor | server CPU/msg | server busy "
+          "| server loop | client CPU/msg | client busy |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for result in (floor, *others):
+        server_cpu = None if result.server_cpu is None else result.server_cpu + (result.postgres_cpu or 0.0)
         print(
             f"| {result.name} | {result.rate:.0f} | {_ms(result.quantile(0.5))} ms | {_ms(result.quantile(0.99))} ms | "
-            f"{result.rate / floor.rate:.2f}x | {result.quantile(0.99) / floor.quantile(0.99):.1f}x |"
+            f"{result.rate / floor.rate:.2f}x | {result.quantile(0.99) / floor.quantile(0.99):.1f}x | "
+            f"{result.per_message(server_cpu)} | {result.busy(result.server_cpu, result.server_processes)} | "
+            f"{result.loop_state()} | {result.per_message(result.client_cpu)} | "
+            f"{result.busy(result.client_cpu, result.client_processes)} |"
         )
 
 
@@ -255,48 +440,61 @@ def main() -> None:
     parser.add_argument("--only", type=_servers, default=list(SERVERS), metavar="floor,sqlite,pg,pg2",
                         help="with --compare: only these servers (ratios are printed when the floor is one)")
     parser.add_argument("--serve-args", default="", help="extra arguments for agentkit serve, e.g. '--db-pool-size 8'")
+    parser.add_argument("--client", choices=("lean", "httpx2"), default="lean",
+                        help="the HTTP client: lean (benchmarks/_http11.py, the least CPU per request) or httpx2")
+    parser.add_argument("--client-processes", type=_positive, default=ClientOptions.processes, metavar="K",
+                        help=f"client processes sharing the conversations (default {ClientOptions.processes})")
+    parser.add_argument("--server-pid", type=int, action="append", default=[], metavar="PID",
+                        help="with --url: the server's process (repeat for workers), to report its CPU")
     args = parser.parse_args()
-    extra = args.serve_args.split()
+    extra, client = args.serve_args.split(), ClientOptions(args.client, args.client_processes)
     if args.url:
-        asyncio.run(run("server", [args.url], args.login, args.conversations))
+        run("server", [args.url], args.login, args.conversations, client, Watched(args.server_pid))
         return
     if args.compare:
-        compare(args.conversations, extra, args.only)
+        compare(args.conversations, extra, args.only, client)
         return
     with contextlib.ExitStack() as stack:
+        watched = Watched([])
         if args.temp_postgres:
             from agentkit.testing import TemporaryPostgres
 
-            args.db = stack.enter_context(TemporaryPostgres()).url
-        urls, login = stack.enter_context(own_server(args.db, args.workers, extra))
+            postgres = stack.enter_context(TemporaryPostgres())
+            args.db, watched.postgres = postgres.url, postmaster_pid(postgres.port)
+        urls, login = stack.enter_context(own_server(args.db, args.workers, extra, watched.servers))
         name = f"agentkit serve, {'PostgreSQL' if args.db else 'SQLite'}, {args.workers} worker(s)"
-        asyncio.run(run(name, urls, login, args.conversations))
+        run(name, urls, login, args.conversations, client, watched)
 
 
 SERVERS = ("floor", "sqlite", "pg", "pg2")
 
 
-def compare(conversations: int, extra: Sequence[str], only: Sequence[str] = SERVERS) -> None:
+def compare(
+    conversations: int, extra: Sequence[str], only: Sequence[str] = SERVERS, client: ClientOptions | None = None
+) -> None:
     """The floor and ``agentkit serve`` on SQLite, PostgreSQL and 2 PostgreSQL workers, one after the other, by the
     same client; ``only`` picks some of them (the ratios need the floor)."""
-    results = [_measure(server, conversations, extra) for server in SERVERS if server in only]
+    client = client or ClientOptions()
+    results = [_measure(server, conversations, extra, client) for server in SERVERS if server in only]
     if "floor" in only:  # the floor runs first
         report(results[0], results[1:])
 
 
-def _measure(server: str, conversations: int, extra: Sequence[str]) -> Result:
+def _measure(server: str, conversations: int, extra: Sequence[str], client: ClientOptions) -> Result:
     from agentkit.testing import TemporaryPostgres
 
+    watched = Watched([])
     if server == "floor":
-        with floor_server() as (urls, login):
-            return asyncio.run(run("floor (Starlette + one SQLite insert)", urls, login, conversations))
+        with floor_server(watched.servers) as (urls, login):
+            return run("floor (Starlette + one SQLite insert)", urls, login, conversations, client, watched)
     if server == "sqlite":
-        with own_server(None, 1, extra) as (urls, login):
-            return asyncio.run(run("`agentkit serve`, SQLite", urls, login, conversations))
+        with own_server(None, 1, extra, watched.servers) as (urls, login):
+            return run("`agentkit serve`, SQLite", urls, login, conversations, client, watched)
     workers = 2 if server == "pg2" else 1
-    with TemporaryPostgres() as postgres, own_server(postgres.url, workers, extra) as (urls, login):
+    with TemporaryPostgres() as postgres, own_server(postgres.url, workers, extra, watched.servers) as (urls, login):
+        watched.postgres = postmaster_pid(postgres.port)
         name = f"`agentkit serve`, PostgreSQL{', 2 workers' if workers == 2 else ''}"
-        return asyncio.run(run(name, urls, login, conversations))
+        return run(name, urls, login, conversations, client, watched)
 
 
 def _servers(value: str) -> list[str]:
@@ -305,6 +503,12 @@ def _servers(value: str) -> list[str]:
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"unknown server(s) {unknown}: pick from {','.join(SERVERS)}")
     return names
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number of processes, 1 or more")
+    return int(value)
 
 
 if __name__ == "__main__":
