@@ -262,7 +262,7 @@ DESK_ROUTES = [
              "desk", response=TicketView),
     ApiRoute("POST", f"{_TICKET}/claim", claim_ticket, "Assign the ticket to me (the user is told a person "
              "joined); another agent's ticket only with takeover (logged). The body is optional", "desk_write",
-             "desk", body=Claim, response=TicketView),
+             "desk", body=Claim, body_optional=True, response=TicketView),
     ApiRoute("POST", f"{_TICKET}/reply", reply_ticket, "Write to the user (the ticket must be mine)",
              "desk_write", "desk", body=Reply, response=TicketView),
     ApiRoute("POST", f"{_TICKET}/close", close_ticket, "Close the ticket; the bot takes the conversation back",

@@ -106,6 +106,8 @@ class ApiRoute:
     auth: Auth
     tag: str
     body: type[BaseModel] | None = None
+    body_optional: bool = False
+    """The endpoint also takes no body at all (then every field of ``body`` has its default)."""
     response: type[BaseModel] | None = None
     status: int = 200
     query: tuple[Query, ...] = ()
@@ -221,7 +223,7 @@ def _operation(route: ApiRoute, refs: dict[type[BaseModel], dict[str, Any]]) -> 
     }
     if route.body is not None:
         body_schema = {"application/json": {"schema": refs[route.body]}}
-        operation["requestBody"] = {"required": True, "content": body_schema}
+        operation["requestBody"] = {"required": not route.body_optional, "content": body_schema}
     return operation
 
 

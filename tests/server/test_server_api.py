@@ -181,6 +181,9 @@ async def test_openapi_lists_every_api_route_with_its_models(tmp_path: Path) -> 
     assert len(listed) == len(api_routes()) == 18
     send = document["paths"]["/api/conversations/{conversation_id}/messages"]["post"]
     assert send["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SendMessage"}
+    assert send["requestBody"]["required"] is True
+    claim = document["paths"]["/api/desk/tickets/{ticket_id}/claim"]["post"]["requestBody"]
+    assert claim["required"] is False  # POST .../claim with no body claims without takeover
     assert send["security"] == [{"conversationToken": []}]  # the cookie alone never writes
     read = document["paths"]["/api/conversations/{conversation_id}/messages"]["get"]
     assert read["security"] == [{"conversationToken": []}, {"conversationCookie": []}]
