@@ -11,6 +11,10 @@ It runs the machine's own ``initdb`` and ``pg_ctl`` (from ``PATH``, ``/usr/lib/p
 ``AGENTKIT_PG_BIN``) on a free loopback port, with a random password and no Unix socket, its data in a temporary
 folder; durability is off (``fsync``), since the data is thrown away. PostgreSQL refuses to run as root: as root,
 the server runs as ``AGENTKIT_PG_USER``, else ``agentkit-pg`` if that user exists, else ``nobody``.
+
+The server goes away with its owner: a watchdog process, in a session of its own, waits on a pipe from this
+process and, when the pipe closes without a word (the owner was killed, even by SIGKILL, so no ``finally`` ran), stops
+the server at once (``pg_ctl stop -m immediate``: the postmaster takes its backends with it) and removes its folder.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from ..storage import import_psycopg
 
 __all__ = ["TemporaryPostgres"]
 
+# Reads one line from the owner: "stopped" after a normal stop; end of file if the owner died first.
+_WATCHDOG = 'read said; [ "$said" = stopped ] || "$0" -D "$1" -m immediate -w stop >/dev/null 2>&1; rm -rf "$2"'
 _SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300")
 
 
@@ -86,6 +92,7 @@ class TemporaryPostgres:
         self._password = secrets.token_hex(16)
         self.port = 0
         self._schemas = 0
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -100,6 +107,7 @@ class TemporaryPostgres:
         self._folder = Path(tempfile.mkdtemp(prefix="agentkit-pg-"))
         try:
             self._chown(self._folder)
+            self._watch(self._folder)
             self._initdb()
             self._start_server()
             with self._psycopg.connect(self._url("postgres"), autocommit=True) as admin:
@@ -117,6 +125,7 @@ class TemporaryPostgres:
         if (folder / "data" / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
+        self._dismiss_watchdog()
 
     @contextlib.contextmanager
     def fresh_schema(self) -> Iterator[str]:
@@ -139,6 +148,23 @@ class TemporaryPostgres:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    def _watch(self, folder: Path) -> None:
+        """Start the watchdog that stops the server and removes ``folder`` if this process dies first."""
+        user: dict[str, Any] = {}
+        if self._user is not None:
+            user = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
+        command = [str(self.bin_dir / "pg_ctl"), str(folder / "data"), str(folder)]
+        self._watchdog = subprocess.Popen(
+            ["/bin/sh", "-c", _WATCHDOG, *command], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd="/", start_new_session=True, **user,
+        )  # fmt: skip  # a session of its own: a Ctrl-C or SIGTERM to the owner's process group spares it
+
+    def _dismiss_watchdog(self) -> None:
+        watchdog, self._watchdog = self._watchdog, None
+        if watchdog is None:
+            return
+        watchdog.communicate(b"stopped\n")  # the server is stopped: it only removes what may be left of the folder
 
     def _initdb(self) -> None:
         assert self._folder is not None
