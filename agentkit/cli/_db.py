@@ -20,13 +20,14 @@ __all__ = ["components", "register"]
 
 
 def components() -> list[Component]:
-    """Every component agentkit keeps tables for, in the order their code opens them."""
-    from ..desk import ACCOUNTS_MIGRATIONS, DESK_MIGRATIONS
+    """Every component agentkit keeps tables for, in the order their code opens them (a test finds them all)."""
+    from ..desk import ACCOUNTS_MIGRATIONS, DESK_MIGRATIONS, LABELLING_MIGRATIONS
     from ..hitl import HITL_MIGRATIONS
     from ..runtime import RUNTIME_MIGRATIONS
     from ..server import QUOTA_MIGRATIONS
 
-    return [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS, QUOTA_MIGRATIONS]
+    server = [ACCOUNTS_MIGRATIONS, QUOTA_MIGRATIONS, LABELLING_MIGRATIONS]  # serve's own store holds these
+    return [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, *server]
 
 
 def register(commands: Any) -> None:

@@ -20,7 +20,7 @@ from agentkit.desk._accounts import NAME_PATTERN, AccountStore, DeskAccounts, ch
 from agentkit.desk._app import DeskApp
 from agentkit.desk._auth import LoginThrottle, desk_session
 from agentkit.desk._bots import BotTokenDesk, UnregisteredBot
-from agentkit.desk._labelling import LabelIn, LabellingQueue
+from agentkit.desk._labelling import LABELLING_MIGRATIONS, LabelIn, LabellingQueue
 from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
     AGENT_EVENT_KINDS,
@@ -89,6 +89,7 @@ __all__ = [
     "ErrorView",
     "EventStream",
     "KEEPALIVE",
+    "LABELLING_MIGRATIONS",
     "LabelIn",
     "LabellingQueue",
     "LocalDesk",
