@@ -130,30 +130,45 @@ class Deliverer:
 
     async def _drain(self, session_row: int, token: str, due_only: bool, conversation_id: str | None) -> int:
         sent = 0
-        lease = self.config.claim_seconds
-        while True:
-            claimed = await self._claim(session_row, token, lease, due_only, conversation_id)
-            if claimed is None:
-                return sent
+        claimed = await self._claim_first(session_row, token, due_only, conversation_id)
+        while claimed is not None:
             row, session = claimed
-            conversation_id = session.conversation_id  # the next claims lock it without looking it up
-            if not await self._send_one(row, session, token):
+            done = await self._send_one(row, session, token)
+            if done is None:
                 return sent
             sent += 1
+            claimed = await self._complete(row, done, session.conversation_id, token, due_only)
+        return sent
 
-    async def _claim(
-        self, session_row: int, token: str, lease: float, due_only: bool, conversation_id: str | None
-    ) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
-        def claim(connection: Connection, _: list[Post]) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+    async def _claim_first(
+        self, session_row: int, token: str, due_only: bool, conversation_id: str | None
+    ) -> _Claimed | None:
+        lease = self.config.claim_seconds
+
+        def claim(connection: Connection, _: list[Post]) -> _Claimed | None:
             return _claim(connection, session_row, token, lease, due_only, conversation_id)
 
         return await claim_to_the_end(self.host, claim, lambda r: r[0].id, token)
 
-    async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> bool:
+    async def _complete(
+        self, row: outbox.OutboxRow, done: _Sent, conversation_id: str, token: str, due_only: bool
+    ) -> _Claimed | None:
+        """The sent row marked done and the session's next row claimed, in one transaction (not two)."""
+        lease = self.config.claim_seconds
+
+        def complete(connection: Connection, posts: list[Post]) -> _Claimed | None:
+            self._sent(connection, posts, row, done.remote_id, conversation_id)
+            return _claim(connection, row.session_row, token, lease, due_only, conversation_id)
+
+        return await claim_to_the_end(self.host, complete, lambda r: r[0].id, token)
+
+    async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> _Sent | None:
+        """Call the helpdesk with the row; None when it was not sent (and what that means is done). Once sent,
+        the row is marked done by the caller, with the next row's claim (``_complete``)."""
         conversation = session.conversation_id
         marking = row.kind == "start"
         if marking and not await self.host.transact(lambda c, _: _mark_sending(c, row, token, conversation)):
-            return False  # the user ended the session since the claim: nothing was sent, and nothing will be
+            return None  # the user ended the session since the claim: nothing was sent, and nothing will be
         tries = _Tries()
         try:
             async with keep_claim(self.host, row.id, token, self.config.claim_seconds):
@@ -168,13 +183,12 @@ class Deliverer:
                 await self._postpone(row, error, maybe_sent=row.maybe_sent or tries.maybe_sent)
             else:
                 await self._refused(row, session, error)
-            return False
+            return None
         except Exception as error:  # a provider bug: keep it visible, and do not lose the user
             logger.exception("HITL provider %r failed on outbox row %s", self.provider.name, row.id)
             await self._refused(row, session, error)
-            return False
-        await self.host.transact(lambda c, posts: self._sent(c, posts, row, remote_id, session.conversation_id))
-        return True
+            return None
+        return _Sent(remote_id)
 
     async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession, tries: _Tries) -> str | None:
         """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer."""
@@ -226,6 +240,16 @@ class Deliverer:
         await self.host.transact(lambda c, posts: _end_with_error(c, posts, row, str(error)))
 
 
+_Claimed = tuple[outbox.OutboxRow, state.HitlSession]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A row the helpdesk took; ``remote_id``: the session id it gave a ``start``."""
+
+    remote_id: str | None
+
+
 _UNCERTAIN_STATUSES = frozenset({500, 502, 504})
 """Answers after which the helpdesk may have done the work anyway (it failed midway, or a gateway gave up on it)."""
 
@@ -255,7 +279,7 @@ def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, con
 
 def _claim(
     connection: Connection, session_row: int, token: str, lease: float, due_only: bool, conversation_id: str | None
-) -> tuple[outbox.OutboxRow, state.HitlSession] | None:
+) -> _Claimed | None:
     session = state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, first
     row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
     return None if row is None else (row, session)

@@ -9,12 +9,17 @@ The app talks to ``ServerStore`` (a protocol): the desk's ``AccountStore`` plus 
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections import OrderedDict
 from typing import Any, Protocol
 
-from ..desk import AccountStore, DeskAccounts, hash_token, new_token, same
+from ..desk import PASSWORD_COST, AccountStore, DeskAccounts, hash_token, new_token, same
 
 __all__ = ["DatabaseServerStore", "ServerStore"]
+
+_KNOWN_CONVERSATIONS = 10_000
+"""Conversations whose token hash and user this process keeps, the most recently used first."""
 
 
 
@@ -30,13 +35,23 @@ class ServerStore(AccountStore, Protocol):
 
 class DatabaseServerStore(DeskAccounts):
     """``ServerStore`` on the shared storage layer (see ``DeskAccounts`` for the locations it takes). Its table,
-    ``webchat_conversations``, is in the ``accounts`` migrations that ``DeskAccounts`` applies."""
+    ``webchat_conversations``, is in the ``accounts`` migrations that ``DeskAccounts`` applies.
+
+    A conversation's row is written once and never changed or deleted, so what was read of it stays true: each
+    process keeps the token hash and user of the conversations it saw last (``_KNOWN_CONVERSATIONS``), and a
+    message checks its token without a database read. (Should rows ever change or go, this must go with them.)"""
+
+    def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", *, password_cost: int = PASSWORD_COST) -> None:
+        super().__init__(url_or_path, password_cost=password_cost)
+        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()  # id -> (token hash, user json)
 
     # -- webchat conversations --
 
     async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
         conversation_id, token = f"web-{new_token()[:16]}", new_token()
-        await self._run(self._create_conversation, conversation_id, hash_token(token), json.dumps(user))
+        token_hash, user_json = hash_token(token), json.dumps(user)
+        await self._run(self._create_conversation, conversation_id, token_hash, user_json)
+        self._remember(conversation_id, token_hash, user_json)
         return conversation_id, token
 
     def _create_conversation(self, conversation_id: str, token_hash: str, user_json: str) -> None:
@@ -47,9 +62,23 @@ class DatabaseServerStore(DeskAccounts):
             )
 
     async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
-        sql = "SELECT token_hash, user_json FROM webchat_conversations WHERE id = ?"
-        row = await self._run(self._one, sql, (conversation_id,))
-        if row is None or not same(str(row["token_hash"]), hash_token(token)):
+        known = self._known.get(conversation_id)
+        if known is None:
+            sql = "SELECT token_hash, user_json FROM webchat_conversations WHERE id = ?"
+            row = await self._run(self._one, sql, (conversation_id,))
+            if row is None:
+                return None
+            known = self._remember(conversation_id, str(row["token_hash"]), str(row["user_json"]))
+        else:
+            self._known.move_to_end(conversation_id)
+        token_hash, user_json = known
+        if not same(token_hash, hash_token(token)):
             return None
-        user: dict[str, Any] = json.loads(row["user_json"])
+        user: dict[str, Any] = json.loads(user_json)  # a new dict each time: the caller may change it
         return user
+
+    def _remember(self, conversation_id: str, token_hash: str, user_json: str) -> tuple[str, str]:
+        self._known[conversation_id] = known = (token_hash, user_json)
+        if len(self._known) > _KNOWN_CONVERSATIONS:
+            self._known.popitem(last=False)
+        return known

@@ -46,7 +46,7 @@ def between_claim_and_call(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     """Once armed, pause each deliverer after it claimed a start row and before it calls the helpdesk."""
     gate, original = Gate(), Deliverer._send_one
 
-    async def send_one(self: Deliverer, row: OutboxRow, session: HitlSession, token: str) -> bool:
+    async def send_one(self: Deliverer, row: OutboxRow, session: HitlSession, token: str) -> object:
         if row.kind == "start" and gate.armed:
             await gate.stop_here()
         return await original(self, row, session, token)

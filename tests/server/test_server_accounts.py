@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +72,41 @@ async def test_accounts_and_conversation_tokens(tmp_path: Path) -> None:
         assert token.encode() not in raw and b"another horse" not in raw  # only hashes are stored
     finally:
         await store.aclose()
+
+
+async def test_conversation_tokens_are_checked_from_memory_once_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conversation's token and user never change, so a process reads them once: the creator not at all, another
+    process (a second worker on the same database) on first use; a wrong token is refused either way."""
+    path = tmp_path / "server.sqlite3"
+    creator, other = DatabaseServerStore(path), DatabaseServerStore(path)
+    reads: list[str] = []
+    for store in (creator, other):
+
+        def one(sql: str, args: tuple[Any, ...], original: Callable[..., Any] = store._one) -> Any:
+            reads.append(sql)
+            return original(sql, args)
+
+        monkeypatch.setattr(store, "_one", one)
+    try:
+        conversation_id, token = await creator.create_conversation({"name": "Jo"})
+        for _ in range(3):
+            assert await creator.conversation_user(conversation_id, token) == {"name": "Jo"}
+            assert await other.conversation_user(conversation_id, token) == {"name": "Jo"}
+            assert await creator.conversation_user(conversation_id, "x" + token) is None
+            assert await other.conversation_user(conversation_id, "x" + token) is None
+        assert len(reads) == 1  # the other process's first check
+        user = await other.conversation_user(conversation_id, token)
+        assert user is not None
+        user["name"] = "changed by a caller"
+        assert await other.conversation_user(conversation_id, token) == {"name": "Jo"}
+        assert await other.conversation_user("web-unknown", token) is None  # unknown ids are read, never kept
+        assert await other.conversation_user("web-unknown", token) is None
+        assert len(reads) == 3
+    finally:
+        await creator.aclose()
+        await other.aclose()
 
 
 async def test_an_unregistered_bot_cannot_open_tickets(tmp_path: Path) -> None:

@@ -145,15 +145,17 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     /work/team/s2/profile_sqlite.md): 7, 7, 19, 11, 11 transactions, of which 6, 6, 17, 10, 10 writes."""
     counts = await per_message(tmp_path, tally, quotas=WebchatQuotas.unlimited())
     # (transactions, writes, statements): a question, a question, the handoff, two messages to the person.
-    # A question: the token (read); the user's message with the model's history and the HITL session; the reply.
-    # The handoff and the relayed messages add the HITL plugin's and the desk's own; the handoff one more: the
-    # outbox marks the start as maybe sent just before calling the helpdesk (an /end racing it is safe).
-    # Before s3-pgtxn: 5, 5, 16, 10, 10 (the HITL session and its due timeouts were a transaction of their own).
-    assert counts == [(4, 3, 9), (4, 3, 9), (15, 13, 40), (9, 8, 27), (9, 8, 27)], counts
+    # A question: the conversation's activity; the user's message with the model's history and the HITL session;
+    # the reply (the token was checked when the conversation was created: no read). The handoff and the relayed
+    # messages add the HITL plugin's and the desk's own; the handoff one more: the outbox marks the start as maybe
+    # sent just before calling the helpdesk (an /end racing it is safe); each sent outbox row is marked done in
+    # the transaction that claims the next one. Before s3-pgtxn: 5, 5, 16, 10, 10 (the token read; the HITL
+    # session and its due timeouts, a transaction of their own; the empty claim after each delivery).
+    assert counts == [(3, 3, 8), (3, 3, 8), (13, 12, 39), (7, 7, 26), (7, 7, 26)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
     """The default limits: one more write per message, group-committed with the others on SQLite."""
     counts = await per_message(tmp_path, tally)
     # The default limits add the per-minute count of the conversation's messages: one write per message.
-    assert counts == [(5, 4, 11), (5, 4, 11), (17, 15, 44), (10, 9, 29), (10, 9, 29)], counts
+    assert counts == [(4, 4, 10), (4, 4, 10), (15, 14, 43), (8, 8, 28), (8, 8, 28)], counts
