@@ -166,13 +166,25 @@ def run(args: argparse.Namespace) -> int:
                 metrics=_metrics_line(args, sock, metrics_sock))  # fmt: skip
         _warn_exposure(args, options, allowed_hosts)
         _warn_open_metrics(args, metrics_sock)
-        with long_lived_heap():
+        with fixed_templates(), long_lived_heap():
             serve(app, sock, log_level=args.log_level, options=options, metrics_sock=metrics_sock)
     finally:
         if labelling is not None:
             labelling.close()
         asyncio.run(store.aclose())
     return 0
+
+
+@contextlib.contextmanager
+def fixed_templates() -> Iterator[None]:
+    """While the server runs, each template is read once: no ``stat`` of its file per render (``fix_templates``)."""
+    from ..prompts import fix_templates
+
+    fix_templates()
+    try:
+        yield
+    finally:
+        fix_templates(False)
 
 
 SERVE_GC_YOUNG_THRESHOLD = 50_000

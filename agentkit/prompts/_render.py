@@ -5,10 +5,14 @@ Templates are looked up in the folders you pass first, then in the templates shi
 
 ``jinja_environment`` is the one place agentkit makes a jinja2 environment: the prompts here, and the HTML of the
 desk, the webchat and the eval and tuning reports (``html=True``: autoescaped) all get the same settings.
+
+A template file edited while the process runs is read again at its next render (jinja2's ``auto_reload``: a ``stat``
+of the file per render), until ``fix_templates()``: a server calls it, and from then on each template is read once.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +22,24 @@ import jinja2
 
 from ..exceptions import ConfigError
 
-__all__ = ["PACKAGE_TEMPLATES", "environment", "jinja_environment", "render", "render_string"]
+__all__ = ["PACKAGE_TEMPLATES", "environment", "fix_templates", "jinja_environment", "render", "render_string"]
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+_environments: weakref.WeakSet[jinja2.Environment] = weakref.WeakSet()
+_fixed = False  # fix_templates() was called: templates are read once per process
+_located: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}  # render()'s lookups, once fixed
+
+
+def fix_templates(fixed: bool = True) -> None:
+    """Templates no longer change for this process: each is read once, and a render no longer ``stat``s its files
+    to see whether they changed. ``agentkit serve`` calls it while it runs (a stat per render was about 5 % of the
+    event loop under load); as with Flask and Django outside debug mode, an edited template needs a restart.
+    ``fixed=False``: back to reading a template again when its file changes."""
+    global _fixed
+    _fixed = fixed
+    _located.clear()
+    for env in list(_environments):
+        env.auto_reload = not fixed
 
 
 @lru_cache(maxsize=32)
@@ -28,14 +47,17 @@ def jinja_environment(*folders: str | Path, html: bool = False) -> jinja2.Enviro
     """A jinja2 environment over ``folders`` (searched in order), cached per arguments. ``StrictUndefined``: a
     missing variable is an error naming it. ``html=True`` escapes every value (pages, reports); prompts are
     plain text for a model and are not escaped. Block tags leave no blank lines behind."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=html,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=not _fixed,
     )
+    _environments.add(env)
+    return env
 
 
 def environment(folders: tuple[str, ...] = ()) -> jinja2.Environment:
@@ -45,16 +67,26 @@ def environment(folders: tuple[str, ...] = ()) -> jinja2.Environment:
 
 def render(name: str, /, folders: Sequence[str | Path] = (), **variables: Any) -> str:
     """Render the template ``name`` (``"support_assistant.j2"``, or a path to a .j2 file) with ``variables``."""
-    path = Path(name)
-    if path.suffix and path.is_file():
-        folders, name = (str(path.parent), *folders), path.name
-    env = environment(tuple(str(f) for f in folders))
+    name, searched = _locate(name, tuple(str(f) for f in folders))
+    env = environment(searched)
     try:
         return env.get_template(name).render(**variables).strip()
     except jinja2.TemplateNotFound:
-        raise ConfigError(f"no prompt template {name!r} in {[*map(str, folders), str(PACKAGE_TEMPLATES)]}") from None
+        raise ConfigError(f"no prompt template {name!r} in {[*searched, str(PACKAGE_TEMPLATES)]}") from None
     except jinja2.UndefinedError as error:
         raise ConfigError(f"prompt {name!r}: {error.message}; pass it as a keyword to render()") from None
+
+
+def _locate(name: str, folders: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The template's name and the folders to search: a path to an existing .j2 file is searched in its folder
+    first. Once templates are fixed, the answer is kept (no ``stat`` per render)."""
+    if _fixed and (name, folders) in _located:
+        return _located[name, folders]
+    path = Path(name)
+    located = (path.name, (str(path.parent), *folders)) if path.suffix and path.is_file() else (name, folders)
+    if _fixed:
+        _located[name, folders] = located
+    return located
 
 
 def render_string(source: str, /, **variables: Any) -> str:

@@ -1,5 +1,6 @@
 """``agentkit serve`` freezes the heap it starts with and collects the young generation rarely (see
-``long_lived_heap``); nothing else changes the collector, and serve puts it back as it was when it returns."""
+``long_lived_heap``), and fixes its templates; nothing else changes the collector, and serve puts both back as they
+were when it returns."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import agentkit.prompts
 import agentkit.server
 from agentkit import Agent, Conversation
 from agentkit.cli import _serve, main
@@ -31,14 +33,18 @@ def test_serve_freezes_startup_objects_and_raises_the_young_threshold_while_it_r
 
     def fake_serve(app: Any, sock: Any, **options: Any) -> None:
         seen["threshold"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        seen["templates"] = list(fixes)
         sock.close()
 
+    fixes: list[bool] = []
     monkeypatch.setattr(agentkit.server, "serve", fake_serve)
+    monkeypatch.setattr(agentkit.prompts, "fix_templates", lambda fixed=True: fixes.append(fixed))
     code = main(["serve", str(ROOT / "examples/support_bot.py"), "--port", "0", "--data", str(tmp_path / "data")])
     assert code == 0
     assert seen["threshold"] == (_serve.SERVE_GC_YOUNG_THRESHOLD, *before[0][1:])
     assert seen["frozen"] > 10_000  # the modules, the bot and the app: moved out of every collection's way
     assert (gc.get_threshold(), gc.get_freeze_count()) == before  # as it was: the tests go on in this process
+    assert seen["templates"] == [True] and fixes == [True, False]  # fixed while serving (tests/prompts/...)
 
 
 def test_the_library_leaves_the_collector_alone(tmp_path: Path) -> None:
