@@ -107,7 +107,8 @@ class DeskAccounts:
     Calls run in worker threads; the database serialises or locks what needs it."""
 
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", *, password_cost: int = PASSWORD_COST) -> None:
-        self.path = parse_url(url_or_path).target
+        self.location = parse_url(url_or_path)
+        self.path = self.location.target
         self.password_cost = password_cost
         """log2 of scrypt's N for new hashes; a stored hash below it is redone at the agent's next sign-in."""
         self._db = open_database(url_or_path)
@@ -118,6 +119,11 @@ class DeskAccounts:
             self._db.close()
             raise
         self._async = AsyncDatabase(self._db)
+
+    @property
+    def database(self) -> AsyncDatabase:
+        """The store's database, for other tables of the same server to share (one writer per SQLite file)."""
+        return self._async
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._async.call(fn, *args)  # on the database's own threads: the driver blocks

@@ -30,6 +30,7 @@ from ..desk import (
     openapi_document,
 )
 from ..hitl import HitlPlugin
+from ..storage import parse_url
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
 from ._hardening import middleware
@@ -113,7 +114,7 @@ def create_app(
     )  # fmt: skip
     state = ServerState(agent=agent, store=server_store, desk_app=desk_app, hitl=_first_hitl(agent),
                         keepalive_interval=keepalive_interval, hub=desk_app.state.hub,
-                        quotas=QuotaCounter(quota_db or ":memory:", quotas))  # fmt: skip
+                        quotas=_quota_counter(server_store, quota_db, quotas))  # fmt: skip
     table = api_routes(desk_app.api_routes)
     observed = Metrics(metrics_token) if metrics else None
     on_app = observed is not None and not metrics_listener
@@ -128,6 +129,14 @@ def create_app(
     app.state.metrics = observed
     app.state.openapi = openapi_document(table, title=f"agentkit server: {agent.name}", version="1")
     return app
+
+
+def _quota_counter(store: ServerStore, quota_db: str | None, quotas: WebchatQuotas | None) -> QuotaCounter:
+    """The counters in ``quota_db``: in the server store's own database when it is the same one (as under
+    ``agentkit serve``), so that one SQLite file has one writer."""
+    if quota_db is not None and isinstance(store, DatabaseServerStore) and store.location == parse_url(quota_db):
+        return QuotaCounter(quotas=quotas, database=store.database)
+    return QuotaCounter(quota_db or ":memory:", quotas)
 
 
 def _routes(table: Sequence[ApiRoute], desk_app: DeskApp) -> list[BaseRoute]:

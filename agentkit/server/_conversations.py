@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import Any, Protocol
 
 from ..desk import PASSWORD_COST, AccountStore, DeskAccounts, hash_token, new_token, same
+from ..storage import Connection
 
 __all__ = ["DatabaseServerStore", "ServerStore"]
 
@@ -50,16 +51,10 @@ class DatabaseServerStore(DeskAccounts):
     async def create_conversation(self, user: dict[str, Any]) -> tuple[str, str]:
         conversation_id, token = f"web-{new_token()[:16]}", new_token()
         token_hash, user_json = hash_token(token), json.dumps(user)
-        await self._run(self._create_conversation, conversation_id, token_hash, user_json)
+        # Through ``run``: on SQLite it shares a commit (one fsync) with the other writes in flight.
+        await self.database.run(lambda db: _create_conversation(db, conversation_id, token_hash, user_json))
         self._remember(conversation_id, token_hash, user_json)
         return conversation_id, token
-
-    def _create_conversation(self, conversation_id: str, token_hash: str, user_json: str) -> None:
-        with self._db.transaction() as db:
-            db.execute(
-                "INSERT INTO webchat_conversations (id, token_hash, user_json, created_at) VALUES (?, ?, ?, ?)",
-                (conversation_id, token_hash, user_json, time.time()),
-            )
 
     async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
         known = self._known.get(conversation_id)
@@ -82,3 +77,10 @@ class DatabaseServerStore(DeskAccounts):
         if len(self._known) > _KNOWN_CONVERSATIONS:
             self._known.popitem(last=False)
         return known
+
+
+def _create_conversation(db: Connection, conversation_id: str, token_hash: str, user_json: str) -> None:
+    db.execute(
+        "INSERT INTO webchat_conversations (id, token_hash, user_json, created_at) VALUES (?, ?, ?, ?)",
+        (conversation_id, token_hash, user_json, time.time()),
+    )

@@ -92,19 +92,33 @@ def address_key(host: str) -> str:
 class QuotaCounter:
     """The counters, on the storage layer: the server's SQLite file or the PostgreSQL every worker shares."""
 
-    def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", quotas: WebchatQuotas | None = None) -> None:
+    def __init__(
+        self,
+        url_or_path: str | os.PathLike[str] = ":memory:",
+        quotas: WebchatQuotas | None = None,
+        *,
+        database: AsyncDatabase | None = None,
+    ) -> None:
+        """Counters in ``url_or_path``, or in ``database``, another store's (not closed here): on SQLite two
+        database objects on one file are two writers whose commits collide on the file lock, and the loser sleeps in
+        SQLite's busy handler, so the server counts in its store's database rather than opening the file again."""
         self.quotas = quotas or WebchatQuotas()
-        self._db = open_database(url_or_path)
-        self._db.open()
+        self._owned = database is None
+        if database is None:
+            # On the database's own threads; on SQLite its writes are group-committed with other requests' (each
+            # request's count is committed before it is answered).
+            database = AsyncDatabase(open_database(url_or_path))
+            database.database.open()
         try:
-            migrate(self._db, [QUOTA_MIGRATIONS])
+            migrate(database.database, [QUOTA_MIGRATIONS])
         except BaseException:
-            self._db.close()
+            if self._owned:
+                database.database.close()
             raise
         self._next_sweep = 0.0
-        # On the database's own threads; on SQLite its writes are group-committed with other requests' (each
-        # request's count is committed before it is answered).
-        self._async = AsyncDatabase(self._db)
+        self._async = database
+        # Nothing per conversation to enforce: no need to count its messages or its last use.
+        self._tracks_activity = self.quotas.idle_timeout > 0 or self.quotas.messages_per_conversation > 0
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._async.run(lambda db: fn(db, *args))
@@ -140,11 +154,15 @@ class QuotaCounter:
     # -- conversations --
 
     async def started(self, conversation_id: str) -> None:
+        if not self._tracks_activity:
+            return
         await self._run(self._write, "INSERT INTO webchat_activity VALUES (?, 0, ?)", (conversation_id, time.time()))
 
     async def used(self, conversation_id: str, *, message: bool) -> None:
         """The conversation is in use (a message when ``message``): 403 when it went idle too long, 429 when it
         has had all its messages."""
+        if not self._tracks_activity:
+            return
         now = time.time()
         messages, last = await self._run(self._use, conversation_id, message, now)
         idle = self.quotas.idle_timeout
@@ -177,7 +195,8 @@ class QuotaCounter:
         db.execute(sql, args)
 
     async def aclose(self) -> None:
-        await self._async.aclose()
+        if self._owned:
+            await self._async.aclose()
 
 
 def _span(seconds: float) -> str:

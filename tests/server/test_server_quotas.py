@@ -218,3 +218,32 @@ async def test_the_quota_tables_are_a_migrated_component(store_url: str) -> None
     finally:
         database.close()
     assert (found.current, found.recorded, found.pending) == (1, True, ())
+
+
+async def test_the_counters_share_the_server_stores_database_and_unlimited_quotas_write_nothing(
+    tmp_path: Path,
+) -> None:
+    """Under ``agentkit serve`` the counters live in the server store's SQLite file: one database object, so one
+    writer (two on one file collided on its lock, the loser sleeping in SQLite's busy handler). With no limit per
+    conversation, a message writes no activity row."""
+    store = DatabaseServerStore(tmp_path / "server.sqlite3")
+    try:
+        app = create_app(desk_agent(tmp_path), secret_key=SECRET, store=store,
+                         quota_db=str(tmp_path / "server.sqlite3"))  # fmt: skip
+        counter = app.state.agentkit.quotas
+        assert counter._async is store.database  # noqa: SLF001
+        other = create_app(desk_agent(tmp_path), secret_key=SECRET, store=store, quota_db=str(tmp_path / "q.db"))
+        assert other.state.agentkit.quotas._async is not store.database  # noqa: SLF001
+        await other.state.agentkit.quotas.aclose()
+        unlimited = _quotas.QuotaCounter(tmp_path / "u.db", WebchatQuotas.unlimited())
+        await unlimited.started("web-1")
+        await unlimited.used("web-1", message=True)
+        rows = await unlimited._async.run(  # noqa: SLF001
+            lambda db: db.execute("SELECT COUNT(*) FROM webchat_activity").fetchone()[0], write=False
+        )
+        assert rows == 0
+        await unlimited.aclose()
+        await counter.aclose()  # not the store's database: the store still works
+        assert await store.conversation_user("web-none", "x") is None
+    finally:
+        await store.aclose()

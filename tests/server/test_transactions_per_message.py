@@ -145,17 +145,19 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     /work/team/s2/profile_sqlite.md): 7, 7, 19, 11, 11 transactions, of which 6, 6, 17, 10, 10 writes."""
     counts = await per_message(tmp_path, tally, quotas=WebchatQuotas.unlimited())
     # (transactions, writes, statements): a question, a question, the handoff, two messages to the person.
-    # A question: the conversation's activity; the user's message with the model's history and the HITL session;
-    # the reply (the token was checked when the conversation was created: no read). The handoff and the relayed
-    # messages add the HITL plugin's and the desk's own; the handoff one more: the outbox marks the start as maybe
-    # sent just before calling the helpdesk (an /end racing it is safe); each sent outbox row is marked done in
-    # the transaction that claims the next one. Before s3-pgtxn: 5, 5, 16, 10, 10 (the token read; the HITL
-    # session and its due timeouts, a transaction of their own; the empty claim after each delivery).
-    assert counts == [(3, 3, 8), (3, 3, 8), (13, 12, 39), (7, 7, 26), (7, 7, 26)], counts
+    # A question: the user's message with the model's history and the HITL session; the reply (the token was
+    # checked when the conversation was created: no read; with no limit per conversation, its activity is not
+    # tracked). The handoff and the relayed messages add the HITL plugin's and the desk's own; the handoff one
+    # more: the outbox marks the start as maybe sent just before calling the helpdesk (an /end racing it is safe);
+    # each sent outbox row is marked done in the transaction that claims the next one. Before s3-pgtxn: 5, 5, 16,
+    # 10, 10 (the token read; the HITL session and its due timeouts, a transaction of their own; the empty claim
+    # after each delivery); before the activity was skipped without limits: 3, 3, 13, 7, 7.
+    assert counts == [(2, 2, 6), (2, 2, 6), (12, 11, 37), (6, 6, 24), (6, 6, 24)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
-    """The default limits: one more write per message, group-committed with the others on SQLite."""
+    """The default limits: two more writes per message, group-committed with the others on SQLite."""
     counts = await per_message(tmp_path, tally)
-    # The default limits add the per-minute count of the conversation's messages: one write per message.
+    # The default limits add the conversation's activity (its idle timeout and message count) and the per-minute
+    # count of its messages: two writes per message, in the server store's database.
     assert counts == [(4, 4, 10), (4, 4, 10), (15, 14, 43), (8, 8, 28), (8, 8, 28)], counts
