@@ -51,6 +51,13 @@ def postgres() -> Iterator[TemporaryPostgres]:
         yield server
 
 
+@pytest.fixture
+def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
+    """A fresh schema on the PostgreSQL server, for the tests that only make sense there (mark them postgres)."""
+    with postgres.fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A store URL for an empty store: a SQLite file, or a fresh schema on the PostgreSQL server."""

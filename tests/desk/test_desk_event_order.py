@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import psycopg
@@ -15,15 +15,9 @@ import pytest
 
 from agentkit.desk import DeskEvent, LocalDesk, Ticket
 from agentkit.handoff import User
-from agentkit.testing import TemporaryPostgres, eventually
+from agentkit.testing import eventually
 
 _HOLD = 0x7E57_0001  # an advisory lock the test holds; a desk message "hold" waits for it, mid-transaction
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from agentkit.desk import DeskEvent, LocalDesk, Ticket
 from agentkit.handoff import User
-from agentkit.testing import TemporaryPostgres, eventually
+from agentkit.testing import eventually
 
 pytestmark = pytest.mark.postgres
 
 HOUR = 3600.0
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,17 +19,11 @@ from agentkit.runtime import Agent, ChatMessage, Conversation, HandlerContext
 from agentkit.server._chat_api import _message_events
 from agentkit.server._state import ServerState
 from agentkit.storage import Listening, _listen
-from agentkit.testing import TemporaryPostgres, eventually
+from agentkit.testing import eventually
 
 pytestmark = pytest.mark.postgres
 
 HOUR = 3600.0
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 async def _silent(ctx: HandlerContext) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import partial
 
 import pytest
@@ -20,15 +20,8 @@ from agentkit.models import ScriptedModel
 from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, ChatMessage, Store
 from agentkit.runtime import _messages as messages
 from agentkit.storage import Connection
-from agentkit.testing import TemporaryPostgres
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture

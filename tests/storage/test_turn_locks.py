@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
 
 from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, Conversation, HandlerContext, Store
-from agentkit.testing import TemporaryPostgres, eventually
+from agentkit.testing import eventually
 
 pytestmark = pytest.mark.postgres
 
 _TURNS = 0x61676B01  # the turn locks' key space (agentkit.storage._postgres)
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ import pytest
 from agentkit.desk import LocalDesk
 from agentkit.runtime import ChatMessage, Store
 from agentkit.runtime._messages import load_visible
-from agentkit.testing import TemporaryPostgres
 
 pytestmark = pytest.mark.postgres
 
@@ -83,12 +82,6 @@ class Worker:
         if self.process.returncode is None:
             self.process.kill()
         await self.process.wait()
-
-
-@pytest.fixture
-def pg_url(postgres: TemporaryPostgres) -> Iterator[str]:
-    with postgres.fresh_schema() as url:
-        yield url
 
 
 @pytest.fixture
