@@ -117,8 +117,11 @@ class QuotaCounter:
             raise
         self._next_sweep = 0.0
         self._async = database
-        # Nothing per conversation to enforce: no need to count its messages or its last use.
-        self._tracks_activity = self.quotas.idle_timeout > 0 or self.quotas.messages_per_conversation > 0
+
+    @property
+    def _tracks_activity(self) -> bool:
+        """Some limit per conversation to enforce (else no need to count its messages or its last use)."""
+        return self.quotas.idle_timeout > 0 or self.quotas.messages_per_conversation > 0
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._async.run(lambda db: fn(db, *args))
