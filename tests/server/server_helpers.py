@@ -3,6 +3,7 @@ client per person (each with its own cookies)."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -84,3 +85,15 @@ async def say(client: httpx2.AsyncClient, conversation: tuple[str, dict[str, str
                                  headers=headers)  # fmt: skip
     assert response.status_code == 200, response.text
     return [(m["role"], m["text"]) for m in response.json()["messages"]]
+
+
+def read_banner(process: subprocess.Popen[str]) -> list[str]:
+    """What ``agentkit serve`` printed (stdout and stderr merged) up to its last banner line ("Ctrl-C ..."), read
+    with no time bound (a loaded machine starts it late); AssertionError with what it printed if it exits first."""
+    assert process.stdout is not None
+    banner: list[str] = []
+    while not (banner and banner[-1].startswith("Ctrl-C")):
+        line = process.stdout.readline()
+        assert line, "agentkit serve did not start:\n" + "\n".join(banner)
+        banner.append(line.rstrip("\n"))
+    return banner

@@ -19,6 +19,8 @@ import pytest
 from agentkit.cli import main
 from agentkit.server import DatabaseServerStore
 
+from .server_helpers import read_banner
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "support_bot.py"
 AGENTKIT = [sys.executable, "-c", "from agentkit.cli import main; raise SystemExit(main())"]
@@ -37,15 +39,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
         cwd=tmp_path, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert process.stdout is not None
-    banner: list[str] = []
-    while not (banner and banner[-1].startswith("Ctrl-C")):  # no time bound: a loaded machine starts it late
-        line = process.stdout.readline()
-        if not line:  # it exited: the assertion below shows why
-            break
-        banner.append(line.rstrip("\n"))
     try:
-        assert banner and banner[-1].startswith("Ctrl-C"), "\n".join(banner)
-        yield process, banner
+        yield process, read_banner(process)
     finally:
         if process.poll() is None:
             process.kill()

@@ -15,6 +15,8 @@ import pytest
 from agentkit.cli import _serve, main
 from agentkit.storage import open_database
 
+from .server_helpers import read_banner
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "support_bot.py"
 AGENTKIT = [sys.executable, "-c", "from agentkit.cli import main; raise SystemExit(main())"]
@@ -38,12 +40,8 @@ def test_serve_makes_a_private_data_folder_and_private_files(tmp_path: Path) -> 
     process = subprocess.Popen(["sh", "-c", command], cwd=tmp_path, env={**env, "PYTHONUNBUFFERED": "1"},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     assert process.stdout is not None
-    lines: list[str] = []
     try:
-        while not (lines and lines[-1].startswith("Ctrl-C")):
-            line = process.stdout.readline()
-            assert line, "agentkit serve did not start:\n" + "".join(lines)
-            lines.append(line)
+        lines = read_banner(process)
         modes = _modes(tmp_path / ".agentkit")  # while it runs: the -wal and -shm files exist
     finally:
         process.kill()
@@ -53,7 +51,7 @@ def test_serve_makes_a_private_data_folder_and_private_files(tmp_path: Path) -> 
     files = {name: mode for name, mode in modes.items() if name != ".agentkit"}
     assert any(name.endswith("-wal") for name in files) and any(name.endswith(".sqlite3") for name in files)
     assert files == dict.fromkeys(files, 0o600), files
-    assert "WARNING" not in "".join(lines)  # nothing loose to report on a fresh folder
+    assert "WARNING" not in "\n".join(lines)  # nothing loose to report on a fresh folder
 
 
 def test_desk_add_agent_makes_a_private_folder_and_database(tmp_path: Path, loose_umask: None) -> None:

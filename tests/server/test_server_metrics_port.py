@@ -16,7 +16,7 @@ import httpx2
 
 from agentkit.server import bind, running_server
 
-from .server_helpers import harness, say, start_chat
+from .server_helpers import harness, read_banner, say, start_chat
 from .test_server_metrics import samples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,12 +73,7 @@ def served(data: Path, *flags: str) -> Iterator[dict[str, str]]:
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        assert process.stdout is not None
-        banner: list[str] = []
-        while not (banner and banner[-1].startswith("Ctrl-C")):
-            line = process.stdout.readline()
-            assert line, "agentkit serve did not start:\n" + "\n".join(banner)
-            banner.append(line.rstrip("\n"))
+        banner = read_banner(process)
         yield {m.group(1): m.group(2) for line in banner if (m := re.match(r"^\s+(webchat|metrics)\s+(\S+)", line))}
     finally:
         process.kill()

@@ -23,6 +23,8 @@ import pytest
 
 from agentkit.testing import TemporaryPostgres
 
+from .server_helpers import read_banner
+
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,13 +46,7 @@ def _start(url: str, data: Path, *flags: str) -> tuple[subprocess.Popen[str], st
          *flags],
         cwd=data, env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    assert process.stdout is not None
-    banner: list[str] = []
-    while not (banner and banner[-1].startswith("Ctrl-C")):
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError("agentkit serve did not start:\n" + "\n".join(banner))
-        banner.append(line.rstrip("\n"))
+    banner = read_banner(process)
     match = next(m for line in banner if (m := re.search(r"^\s+webchat\s+(http://\S+?)/?$", line)))
     return process, match.group(1)
 
