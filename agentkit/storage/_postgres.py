@@ -65,8 +65,16 @@ class PgRow:
 
 
 def pg_row(cursor: Any) -> RowMaker[PgRow]:  # a psycopg RowFactory
-    index = {column.name: position for position, column in enumerate(cursor.description or ())}
+    # The column names straight from the result, not ``cursor.description`` (a Column object each, per statement:
+    # ~30 us, a sixth of a pipelined statement's CPU); the index is shared by every result of the same columns.
+    result = cursor.pgresult
+    index = _column_index(tuple(map(result.fname, range(result.nfields)))) if result is not None else {}
     return lambda values: PgRow(values, index)
+
+
+@lru_cache(maxsize=1024)
+def _column_index(names: tuple[bytes, ...]) -> dict[str, int]:
+    return {name.decode(): position for position, name in enumerate(names)}  # our columns' names are ASCII
 
 
 @lru_cache(maxsize=1024)

@@ -66,3 +66,12 @@ def test_a_key_inserted_at_commit_is_read_once_the_transaction_has_committed(dat
     with database.transaction(write=False) as connection:
         ids = {row["key"]: row["id"] for row in connection.execute("SELECT id, key FROM notes")}
     assert (first, second()) == (ids["first"], ids["second"])
+
+
+def test_rows_answer_by_column_name_and_position_whatever_the_columns(database: Database) -> None:
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("a",))
+        one = connection.execute("SELECT id, key FROM notes").fetchone()
+        other = connection.execute("SELECT key, id, key AS again FROM notes").fetchone()
+    assert (one["id"], one["key"], one[1]) == (other["id"], other["key"], other[0])
+    assert (list(other.keys()), tuple(other)) == (["key", "id", "again"], ("a", one["id"], "a"))
