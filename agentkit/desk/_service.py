@@ -30,6 +30,7 @@ from typing import Literal, Self, TypeVar
 from agentkit.desk._models import (
     DeskEvent,
     Ticket,
+    TicketMessage,
     TicketStatus,
 )
 from agentkit.desk._store import NewTicket, TicketStore
@@ -150,11 +151,12 @@ class LocalDesk:
         await self.deliver_pending()
         return ticket
 
-    async def add_user_message(self, ticket_id: str, text: str, *, user_name: str | None = None) -> Ticket:
-        """A message from the user to the agent (relayed by the bot): a ``user_message`` event."""
-        ticket = await self._run(self._store.user_message, str(ticket_id), text, user_name)
+    async def add_user_message(self, ticket_id: str, text: str, *, user_name: str | None = None) -> TicketMessage:
+        """A message from the user to the agent (relayed by the bot): a ``user_message`` event. Returns the message
+        as stored, not the whole ticket (``ticket(ticket_id)`` reads that)."""
+        message = await self._run(self._store.user_message, str(ticket_id), text, user_name)
         self._notify()
-        return ticket
+        return message
 
     async def close(
         self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"

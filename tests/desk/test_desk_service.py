@@ -48,7 +48,7 @@ async def test_a_ticket_goes_open_assigned_closed_with_its_messages(desk: LocalD
 
     await desk.assign(ticket.id, "Ana")
     await desk.reply(ticket.id, "Hi Bob, I'm Ana.")
-    await desk.add_user_message(ticket.id, "Thanks!", user_name="Bob Stone")
+    sent = await desk.add_user_message(ticket.id, "Thanks!", user_name="Bob Stone")
     closed = await desk.close(ticket.id, reason="refunded")
 
     assert await desk.tickets(status="open") == []
@@ -60,6 +60,7 @@ async def test_a_ticket_goes_open_assigned_closed_with_its_messages(desk: LocalD
         ("user", "Bob Stone", "Thanks!"),
         ("system", None, "Ticket closed: refunded"),
     ]
+    assert sent == closed.messages[2]  # the message as stored (its id too), without reading the ticket back
     assert closed == await desk.ticket(ticket.id)
 
 
