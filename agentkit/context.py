@@ -1,4 +1,5 @@
-"""Values a tool handler can read while it runs: ``context.get("conversation")``, ``context.get("user")``.
+"""Values a tool handler can read while it runs: ``context.get("conversation")``, ``context.get("user")``,
+``context.get("message")`` (the user message being answered).
 
 Backed by a ``contextvars.ContextVar``, so each conversation (each asyncio task) sees its own values, and sync
 handlers running in a worker thread see them too (``asyncio.to_thread`` copies the context).

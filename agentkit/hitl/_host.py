@@ -56,8 +56,10 @@ class Post:
     agent_name: str | None = None
     model_note: str | None = None
     event: SessionEvent | None = None
-    unanswered: str | None = None
     """The session step this post belongs to, passed on to bot code once the transaction has committed."""
+    unanswered: str | None = None
+    unanswered_id: int | None = None
+    """The stored id of ``unanswered``, if its outbox row kept it (rows queued by earlier releases did not)."""
 
 
 class HitlHost(Protocol):

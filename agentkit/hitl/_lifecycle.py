@@ -7,7 +7,7 @@ change and its messages are stored together or not at all.
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from .. import telemetry
 from ..storage import Connection
@@ -55,16 +55,22 @@ def end_session(
 
 def return_unsent(connection: Connection, posts: list[Post], conversation_id: str, session_row: int) -> None:
     """Give the bot the user's messages that were on their way to the person and will never get there."""
-    for text in outbox.take_returned(connection, session_row, time.time()):
-        posts.append(Post(conversation_id, None, unanswered=text))
+    for text, message_id in outbox.take_returned(connection, session_row, time.time()):
+        posts.append(Post(conversation_id, None, unanswered=text, unanswered_id=message_id))
 
 
 def enqueue_user_message(
-    connection: Connection, session: state.HitlSession, text: str, *, told_user: bool = False
+    connection: Connection,
+    session: state.HitlSession,
+    text: str,
+    *,
+    told_user: bool = False,
+    message_id: int | None = None,
 ) -> int:
-    return outbox.enqueue(
-        connection, session.plugin, session.row_id, "message", {"text": text}, time.time(), told_user=told_user
-    )
+    """``message_id``: the stored user message, so that if it is given back the bot answers that one exactly."""
+    payload: dict[str, Any] = {"text": text} if message_id is None else {"text": text, "message_id": message_id}
+    return outbox.enqueue(connection, session.plugin, session.row_id, "message", payload, time.time(),
+                          told_user=told_user)  # fmt: skip
 
 
 def apply_event(connection: Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:

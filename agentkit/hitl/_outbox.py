@@ -83,9 +83,10 @@ def tell_user(connection: Connection, row_id: int) -> None:
     connection.execute("UPDATE hitl_outbox SET told_user = 1 WHERE id = ?", (row_id,))
 
 
-def take_returned(connection: Connection, session_row: int, now: float) -> list[str]:
+def take_returned(connection: Connection, session_row: int, now: float) -> list[tuple[str, int | None]]:
     """The user messages of the session that the user was told went to the person and that never will (refused,
-    dead or cancelled), oldest first, each returned once: the bot answers them."""
+    dead or cancelled), oldest first, each returned once: the bot answers them. Each is its text and its stored
+    message id (None for a row queued before ids were kept)."""
     rows = connection.execute(
         "SELECT id, payload_json FROM hitl_outbox WHERE session_row = ? AND kind = 'message' AND told_user = 1 "
         "AND returned_at IS NULL AND status IN ('failed', 'dead', 'cancelled') ORDER BY id",
@@ -93,7 +94,8 @@ def take_returned(connection: Connection, session_row: int, now: float) -> list[
     ).fetchall()
     for row in rows:
         connection.execute("UPDATE hitl_outbox SET returned_at = ? WHERE id = ?", (now, row["id"]))
-    return [str(json.loads(row["payload_json"])["text"]) for row in rows]
+    payloads = [json.loads(row["payload_json"]) for row in rows]
+    return [(str(p["text"]), p.get("message_id")) for p in payloads]
 
 
 def claim_next(

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Literal
 
+from .. import context
 from ..exceptions import ConfigError
 from ..storage import Connection
 from . import _state
@@ -141,8 +142,9 @@ class HitlPlugin:
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
         told_user = not self.deliver_inline  # inline, the turn first waits to see whether the helpdesk takes it
+        message_id = _handled_message_id(conversation_id, text)
         row_id = await self.host.transact(
-            lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text, told_user)
+            lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text, told_user, message_id)
         )
         if row_id is None:
             return False  # it ended meanwhile
@@ -326,10 +328,21 @@ class HitlPlugin:
 
 
 def _enqueue_if_open(
-    connection: Any, plugin: str, conversation_id: str, text: str, told_user: bool
+    connection: Any, plugin: str, conversation_id: str, text: str, told_user: bool, message_id: int | None
 ) -> int | None:
     session = _state.open_session(connection, plugin, conversation_id)
-    return None if session is None else enqueue_user_message(connection, session, text, told_user=told_user)
+    if session is None:
+        return None
+    return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id)
+
+
+def _handled_message_id(conversation_id: str, text: str) -> int | None:
+    """The id of the stored user message the agent's turn is handling (``context.get("message")``), if it is this
+    one: kept with the outbox row, so that a message given back is found exactly, not by its text."""
+    message = context.get("message", None)
+    if getattr(message, "conversation_id", None) == conversation_id and getattr(message, "text", None) == text:
+        return getattr(message, "id", None)
+    return None
 
 
 def _end_if_open(

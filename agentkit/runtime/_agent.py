@@ -269,7 +269,7 @@ class Agent:
         await self._events.emit(post.event for post in posts if post.event is not None)
         for post in posts:
             if post.unanswered is not None:
-                self._answer_later(post.conversation_id, post.unanswered)
+                self._answer_later(post.conversation_id, post.unanswered, post.unanswered_id)
         return value
 
     async def script(self, sql: str) -> None:
@@ -305,25 +305,27 @@ class Agent:
         token = _current_turn.set(turn)
         try:
             info = ConversationInfo(message.conversation_id, MappingProxyType(profile))
-            with context.scope(conversation=info, user=info.user, agent=self):
+            with context.scope(conversation=info, user=info.user, agent=self, message=message):
                 if not (intercept and await self._intercepted(turn, message.text)):
                     await self._run_handler(HandlerContext(self, info, message))
         finally:
             _current_turn.reset(token)
 
-    def _answer_later(self, conversation_id: str, text: str) -> None:
+    def _answer_later(self, conversation_id: str, text: str, message_id: int | None) -> None:
         # In a context of its own: the task must not inherit the turn or deadline of whoever committed the post.
         task = asyncio.get_running_loop().create_task(
-            self._answer_returned(conversation_id, text), context=contextvars.Context()
+            self._answer_returned(conversation_id, text, message_id), context=contextvars.Context()
         )
         self._returned.add(task)
         task.add_done_callback(self._returned.discard)
 
-    async def _answer_returned(self, conversation_id: str, text: str) -> None:
+    async def _answer_returned(self, conversation_id: str, text: str, message_id: int | None) -> None:
         """A user message that was meant for a person and never reached them (the person closed the ticket first,
         or the helpdesk refused it): the bot answers it, in a turn of its own, as if it had just arrived."""
         async with self._locks.hold(conversation_id), self.store.hold(conversation_id):
-            found = await self.store.run(lambda c: messages.find_user_message(c, conversation_id, text), write=False)
+            found = await self.store.run(
+                lambda c: messages.find_user_message(c, conversation_id, text, message_id), write=False
+            )
             if found is not None:
                 await self._handle(_Turn(conversation_id), *found, intercept=False)
 

@@ -130,13 +130,15 @@ def store_user_message(
 
 
 def find_user_message(
-    connection: Connection, conversation_id: str, text: str
+    connection: Connection, conversation_id: str, text: str, message_id: int | None = None
 ) -> tuple[ChatMessage, dict[str, Any]] | None:
-    """The latest user message of the conversation with this text, and the user's profile."""
+    """The user message ``message_id`` of the conversation (else, for what was queued before ids were kept, the
+    latest with this text), and the user's profile."""
+    where, key = ("seq = ?", message_id) if message_id is not None else ("text = ?", text)
     row = connection.execute(
-        "SELECT seq, text, at FROM messages WHERE conversation_id = ? AND role = 'user' AND text = ? "
+        f"SELECT seq, text, at FROM messages WHERE conversation_id = ? AND role = 'user' AND {where} "
         "ORDER BY seq DESC LIMIT 1",
-        (conversation_id, text),
+        (conversation_id, key),
     ).fetchone()
     if row is None:
         return None
