@@ -10,7 +10,7 @@ the message requests.
     python benchmarks/load_webchat.py --db postgresql://...                # ... or on yours
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --login demo:PASSWORD   # an existing server
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --server-pid 4242       # ... and its CPU
-    python benchmarks/load_webchat.py --compare      # one run: the floor, SQLite, PostgreSQL, 2 workers on it
+    python benchmarks/load_webchat.py --compare      # one run: the floors, SQLite, PostgreSQL, 2 workers on it
     python benchmarks/load_webchat.py --compare --only floor,sqlite       # some of them (the floor: for ratios)
     python benchmarks/load_webchat.py --compare --client httpx2 --client-processes 1   # the client of before
 
@@ -104,12 +104,14 @@ def own_server(
 
 
 @contextlib.contextmanager
-def floor_server(pids: list[int] | None = None) -> Iterator[tuple[list[str], str]]:
-    """The floor (benchmarks/floor_server.py) on a free port with a fresh data folder."""
+def floor_server(pids: list[int] | None = None, postgres: str | None = None) -> Iterator[tuple[list[str], str]]:
+    """The floor (benchmarks/floor_server.py) on a free port with a fresh data folder; on SQLite, or on the
+    PostgreSQL database at ``postgres``."""
     with tempfile.TemporaryDirectory() as data:
         port = _free_port()
         command = [sys.executable, str(ROOT / "benchmarks/floor_server.py"), "--port", str(port), "--data", data,
                    "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS)]  # fmt: skip
+        command += ["--postgres", postgres] if postgres else []
         with _processes([command], dict(os.environ), data, pids) as urls:
             yield urls, ""
 
@@ -436,9 +438,10 @@ def main() -> None:
     parser.add_argument("--db", help="database URL for the server this script starts (default: SQLite)")
     parser.add_argument("--temp-postgres", action="store_true", help="start a throwaway PostgreSQL on 127.0.0.1")
     parser.add_argument("--workers", type=int, default=1, help="agentkit serve processes on one --db (PostgreSQL)")
-    parser.add_argument("--compare", action="store_true", help="the floor, SQLite, PostgreSQL and 2 workers, one run")
-    parser.add_argument("--only", type=_servers, default=list(SERVERS), metavar="floor,sqlite,pg,pg2",
-                        help="with --compare: only these servers (ratios are printed when the floor is one)")
+    parser.add_argument("--compare", action="store_true",
+                        help="the floors (SQLite, PostgreSQL), SQLite, PostgreSQL and 2 workers, one run")
+    parser.add_argument("--only", type=_servers, default=list(SERVERS), metavar="floor,floorpg,sqlite,pg,pg2",
+                        help="with --compare: only these servers (ratios are printed when a floor is one)")
     parser.add_argument("--serve-args", default="", help="extra arguments for agentkit serve, e.g. '--db-pool-size 8'")
     parser.add_argument("--client", choices=("lean", "httpx2"), default="lean",
                         help="the HTTP client: lean (benchmarks/_http11.py, the least CPU per request) or httpx2")
@@ -466,17 +469,18 @@ def main() -> None:
         run(name, urls, login, args.conversations, client, watched)
 
 
-SERVERS = ("floor", "sqlite", "pg", "pg2")
+SERVERS = ("floor", "floorpg", "sqlite", "pg", "pg2")
+FLOORS = ("floor", "floorpg")  # the ratios are against the first of them that runs
 
 
 def compare(
     conversations: int, extra: Sequence[str], only: Sequence[str] = SERVERS, client: ClientOptions | None = None
 ) -> None:
-    """The floor and ``agentkit serve`` on SQLite, PostgreSQL and 2 PostgreSQL workers, one after the other, by the
-    same client; ``only`` picks some of them (the ratios need the floor)."""
+    """The floors (on SQLite, on PostgreSQL) and ``agentkit serve`` on SQLite, PostgreSQL and 2 PostgreSQL workers,
+    one after the other, by the same client; ``only`` picks some of them (the ratios need a floor)."""
     client = client or ClientOptions()
     results = [_measure(server, conversations, extra, client) for server in SERVERS if server in only]
-    if "floor" in only:  # the floor runs first
+    if any(floor in only for floor in FLOORS):  # the floors run first
         report(results[0], results[1:])
 
 
@@ -487,6 +491,11 @@ def _measure(server: str, conversations: int, extra: Sequence[str], client: Clie
     if server == "floor":
         with floor_server(watched.servers) as (urls, login):
             return run("floor (Starlette + one SQLite insert)", urls, login, conversations, client, watched)
+    if server == "floorpg":
+        with TemporaryPostgres() as postgres, floor_server(watched.servers, postgres.url) as (urls, login):
+            watched.postgres = postmaster_pid(postgres.port)
+            return run("floor, PostgreSQL (Starlette + one psycopg insert on threads)", urls, login, conversations,
+                       client, watched)  # fmt: skip
     if server == "sqlite":
         with own_server(None, 1, extra, watched.servers) as (urls, login):
             return run("`agentkit serve`, SQLite", urls, login, conversations, client, watched)

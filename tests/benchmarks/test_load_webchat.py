@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from agentkit.server import ConnectionOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,4 +60,20 @@ def test_an_unknown_server_name_is_refused_with_the_names_to_pick_from() -> None
         [sys.executable, str(SCRIPT), "--compare", "--only", "floor,mysql"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert "unknown server(s) ['mysql']: pick from floor,sqlite,pg,pg2" in done.stderr
+    assert "unknown server(s) ['mysql']: pick from floor,floorpg,sqlite,pg,pg2" in done.stderr
+
+
+@pytest.mark.postgres
+def test_the_postgresql_floor_stores_every_message_and_is_the_table_s_reference(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--compare", "--only", "floorpg,pg", "--conversations", "3"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    floor = "floor, PostgreSQL (Starlette + one psycopg insert on threads)"
+    assert f"{floor}: 3 conversations, 15 messages" in done.stdout  # read back in order: the client checks it
+    assert "`agentkit serve`, PostgreSQL: 3 conversations, 15 messages" in done.stdout
+    floor_cpu = done.stdout.split(f"{floor}: ")[1].splitlines()[1]
+    assert ", PostgreSQL " in floor_cpu and " ms/message" in floor_cpu  # the database's backends are counted too
+    assert f"| {floor} | " in done.stdout and "| 1.00x | 1.0x |" in done.stdout  # the table against this floor
+    assert "SQLite" not in done.stdout
