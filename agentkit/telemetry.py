@@ -49,6 +49,8 @@ _turn_open: ContextVar[bool] = ContextVar("agentkit_telemetry_turn", default=Fal
 _tracer: Any = None
 _trace_api: Any = None  # opentelemetry.trace, once enabled() has imported it
 _checked = False
+_provider_set = False  # a configured tracer provider was seen (see _tracing)
+_provider_in_environment = False  # OTEL_PYTHON_TRACER_PROVIDER names one (read with the import, once)
 
 
 class _NoSpan:
@@ -83,7 +85,7 @@ def emit(event: str, **data: Any) -> None:
 
 def enabled() -> bool:
     """True when OpenTelemetry is installed and not switched off; checked once (the answer is kept)."""
-    global _checked, _tracer, _trace_api
+    global _checked, _tracer, _trace_api, _provider_in_environment
     if not _checked:
         _checked = True
         wanted = os.environ.get("AGENTKIT_OTEL", "on").lower() not in {"0", "off", "false", "no"}
@@ -92,16 +94,31 @@ def enabled() -> bool:
 
             _tracer = trace.get_tracer("agentkit")
             _trace_api = trace
+            _provider_in_environment = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
     return _tracer is not None
 
 
 def _tracing() -> bool:
-    """Whether to open spans: enabled, and a tracer provider configured. Asked at each span, because the
-    application may set its provider after agentkit's first span (our tracer is the API's proxy, which follows)."""
-    if not enabled():
+    """Whether to open spans: enabled, and a tracer provider configured. Asked at each span until the answer is
+    yes, because the application may set its provider after agentkit's first span (our tracer is the API's proxy,
+    which follows). A yes is kept: the API sets its global provider once and never takes it back."""
+    global _provider_set
+    if _provider_set:
+        return True
+    if not enabled() or not _provider_may_be_set():
         return False
     provider = _trace_api.get_tracer_provider()
-    return not isinstance(provider, _trace_api.ProxyTracerProvider | _trace_api.NoOpTracerProvider)
+    _provider_set = not isinstance(provider, _trace_api.ProxyTracerProvider | _trace_api.NoOpTracerProvider)
+    return _provider_set
+
+
+def _provider_may_be_set() -> bool:
+    """False while the API holds no provider and none is named in the environment: then ``get_tracer_provider``
+    would answer its proxy after an ``os.environ`` lookup (2-3 us, at each of the few spans of every message of
+    a server). The API's module global is read directly; if a release renames it, the public call is asked."""
+    if _provider_in_environment:
+        return True
+    return getattr(_trace_api, "_TRACER_PROVIDER", True) is not None
 
 
 def turn(agent_name: str | None, conversation_id: str | None) -> AbstractContextManager[Any]:

@@ -180,32 +180,73 @@ def spy(self, name, *args, **kwargs):
     return started(self, name, *args, **kwargs)
 trace.ProxyTracer.start_as_current_span = spy
 
+asked = []
+provider_of = trace.get_tracer_provider
+def asking():
+    asked.append(1)
+    return provider_of()
+trace.get_tracer_provider = asking
+
 async def run():
     tool = agentkit.Tool("lookupOrder", "Find an order", OrderInput, lambda args: "shipped")
     model = ScriptedModel([call("lookupOrder", order_id="1"), "It shipped."])
     result = await agentkit.execute("Be brief.", [tool], [{"role": "user", "content": "where?"}], model)
     assert result.text == "It shipped.", result
 
+agentkit.telemetry.enabled()
+asked.clear()
 asyncio.run(run())
 assert opened == [], opened
+assert asked == [], "while no provider is set, a span check does not ask the API (an os.environ lookup)"
 exporter = InMemorySpanExporter()
 provider = TracerProvider()
 provider.add_span_processor(SimpleSpanProcessor(exporter))
 trace.set_tracer_provider(provider)
 asyncio.run(run())
-print(sorted(span.name for span in exporter.get_finished_spans()))
+asked.clear()
+asyncio.run(run())
+assert asked == [], "a provider once seen is kept: the API never takes it back"
+print(sorted(span.name for span in exporter.get_finished_spans())[::2])  # two runs: every other span, one run's worth
 """
 
 
 def test_no_span_is_opened_until_a_tracer_provider_is_set_and_then_every_one_is() -> None:
-    """With the API installed but no provider configured, spans would all be no-ops: none is opened. A provider set
-    after agentkit's first run is followed from the next run on (the per-span check, not a cached answer)."""
+    """With the API installed but no provider configured, spans would all be no-ops: none is opened, and checking
+    costs no call to the API. A provider set after agentkit's first run is followed from the next run on, and once
+    seen it is kept (the API sets its provider once)."""
     unset = ("AGENTKIT_OTEL", "OTEL_PYTHON_TRACER_PROVIDER")
     env = {key: value for key, value in os.environ.items() if key not in unset}
     script = textwrap.dedent(_PROVIDER_SET_LATE)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['chat scripted', 'chat scripted', 'execute_tool lookupOrder', 'invoke_agent']"
+
+
+_PROVIDER_FROM_ENVIRONMENT = """
+import asyncio
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+import agentkit
+from agentkit.models import ScriptedModel
+
+provider = trace.get_tracer_provider()  # made from the environment variable
+assert isinstance(provider, TracerProvider), provider
+exporter = InMemorySpanExporter()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+asyncio.run(agentkit.execute("Be brief.", [], [{"role": "user", "content": "hi"}], ScriptedModel(["hello"])))
+print(sorted(span.name for span in exporter.get_finished_spans()))
+"""
+
+
+def test_a_provider_named_in_the_environment_is_used() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "AGENTKIT_OTEL"}
+    env["OTEL_PYTHON_TRACER_PROVIDER"] = "sdk_tracer_provider"  # the SDK's entry point
+    script = textwrap.dedent(_PROVIDER_FROM_ENVIRONMENT)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['chat scripted', 'invoke_agent']"
 
 
 async def test_a_request_over_the_openai_api_records_usage_and_finish_reason(spans: InMemorySpanExporter) -> None:
