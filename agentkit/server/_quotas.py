@@ -12,6 +12,7 @@ conversation idle for longer than ``idle_timeout`` has a dead token (start a new
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
@@ -77,9 +78,11 @@ class WebchatQuotas:
         return cls(0, 0, 0, 0, 0.0)
 
 
+@functools.lru_cache(maxsize=4096)
 def address_key(host: str) -> str:
     """The client's address as quotas count it: an IPv6 address by its /64 network (one customer of a provider
-    gets a whole /64, so counting single addresses would give them 2**64 quotas)."""
+    gets a whole /64, so counting single addresses would give them 2**64 quotas). Kept per address (bounded):
+    parsing one costs ~9 us, asked at every webchat request, and a client sends many from the same address."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
