@@ -56,12 +56,13 @@ class SessionConfig:
     )
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Every field is a plain value: a flat dict is what ``dataclasses.asdict`` gives, without its generic
+        # deep copy (stored with every new session; from_json reads it back at each message of the conversation).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SessionConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _SESSION_FIELDS})
 
     def is_close_command(self, text: str) -> bool:
         command = self.user_hitl_close_command.strip().lower()

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from agentkit.handoff import TranscriptLine, User
@@ -43,9 +43,7 @@ class Delivery:
 
 
 def request_to_json(request: EscalationRequest) -> dict[str, Any]:
-    data = asdict(request)
-    data["configuration_overrides"] = dict(request.configuration_overrides)
-    return data
+    return request.to_json()
 
 
 def request_from_json(data: dict[str, Any]) -> EscalationRequest:

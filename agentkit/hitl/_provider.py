@@ -40,6 +40,21 @@ class EscalationRequest:
     idempotency_key: str
     configuration_overrides: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        """The request as JSON data, for the outbox. Written out rather than ``dataclasses.asdict`` (its generic
+        deep copy was ~2 % of a server's CPU under load: one per escalation, on the database's thread)."""
+        user = self.user
+        return {
+            "conversation_id": self.conversation_id,
+            "title": self.title,
+            "description": self.description,
+            "priority": self.priority,
+            "user": {"id": user.id, "name": user.name, "email": user.email},
+            "transcript": [{"role": line.role, "text": line.text, "at": line.at} for line in self.transcript],
+            "idempotency_key": self.idempotency_key,
+            "configuration_overrides": dict(self.configuration_overrides),
+        }
+
 
 @dataclass(frozen=True)
 class HitlEvent:
