@@ -70,20 +70,26 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 class _H11WithHeaderTimeout(H11Protocol):
     """uvicorn's h11 protocol, plus a deadline for each request's headers (from the connection, or from the end
-    of the previous response); a client that trickles its headers in is disconnected when it passes."""
+    of the previous response); a client that trickles its headers in is disconnected when it passes.
+
+    One timer per connection, re-armed lazily: a response's end only writes down the next deadline, and the timer,
+    when it fires, closes the connection if that deadline has passed or sleeps until it. A ``call_later`` and a
+    ``cancel`` per request were ~1.3 % of the event loop's samples under load."""
 
     header_timeout = 10.0
     _header_timer: asyncio.TimerHandle | None = None
+    _headers_due: float | None = None  # None while a request's headers are in (it is being answered)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_headers()
+        self._arm_header_timer(self.header_timeout)
 
     def handle_events(self) -> None:
         cycle = self.cycle
         super().handle_events()
         if self.cycle is not cycle:  # a request's headers are in
-            self._cancel_header_timer()
+            self._headers_due = None
 
     def on_response_complete(self) -> None:
         if not self.transport.is_closing():
@@ -91,21 +97,28 @@ class _H11WithHeaderTimeout(H11Protocol):
         super().on_response_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_header_timer()
-        super().connection_lost(exc)
-
-    def _await_headers(self) -> None:
-        self._cancel_header_timer()
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
-
-    def _cancel_header_timer(self) -> None:
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+        super().connection_lost(exc)
 
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if not self.transport.is_closing():
+    def _await_headers(self) -> None:
+        self._headers_due = self.loop.time() + self.header_timeout
+
+    def _arm_header_timer(self, delay: float) -> None:
+        self._header_timer = self.loop.call_later(delay, self._check_headers)
+
+    def _check_headers(self) -> None:
+        if self.transport.is_closing():
+            self._header_timer = None
+            return
+        due = self._headers_due
+        if due is None:  # a request is being answered: look again one timeout later
+            self._arm_header_timer(self.header_timeout)
+        elif due > self.loop.time():
+            self._arm_header_timer(due - self.loop.time())
+        else:
+            self._header_timer = None
             self.transport.close()
 
 

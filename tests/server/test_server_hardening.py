@@ -4,6 +4,7 @@ headers believed only from named peers, slow clients cut off, and the warnings o
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 import time
 from pathlib import Path
@@ -68,8 +69,13 @@ async def _whoami(request: Request) -> JSONResponse:
     return JSONResponse({"client": request.client.host if request.client else None, "scheme": request.url.scheme})
 
 
+async def _slow(request: Request) -> JSONResponse:
+    await asyncio.sleep(1.0)  # an answer that takes longer than three header timeouts of 0.3 s
+    return JSONResponse({"slow": True})
+
+
 def _echo_app() -> Starlette:
-    app = Starlette(routes=[Route("/", _whoami)])
+    app = Starlette(routes=[Route("/", _whoami), Route("/slow", _slow)])
     app.state.agentkit = type("State", (), {"hub": type("Hub", (), {"close": lambda self: None})()})()
     return app
 
@@ -90,27 +96,55 @@ def test_x_forwarded_for_is_believed_from_a_named_proxy() -> None:
         assert answer.json() == {"client": "203.0.113.7", "scheme": "https"}
 
 
+def _cut_while_trickling(connection: socket.socket) -> bool:
+    """Send one header byte now and then, never the end (a slowloris): whether the server closes the connection."""
+    started = time.monotonic()
+    while time.monotonic() - started < 15:
+        try:
+            connection.sendall(b"X")
+            if connection.recv(1024) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """One whole HTTP response (status line, headers and a Content-Length body) read from ``connection``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.lower().split(b"\r\n")
+    length = next(int(line.split(b":")[1]) for line in lines if line.startswith(b"content-length"))
+    while len(body) < length:
+        body += connection.recv(4096)
+    return head
+
+
 def test_a_client_that_trickles_its_headers_is_disconnected() -> None:
     with ServerThread(_echo_app(), options=ConnectionOptions(timeout_headers=0.3)) as server:
         host, port = server.base_url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=1) as connection:
             connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            started = time.monotonic()
-            closed = False
-            while time.monotonic() - started < 15:  # a slowloris: one header byte now and then, never the end
-                try:
-                    connection.sendall(b"X")
-                    if connection.recv(1024) == b"":
-                        closed = True
-                        break
-                except TimeoutError:
-                    continue
-                except OSError:
-                    closed = True
-                    break
-            assert closed
+            assert _cut_while_trickling(connection)
         # A prompt client on a fresh connection is still served.
         assert httpx2.get(server.base_url).status_code == 200
+
+
+def test_each_request_of_a_kept_alive_connection_has_the_header_deadline_and_a_slow_answer_does_not() -> None:
+    """The deadline runs from the end of the previous response: an answer that takes several header timeouts is
+    not cut, a prompt next request is served, and a trickled one after it is cut."""
+    with ServerThread(_echo_app(), options=ConnectionOptions(timeout_headers=0.3)) as server:
+        host, port = server.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            for path in ("/slow", "/", "/slow"):
+                connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                assert _answer(connection).startswith(b"HTTP/1.1 200"), path
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            assert _cut_while_trickling(connection)
 
 
 def _serve_args(*argv: str) -> argparse.Namespace:
