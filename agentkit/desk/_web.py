@@ -158,8 +158,10 @@ def refuse_nul(data: dict[str, Any], what: str) -> None:
             raise ApiError(422, f"invalid {what}: {name}: NUL characters (\\u0000) are not allowed")
 
 
-def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json"), status_code=status, headers=headers)
+def json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # pydantic writes the JSON text itself: a JSONResponse would make a dict of the model, then json.dumps it through
+    # a new encoder each time (52 -> 16 us for a webchat answer of two messages, at every message).
+    return Response(model.model_dump_json(), status_code=status, headers=headers, media_type="application/json")
 
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
