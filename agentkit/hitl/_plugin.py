@@ -121,10 +121,13 @@ class HitlPlugin:
         if self.provider is not None:
             await self.provider.aclose()
 
-    def read_for_intercept(self, connection: Connection, conversation_id: str) -> _state.HitlSession | None:
+    def read_for_intercept(
+        self, connection: Connection, conversation_id: str
+    ) -> Callable[[], _state.HitlSession | None]:
         """What ``intercept`` starts from (the conversation's latest session), read in the transaction that stores
-        the user's message: the agent calls it there and passes the result to ``intercept`` as ``read``."""
-        return _state.latest_session(connection, self.alias, conversation_id)
+        the user's message, at its commit: the agent calls it there, and once it has committed calls the result
+        and passes what that gives to ``intercept`` as ``read``."""
+        return _state.latest_session_at_commit(connection, self.alias, conversation_id)
 
     async def intercept(
         self, conversation_id: str, text: str, read: _state.HitlSession | None | _NotRead = NOT_READ

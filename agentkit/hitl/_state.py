@@ -21,6 +21,7 @@ lock comes before any row lock in every transaction, so two transactions never w
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -99,12 +100,19 @@ def open_session(connection: Connection, plugin: str, conversation_id: str) -> H
     )
 
 
+_LATEST = "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1"
+
+
 def latest_session(connection: Connection, plugin: str, conversation_id: str) -> HitlSession | None:
-    return _one(
-        connection,
-        "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1",
-        (plugin, conversation_id),
-    )
+    return _one(connection, _LATEST, (plugin, conversation_id))
+
+
+def latest_session_at_commit(
+    connection: Connection, plugin: str, conversation_id: str
+) -> Callable[[], HitlSession | None]:
+    """``latest_session``, read at commit (``Connection.read_at_commit``): call the result once it has ended."""
+    rows = connection.read_at_commit(_LATEST, (plugin, conversation_id))
+    return lambda: next((_session(row) for row in rows()), None)
 
 
 def session_by_row(connection: Connection, row_id: int, conversation_id: str | None = None) -> HitlSession:

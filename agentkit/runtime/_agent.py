@@ -173,7 +173,9 @@ class Agent:
     async def send(self, conversation_id: str, text: str) -> messages.ChatMessage:
         """Send ``text`` to the user as the bot, outside or inside a turn."""
         said = {"role": "assistant", "content": text}
-        sent = await self._write(lambda c: messages.insert_message(c, conversation_id, "bot", text, model=said))
+        sent = await self._write(
+            lambda c: messages.insert_message_at_commit(c, conversation_id, "bot", text, model=said)
+        )
         assert sent is not None
         return sent
 
@@ -292,7 +294,8 @@ class Agent:
     ) -> list[messages.ChatMessage]:
         # One transaction stores the message and reads what the model will be given (see ``_Turn.history``) and
         # what the plugins' ``intercept`` starts from.
-        message, profile, history, read = await self.store.run(lambda c: self._first(c, conversation_id, text, user))
+        first = await self.store.run(lambda c: self._first(c, conversation_id, text, user))
+        message, profile, history, read = first()
         self._subscribers.publish([message])
         turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history, read=read)
         await self._handle(turn, message, profile, intercept=True)
@@ -348,11 +351,12 @@ class Agent:
 
     def _first(
         self, connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-    ) -> tuple[messages.ChatMessage, dict[str, Any], list[Message], dict[str, Any]]:
-        """A turn's first transaction: the user's message stored, the model's history and the plugins' reads."""
-        message, profile, history = messages.store_user_turn(connection, conversation_id, text, user)
-        read = {alias: reader(connection, conversation_id) for alias, reader in self._intercept_readers.items()}
-        return message, profile, history, read
+    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], list[Message], dict[str, Any]]]:
+        """A turn's first transaction: the user's message stored, the model's history and the plugins' reads, all
+        read at commit (call the result once it has committed): on PostgreSQL one round trip."""
+        stored = messages.store_user_turn(connection, conversation_id, text, user)
+        reads = {alias: reader(connection, conversation_id) for alias, reader in self._intercept_readers.items()}
+        return lambda: (*stored(), {alias: read() for alias, read in reads.items()})
 
     async def _intercepted(self, turn: _Turn, text: str) -> bool:
         for alias, plugin in self.plugins.items():
@@ -365,21 +369,24 @@ class Agent:
         conversation_id = ctx.conversation.id
 
         async def say(text: str) -> None:
-            await self._write(lambda c: messages.insert_message(c, conversation_id, "system", text))
+            await self._write(lambda c: messages.insert_message_at_commit(c, conversation_id, "system", text))
 
         with telemetry.turn(self.name, conversation_id):
             await self._failure.run_turn(self.name, conversation_id, self._handler(ctx), say)
 
-    async def _write(self, fn: Callable[[Connection], messages.ChatMessage | None]) -> messages.ChatMessage | None:
+    async def _write(
+        self, fn: Callable[[Connection], Callable[[], messages.ChatMessage | None]]
+    ) -> messages.ChatMessage | None:
+        """``fn`` stores a message in a transaction; the message it gives once that has committed is delivered."""
         await self._ensure_ready()
-        message = await self.store.run(fn)
+        message = (await self.store.run(fn))()
         self._history_changed()
         self._deliver([message] if message is not None else [])
         return message
 
-    async def _write_many(self, fn: Callable[[Connection], list[messages.ChatMessage]]) -> None:
+    async def _write_many(self, fn: Callable[[Connection], Callable[[], list[messages.ChatMessage]]]) -> None:
         await self._ensure_ready()
-        written = await self.store.run(fn)
+        written = (await self.store.run(fn))()
         self._history_changed()
         self._deliver(written)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,13 +23,13 @@ from ..storage import Connection
 __all__ = [
     "ChatMessage",
     "insert_message",
+    "insert_message_at_commit",
     "last_seq",
     "load_model_history",
     "load_user",
     "load_visible",
     "store_post",
     "store_run",
-    "store_user_message",
     "store_user_turn",
 ]
 
@@ -48,6 +48,12 @@ class ChatMessage:
     agent_name: str | None = None
 
 
+_INSERT = (
+    "INSERT INTO messages (conversation_id, role, text, agent_name, at, visible, model_json) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def insert_message(
     connection: Connection,
     conversation_id: str,
@@ -60,19 +66,51 @@ def insert_message(
     at: float | None = None,
 ) -> ChatMessage | None:
     """Store one row; returns the message the user sees, or None for a model-only row."""
+    at, params = _row(connection, conversation_id, role, text, visible, model, agent_name, at)
+    if not visible:
+        connection.execute(_INSERT, params)  # no key to read: on PostgreSQL, no round trip of its own
+        return None
+    seq = connection.insert(_INSERT, params, key="seq")
+    return ChatMessage(seq, conversation_id, role, text or "", at, agent_name)
+
+
+def insert_message_at_commit(
+    connection: Connection,
+    conversation_id: str,
+    role: Role,
+    text: str | None,
+    *,
+    visible: bool = True,
+    model: Message | None = None,
+    agent_name: str | None = None,
+) -> Callable[[], ChatMessage | None]:
+    """``insert_message``, with the message given once the transaction has ended (call the result then): on
+    PostgreSQL its number comes back with the COMMIT (``Connection.insert_at_commit``), not in a round trip of its
+    own."""
+    at, params = _row(connection, conversation_id, role, text, visible, model, agent_name, None)
+    if not visible:
+        connection.execute(_INSERT, params)
+        return lambda: None
+    seq = connection.insert_at_commit(_INSERT, params, key="seq")
+    return lambda: ChatMessage(seq(), conversation_id, role, text or "", at, agent_name)
+
+
+def _row(
+    connection: Connection,
+    conversation_id: str,
+    role: Role,
+    text: str | None,
+    visible: bool,
+    model: Message | None,
+    agent_name: str | None,
+    at: float | None,
+) -> tuple[float, tuple[object, ...]]:
     # Messages of a conversation are numbered in the order they commit, across processes too: a reader that
     # asks for those after the last ``seq`` it saw never skips one that committed later with a lower number.
     connection.lock_conversation(conversation_id)
     at = time.time() if at is None else at
-    seq = connection.insert(
-        "INSERT INTO messages (conversation_id, role, text, agent_name, at, visible, model_json) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (conversation_id, role, text, agent_name, at, int(visible), json.dumps(model) if model else None),
-        key="seq",
-    )
-    if not visible:
-        return None
-    return ChatMessage(seq, conversation_id, role, text or "", at, agent_name)
+    model_json = json.dumps(model) if model else None
+    return at, (conversation_id, role, text, agent_name, at, int(visible), model_json)
 
 
 def upsert_conversation(connection: Connection, conversation_id: str, user: Mapping[str, Any] | None) -> None:
@@ -87,7 +125,13 @@ def upsert_conversation(connection: Connection, conversation_id: str, user: Mapp
 
 
 def load_user(connection: Connection, conversation_id: str) -> dict[str, Any] | None:
-    row = connection.execute("SELECT user_json FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+    return _user(connection.execute(_USER, (conversation_id,)).fetchone())
+
+
+_USER = "SELECT user_json FROM conversations WHERE id = ?"
+
+
+def _user(row: Any) -> dict[str, Any] | None:
     if row is None or row["user_json"] is None:
         return None
     return cast(dict[str, Any], json.loads(row["user_json"]))
@@ -110,23 +154,14 @@ def last_seq(connection: Connection, conversation_id: str) -> int:
 
 
 def load_model_history(connection: Connection, conversation_id: str) -> list[Message]:
-    rows = connection.execute(
-        "SELECT model_json FROM messages WHERE conversation_id = ? AND model_json IS NOT NULL ORDER BY seq",
-        (conversation_id,),
-    ).fetchall()
+    return _model_history(connection.execute(_MODEL_HISTORY, (conversation_id,)).fetchall())
+
+
+_MODEL_HISTORY = "SELECT model_json FROM messages WHERE conversation_id = ? AND model_json IS NOT NULL ORDER BY seq"
+
+
+def _model_history(rows: list[Any]) -> list[Message]:
     return [cast(Message, json.loads(r["model_json"])) for r in rows]
-
-
-def store_user_message(
-    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-) -> tuple[ChatMessage, dict[str, Any]]:
-    connection.lock_conversation(conversation_id)
-    upsert_conversation(connection, conversation_id, _profile(user) if user else None)
-    profile = load_user(connection, conversation_id) or {}
-    said = {"role": "user", "content": text}
-    message = insert_message(connection, conversation_id, "user", text, model=said)
-    assert message is not None
-    return message, profile
 
 
 def find_user_message(
@@ -148,10 +183,23 @@ def find_user_message(
 
 def store_user_turn(
     connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-) -> tuple[ChatMessage, dict[str, Any], list[Message]]:
-    """``store_user_message``, and the model's history with the message in it: a turn's first transaction."""
-    message, profile = store_user_message(connection, conversation_id, text, user)
-    return message, profile, load_model_history(connection, conversation_id)
+) -> Callable[[], tuple[ChatMessage, dict[str, Any], list[Message]]]:
+    """A turn's first transaction: the user's message stored; the user's profile and the model's history (with the
+    message in it) read. Call the result once the transaction has committed: everything is read at commit
+    (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip."""
+    connection.lock_conversation(conversation_id)
+    upsert_conversation(connection, conversation_id, _profile(user) if user else None)
+    profile = connection.read_at_commit(_USER, (conversation_id,))
+    said = {"role": "user", "content": text}
+    message = insert_message_at_commit(connection, conversation_id, "user", text, model=said)
+    history = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,))
+
+    def read() -> tuple[ChatMessage, dict[str, Any], list[Message]]:
+        stored = message()
+        assert stored is not None
+        return stored, _user(next(iter(profile()), None)) or {}, _model_history(history())
+
+    return read
 
 
 def _profile(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,18 +208,19 @@ def _profile(user: Mapping[str, Any]) -> dict[str, Any]:
     return {key: user.get(key) for key in ("id", "name", "email") if user.get(key) is not None}
 
 
-def store_run(connection: Connection, conversation_id: str, result: ExecuteResult) -> list[ChatMessage]:
-    """Every message of the run goes to the model's history; the final reply is also shown to the user."""
-    shown: list[ChatMessage] = []
+def store_run(
+    connection: Connection, conversation_id: str, result: ExecuteResult
+) -> Callable[[], list[ChatMessage]]:
+    """Every message of the run goes to the model's history; the final reply is also shown to the user. Call the
+    result once the transaction has committed: the shown messages (their numbers come back at commit)."""
+    shown: list[Callable[[], ChatMessage | None]] = []
     last = len(result.messages) - 1
     for position, message in enumerate(result.messages):
         is_reply = position == last and result.text is not None and not message.get("tool_calls")
-        stored = insert_message(
+        shown.append(insert_message_at_commit(
             connection, conversation_id, "bot", result.text if is_reply else None, visible=is_reply, model=message
-        )
-        if stored is not None:
-            shown.append(stored)
-    return shown
+        ))  # fmt: skip
+    return lambda: [stored for later in shown if (stored := later()) is not None]
 
 
 def store_post(connection: Connection, post: Post) -> ChatMessage | None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers"]
 
-InterceptReader = Callable[[Connection, str], Any]
+InterceptReader = Callable[[Connection, str], Callable[[], Any]]
 
 
 @runtime_checkable
@@ -40,8 +40,10 @@ class Plugin(Protocol):
         """Take a user message before the handler; True when it did (the handler then does not run).
 
         A plugin may also have ``read_for_intercept(connection, conversation_id)``: the agent then calls it (sync)
-        in the transaction that stores the user's message, and gives what it returned to ``intercept`` as a third
-        argument: the plugin's reads cost no transaction of their own (``HitlPlugin`` reads its session so)."""
+        in the transaction that stores the user's message, and once that has committed calls the function it
+        returned and gives the result to ``intercept`` as a third argument: the plugin's reads cost no transaction
+        of their own, and read at commit (``Connection.read_at_commit``) no round trip either (``HitlPlugin``
+        reads its session so)."""
         ...
 
 

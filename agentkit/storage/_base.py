@@ -3,9 +3,9 @@
 SQL is written once, in what SQLite and PostgreSQL both speak, with ``?`` placeholders; DDL is written in SQLite's
 words (``INTEGER PRIMARY KEY AUTOINCREMENT``, ``REAL``) and the PostgreSQL backend translates it. What the two do
 not share goes through a method: ``insert`` (the new row's key) and ``insert_at_commit`` (the same, read once the
-transaction has ended), ``lock_conversation`` and ``lock`` (PostgreSQL's advisory locks), ``for_update`` (row
-locks). SQLite needs no locks: ``BEGIN IMMEDIATE`` already runs one writing transaction at a time, across processes
-too.
+transaction has ended; ``read_at_commit`` reads any rows so), ``lock_conversation`` and ``lock`` (PostgreSQL's
+advisory locks), ``for_update`` (row locks). SQLite needs no locks: ``BEGIN IMMEDIATE`` already runs one writing
+transaction at a time, across processes too.
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ class Connection(ABC):
         is held for the insert and the commit alone. Nothing may be read in the transaction after it."""
         value = self.insert(sql, params, key)
         return lambda: value
+
+    def read_at_commit(self, sql: str, params: Sequence[object] = ()) -> Callable[[], list[Any]]:
+        """``execute(sql, params).fetchall()``, with the rows read later: call the result once the transaction has
+        ended. The statement runs where it stands (it sees the transaction's writes before it); on PostgreSQL it
+        goes to the server with the next statement that is read, or with the COMMIT, instead of costing a round
+        trip of its own: a write transaction that reads only this way is one round trip."""
+        rows = self.execute(sql, params).fetchall()
+        return lambda: rows
 
     @abstractmethod
     def lock_conversation(self, conversation_id: str) -> None:

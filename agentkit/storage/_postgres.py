@@ -177,6 +177,25 @@ class _KeyAtCommit:
         return self._value
 
 
+class _RowsAtCommit:
+    """The rows a ``read_at_commit`` read, fetched once the pipeline that carried it has ended."""
+
+    __slots__ = ("_cursor", "_rows")
+
+    def __init__(self, cursor: psycopg.Cursor[PgRow]) -> None:
+        self._cursor: psycopg.Cursor[PgRow] | None = cursor
+        self._rows: list[PgRow] | None = None
+
+    def settle(self) -> None:
+        if self._cursor is not None:
+            self._rows, self._cursor = self._cursor.fetchall(), None
+
+    def __call__(self) -> list[Any]:
+        if self._rows is None:
+            raise RuntimeError("the rows of a read_at_commit are read once its transaction has committed")
+        return self._rows
+
+
 class PostgresConnection(Connection):
     """One transaction. A writing one is pipelined (``pipeline``): BEGIN, the locks and every statement whose
     result is not read yet go to the server together with the next one that is read, or with COMMIT, instead of
@@ -190,7 +209,7 @@ class PostgresConnection(Connection):
         self.raw = raw
         self._pipeline = pipeline
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
-        self._at_commit: list[_KeyAtCommit] = []
+        self._at_commit: list[_KeyAtCommit | _RowsAtCommit] = []
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         cursor = self.raw.execute(placeholders(sql), tuple(params))
@@ -205,10 +224,20 @@ class PostgresConnection(Connection):
         self._at_commit.append(key_at_commit)
         return key_at_commit
 
+    def read_at_commit(self, sql: str, params: Sequence[object] = ()) -> Callable[[], list[Any]]:
+        cursor = self.raw.execute(placeholders(sql), tuple(params))
+        if self._pipeline is None:  # not pipelined: the rows are here already
+            rows = cursor.fetchall()
+            return lambda: rows
+        rows_at_commit = _RowsAtCommit(cursor)
+        self._at_commit.append(rows_at_commit)
+        return rows_at_commit
+
     def settle(self) -> None:
-        """Read the keys of ``insert_at_commit``: after the COMMIT, before the connection goes back to the pool."""
-        for key_at_commit in self._at_commit:
-            key_at_commit.settle()
+        """Read what ``insert_at_commit`` and ``read_at_commit`` queued: after the COMMIT, before the connection
+        goes back to the pool."""
+        for at_commit in self._at_commit:
+            at_commit.settle()
 
     def lock_conversation(self, conversation_id: str) -> None:
         if conversation_id not in self._conversations:

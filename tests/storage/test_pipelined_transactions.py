@@ -75,3 +75,24 @@ def test_rows_answer_by_column_name_and_position_whatever_the_columns(database: 
         other = connection.execute("SELECT key, id, key AS again FROM notes").fetchone()
     assert (one["id"], one["key"], one[1]) == (other["id"], other["key"], other[0])
     assert (list(other.keys()), tuple(other)) == (["key", "id", "again"], ("a", one["id"], "a"))
+
+
+def test_rows_read_at_commit_are_what_the_statement_saw_where_it_stood(database: Database) -> None:
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("before",))
+        rows = connection.read_at_commit("SELECT key FROM notes ORDER BY id")
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("after",))
+        count = connection.read_at_commit("SELECT COUNT(*) AS n FROM notes WHERE key LIKE ?", ("%e%",))
+    with database.transaction(write=False) as connection:  # outside a write transaction too
+        everything = connection.read_at_commit("SELECT key FROM notes ORDER BY id")
+    assert ([row["key"] for row in rows()], count()[0]["n"]) == (["before"], 2)
+    assert [row[0] for row in everything()] == ["before", "after"]
+
+
+def test_a_failing_read_at_commit_rolls_the_transaction_back(database: Database) -> None:
+    with pytest.raises(database.errors), database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("lost",))
+        connection.read_at_commit("SELECT no_such_column FROM notes")
+    with database.transaction() as connection:  # the same connection, after the failure
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
+    assert _keys(database) == ["next"]
