@@ -16,6 +16,7 @@ import functools
 import ipaddress
 import math
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,25 +138,29 @@ class QuotaCounter:
             return
         now = time.time()
         start = math.floor(now / window) * window
-        hits = await self._run(self._hit, key, start, start + window, now)
+        hits = (await self._run(self._hit, key, start, start + window, now))()
         if hits > limit:
             wait = max(1, math.ceil(start + window - now))
             raise ApiError(429, f"too many {what} (at most {limit} per {_span(window)}); try again in {wait} s",
                            {"Retry-After": str(wait)})  # fmt: skip
 
-    def _hit(self, db: Connection, key: str, start: float, end: float, now: float) -> int:
-        db.execute(
+    def _hit(self, db: Connection, key: str, start: float, end: float, now: float) -> Callable[[], int]:
+        """The count after this hit, read at commit: one statement, and on PostgreSQL one round trip."""
+        upsert = (
             "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1",
-            (key, start, end),
+            "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1"
         )
-        (hits,) = db.execute(
-            "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
-        ).fetchone()
+        if _returning(db):
+            rows = db.read_at_commit(upsert + " RETURNING hits", (key, start, end))
+        else:
+            db.execute(upsert, (key, start, end))
+            rows = db.read_at_commit(
+                "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
+            )
         if now >= self._next_sweep:  # forget finished windows, so the table stays the size of the traffic
             self._next_sweep = now + _SWEEP_EVERY
             db.execute("DELETE FROM webchat_quota_hits WHERE expires_at < ?", (now,))
-        return int(hits)
+        return lambda: int(rows()[0]["hits"])
 
     # -- conversations --
 
@@ -170,7 +175,10 @@ class QuotaCounter:
         if not self._tracks_activity:
             return
         now = time.time()
-        messages, last = await self._run(self._use, conversation_id, message, now)
+        if message:
+            messages, last = (await self._run(self._message, conversation_id, now))()
+        else:
+            messages, last = await self._run(self._use, conversation_id, message, now)
         idle = self.quotas.idle_timeout
         if idle > 0 and now - last > idle:
             raise ApiError(403, f"conversation {conversation_id} ended after {_span(idle)} without use; start a new "
@@ -178,6 +186,23 @@ class QuotaCounter:
         limit = self.quotas.messages_per_conversation
         if message and 0 < limit < messages:
             raise ApiError(429, f"conversation {conversation_id} has had its {limit} messages; start a new one")
+
+    def _message(self, db: Connection, conversation_id: str, now: float) -> Callable[[], tuple[int, float]]:
+        """A message: ``(messages, last use)`` read at commit, counted and stamped in one upsert when the
+        conversation is still live (its ``last use`` is then now). On PostgreSQL one round trip, not two."""
+        if not _returning(db):
+            used = self._use(db, conversation_id, True, now)
+            return lambda: used
+        idle = self.quotas.idle_timeout
+        live = "(? <= 0 OR ? - webchat_activity.last_active_at <= ?)"
+        rows = db.read_at_commit(
+            "INSERT INTO webchat_activity VALUES (?, 1, ?) ON CONFLICT (conversation_id) DO UPDATE SET "
+            f"messages = webchat_activity.messages + CASE WHEN {live} THEN 1 ELSE 0 END, "
+            f"last_active_at = CASE WHEN {live} THEN excluded.last_active_at ELSE webchat_activity.last_active_at END "
+            "RETURNING messages, last_active_at",
+            (conversation_id, now, idle, now, idle, idle, now, idle),
+        )
+        return lambda: (int(rows()[0]["messages"]), float(rows()[0]["last_active_at"]))
 
     def _use(self, db: Connection, conversation_id: str, message: bool, now: float) -> tuple[int, float]:
         """``(messages, last use before this one)``; the row is written only when the conversation is still live."""
@@ -203,6 +228,11 @@ class QuotaCounter:
     async def aclose(self) -> None:
         if self._owned:
             await self._async.aclose()
+
+
+def _returning(db: Connection) -> bool:
+    """Whether the database answers ``RETURNING`` (PostgreSQL; SQLite from 3.35)."""
+    return db.dialect == "postgresql" or sqlite3.sqlite_version_info >= (3, 35)
 
 
 def _span(seconds: float) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from agentkit.desk import ApiError
 from agentkit.server import DatabaseServerStore, ServerThread, WebchatQuotas, _quotas, create_app
 
 from .server_helpers import SECRET, USER, desk_agent, say, start_chat
@@ -247,3 +248,34 @@ async def test_the_counters_share_the_server_stores_database_and_unlimited_quota
         assert await store.conversation_user("web-none", "x") is None
     finally:
         await store.aclose()
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "without-returning"])
+async def test_the_counters_count_alike_with_one_upsert_or_a_write_and_a_read(
+    store_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """Where the database answers RETURNING a hit and a message are one upsert each that returns the count (on
+    PostgreSQL one round trip); where it does not (SQLite before 3.35), a write and a read. The same counts."""
+    if not returning:
+        monkeypatch.setattr(_quotas, "_returning", lambda db: False)
+    quotas = WebchatQuotas(messages_per_conversation=3, idle_timeout=3600)
+    counter = _quotas.QuotaCounter(store_url, quotas)
+    try:
+        for _ in range(2):
+            await counter.hit("messages:web-1", 2, 60.0, "messages")
+        with pytest.raises(ApiError) as flood:
+            await counter.hit("messages:web-1", 2, 60.0, "messages")
+        await counter.used("web-old", message=True)  # begun before activity was counted: it starts counting now
+        await counter.started("web-1")
+        for _ in range(3):
+            await counter.used("web-1", message=True)
+        with pytest.raises(ApiError) as spent:
+            await counter.used("web-1", message=True)
+        clock.value += 3601
+        for _ in range(2):  # a refused message does not bring an idle conversation back to life
+            with pytest.raises(ApiError) as idle:
+                await counter.used("web-old", message=True)
+            assert idle.value.status == 403
+    finally:
+        await counter.aclose()
+    assert (flood.value.status, spent.value.status) == (429, 429)
