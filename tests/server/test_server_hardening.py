@@ -15,10 +15,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from agentkit.cli import _serve
 from agentkit.exceptions import ConfigError
-from agentkit.server import ConnectionOptions, ServerThread, create_app, default_allowed_hosts
+from agentkit.server import ConnectionOptions, SecurityHeaders, ServerThread, create_app, default_allowed_hosts
 
 from .server_helpers import SECRET, desk_agent, harness, start_chat
 from .store_counts import row_counts
@@ -196,3 +197,32 @@ async def test_an_unknown_webhook_path_does_not_list_the_aliases(tmp_path: Path)
         await start_chat(client)
         answer = await client.post("/webhooks/zendesk", content=b"{}")
         assert answer.status_code == 404 and "desk-hitl" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/x", [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"),
+                    (b"cache-control", b"no-store")]),
+        ("/page", [(b"content-type", b"application/json"), (b"Cache-Control", b"max-age=60"),
+                   (b"x-content-type-options", b"nosniff")]),
+    ],
+)  # fmt: skip
+async def test_the_security_headers_replace_the_apps_own_values(path: str, expected: list[tuple[bytes, bytes]]) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"Cache-Control", b"max-age=60"),
+                   (b"X-Content-Type-Options", b"sniff-away")]  # fmt: skip
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    await SecurityHeaders(app)({"type": "http", "path": path}, receive, send)
+    assert sorted(sent[0]["headers"]) == sorted(expected)  # each name once, the app's value replaced
+    assert sent[1] == {"type": "http.response.body", "body": b"{}"}
