@@ -130,39 +130,13 @@ def import_psycopg_pool(url: str) -> Any:
     return ConnectionPool
 
 
-class PipelinedCursor:
-    """A cursor of a pipelined transaction: its rows are fetched when asked for (psycopg sends what is queued
-    first), and ``rowcount``, which psycopg only knows once the results are back, syncs the pipeline first."""
-
-    __slots__ = ("_cursor", "_pipeline")
-
-    def __init__(self, cursor: psycopg.Cursor[PgRow], pipeline: psycopg.Pipeline) -> None:
-        self._cursor = cursor
-        self._pipeline = pipeline
-
-    @property
-    def rowcount(self) -> int:
-        if self._cursor.rowcount < 0:
-            self._pipeline.sync()
-        return self._cursor.rowcount
-
-    def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._cursor)
-
-
 class _KeyAtCommit:
-    """The key an ``insert_at_commit`` generated, read once the pipeline that carried it has ended."""
+    """The key an ``insert_at_commit`` generated, read once the batch that carried it (with the COMMIT) is back."""
 
     __slots__ = ("_cursor", "_value")
 
-    def __init__(self, cursor: psycopg.Cursor[PgRow]) -> None:
-        self._cursor: psycopg.Cursor[PgRow] | None = cursor
+    def __init__(self, cursor: Cursor) -> None:
+        self._cursor: Cursor | None = cursor
         self._value: int | None = None
 
     def settle(self) -> None:
@@ -178,12 +152,12 @@ class _KeyAtCommit:
 
 
 class _RowsAtCommit:
-    """The rows a ``read_at_commit`` read, fetched once the pipeline that carried it has ended."""
+    """The rows a ``read_at_commit`` read, fetched once the batch that carried it (with the COMMIT) is back."""
 
     __slots__ = ("_cursor", "_rows")
 
-    def __init__(self, cursor: psycopg.Cursor[PgRow]) -> None:
-        self._cursor: psycopg.Cursor[PgRow] | None = cursor
+    def __init__(self, cursor: Cursor) -> None:
+        self._cursor: Cursor | None = cursor
         self._rows: list[PgRow] | None = None
 
     def settle(self) -> None:
@@ -196,40 +170,134 @@ class _RowsAtCommit:
         return self._rows
 
 
+class BatchedCursor:
+    """A statement of a batched transaction: its rows and row count are there once the batch that carried it is
+    back; asking for them sends the batch (this statement and every one queued before it) first."""
+
+    __slots__ = ("_batch", "_rowcount", "_rows")
+
+    def __init__(self, batch: _Batch) -> None:
+        self._batch = batch
+        self._rows: list[Any] | None = None
+        self._rowcount = -1
+
+    def settle(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self._rowcount = rows, rowcount
+
+    @property
+    def rowcount(self) -> int:
+        self._wait()
+        return self._rowcount
+
+    def fetchone(self) -> Any:
+        rows = self._wait()
+        return rows.pop(0) if rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows = self._wait()
+        self._rows = []
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+    def _wait(self) -> list[Any]:
+        if self._rows is None:
+            self._batch.send()
+        assert self._rows is not None  # send() settles every statement it carried, or raises
+        return self._rows
+
+
+class _Batch:
+    """The statements of a writing transaction not sent yet: they go to the server together, as one query (its
+    parameters bound here, by psycopg's client-side binding), when a result is asked for or at COMMIT. One round
+    trip and one wait per batch, where psycopg's pipeline mode pays its Python machinery and a wait per statement
+    (on threads that fight for the GIL, each wait is a GIL hand-off)."""
+
+    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
+        from psycopg import ClientCursor
+
+        self._cursor: psycopg.ClientCursor[PgRow] = ClientCursor(raw)
+        self._queued: list[tuple[str, tuple[object, ...], BatchedCursor | None]] = [("BEGIN", (), None)]
+
+    def add(self, sql: str, params: tuple[object, ...] = (), *, read: bool = True) -> BatchedCursor:
+        cursor = BatchedCursor(self)  # its own ";" would make an empty statement, and a result more than queued
+        self._queued.append((sql.rstrip().rstrip(";"), params, cursor if read else None))
+        return cursor
+
+    def send(self) -> None:
+        """Send what is queued and settle each statement's cursor with its rows (an error: raised here)."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        cursor = self._cursor
+        sql = "\n;\n".join(sql for sql, _, _ in queued)  # ";" on a line of its own: a statement may end in a comment
+        cursor.execute(sql, [value for _, params, _ in queued for value in params])
+        for position, (_, _, target) in enumerate(queued):
+            if position:
+                cursor.nextset()
+            if target is not None:
+                target.settle(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+
+@lru_cache(maxsize=1)
+def _float8_literal() -> type:
+    """psycopg's float dumper, whose literal (client-side binding, ``_Batch``) says its type: a bare ``1.5`` is a
+    ``numeric`` to PostgreSQL, and ``SELECT ?`` would read back a Decimal where server-side binding gives a float."""
+    from psycopg.types.numeric import FloatDumper
+
+    class Float8Literal(FloatDumper):
+        def quote(self, obj: Any) -> bytes:
+            literal = bytes(super().quote(obj))
+            return literal if literal.endswith(b"::float8") else literal + b"::float8"
+
+    return Float8Literal
+
+
 class PostgresConnection(Connection):
-    """One transaction. A writing one is pipelined (``pipeline``): BEGIN, the locks and every statement whose
-    result is not read yet go to the server together with the next one that is read, or with COMMIT, instead of
-    a round trip each. A statement's error is then raised where the pipeline is next read, at the latest at the
-    end of the transaction, which rolls back all the same."""
+    """One transaction. A writing one is batched (``batch``): BEGIN, the locks and every statement whose result is
+    not read yet go to the server together with the next one that is read, or with COMMIT, in one query instead of
+    a round trip each. A statement's error is then raised where the batch is sent, at the latest at the end of the
+    transaction, which rolls back all the same."""
 
     dialect = "postgresql"
     serialized = False
 
-    def __init__(self, raw: psycopg.Connection[PgRow], pipeline: psycopg.Pipeline | None = None) -> None:
+    def __init__(self, raw: psycopg.Connection[PgRow], batch: _Batch | None = None) -> None:
         self.raw = raw
-        self._pipeline = pipeline
+        self._batch = batch
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
         self._at_commit: list[_KeyAtCommit | _RowsAtCommit] = []
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
-        cursor = self.raw.execute(placeholders(sql), tuple(params))
-        return cursor if self._pipeline is None else PipelinedCursor(cursor, self._pipeline)
+        if self._batch is not None:
+            return self._batch.add(placeholders(sql), tuple(params))
+        return self.raw.execute(placeholders(sql), tuple(params))
+
+    def _blind(self, sql: str, params: tuple[object, ...]) -> None:
+        """A statement whose result nobody reads (a lock): queued in a batch, sent at once otherwise."""
+        if self._batch is not None:
+            self._batch.add(sql, params, read=False)
+        else:
+            self.raw.execute(sql, params)
 
     def insert(self, sql: str, params: Sequence[object], key: str = "id") -> int:
         row = self.execute(f"{sql} RETURNING {key}", params).fetchone()
         return int(row[0])
 
     def insert_at_commit(self, sql: str, params: Sequence[object], key: str = "id") -> Callable[[], int]:
-        key_at_commit = _KeyAtCommit(self.raw.execute(placeholders(f"{sql} RETURNING {key}"), tuple(params)))
+        query, values = placeholders(f"{sql} RETURNING {key}"), tuple(params)
+        key_at_commit = _KeyAtCommit(
+            self._batch.add(query, values) if self._batch is not None else self.raw.execute(query, values)
+        )
         self._at_commit.append(key_at_commit)
         return key_at_commit
 
     def read_at_commit(self, sql: str, params: Sequence[object] = ()) -> Callable[[], list[Any]]:
-        cursor = self.raw.execute(placeholders(sql), tuple(params))
-        if self._pipeline is None:  # not pipelined: the rows are here already
-            rows = cursor.fetchall()
+        if self._batch is None:  # not batched: the rows are here already
+            rows = self.raw.execute(placeholders(sql), tuple(params)).fetchall()
             return lambda: rows
-        rows_at_commit = _RowsAtCommit(cursor)
+        rows_at_commit = _RowsAtCommit(self._batch.add(placeholders(sql), tuple(params)))
         self._at_commit.append(rows_at_commit)
         return rows_at_commit
 
@@ -241,11 +309,11 @@ class PostgresConnection(Connection):
 
     def lock_conversation(self, conversation_id: str) -> None:
         if conversation_id not in self._conversations:
-            self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (conversation_id,))
+            self._blind("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (conversation_id,))
             self._conversations.add(conversation_id)
 
     def lock(self, name: NamedLock) -> None:
-        self.raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_NAMED, int(name)))
+        self._blind("SELECT pg_advisory_xact_lock(%s, %s)", (_NAMED, int(name)))
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
@@ -293,8 +361,8 @@ class PostgresDatabase(Database):
             if not write:
                 yield PostgresConnection(raw)
                 return
-            with _pipelined_transaction(raw) as pipeline:
-                connection = PostgresConnection(raw, pipeline)
+            with _batched_transaction(raw) as batch:
+                connection = PostgresConnection(raw, batch)
                 yield connection
             connection.settle()
 
@@ -320,6 +388,7 @@ class PostgresDatabase(Database):
 
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
         self._backends.add(raw.info.backend_pid)
+        raw.adapters.register_dumper(float, _float8_literal())  # batches bind floats client-side: keep their type
 
     def _require(self) -> psycopg_pool.ConnectionPool[Any]:
         if self._pool is None:
@@ -328,15 +397,14 @@ class PostgresDatabase(Database):
 
 
 @contextmanager
-def _pipelined_transaction(raw: psycopg.Connection[PgRow]) -> Iterator[psycopg.Pipeline]:
-    """BEGIN, the block's statements and COMMIT in one pipeline. Not psycopg's ``transaction()``: inside a
-    pipeline it syncs on entering and on leaving, two round trips more. An error (in the block, or one the
-    pipeline reports at its end) leaves the transaction open or failed: it is rolled back here."""
+def _batched_transaction(raw: psycopg.Connection[PgRow]) -> Iterator[_Batch]:
+    """BEGIN, the block's statements and COMMIT, sent in batches (``_Batch``). An error (in the block, or one a
+    batch reports) leaves the transaction open or failed, if it was begun: it is rolled back here."""
+    batch = _Batch(raw)
     try:
-        with raw.pipeline() as pipeline:
-            raw.execute("BEGIN")
-            yield pipeline
-            raw.execute("COMMIT")
+        yield batch
+        batch.add("COMMIT", read=False)
+        batch.send()
     finally:
         if not raw.broken and raw.info.transaction_status != _IDLE:
             raw.execute("ROLLBACK")

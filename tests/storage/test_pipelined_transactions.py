@@ -1,7 +1,8 @@
-"""Writing transactions on PostgreSQL are pipelined (statements whose results are not read go out with the next
-one that is): what a store relies on still holds, on both backends. Row counts are right, and a failing statement,
-found only at the end of the pipeline, or an exception of the caller's code rolls the whole transaction back,
-leaving the connection fit for the next one."""
+"""Writing transactions on PostgreSQL are batched (statements whose results are not read go out with the next one
+that is, in one query, their parameters bound client-side): what a store relies on still holds, on both backends.
+Row counts are right, values come back with their types, and a failing statement, found only when its batch is
+sent, or an exception of the caller's code rolls the whole transaction back, leaving the connection fit for the
+next one."""
 
 from __future__ import annotations
 
@@ -96,3 +97,21 @@ def test_a_failing_read_at_commit_rolls_the_transaction_back(database: Database)
     with database.transaction() as connection:  # the same connection, after the failure
         connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
     assert _keys(database) == ["next"]
+def test_values_come_back_with_their_types_from_a_batch(database: Database) -> None:
+    # Bound client-side, a bare 1.5 would be a numeric (a Decimal back), -1 after "-" a comment, a quote a syntax error.
+    values = (1.5, -2.25, -1, 2**40, "it's --not a comment; nor ?", None, b"\x00\x01")
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("typed",))
+        row = connection.execute("SELECT ?, ?, 5-?, ?, ?, ?, ?", values).fetchone()
+    assert tuple(row) == (1.5, -2.25, 6, 2**40, "it's --not a comment; nor ?", None, b"\x00\x01")
+    assert type(row[0]) is float
+
+
+def test_statements_ending_in_a_semicolon_or_a_comment_are_sent_apart(database: Database) -> None:
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?);", ("a",))
+        connection.execute("INSERT INTO notes (key) VALUES (?) -- the second", ("b",))
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("c",))
+        count = connection.execute("SELECT count(*) FROM notes").fetchone()[0]
+    assert count == 3
+    assert _keys(database) == ["a", "b", "c"]
