@@ -6,16 +6,16 @@ alone, not across the transaction)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import psycopg
 import pytest
 
 from agentkit.desk import DeskEvent, LocalDesk, Ticket
-from agentkit.handoff import User
 from agentkit.testing import eventually
+
+OpenTicket = Callable[[LocalDesk], Awaitable[Ticket]]  # the open_ticket fixture (tests/desk/conftest.py)
 
 _HOLD = 0x7E57_0001  # an advisory lock the test holds; a desk message "hold" waits for it, mid-transaction
 
@@ -24,13 +24,6 @@ _HOLD = 0x7E57_0001  # an advisory lock the test holds; a desk message "hold" wa
 async def two_desks(store_url: str) -> AsyncIterator[tuple[LocalDesk, LocalDesk]]:
     async with LocalDesk(store_url) as first, LocalDesk(store_url) as second:
         yield first, second
-
-
-async def _open_ticket(desk: LocalDesk) -> Ticket:
-    return await desk.create_ticket(
-        conversation_id=f"c-{uuid.uuid4()}", idempotency_key=str(uuid.uuid4()), title="Wants a person",
-        description="", priority="high", user=User("u1"),
-    )  # fmt: skip
 
 
 def _slow_event_commits(url: str) -> None:
@@ -59,12 +52,12 @@ async def _read_until(desk: LocalDesk, writes: Awaitable[object]) -> list[DeskEv
 
 
 async def test_a_reader_of_seq_after_cursor_sees_every_event_of_concurrent_writers_once(
-    two_desks: tuple[LocalDesk, LocalDesk], store_url: str
+    two_desks: tuple[LocalDesk, LocalDesk], store_url: str, open_ticket: OpenTicket
 ) -> None:
     first, second = two_desks
     if store_url.startswith("postgresql"):
         _slow_event_commits(store_url)
-    tickets = [await _open_ticket(first) for _ in range(6)]
+    tickets = [await open_ticket(first) for _ in range(6)]
     head = await first.head()
 
     async def write(desk: LocalDesk, ticket: Ticket, n: int) -> None:
@@ -74,7 +67,7 @@ async def test_a_reader_of_seq_after_cursor_sees_every_event_of_concurrent_write
 
     writes = [write(desk, t, n) for n in range(3) for t in tickets for desk in (first, second)]
     async with asyncio.timeout(60):
-        seen = await _read_until(first, asyncio.gather(*writes, _open_ticket(second), _open_ticket(first)))
+        seen = await _read_until(first, asyncio.gather(*writes, open_ticket(second), open_ticket(first)))
     seqs = [e.seq for e in seen]
     assert seqs == sorted(set(seqs))  # in order, none twice
     texts = sorted(e.text or "" for e in seen if e.seq > head)
@@ -85,11 +78,13 @@ async def test_a_reader_of_seq_after_cursor_sees_every_event_of_concurrent_write
 
 
 @pytest.mark.postgres
-async def test_a_write_held_up_mid_transaction_holds_up_writes_to_other_tickets_only(pg_url: str) -> None:
+async def test_a_write_held_up_mid_transaction_holds_up_writes_to_other_tickets_only(
+    pg_url: str, open_ticket: OpenTicket
+) -> None:
     with psycopg.connect(pg_url, autocommit=True) as admin:
         async with LocalDesk(pg_url) as first, LocalDesk(pg_url) as second:
             _hold_messages_saying_hold(admin)
-            held_ticket, other_ticket = await _open_ticket(first), await _open_ticket(first)
+            held_ticket, other_ticket = await open_ticket(first), await open_ticket(first)
             head = await first.head()
             admin.execute("SELECT pg_advisory_lock(%s)", (_HOLD,))
             try:
@@ -99,7 +94,7 @@ async def test_a_write_held_up_mid_transaction_holds_up_writes_to_other_tickets_
                 async with asyncio.timeout(30):  # would wait for the held one, were the desk's lock held all along
                     await second.reply(other_ticket.id, "to another ticket", agent_name="Bo")
                     await second.add_user_message(other_ticket.id, "from its user")
-                    await _open_ticket(second)
+                    await open_ticket(second)
                 same = asyncio.ensure_future(second.reply(held_ticket.id, "after the held one", agent_name="Bo"))
                 await eventually(lambda: _waiting(admin, "Lock", "FOR UPDATE") == 1, 30)  # its ticket: it waits
             finally:

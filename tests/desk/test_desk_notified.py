@@ -4,14 +4,14 @@ and pushes to its subscribers through LISTEN/NOTIFY, without anyone reading the 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
 from agentkit.desk import DeskEvent, LocalDesk, Ticket
-from agentkit.handoff import User
 from agentkit.testing import eventually
+
+OpenTicket = Callable[[LocalDesk], Awaitable[Ticket]]  # the open_ticket fixture (tests/desk/conftest.py)
 
 pytestmark = pytest.mark.postgres
 
@@ -24,21 +24,16 @@ async def two_desks(pg_url: str) -> AsyncIterator[tuple[LocalDesk, LocalDesk]]:
         yield here, there
 
 
-async def _open_ticket(desk: LocalDesk) -> Ticket:
-    return await desk.create_ticket(
-        conversation_id=f"c-{uuid.uuid4()}", idempotency_key=str(uuid.uuid4()), title="Wants a person",
-        description="", priority="high", user=User("u1"),
-    )  # fmt: skip
-
-
-async def test_a_ticket_opened_by_another_worker_wakes_the_inbox_watch(two_desks: tuple[LocalDesk, LocalDesk]) -> None:
+async def test_a_ticket_opened_by_another_worker_wakes_the_inbox_watch(
+    two_desks: tuple[LocalDesk, LocalDesk], open_ticket: OpenTicket
+) -> None:
     here, there = two_desks
     watch = here.watch()
     try:
         await eventually(lambda: here.notified, 30)
         await watch.wait(0)  # nothing pending from before
         woken = asyncio.ensure_future(watch.wait(HOUR))
-        ticket = await _open_ticket(there)
+        ticket = await open_ticket(there)
         async with asyncio.timeout(30):
             await woken
         assert [e.ticket_id for e in await here.events_since(0)] == [ticket.id]
@@ -46,9 +41,11 @@ async def test_a_ticket_opened_by_another_worker_wakes_the_inbox_watch(two_desks
         watch.cancel()
 
 
-async def test_another_workers_agent_reply_is_pushed_to_subscribers(two_desks: tuple[LocalDesk, LocalDesk]) -> None:
+async def test_another_workers_agent_reply_is_pushed_to_subscribers(
+    two_desks: tuple[LocalDesk, LocalDesk], open_ticket: OpenTicket
+) -> None:
     here, there = two_desks
-    ticket = await _open_ticket(here)
+    ticket = await open_ticket(here)
     pushed: list[DeskEvent] = []
 
     async def record(event: DeskEvent) -> None:
