@@ -43,10 +43,7 @@ def test_the_client_drops_idle_connections_long_before_the_servers_close_them() 
 
 
 def test_compare_on_some_servers_runs_end_to_end_with_its_checks(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--compare", "--only", "floor,sqlite", "--conversations", "3"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+    done = _compare(tmp_path, "floor,sqlite")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "floor (Starlette + one SQLite insert): 3 conversations, 15 messages" in done.stdout
     assert "`agentkit serve`, SQLite: 3 conversations, 15 messages" in done.stdout
@@ -65,10 +62,7 @@ def test_an_unknown_server_name_is_refused_with_the_names_to_pick_from() -> None
 
 @pytest.mark.postgres
 def test_the_postgresql_floor_stores_every_message_and_is_the_table_s_reference(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--compare", "--only", "floorpg,pg", "--conversations", "3"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+    done = _compare(tmp_path, "floorpg,pg")
     assert done.returncode == 0, done.stdout + done.stderr
     floor = "floor, PostgreSQL (Starlette + one psycopg insert on threads)"
     assert f"{floor}: 3 conversations, 15 messages" in done.stdout  # read back in order: the client checks it
@@ -77,3 +71,11 @@ def test_the_postgresql_floor_stores_every_message_and_is_the_table_s_reference(
     assert ", PostgreSQL " in floor_cpu and " ms/message" in floor_cpu  # the database's backends are counted too
     assert f"| {floor} | " in done.stdout and "| 1.00x | 1.0x |" in done.stdout  # the table against this floor
     assert "SQLite" not in done.stdout
+
+
+def _compare(folder: Path, servers: str) -> subprocess.CompletedProcess[str]:
+    """``load_webchat.py --compare --only SERVERS`` with 3 conversations, run in ``folder``."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--compare", "--only", servers, "--conversations", "3"],
+        capture_output=True, text=True, timeout=300, cwd=folder,
+    )  # fmt: skip
