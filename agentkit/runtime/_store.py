@@ -5,7 +5,9 @@ and the messages it causes commit together. Calls run on the store's worker thre
 event loop must not: the storage layer's ``AsyncDatabase`` gives the store threads of its own, one per connection.
 
 Several processes can share one PostgreSQL database: ``hold(conversation_id)`` keeps a conversation's turns to one
-process at a time, and inside each transaction the SQL takes the locks its reads-then-writes need.
+process at a time, and inside each transaction the SQL takes the locks its reads-then-writes need. The turn locks
+that conversations take and give back at the same moment go to PostgreSQL together, one round trip per lane
+(``Batches``), as group commit does for SQLite's writes.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
-from ..storage import AsyncDatabase, Component, Connection, TurnLocks, open_database, parse_url, redact
+from ..storage import (
+    AsyncDatabase,
+    Batches,
+    Component,
+    Connection,
+    TurnLocks,
+    TurnOperation,
+    open_database,
+    parse_url,
+    redact,
+)
 
 __all__ = ["Store"]
 
@@ -41,6 +53,7 @@ class Store:
         self._turns: TurnLocks | None = None
         self._turn_executor: ThreadPoolExecutor | None = None
         self._wait_executor: ThreadPoolExecutor | None = None
+        self._lanes: list[Batches[TurnOperation]] = []
 
     @property
     def is_open(self) -> bool:
@@ -59,6 +72,7 @@ class Store:
         if self._turns is not None:  # a thread per connection the turn locks live on
             self._turn_executor = ThreadPoolExecutor(self._turns.width, thread_name_prefix="agentkit-turns")
             self._wait_executor = ThreadPoolExecutor(_WAIT_THREADS, thread_name_prefix="agentkit-turn-waits")
+            self._lanes = [_lane_batches(self._turns, lane, self._turn_threads) for lane in range(self._turns.width)]
 
     async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""
@@ -88,7 +102,7 @@ class Store:
             yield
         finally:
             if self._turns is turns:  # a store closed meanwhile has let go of every lock already
-                await asyncio.shield(self._on_turn_thread(turns.release, conversation_id))
+                await asyncio.shield(self._on_lane(turns, "release", conversation_id))
 
     async def _acquire_turn(self, turns: TurnLocks, conversation_id: str) -> None:
         while not await self._try_turn(turns, conversation_id):
@@ -107,16 +121,16 @@ class Store:
         except asyncio.CancelledError:
             await self._on_turn_thread(turns.interrupt, conversation_id)
             if await attempt:
-                await self._on_turn_thread(turns.release, conversation_id)
+                await self._on_lane(turns, "release", conversation_id)
             raise
 
     async def _try_turn(self, turns: TurnLocks, conversation_id: str) -> bool:
-        attempt = asyncio.ensure_future(self._on_turn_thread(turns.try_acquire, conversation_id))
+        attempt = asyncio.ensure_future(self._on_lane(turns, "take", conversation_id))
         try:
-            return await asyncio.shield(attempt)
+            return bool(await asyncio.shield(attempt))
         except asyncio.CancelledError:
             if await attempt:  # taken just as we were cancelled: give it back, or it stays held
-                await self._on_turn_thread(turns.release, conversation_id)
+                await self._on_lane(turns, "release", conversation_id)
             raise
 
     async def aclose(self) -> None:
@@ -126,6 +140,7 @@ class Store:
         turns, self._turns = self._turns, None
         turn_executor, self._turn_executor = self._turn_executor, None
         wait_executor, self._wait_executor = self._wait_executor, None
+        self._lanes = []
         if turns is not None and turn_executor is not None:
             await asyncio.get_running_loop().run_in_executor(turn_executor, turns.close)  # interrupts the waits too
             turn_executor.shutdown(wait=True)
@@ -134,10 +149,23 @@ class Store:
         await self._db.aclose()
 
     async def _on_turn_thread(self, fn: Callable[[str], T], conversation_id: str) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._turn_threads(), fn, conversation_id)
+
+    async def _on_lane(self, turns: TurnLocks, kind: Literal["take", "release"], conversation_id: str) -> Any:
+        """A take (True if taken) or a release, with the others of its lane that wait at the same moment."""
         if self._turn_executor is None:
             raise RuntimeError(f"store {redact(self.url)!r} is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._turn_executor, fn, conversation_id)
+        return await self._lanes[turns.lane(conversation_id)].run((kind, conversation_id))
+
+    def _turn_threads(self) -> ThreadPoolExecutor:
+        if self._turn_executor is None:
+            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+        return self._turn_executor
 
     def _require_open(self) -> None:
         if not self._open:
             raise RuntimeError(f"store {redact(self.url)!r} is not open; call `await store.open()` (Agent does it)")
+
+
+def _lane_batches(turns: TurnLocks, lane: int, threads: Callable[[], ThreadPoolExecutor]) -> Batches[TurnOperation]:
+    return Batches(lambda operations: turns.run_lane(lane, operations), threads)

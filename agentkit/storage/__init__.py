@@ -6,7 +6,8 @@ import os
 
 from ..exceptions import ConfigError as _ConfigError
 from ._async import AsyncDatabase
-from ._base import Connection, Cursor, Database, Dialect, NamedLock, TurnLocks
+from ._base import BatchOutcome, Connection, Cursor, Database, Dialect, NamedLock, TurnLocks, TurnOperation
+from ._group import Batches
 from ._listen import DESK_CHANNEL, FALLBACK_POLL, MESSAGES_CHANNEL, Listening, Notification, notify_on_insert
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase, import_psycopg
@@ -16,6 +17,8 @@ from ._url import Location, parse_url, redact
 
 __all__ = [
     "AsyncDatabase",
+    "BatchOutcome",
+    "Batches",
     "Component",
     "ComponentStatus",
     "Connection",
@@ -35,6 +38,7 @@ __all__ = [
     "PostgresDatabase",
     "SqliteDatabase",
     "TurnLocks",
+    "TurnOperation",
     "contains_nul",
     "import_psycopg",
     "migrate",

@@ -19,9 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 if TYPE_CHECKING:
     from ._listen import Listening, Notification
 
-__all__ = ["Connection", "Cursor", "Database", "Dialect", "NamedLock", "TurnLocks"]
+__all__ = ["BatchOutcome", "Connection", "Cursor", "Database", "Dialect", "NamedLock", "TurnLocks", "TurnOperation"]
 
 Dialect = Literal["sqlite", "postgresql"]
+BatchOutcome = tuple[bool, Any]
+"""``(True, value)`` for an item of a batch that was done, ``(False, exception)`` for one that was not."""
+TurnOperation = tuple[Literal["take", "release"], str]
+"""``("take", conversation_id)``: ``TurnLocks.try_acquire``; ``("release", conversation_id)``: ``release``."""
 
 
 class NamedLock(IntEnum):
@@ -115,6 +119,24 @@ class TurnLocks(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def lane(self, conversation_id: str) -> int:
+        """Which of the ``width`` lanes the conversation's lock lives on (``run_lane`` takes one lane's work)."""
+        return 0
+
+    def run_lane(self, lane: int, operations: Sequence[TurnOperation]) -> list[BatchOutcome]:
+        """Several conversations' takes and releases on one lane, in order: ``(True, taken)`` for a take,
+        ``(True, None)`` for a release, ``(False, error)`` for one that failed. A backend that can do them in one
+        round trip does; this one does them one by one."""
+        outcomes: list[BatchOutcome] = []
+        for kind, conversation_id in operations:
+            try:
+                taken = self.try_acquire(conversation_id) if kind == "take" else self.release(conversation_id)
+            except Exception as error:
+                outcomes.append((False, error))
+            else:
+                outcomes.append((True, taken))
+        return outcomes
 
 
 class Database(ABC):

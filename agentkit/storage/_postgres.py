@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
-from ._base import Connection, Cursor, Database, NamedLock, TurnLocks
+from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
 from ._listen import Listening, Notification, listen
 from ._url import redact
 
@@ -35,6 +35,8 @@ _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` giv
 _NAMED = 0x61676B00  # "agk\0"
 _TURNS = 0x61676B01
 _TURN_LANES = 4  # at most this many connections for a process's turn locks nobody else holds
+_TRY_TURN = "pg_try_advisory_lock(%s, hashtext(%s))"
+_UNLOCK_TURN = "pg_advisory_unlock(%s, hashtext(%s))"
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg before it is needed
 _IDLE_WAITERS = 4  # connections kept for the next wait on a turn lock another process holds
 
@@ -428,7 +430,7 @@ class PostgresTurnLocks(TurnLocks):
         self._waits = _Waits(database)
 
     def try_acquire(self, conversation_id: str) -> bool:
-        return self._lane(conversation_id).try_acquire(conversation_id)
+        return bool(_done(self.run_lane(self.lane(conversation_id), [("take", conversation_id)])[0]))
 
     def wait(self, conversation_id: str) -> bool:
         return self._waits.wait(conversation_id)
@@ -437,16 +439,31 @@ class PostgresTurnLocks(TurnLocks):
         self._waits.interrupt(conversation_id)
 
     def release(self, conversation_id: str) -> None:
-        if not self._waits.release(conversation_id):
-            self._lane(conversation_id).release(conversation_id)
+        _done(self.run_lane(self.lane(conversation_id), [("release", conversation_id)])[0])
 
     def close(self) -> None:
         self._waits.close()
         for lane in self._lanes:
             lane.close()
 
-    def _lane(self, conversation_id: str) -> _TurnLane:
-        return self._lanes[zlib.crc32(conversation_id.encode()) % self.width]
+    def lane(self, conversation_id: str) -> int:
+        return zlib.crc32(conversation_id.encode()) % self.width
+
+    def run_lane(self, lane: int, operations: Sequence[TurnOperation]) -> list[BatchOutcome]:
+        """The lane's takes and releases in one round trip (a lock waited for is given back on its own
+        connection first)."""
+        outcomes: list[BatchOutcome | None] = [None] * len(operations)
+        for i, (kind, conversation_id) in enumerate(operations):
+            if kind == "release" and self._waits.release(conversation_id):
+                outcomes[i] = (True, None)
+        return self._lanes[lane].run(operations, outcomes)
+
+
+def _done(outcome: BatchOutcome) -> Any:
+    ok, value = outcome
+    if not ok:
+        raise value
+    return value
 
 
 class _Waits:
@@ -547,27 +564,46 @@ class _TurnLane:
         self._held: set[str] = set()
         self._lock = threading.Lock()
 
-    def try_acquire(self, conversation_id: str) -> bool:
+    def run(self, operations: Sequence[TurnOperation], outcomes: list[BatchOutcome | None]) -> list[BatchOutcome]:
+        """``operations`` in order; those whose outcome is still None need the database, and go to it in one
+        statement, ``SELECT pg_try_advisory_lock(...), pg_advisory_unlock(...), ...``."""
         with self._lock:
-            if conversation_id in self._held:
-                return False  # PostgreSQL's locks are re-entrant per connection: the second holder here must wait
-            row = (
-                self._connection()
-                .execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (_TURNS, conversation_id))
-                .fetchone()
-            )
-            if row is not None and row[0]:
-                self._held.add(conversation_id)
-                return True
-            return False
+            if self._raw is not None and (self._raw.closed or self._raw.broken):
+                self._held.clear()  # a dropped connection took its locks with it: nothing to give back
+            asked: list[int] = []
+            taking: set[str] = set()
+            for i, (kind, conversation_id) in enumerate(operations):
+                if outcomes[i] is not None:
+                    continue
+                if kind == "release":
+                    if conversation_id in self._held:
+                        self._held.discard(conversation_id)
+                        asked.append(i)
+                    else:
+                        outcomes[i] = (True, None)
+                elif conversation_id in self._held or conversation_id in taking:
+                    outcomes[i] = (True, False)  # re-entrant per connection: the second holder here must wait
+                else:
+                    taking.add(conversation_id)
+                    asked.append(i)
+            if asked:
+                self._ask(operations, asked, outcomes)
+        return [outcome or (True, None) for outcome in outcomes]
 
-    def release(self, conversation_id: str) -> None:
-        with self._lock:
-            if conversation_id not in self._held:
-                return
-            self._held.discard(conversation_id)
-            if self._raw is not None and not self._raw.closed and not self._raw.broken:
-                self._raw.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (_TURNS, conversation_id))
+    def _ask(self, operations: Sequence[TurnOperation], asked: list[int], outcomes: list[BatchOutcome | None]) -> None:
+        calls = ", ".join(_TRY_TURN if operations[i][0] == "take" else _UNLOCK_TURN for i in asked)
+        params = [value for i in asked for value in (_TURNS, operations[i][1])]
+        try:
+            row = self._connection().execute(f"SELECT {calls}", params).fetchone()
+        except self._database.errors as error:
+            for i in asked:
+                outcomes[i] = (False, error)
+            return
+        for i, answer in zip(asked, row or (), strict=True):
+            kind, conversation_id = operations[i]
+            if kind == "take" and answer:
+                self._held.add(conversation_id)
+            outcomes[i] = (True, bool(answer) if kind == "take" else None)
 
     def close(self) -> None:
         with self._lock:

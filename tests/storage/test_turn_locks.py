@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import psycopg
 import pytest
 
 from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, Conversation, HandlerContext, Store
+from agentkit.storage import BatchOutcome, PostgresDatabase, TurnLocks, TurnOperation
 from agentkit.testing import eventually
 
 pytestmark = pytest.mark.postgres
@@ -124,3 +125,97 @@ async def test_two_agents_taking_turns_on_one_conversation_keep_each_turn_whole(
     pairs = list(zip(said[0::2], said[1::2], strict=True))
     assert all(u == ("user", t) and b == ("bot", f"echo: {t}") for (u, b), t in zip(pairs, users, strict=True))
     assert [m.id for m in history] == sorted(m.id for m in history)
+
+
+async def test_turns_taken_and_given_back_at_the_same_moment_share_a_round_trip(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conversations whose turns start or end while their lane's statement is in flight go to PostgreSQL together
+    (one ``SELECT`` of several lock calls); each turn still holds its conversation alone, and every lock is given
+    back."""
+    lane_batches: list[int] = []
+    turn_locks_type = type(PostgresDatabase(pg_url).turn_locks())
+    original = turn_locks_type.run_lane
+
+    def counted(self: TurnLocks, lane: int, operations: Sequence[TurnOperation]) -> list[BatchOutcome]:
+        lane_batches.append(len(operations))
+        return original(self, lane, operations)
+
+    monkeypatch.setattr(turn_locks_type, "run_lane", counted)
+    conversations = [f"c-{uuid.uuid4()}" for _ in range(40)]
+    inside: set[str] = set()
+
+    async def turn(store: Store, conversation_id: str) -> None:
+        async with store.hold(conversation_id):
+            assert conversation_id not in inside
+            inside.add(conversation_id)
+            await asyncio.sleep(0)
+            inside.discard(conversation_id)
+
+    store, other = Store(pg_url), Store(pg_url)
+    await asyncio.gather(store.open(), other.open())
+    try:
+        await asyncio.gather(*(turn(store, c) for c in conversations), *(turn(store, c) for c in conversations))
+        assert sum(lane_batches) == 4 * len(conversations)  # a take and a release per turn, two turns each
+        assert len(lane_batches) < sum(lane_batches)  # some went together
+        async with asyncio.timeout(30):  # none is left held: another worker takes each at once
+            await asyncio.gather(*(turn(other, c) for c in conversations))
+    finally:
+        await asyncio.gather(store.aclose(), other.aclose())
+
+
+def test_a_lane_takes_and_gives_back_in_order_in_one_statement(pg_url: str) -> None:
+    first, second = PostgresDatabase(pg_url), PostgresDatabase(pg_url)
+    mine, theirs = first.turn_locks(), second.turn_locks()
+    conversation_id = f"c-{uuid.uuid4()}"
+    lane = mine.lane(conversation_id)
+    try:
+        # The second take of a conversation this process holds must wait, as PostgreSQL's locks are re-entrant.
+        twice = mine.run_lane(lane, [("take", conversation_id), ("take", conversation_id)])
+        assert twice == [(True, True), (True, False)]
+        assert theirs.run_lane(theirs.lane(conversation_id), [("take", conversation_id)]) == [(True, False)]
+        # Given back and taken again in one batch: in that order.
+        assert mine.run_lane(lane, [("release", conversation_id), ("take", conversation_id)]) == [
+            (True, None),
+            (True, True),
+        ]
+        assert mine.run_lane(lane, [("release", conversation_id), ("release", conversation_id)]) == [(True, None)] * 2
+        assert theirs.try_acquire(conversation_id)
+        theirs.release(conversation_id)
+    finally:
+        mine.close()
+        theirs.close()
+
+
+class _OneByOne(TurnLocks):
+    """Turn locks without a batch of their own: ``run_lane`` calls ``try_acquire`` and ``release``."""
+
+    def __init__(self) -> None:
+        self.held: set[str] = set()
+
+    def try_acquire(self, conversation_id: str) -> bool:
+        if conversation_id == "broken":
+            raise OSError("the lock server is down")
+        taken = conversation_id not in self.held
+        self.held.add(conversation_id)
+        return taken
+
+    def wait(self, conversation_id: str) -> bool:
+        raise NotImplementedError
+
+    def interrupt(self, conversation_id: str) -> None:
+        raise NotImplementedError
+
+    def release(self, conversation_id: str) -> None:
+        self.held.discard(conversation_id)
+
+    def close(self) -> None:
+        self.held.clear()
+
+
+def test_turn_locks_without_batches_of_their_own_run_a_lane_one_by_one() -> None:
+    locks = _OneByOne()
+    outcomes = locks.run_lane(0, [("take", "a"), ("take", "broken"), ("take", "a"), ("release", "a"), ("take", "a")])
+    assert outcomes[:1] == [(True, True)] and outcomes[2:] == [(True, False), (True, None), (True, True)]
+    ok, error = outcomes[1]
+    assert not ok and isinstance(error, OSError)  # only its own caller hears of it
