@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from agentkit.handoff import Priority, TranscriptLine, User
@@ -20,9 +20,9 @@ from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
 from ._config import SessionConfig, check_provider_overrides, split_overrides
-from ._delivery import request_to_json
-from ._host import Post, SessionEvent
-from ._lifecycle import end_session
+from ._delivery import Claimed, request_to_json
+from ._host import HitlHost, Post, SessionEvent
+from ._lifecycle import close_reason, end_session
 from ._provider import EscalationRequest, ProviderError
 from ._spelling import snake_case_keywords, unknown_attribute
 from ._summary import summarize
@@ -48,14 +48,28 @@ class HitlStart:
 
 @dataclass(frozen=True)
 class _Escalation:
+    """What ``start_hitl`` was asked, checked; the transcript (and the description made from it) is read in the
+    transaction that opens the session."""
+
     conversation_id: str
     title: str
-    description: str
+    description: str | None
     priority: Priority
     user: User
-    transcript: tuple[TranscriptLine, ...]
     config: SessionConfig
     provider_overrides: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What one pass of ``_open`` found or did. ``session``: the open session (new or not), None when the admission
+    must be asked first; ``start``: the new session's start row, claimed when it is delivered inline (None: none
+    was opened); ``ended``: a session past its timeout, ended in this transaction; ``transcript``: as read."""
+
+    session: state.HitlSession | None
+    start: Claimed | None = None
+    ended: state.HitlSession | None = None
+    transcript: tuple[TranscriptLine, ...] | None = None
 
 
 class HitlActions:
@@ -102,19 +116,37 @@ class HitlActions:
     ) -> HitlStart:
         plugin = self._plugin
         escalation = await self._escalation(conversation_id, title, description, priority, who, configuration_overrides)
-        await plugin.check_timeouts(conversation_id)  # a session past its timeout must not block a new one
-        await _admit(plugin, conversation_id)
-        opened = await plugin.host.transact(
-            lambda c, posts: _open(c, posts, plugin.alias, escalation, plugin.deliver_inline)
-        )
-        session, row_id = opened
-        if row_id is None:
-            return HitlStart("already_escalated", session)
+        # A server may limit handoffs (``context.scope(admit_escalation=...)``: an async callable that raises when
+        # over its quota), asked only when a new session would open: a repeated handoff costs nothing. Without one,
+        # the session opens in the first transaction; with one, that transaction only looks, and a second opens.
+        admit = context.get("admit_escalation", None)
+        opened = await self._open(escalation, None, admitted=admit is None)
+        if opened.session is None and admit is not None:
+            await admit(conversation_id)
+            opened = await self._open(escalation, opened.transcript, admitted=True)
+        assert opened.session is not None
+        if opened.start is None:
+            return HitlStart("already_escalated", opened.session)
         # Inline, this call sends the row; waking the background deliverer would only race it for the row.
         plugin.wake(outbox=not plugin.deliver_inline)
         if not plugin.deliver_inline:
-            return HitlStart("queued", session)
-        return await self._deliver_start(session, row_id)
+            return HitlStart("queued", opened.session)
+        return await self._deliver_start(opened.start)
+
+    async def _open(
+        self, escalation: _Escalation, transcript: tuple[TranscriptLine, ...] | None, *, admitted: bool
+    ) -> _Opened:
+        plugin = self._plugin
+        lease = plugin.delivery.claim_seconds if plugin.deliver_inline else None
+
+        def open_(connection: Connection, posts: list[Post]) -> _Opened:
+            return _open(connection, posts, plugin.alias, plugin.host, escalation, transcript, admitted, lease)
+
+        opened = await plugin.host.transact(open_)
+        if opened.ended is not None:  # its ticket is closed (or its unsent start dropped) through the outbox
+            ended = opened.ended
+            await plugin.deliverer.drain(ended.row_id, due_only=True, conversation_id=ended.conversation_id)
+        return opened
 
     @snake_case_keywords
     async def stop_hitl(self, conversation_id: str, reason: str = "stopped by the bot") -> bool:
@@ -144,11 +176,7 @@ class HitlActions:
         config, provider_overrides = split_overrides(self._plugin.config, overrides)
         check_provider_overrides(self._plugin.provider, provider_overrides)  # a typo must not pass silently
         user = await self._user(conversation_id, *who)
-        transcript = tuple(await self._plugin.host.transcript(conversation_id))
-        description = description or summarize(title, priority, transcript)
-        return _Escalation(
-            conversation_id, title.strip(), description, priority, user, transcript, config, provider_overrides
-        )
+        return _Escalation(conversation_id, title.strip(), description, priority, user, config, provider_overrides)
 
     async def _user(self, conversation_id: str, user_id: str | None, name: str | None, email: str | None) -> User:
         """The given fields, completed from the user the agent knows for this conversation."""
@@ -165,63 +193,88 @@ class HitlActions:
             email or known.get("email"),
         )
 
-    async def _deliver_start(self, session: state.HitlSession, row_id: int) -> HitlStart:
+    async def _deliver_start(self, start: Claimed) -> HitlStart:
         plugin = self._plugin
-        delivery = await plugin.deliverer.deliver(session.row_id, row_id, session.conversation_id)
+        row, session, _ = start
+        delivery = await plugin.deliverer.deliver(session.row_id, row.id, session.conversation_id, claimed=start)
         if delivery.status == "failed":
             raise ProviderError(
                 f"{plugin.provider_or_fail.name}: the helpdesk refused the escalation: {delivery.error}",
                 retryable=False,
                 provider=plugin.provider_or_fail.name,
             )
+        current = delivery.session or session
         if delivery.status == "pending":
-            await plugin.host.transact(lambda c, posts: _tell_delayed(c, posts, session))
-        current = await plugin.session(session.conversation_id)
-        return HitlStart("opened" if delivery.status == "done" else "queued", current or session)
-
-
-async def _admit(plugin: HitlPlugin, conversation_id: str) -> None:
-    """A server may limit handoffs (``context.scope(admit_escalation=...)``: an async callable that raises when
-    over its quota). Asked only when a new session would open: a repeated handoff of an escalated conversation
-    costs nothing."""
-    admit = context.get("admit_escalation", None)
-    if admit is None:
-        return
-    current = await plugin.session(conversation_id)
-    if current is None or not current.is_open:
-        await admit(conversation_id)
+            current = await plugin.host.transact(lambda c, posts: _tell_delayed(c, posts, session))
+        return HitlStart("opened" if delivery.status == "done" else "queued", current)
 
 
 def _open(
-    connection: Connection, posts: list[Post], plugin: str, escalation: _Escalation, inline: bool
-) -> tuple[state.HitlSession, int | None]:
-    """The open session and None, or a new session and its ``start`` outbox row, in one transaction."""
-    existing = state.open_session(connection, plugin, escalation.conversation_id)
+    connection: Connection,
+    posts: list[Post],
+    plugin: str,
+    host: HitlHost,
+    escalation: _Escalation,
+    transcript: tuple[TranscriptLine, ...] | None,
+    admitted: bool,
+    lease: float | None,
+) -> _Opened:
+    """The open session, or a new one and its ``start`` outbox row (claimed for ``lease`` seconds when given: the
+    caller sends it), in one transaction; a session past its timeout must not block a new one: it ends here. Not
+    ``admitted``: nothing opens, the transcript is read for the transaction that will open it."""
+    conversation_id = escalation.conversation_id
+    existing, ended = state.open_session(connection, plugin, conversation_id), None
+    if existing is not None and state.timed_out(existing, time.time()):
+        config = existing.config
+        end_session(connection, posts, existing, "timeout", config.agent_assigned_timeout_message,
+                    close_reason(config, "timeout"))  # fmt: skip
+        existing, ended = None, existing
     if existing is not None:
-        return existing, None
+        return _Opened(existing, ended=ended)
+    if transcript is None:
+        transcript = tuple(host.transcript(connection, conversation_id))
+    if not admitted:
+        return _Opened(None, ended=ended, transcript=transcript)
+    session, start = _create(connection, posts, plugin, escalation, transcript, lease)
+    return _Opened(session, start, ended, transcript)
+
+
+def _create(
+    connection: Connection,
+    posts: list[Post],
+    plugin: str,
+    escalation: _Escalation,
+    transcript: tuple[TranscriptLine, ...],
+    lease: float | None,
+) -> tuple[state.HitlSession, Claimed]:
     now = time.time()
     session = state.create_session(
         connection, plugin, escalation.conversation_id, title=escalation.title, priority=escalation.priority,
         user=escalation.user, config=escalation.config, now=now,
     )  # fmt: skip
+    description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
     request = EscalationRequest(
-        escalation.conversation_id, escalation.title, escalation.description, escalation.priority, escalation.user,
-        escalation.transcript, session.idempotency_key, escalation.provider_overrides,
+        escalation.conversation_id, escalation.title, description, escalation.priority, escalation.user,
+        transcript, session.idempotency_key, escalation.provider_overrides,
     )  # fmt: skip
-    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", request_to_json(request), now)
+    payload, token = request_to_json(request), outbox.new_claim_token()
+    claim = (token, now + lease) if lease is not None else None
+    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", payload, now, claim=claim)
     started = SessionEvent("hitl_started", session.conversation_id, plugin)
     posts.append(Post(session.conversation_id, None, event=started))  # no text: for bot code only
-    if not inline:  # saved is as good as sent: the background deliverer will send it
+    if lease is None:  # not inline: saved is as good as sent, the background deliverer will send it
         state.set_notice(connection, session.row_id, "handoff")
         posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
-    return session, row_id
+    return session, (outbox.OutboxRow(row_id, session.row_id, "start", payload, 0), session, token)
 
 
-def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> None:
+def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> state.HitlSession:
     current = state.session_by_row(connection, session.row_id, session.conversation_id)
-    if current.is_open and current.notice is None:
-        state.set_notice(connection, session.row_id, "delayed")
-        posts.append(Post(session.conversation_id, session.config.delivery_delayed_message))
+    if not current.is_open or current.notice is not None:
+        return current
+    state.set_notice(connection, session.row_id, "delayed")
+    posts.append(Post(session.conversation_id, session.config.delivery_delayed_message))
+    return replace(current, notice="delayed")
 
 
 def _stop(connection: Connection, posts: list[Post], session: state.HitlSession, reason: str) -> bool:

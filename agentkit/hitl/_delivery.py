@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from agentkit.handoff import TranscriptLine, User
@@ -26,7 +26,7 @@ from ._lease import claim_to_the_end, keep_claim
 from ._lifecycle import end_session, return_unsent
 from ._provider import EscalationRequest, HitlProvider, ProviderError
 
-__all__ = ["Deliverer", "Delivery", "request_from_json", "request_to_json"]
+__all__ = ["Claimed", "Deliverer", "Delivery", "request_from_json", "request_to_json"]
 
 logger = logging.getLogger("agentkit.hitl")
 
@@ -40,6 +40,8 @@ class Delivery:
     status: DeliveryStatus
     sent: int = 0
     error: str | None = None
+    session: state.HitlSession | None = None
+    """The session as it stood when the delivery was concluded (its helpdesk id once the start is delivered)."""
 
 
 def request_to_json(request: EscalationRequest) -> dict[str, Any]:
@@ -91,14 +93,23 @@ class Deliverer:
             clock=clock,
         )  # fmt: skip
 
-    async def deliver(self, session_row: int, row_id: int, conversation_id: str | None = None) -> Delivery:
+    async def deliver(
+        self, session_row: int, row_id: int, conversation_id: str | None = None, *, claimed: Claimed | None = None
+    ) -> Delivery:
         """Send the session's due rows, in order, until one fails or none is left; report on row ``row_id``.
         A person is waiting on this (a turn): the helpdesk gets ``inline_delivery_seconds``, retries included.
-        ``conversation_id``: the session's, when known (see ``drain``)."""
+        ``conversation_id``: the session's, when known (see ``drain``). ``claimed``: the first row, claimed already
+        by the caller (in the transaction that queued it), with the session and the claim's token."""
         with deadline(self.config.inline_delivery_seconds):
-            sent = await self.drain(session_row, due_only=True, conversation_id=conversation_id)
-        status, error = await self.host.transact(lambda c, _: _conclude(c, session_row, row_id, conversation_id))
-        return Delivery(status, sent, error)
+            sent, concluded = await self._drain_locked(session_row, True, conversation_id, claimed, row_id)
+        if concluded is None:  # the drain did not end on a completed row: where ``row_id`` stands, read now
+
+            def conclude(connection: Connection, _: list[Post]) -> _Concluded:
+                return _conclude(connection, state.session_by_row(connection, session_row, conversation_id), row_id)
+
+            concluded = await self.host.transact(conclude)
+        status, error, session = concluded
+        return Delivery(status, sent, error, session)
 
     async def deliver_due(self, *, force: bool = False) -> int:
         """One pass over every session with a due row (every queued row with ``force``); rows sent."""
@@ -114,11 +125,27 @@ class Deliverer:
     async def drain(self, session_row: int, *, due_only: bool, conversation_id: str | None = None) -> int:
         """Send the session's rows one by one while they succeed; one drain per session at a time in a process.
         ``conversation_id``: the session's, when the caller knows it (its lock is then taken without a lookup)."""
+        sent, _ = await self._drain_locked(session_row, due_only, conversation_id)
+        return sent
+
+    async def _drain_locked(
+        self,
+        session_row: int,
+        due_only: bool,
+        conversation_id: str | None,
+        claimed: Claimed | None = None,
+        report_on: int | None = None,
+    ) -> tuple[int, _Concluded | None]:
+        """``drain``; with ``report_on``, also where that row stands, if the drain ended on a completed row."""
         lock, users = self._locks.get(session_row, (asyncio.Lock(), 0))
         self._locks[session_row] = (lock, users + 1)
         try:
             async with lock:
-                return await self._drain(session_row, outbox.new_claim_token(), due_only, conversation_id)
+                if claimed is None:
+                    return await self._drain(session_row, outbox.new_claim_token(), due_only, conversation_id, None,
+                                             report_on)  # fmt: skip
+                row, session, token = claimed
+                return await self._drain(session_row, token, due_only, conversation_id, (row, session), report_on)
         finally:
             lock, users = self._locks[session_row]
             if users == 1:
@@ -126,17 +153,25 @@ class Deliverer:
             else:
                 self._locks[session_row] = (lock, users - 1)
 
-    async def _drain(self, session_row: int, token: str, due_only: bool, conversation_id: str | None) -> int:
-        sent = 0
-        claimed = await self._claim_first(session_row, token, due_only, conversation_id)
+    async def _drain(
+        self,
+        session_row: int,
+        token: str,
+        due_only: bool,
+        conversation_id: str | None,
+        first: _Claimed | None,
+        report_on: int | None,
+    ) -> tuple[int, _Concluded | None]:
+        sent, concluded = 0, None
+        claimed = first or await self._claim_first(session_row, token, due_only, conversation_id)
         while claimed is not None:
             row, session = claimed
             done = await self._send_one(row, session, token)
             if done is None:
-                return sent
+                return sent, None
             sent += 1
-            claimed = await self._complete(row, done, session.conversation_id, token, due_only)
-        return sent
+            claimed, concluded = await self._complete(row, done, session.conversation_id, token, due_only, report_on)
+        return sent, concluded
 
     async def _claim_first(
         self, session_row: int, token: str, due_only: bool, conversation_id: str | None
@@ -146,19 +181,30 @@ class Deliverer:
         def claim(connection: Connection, _: list[Post]) -> _Claimed | None:
             return _claim(connection, session_row, token, lease, due_only, conversation_id)
 
-        return await claim_to_the_end(self.host, claim, lambda r: r[0].id, token)
+        return await claim_to_the_end(self.host, claim, lambda r: r[0].id if r else None, token)
 
     async def _complete(
-        self, row: outbox.OutboxRow, done: _Sent, conversation_id: str, token: str, due_only: bool
-    ) -> _Claimed | None:
-        """The sent row marked done and the session's next row claimed, in one transaction (not two)."""
+        self,
+        row: outbox.OutboxRow,
+        done: _Sent,
+        conversation_id: str,
+        token: str,
+        due_only: bool,
+        report_on: int | None,
+    ) -> tuple[_Claimed | None, _Concluded | None]:
+        """The sent row marked done and the session's next row claimed, in one transaction (not two); when there is
+        no next row to send, where row ``report_on`` stands is read there too (``deliver`` needs no transaction
+        more)."""
         lease = self.config.claim_seconds
 
-        def complete(connection: Connection, posts: list[Post]) -> _Claimed | None:
-            self._sent(connection, posts, row, done.remote_id, conversation_id)
-            return _claim(connection, row.session_row, token, lease, due_only, conversation_id)
+        def complete(connection: Connection, posts: list[Post]) -> tuple[_Claimed | None, _Concluded | None]:
+            session = self._sent(connection, posts, row, done.remote_id, conversation_id)
+            claimed = _claim(connection, row.session_row, token, lease, due_only, conversation_id, session)
+            if claimed is None and report_on is not None:
+                return None, _conclude(connection, session, report_on)
+            return claimed, None
 
-        return await claim_to_the_end(self.host, complete, lambda r: r[0].id, token)
+        return await claim_to_the_end(self.host, complete, lambda r: r[0][0].id if r[0] else None, token)
 
     async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> _Sent | None:
         """Call the helpdesk with the row; None when it was not sent (and what that means is done). Once sent,
@@ -208,15 +254,19 @@ class Deliverer:
 
     def _sent(
         self, connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None, conversation: str
-    ) -> None:
+    ) -> state.HitlSession:
+        """The row marked done (a start: the helpdesk's id kept, the user told); the session as it now stands."""
         session = state.session_by_row(connection, row.session_row, conversation)  # locks the conversation first
         outbox.complete(connection, row.id, time.time())
         if row.kind != "start" or remote is None:
-            return
+            return session
         state.set_remote_id(connection, row.session_row, remote)
+        session = replace(session, session_id=remote)
         if session.is_open and session.notice != "handoff":
             state.set_notice(connection, session.row_id, "handoff")
             posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+            session = replace(session, notice="handoff")
+        return session
 
     async def _postpone(self, row: outbox.OutboxRow, error: ProviderError, *, maybe_sent: bool) -> None:
         wait = outbox.backoff(row.attempts + 1, self.config.redeliver_interval, self.config.redeliver_max_delay)
@@ -239,6 +289,9 @@ class Deliverer:
 
 
 _Claimed = tuple[outbox.OutboxRow, state.HitlSession]
+Claimed = tuple[outbox.OutboxRow, state.HitlSession, str]
+"""A row claimed by a caller of ``deliver``, its session, and the claim's token."""
+_Concluded = tuple[DeliveryStatus, str | None, state.HitlSession]
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,9 +329,17 @@ def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, con
 
 
 def _claim(
-    connection: Connection, session_row: int, token: str, lease: float, due_only: bool, conversation_id: str | None
+    connection: Connection,
+    session_row: int,
+    token: str,
+    lease: float,
+    due_only: bool,
+    conversation_id: str | None,
+    session: state.HitlSession | None = None,
 ) -> _Claimed | None:
-    session = state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, first
+    """``session``: read already in this transaction (its conversation locked), as it now stands."""
+    if session is None:
+        session = state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, first
     row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
     return None if row is None else (row, session)
 
@@ -297,17 +358,15 @@ def _end_with_error(
         return_unsent(connection, posts, session.conversation_id, session.row_id)
 
 
-def _conclude(
-    connection: Connection, session_row: int, row_id: int, conversation_id: str | None
-) -> tuple[DeliveryStatus, str | None]:
+def _conclude(connection: Connection, session: state.HitlSession, row_id: int) -> _Concluded:
     """Where the turn's row stands once the turn stops waiting for it. Unless it failed (then the turn's bot
-    answers the message), the user is told it went to the person; under the conversation's lock, so a refusal
-    that comes later, in any process, knows to give the message back to the bot."""
-    state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, as every change takes
+    answers the message), the user is told it went to the person; under the conversation's lock (``session`` was
+    read in this transaction, which takes it), so a refusal that comes later, in any process, knows to give the
+    message back to the bot."""
     row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
     if row["status"] in ("failed", "dead", "cancelled"):
-        return "failed", row["last_error"] or "the session ended before this was sent"
+        return "failed", row["last_error"] or "the session ended before this was sent", session
     outbox.tell_user(connection, row_id)
     if row["status"] == "done":
-        return "done", None
-    return "pending", row["last_error"]
+        return "done", None, session
+    return "pending", row["last_error"], session

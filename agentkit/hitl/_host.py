@@ -81,8 +81,9 @@ class HitlHost(Protocol):
         """Bring ``component``'s tables in the store to their latest schema version."""
         ...
 
-    async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
-        """The conversation as the user saw it, oldest first."""
+    def transcript(self, connection: Connection, conversation_id: str) -> list[TranscriptLine]:
+        """The conversation as the user saw it, oldest first, read in the caller's transaction (``transact``): the
+        handoff reads it with the session it opens, not in a transaction of its own."""
         ...
 
     async def user_of(self, conversation_id: str) -> dict[str, Any] | None:

@@ -37,17 +37,18 @@ def renew(connection: Connection, row_id: int, token: str, until: float) -> bool
 
 
 async def claim_to_the_end(
-    host: HitlHost, claim: Callable[[Connection, list[Post]], T | None], row_of: Callable[[T], int], token: str
-) -> T | None:
+    host: HitlHost, claim: Callable[[Connection, list[Post]], T], row_of: Callable[[T], int | None], token: str
+) -> T:
     """Run the ``claim`` transaction; if this task is cancelled meanwhile (shutdown), the store's thread commits the
-    claim anyway, so wait for it and give the row back before stopping: a cancelled deliverer holds no row."""
+    claim anyway, so wait for it and give the row back before stopping: a cancelled deliverer holds no row.
+    ``row_of``: the row the transaction claimed (None: none; never called with None)."""
     claiming = asyncio.ensure_future(host.transact(claim))
     try:
         return await asyncio.shield(claiming)
     except asyncio.CancelledError:
         claimed = await claiming
-        if claimed is not None:
-            await host.transact(lambda c, _: outbox.release(c, row_of(claimed), token))
+        if claimed is not None and (row_id := row_of(claimed)) is not None:
+            await host.transact(lambda c, _: outbox.release(c, row_id, token))
         raise
 
 

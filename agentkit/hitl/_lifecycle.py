@@ -13,10 +13,11 @@ from .. import telemetry
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
+from ._config import SessionConfig
 from ._host import Post, SessionEvent, SessionEventType
 from ._provider import HitlEvent
 
-__all__ = ["EventOutcome", "apply_event", "end_session", "enqueue_user_message", "return_unsent"]
+__all__ = ["EventOutcome", "apply_event", "close_reason", "end_session", "enqueue_user_message", "return_unsent"]
 
 EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session"]
 
@@ -27,6 +28,12 @@ _NOTES = {
     "stopped": "The session with the human support agent was stopped; you are assisting the user again.",
     "error": "The handoff to a human support agent failed; you are assisting the user again.",
 }
+
+
+def close_reason(config: SessionConfig, reason: state.EndReason) -> str:
+    """What the human agent is told when the bot's side ends the session: a timeout is not the user leaving."""
+    said = config.agent_timeout_cancelled_message if reason == "timeout" else config.user_hitl_cancelled_message
+    return said or reason.replace("_", " ")
 
 
 def end_session(

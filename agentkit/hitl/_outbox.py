@@ -68,13 +68,16 @@ def enqueue(
     now: float,
     *,
     told_user: bool = False,
+    claim: tuple[str, float] | None = None,
 ) -> int:
     """Queue a row. ``told_user``: the user's turn ends with this message gone to the person, so if it never
-    reaches them the bot must answer it (``take_returned``)."""
+    reaches them the bot must answer it (``take_returned``). ``claim``: ``(token, until)``, the row claimed by the
+    caller, who sends it as soon as this commits (as ``claim_next`` would: no deliverer takes it meanwhile)."""
+    token, until = claim if claim is not None else (None, None)
     return connection.insert(
         "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at, "
-        "told_user) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
-        (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user)),
+        "told_user, claim_token, claimed_until) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+        (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user), token, until),
     )
 
 

@@ -27,7 +27,7 @@ from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Deliverer
 from ._host import HitlHost, Post
 from ._lease import claims_end
-from ._lifecycle import EventOutcome, apply_event, end_session, enqueue_user_message
+from ._lifecycle import EventOutcome, apply_event, close_reason, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
 from ._outbox import OutboxEntry
 from ._outbox import entries as outbox_entries
@@ -228,10 +228,8 @@ class HitlPlugin:
         return await self.host.transact(lambda c, _: outbox_entries(c, self.alias, wanted))
 
     async def _end(self, session: _state.HitlSession, reason: _state.EndReason, text: str | None) -> bool:
-        config = session.config  # what the human agent is told: a timeout is not the user leaving
-        said = config.agent_timeout_cancelled_message if reason == "timeout" else config.user_hitl_cancelled_message
-        close_reason = said or reason.replace("_", " ")
-        ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, close_reason))
+        told = close_reason(session.config, reason)
+        ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, told))
         if ended:
             await self.deliverer.drain(session.row_id, due_only=True, conversation_id=session.conversation_id)
         return ended
@@ -354,12 +352,12 @@ def _end_if_open(
     session: _state.HitlSession,
     reason: _state.EndReason,
     text: str | None,
-    close_reason: str,
+    told: str,
 ) -> bool:
     current = _state.session_by_row(connection, session.row_id, session.conversation_id)
     if not current.is_open or (reason == "timeout" and current.state != "pending"):
         return False  # it ended, or an agent took it, since it was read
-    return end_session(connection, posts, current, reason, text, close_reason)
+    return end_session(connection, posts, current, reason, text, told)
 
 
 def _apply(connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool) -> EventOutcome:

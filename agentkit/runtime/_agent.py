@@ -280,8 +280,8 @@ class Agent:
     async def migrate(self, component: Component) -> None:
         await self.store.migrate(component)
 
-    async def transcript(self, conversation_id: str) -> list[TranscriptLine]:
-        return [TranscriptLine(m.role, m.text, m.at) for m in await self.history(conversation_id)]
+    def transcript(self, connection: Connection, conversation_id: str) -> list[TranscriptLine]:
+        return [TranscriptLine(m.role, m.text, m.at) for m in messages.load_visible(connection, conversation_id)]
 
     async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
         await self._ensure_ready()

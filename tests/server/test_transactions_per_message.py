@@ -147,13 +147,19 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     # (transactions, writes, statements): a question, a question, the handoff, two messages to the person.
     # A question: the user's message with the model's history and the HITL session; the reply (the token was
     # checked when the conversation was created: no read; with no limit per conversation, its activity is not
-    # tracked). The handoff and the relayed messages add the HITL plugin's and the desk's own; the handoff one
-    # more: the outbox marks the start as maybe sent just before calling the helpdesk (an /end racing it is safe);
-    # each sent outbox row is marked done in the transaction that claims the next one. Before s3-pgtxn: 5, 5, 16,
-    # 10, 10 (the token read; the HITL session and its due timeouts, a transaction of their own; the empty claim
-    # after each delivery); before the activity was skipped without limits: 3, 3, 13, 7, 7. Statements of a relayed
-    # message before the desk stopped reading the whole ticket back after storing it (s4-trips): 24.
-    assert counts == [(2, 2, 6), (2, 2, 6), (12, 11, 37), (6, 6, 22), (6, 6, 22)], counts
+    # tracked). The handoff: the user's message; a look at the HITL session (an overdue one ended there) with the
+    # transcript read, before the server's admission is asked; the session opened with its start row, claimed
+    # (delivered inline: no claim of its own); the start marked as maybe sent just before calling the helpdesk (an
+    # /end racing it is safe); the desk's ticket; the start marked done, where it stands read in the same
+    # transaction (no conclusion and no session read of their own); the model's messages. A relayed message: the
+    # user's message, the outbox row, its claim, the desk's, done with the conclusion. Each sent outbox row is
+    # marked done in the transaction that claims the next one. Before s5-handoff: 12 (11 writes, 37 statements),
+    # 6, 6 (the transcript read alone; the timeouts' and the admission's session reads; the claim; the conclusion;
+    # the session read after delivery). Before s3-pgtxn: 5, 5, 16, 10, 10 (the token read; the HITL session and its
+    # due timeouts, a transaction of their own; the empty claim after each delivery); before the activity was
+    # skipped without limits: 3, 3, 13, 7, 7. Statements of a relayed message before the desk stopped reading the
+    # whole ticket back after storing it (s4-trips): 24.
+    assert counts == [(2, 2, 6), (2, 2, 6), (7, 7, 29), (5, 5, 20), (5, 5, 20)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
@@ -162,5 +168,5 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # The default limits add the conversation's activity (its idle timeout and message count) and the per-minute
     # count of its messages: two writes per message, in the server store's database, of one statement each (an
     # upsert that returns the count: on PostgreSQL one round trip each; the handoff's escalation count too). Before
-    # (s4-trips): two statements each, 10, 10, 43, 26, 26.
-    assert counts == [(4, 4, 8), (4, 4, 8), (15, 14, 40), (8, 8, 24), (8, 8, 24)], counts
+    # (s4-trips): two statements each, 10, 10, 43, 26, 26. Before s5-handoff: 15, 8, 8 transactions.
+    assert counts == [(4, 4, 8), (4, 4, 8), (10, 10, 32), (7, 7, 22), (7, 7, 22)], counts

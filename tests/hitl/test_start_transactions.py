@@ -1,0 +1,191 @@
+"""``start_hitl``'s store transactions: each is a commit (an fsync on a file database), so the handoff opens its
+session with the reads that decide it, sends the start it claimed there, and learns how the delivery ended in the
+transaction that completed it. What it does is unchanged: the admission, the timeout of an overdue session, one
+ticket, what the user hears."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from agentkit import context
+from agentkit.hitl._memory import MemoryHitl
+from agentkit.hitl._plugin import HitlPlugin
+from agentkit.hitl._provider import ProviderError
+from agentkit.models import ScriptedModel
+from agentkit.runtime import Agent, ConversationInfo, Store
+from agentkit.storage import Connection
+from agentkit.testing import eventually
+
+from .lifecycle_helpers import DELAYED, FAST, HANDOFF, TIMED_OUT, USER, texts
+
+_counting: ContextVar[bool] = ContextVar("counting", default=False)
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The store transactions run for the code under ``counted()`` (not the background passes), write or read."""
+    counts: Counter[str] = Counter()
+    original = Store.run
+
+    async def run(self: Store, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
+        if _counting.get():
+            counts["write" if write else "read"] += 1
+        return await original(self, fn, write=write)
+
+    monkeypatch.setattr(Store, "run", run)
+    return counts
+
+
+@contextmanager
+def counted() -> Iterator[None]:
+    token = _counting.set(True)
+    try:
+        yield
+    finally:
+        _counting.reset(token)
+
+
+@asynccontextmanager
+async def memory_agent(memory: MemoryHitl, store_url: str, **config: Any) -> AsyncIterator[Agent]:
+    plugin = HitlPlugin(memory, **FAST, **config)
+    async with Agent("support", ScriptedModel([]), plugins={"desk-hitl": plugin}, store=store_url) as agent:
+        await agent.send("c1", "Hello, how can I help?")  # a transcript to read
+        yield agent
+
+
+async def start(agent: Agent, **scope: Any) -> Any:
+    """``start_hitl`` as the handoff tool calls it in a turn (the user known from the turn: no read for it)."""
+    info = ConversationInfo("c1", MappingProxyType(USER))
+    with context.scope(conversation=info, **scope), counted():
+        return await agent.plugins["desk-hitl"].actions.start_hitl(conversation_id="c1", title="Wants a person")
+
+
+async def test_a_handoff_opens_its_session_and_claims_its_start_in_the_transaction_that_reads_its_transcript(
+    store_url: str, runs: Counter[str]
+) -> None:
+    """Three writes: the session opened with the transcript read and its start claimed; the start marked as maybe
+    sent just before the helpdesk is called; the start marked done with the helpdesk's id, the user told, and how
+    the delivery ended read back. Before: the transcript read, a read for the timeouts, the open, the claim, the
+    mark, the completion, the conclusion and the session read again (1 read, 7 writes)."""
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url) as agent:
+        started = await start(agent)
+        assert runs == {"write": 3}
+        assert started.status == "opened"
+        assert started.session.session_id == memory.only_session().id and started.session.notice == "handoff"
+        assert [(line.role, line.text) for line in memory.only_session().request.transcript] == [
+            ("bot", "Hello, how can I help?")
+        ]
+        assert texts(await agent.history("c1"))[-1] == ("system", HANDOFF)
+
+
+async def test_an_admission_is_asked_between_a_look_and_the_open_and_a_repeated_handoff_costs_none(
+    store_url: str, runs: Counter[str]
+) -> None:
+    asked: list[tuple[str, str]] = []
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url) as agent:
+        plugin = agent.plugins["desk-hitl"]
+
+        async def admit(conversation_id: str) -> None:
+            token = _counting.set(False)  # the test's own look is not the handoff's
+            try:
+                asked.append((conversation_id, await plugin.state(conversation_id)))
+            finally:
+                _counting.reset(token)
+
+        assert (await start(agent, admit_escalation=admit)).status == "opened"
+        assert asked == [("c1", "none")]  # asked before anything was opened
+        assert runs == {"write": 4}  # the look (with the transcript), then the three of a handoff
+        runs.clear()
+        assert (await start(agent, admit_escalation=admit)).status == "already_escalated"
+        assert asked == [("c1", "none")] and runs == {"write": 1}
+        assert len(memory.start_calls) == 1
+
+
+async def test_a_refused_admission_opens_nothing(store_url: str, runs: Counter[str]) -> None:
+    memory = MemoryHitl()
+
+    async def refuse(conversation_id: str) -> None:
+        raise RuntimeError("over the quota")
+
+    async with memory_agent(memory, store_url) as agent:
+        with pytest.raises(RuntimeError, match="over the quota"):
+            await start(agent, admit_escalation=refuse)
+        assert runs == {"write": 1}
+        plugin = agent.plugins["desk-hitl"]
+        assert await plugin.state("c1") == "none" and await plugin.outbox("queued", "done") == []
+    assert memory.start_calls == []
+
+
+async def test_an_overdue_session_ends_in_the_transaction_that_opens_the_next(
+    store_url: str, runs: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timeout check that ``start_hitl`` makes (the background one may not have run yet) is part of the open:
+    the user hears the timeout, the first ticket is closed, the second escalation opens its own."""
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url, agent_assigned_timeout_seconds=600) as agent:
+        first = await start(agent)
+        later = time.time() + 601
+        monkeypatch.setattr(time, "time", lambda: later)
+        runs.clear()
+        second = await start(agent)
+        monkeypatch.undo()
+        # The end and the open; the first ticket's stop claimed and completed; the second start's three.
+        assert runs == {"write": 5}
+        assert second.status == "opened" and second.session.escalation == 2
+        tickets = [memory.sessions[s.session.session_id] for s in (first, second)]
+        assert [t.stopped_reason is not None for t in tickets] == [True, False]
+        shown = texts(await agent.history("c1"))
+        assert shown[-2:] == [("system", TIMED_OUT), ("system", HANDOFF)]
+
+
+async def test_a_start_the_helpdesk_cannot_take_now_is_queued_and_the_user_told_once(
+    store_url: str, runs: Counter[str]
+) -> None:
+    memory = MemoryHitl()
+    memory.fail_next(*[ProviderError("memory: 503", retryable=True, provider="memory", status=503)] * 2)
+    async with memory_agent(memory, store_url, retry_attempts=2, redeliver_interval=30) as agent:
+        started = await start(agent)
+        assert started.status == "queued" and started.session.notice == "delayed"
+        assert texts(await agent.history("c1"))[-1] == ("system", DELAYED)
+        # The open, the mark, the postponement, where it stands, the user told.
+        assert runs == {"write": 5}
+        assert await agent.plugins["desk-hitl"].redeliver() == 1
+    assert memory.only_session().request.idempotency_key == "c1:1"
+
+
+class _Died(Exception):
+    """The process dies: nothing after this point of the handoff runs."""
+
+
+async def test_a_process_that_dies_right_after_the_open_leaves_its_claimed_start_to_the_next_one(
+    store_url: str, runs: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start is claimed in the transaction that opens the session, for ``claim_seconds``: a process that dies
+    before sending it holds it no longer than that, then the next deliverer sends it, once."""
+    memory = MemoryHitl()
+
+    async def die(*args: Any, **kwargs: Any) -> Any:
+        raise _Died
+
+    async with memory_agent(memory, store_url, claim_seconds=0.3) as agent:
+        monkeypatch.setattr(agent.plugins["desk-hitl"].deliverer, "deliver", die)
+        with pytest.raises(_Died):
+            await start(agent)
+        assert runs == {"write": 1} and memory.start_calls == []
+    restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
+    async with restarted:  # its background deliverer, or redeliver, takes it over once the claim ran out
+        await restarted.plugins["desk-hitl"].redeliver()
+        await eventually(lambda: len(memory.sessions) == 1)
+        assert await restarted.plugins["desk-hitl"].redeliver() == 0
+        assert texts(await restarted.history("c1"))[-1] == ("system", HANDOFF)
+    assert len(memory.start_calls) == 1 and memory.only_session().request.idempotency_key == "c1:1"
