@@ -106,10 +106,10 @@ class TicketStore:
             created = cursor.rowcount == 1
             row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
             ticket_id = str(row.fetchone()["id"])
-            ticket = self._load(db, ticket_id)
-            if created:
-                self._add_event(db, ticket_id, "ticket_created", None, new.title)
-        return ticket, created
+            if not created:  # the ticket of an earlier try, as it stands now
+                return self._load(db, ticket_id), False
+            self._add_event(db, ticket_id, "ticket_created", None, new.title)
+        return _new_ticket(ticket_id, new, now), True  # what was stored: no need to read it back
 
     def get(self, ticket_id: str) -> Ticket:
         with self._read() as db:
@@ -249,6 +249,14 @@ def _int_id(ticket_id: str) -> int:
         return int(ticket_id)
     except (TypeError, ValueError):
         raise TicketNotFound(str(ticket_id)) from None
+
+
+def _new_ticket(ticket_id: str, new: NewTicket, now: float) -> Ticket:
+    """The ticket ``create`` has just stored (the columns' defaults: open, nobody assigned, no message yet)."""
+    return Ticket(
+        ticket_id, new.conversation_id, new.idempotency_key, new.title, new.description, new.priority, "open", None,
+        new.user, new.transcript, (), now, now, bot_name=new.bot_name,
+    )  # fmt: skip
 
 
 def _ticket(row: Any, messages: tuple[TicketMessage, ...]) -> Ticket:

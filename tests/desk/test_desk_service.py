@@ -113,6 +113,16 @@ async def test_the_same_idempotency_key_gives_the_same_ticket(desk: LocalDesk) -
     assert len(await desk.tickets()) == 2
 
 
+async def test_a_new_ticket_is_given_as_stored_and_a_repeated_key_gets_it_as_it_stands(desk: LocalDesk) -> None:
+    """A new ticket is given as it was written (not read back: the handoff waits on it); its key again gives the
+    stored ticket with what happened to it since."""
+    first = await _open(desk)
+    assert first == await desk.ticket(first.id)
+    await desk.assign(first.id, "Ana")
+    again = await _open(desk)
+    assert (again.id, again.status, again.assignee, len(again.messages)) == (first.id, "assigned", "Ana", 1)
+
+
 async def test_events_are_stored_and_pushed_in_order(desk: LocalDesk) -> None:
     recorder = Recorder()
     desk.subscribe(recorder)
