@@ -154,9 +154,11 @@ class LocalDesk:
     async def add_user_message(self, ticket_id: str, text: str, *, user_name: str | None = None) -> TicketMessage:
         """A message from the user to the agent (relayed by the bot): a ``user_message`` event. Returns the message
         as stored, not the whole ticket (``ticket(ticket_id)`` reads that)."""
-        message = await self._run(self._store.user_message, str(ticket_id), text, user_name)
+        # Through ``run``: on SQLite the relays of many conversations then share a commit (group commit), where a
+        # transaction of its own each would be one fsync each, one after the other on the desk's one writer.
+        stored = await self._db.run(lambda db: self._store.write_user_message(db, str(ticket_id), text, user_name))
         self._notify()
-        return message
+        return stored()
 
     async def close(
         self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"

@@ -143,18 +143,26 @@ class TicketStore:
         return ticket, event()
 
     def user_message(self, ticket_id: str, text: str, user_name: str | None) -> TicketMessage:
-        """The message as stored. The ticket is not read back (the bot relays every user message through here and
-        has no use for it): on PostgreSQL the whole write is then two round trips, its ticket's lock and the rest."""
+        """The message as stored (see ``write_user_message``), in a transaction of its own."""
         with self._write() as db:
-            self._require_open(db, ticket_id, "send a user message to")
-            self._update(db, ticket_id, "", ())
-            at = time.time()
-            message_id = db.insert_at_commit(
-                "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, 'user', ?, ?, ?)",
-                (_int_id(ticket_id), user_name, text, at),
-            )
-            self._add_event(db, ticket_id, "user_message", None, text)
-        return TicketMessage(message_id(), "user", user_name, text, at)
+            stored = self.write_user_message(db, ticket_id, text, user_name)
+        return stored()
+
+    def write_user_message(
+        self, db: Connection, ticket_id: str, text: str, user_name: str | None
+    ) -> Callable[[], TicketMessage]:
+        """A user's message, in ``db``'s write transaction; call the result once it has committed: the message as
+        stored. The ticket is not read back (the bot relays every user message through here and has no use for
+        it): on PostgreSQL the whole write is then two round trips, its ticket's lock and the rest."""
+        self._require_open(db, ticket_id, "send a user message to")
+        self._update(db, ticket_id, "", ())
+        at = time.time()
+        message_id = db.insert_at_commit(
+            "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, 'user', ?, ?, ?)",
+            (_int_id(ticket_id), user_name, text, at),
+        )
+        self._add_event(db, ticket_id, "user_message", None, text)
+        return lambda: TicketMessage(message_id(), "user", user_name, text, at)
 
     def close_ticket(self, ticket_id: str, reason: str | None, by_agent: bool) -> tuple[Ticket, DeskEvent | None]:
         """Close once (``session_stopped`` by an agent, ``ticket_closed`` by the bot); closing a closed ticket

@@ -63,21 +63,32 @@ def claims_end(connection: Connection, plugin: str, now: float) -> float | None:
 
 @contextlib.asynccontextmanager
 async def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> AsyncIterator[None]:
-    """Within the block, the claim on ``row_id`` is renewed every ``lease / 3`` seconds."""
-    beat = asyncio.get_running_loop().create_task(_heartbeat(host, row_id, token, lease), name=f"claim-{row_id}")
+    """Within the block, the claim on ``row_id`` is renewed every ``lease / 3`` seconds. Most helpdesk calls end
+    well within the first third of the lease: the heartbeat task only starts once one has not (a timer until then,
+    not a task per call)."""
+    loop = asyncio.get_running_loop()
+    beats: list[asyncio.Task[None]] = []
+
+    def start() -> None:
+        beats.append(loop.create_task(_heartbeat(host, row_id, token, lease), name=f"claim-{row_id}"))
+
+    timer = loop.call_later(lease / 3, start)
     try:
         yield
     finally:
-        beat.cancel()  # not awaited: awaiting it here could swallow a cancellation meant for our caller
+        timer.cancel()
+        for beat in beats:
+            beat.cancel()  # not awaited: awaiting it here could swallow a cancellation meant for our caller
 
 
 async def _heartbeat(host: HitlHost, row_id: int, token: str, lease: float) -> None:
+    """Renew now (a third of the lease has passed), then every third of it, while the claim is ours."""
     while True:
-        await asyncio.sleep(lease / 3)
         try:
             kept = await host.transact(lambda c, _: renew(c, row_id, token, time.time() + lease))
         except Exception:  # the store hiccuped: the next beat tries again, well within the lease
             logger.warning("HITL: could not renew the claim on outbox row %s", row_id, exc_info=True)
-            continue
+            kept = True
         if not kept:
             return
+        await asyncio.sleep(lease / 3)

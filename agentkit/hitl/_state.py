@@ -20,6 +20,7 @@ lock comes before any row lock in every transaction, so two transactions never w
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,14 +77,28 @@ def idempotency_key(conversation_id: str, escalation: int) -> str:
 
 
 def _session(row: Any) -> HitlSession:
-    user = json.loads(row["user_json"])
     return HitlSession(
         row["id"], row["plugin"], row["conversation_id"], row["escalation"], row["state"], row["end_reason"],
         row["session_id"], row["idempotency_key"], row["title"], row["priority"], row["agent_name"],
-        User(user["id"], user.get("name"), user.get("email")),
-        SessionConfig.from_json(json.loads(row["config_json"])),
+        _parsed_user(row["user_json"]), _parsed_config(row["config_json"]),
         row["notice"], row["created_at"], row["timeout_at"], row["assigned_at"], row["ended_at"],
     )  # fmt: skip
+
+
+# A session is read several times per relayed message, and its config is the same JSON for every session of a
+# plugin (unless overridden): each distinct text is parsed once. Both results are frozen, so sharing them is safe;
+# the caches are bounded, so a server with many conversations only parses the users it sees again less often.
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_config(config_json: str) -> SessionConfig:
+    return SessionConfig.from_json(json.loads(config_json))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_user(user_json: str) -> User:
+    user = json.loads(user_json)
+    return User(user["id"], user.get("name"), user.get("email"))
 
 
 def _one(connection: Connection, sql: str, params: tuple[object, ...]) -> HitlSession | None:

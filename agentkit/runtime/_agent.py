@@ -64,9 +64,10 @@ class _Turn:
     conversation_id: str
     messages: list[messages.ChatMessage] = field(default_factory=list)
     listener: TurnListener | None = None  # receive_stream's: gets the reply's pieces and the messages
-    history: list[Message] | None = None
-    """The model's history, read in the transaction that stored the user's message; dropped when the turn
-    writes a message (``_history_changed``), so the model never sees a history older than its own turn."""
+    history: Callable[[], list[Message]] | None = None
+    """The model's history, read in the transaction that stored the user's message (parsed when the model runs);
+    dropped when the turn writes a message (``_history_changed``), so the model never sees a history older than
+    its own turn."""
     read: dict[str, Any] = field(default_factory=dict)
     """What each plugin's ``read_for_intercept`` read in that transaction, by alias, for its ``intercept``."""
 
@@ -351,7 +352,7 @@ class Agent:
 
     def _first(
         self, connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], list[Message], dict[str, Any]]]:
+    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], Callable[[], list[Message]], dict[str, Any]]]:
         """A turn's first transaction: the user's message stored, the model's history and the plugins' reads, all
         read at commit (call the result once it has committed): on PostgreSQL one round trip."""
         stored = messages.store_user_turn(connection, conversation_id, text, user)
@@ -396,7 +397,7 @@ class Agent:
         if turn is None or turn.conversation_id != conversation_id:
             return None
         history, turn.history = turn.history, None
-        return history
+        return None if history is None else history()
 
     def _history_changed(self) -> None:
         turn = _current_turn.get()

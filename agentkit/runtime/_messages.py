@@ -183,10 +183,11 @@ def find_user_message(
 
 def store_user_turn(
     connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-) -> Callable[[], tuple[ChatMessage, dict[str, Any], list[Message]]]:
+) -> Callable[[], tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]]]]:
     """A turn's first transaction: the user's message stored; the user's profile and the model's history (with the
     message in it) read. Call the result once the transaction has committed: everything is read at commit
-    (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip."""
+    (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip. The history comes as a
+    function that parses its rows: a message a plugin takes (relayed to a person) never needs it."""
     connection.lock_conversation(conversation_id)
     upsert_conversation(connection, conversation_id, _profile(user) if user else None)
     profile = connection.read_at_commit(_USER, (conversation_id,))
@@ -194,10 +195,11 @@ def store_user_turn(
     message = insert_message_at_commit(connection, conversation_id, "user", text, model=said)
     history = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,))
 
-    def read() -> tuple[ChatMessage, dict[str, Any], list[Message]]:
+    def read() -> tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]]]:
         stored = message()
         assert stored is not None
-        return stored, _user(next(iter(profile()), None)) or {}, _model_history(history())
+        rows = history()
+        return stored, _user(next(iter(profile()), None)) or {}, lambda: _model_history(rows)
 
     return read
 

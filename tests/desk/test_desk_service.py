@@ -2,6 +2,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -282,3 +283,43 @@ async def test_an_in_memory_desk_works_across_threads() -> None:
     async with LocalDesk() as desk:
         tickets = await asyncio.gather(*(_open(desk, key=f"k{i}") for i in range(5)))
         assert len({t.id for t in tickets}) == 5
+
+
+async def test_user_messages_relayed_at_once_share_commits_and_a_closed_ticket_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot relays every user message through ``add_user_message``: on SQLite those that arrive together are
+    group-committed (one fsync for many) instead of one transaction each on the desk's one writer. A message to a
+    closed ticket still fails, alone: the others of its commit are stored, each once, with their events."""
+    from agentkit.storage import SqliteDatabase
+
+    commits = 0
+    original_batch, original_transaction = SqliteDatabase.run_batch, SqliteDatabase.transaction
+
+    def run_batch(self: SqliteDatabase, work: Any) -> Any:
+        nonlocal commits
+        commits += 1
+        return original_batch(self, work)
+
+    def transaction(self: SqliteDatabase, *, write: bool = True) -> Any:
+        nonlocal commits
+        commits += write
+        return original_transaction(self, write=write)
+
+    async with LocalDesk(tmp_path / "desk.db") as desk:
+        tickets = [await _open(desk, key=f"esc-{n}") for n in range(3)]
+        await desk.close(tickets[1].id, reason="done")
+        monkeypatch.setattr(SqliteDatabase, "run_batch", run_batch)
+        monkeypatch.setattr(SqliteDatabase, "transaction", transaction)
+        sends = [desk.add_user_message(t.id, f"{t.id}:{n}") for n in range(20) for t in tickets]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        monkeypatch.undo()
+
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert len(refused) == 20 and all(isinstance(r, TicketClosed) for r in refused)
+        assert commits < 40  # 40 messages stored: one transaction each before
+        for ticket in (tickets[0], tickets[2]):
+            stored = [m.text for m in (await desk.ticket(ticket.id)).messages if m.author == "user"]
+            assert stored == [f"{ticket.id}:{n}" for n in range(20)]
+        events = [e for e in await desk.events_since(0) if e.kind == "user_message"]
+        assert sorted(e.text or "" for e in events) == sorted(f"{t.id}:{n}" for n in range(20) for t in tickets[::2])

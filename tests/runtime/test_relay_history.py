@@ -1,0 +1,41 @@
+"""A message an open HITL session takes goes to the person: the model's history, read with the message, is not
+parsed for it; once the bot has the conversation back, its turn uses that same read (no second one)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentkit.hitl import HitlPlugin, MemoryHitl
+from agentkit.models import FunctionModel, Message
+from agentkit.runtime import Agent, _messages
+
+FAST = {"retry_initial_delay": 0.01, "retry_max_delay": 0.05}
+
+
+async def test_a_relayed_message_parses_no_history_and_a_bot_turn_reads_it_once(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[list[Message]] = []
+
+    def answer(messages: list[Message], tools: object) -> str:
+        seen.append(messages)
+        return "a bot reply"
+
+    parsed: list[int] = []
+    reads: list[str] = []
+    parse, read = _messages._model_history, _messages.load_model_history
+    monkeypatch.setattr(_messages, "_model_history", lambda rows: parsed.append(len(rows)) or parse(rows))
+    monkeypatch.setattr(_messages, "load_model_history", lambda c, cid: reads.append(cid) or read(c, cid))
+
+    plugin = HitlPlugin(MemoryHitl(), **FAST)
+    async with Agent("support", FunctionModel(answer), plugins={"desk-hitl": plugin}, store=store_url) as agent:
+        await agent.receive("c1", "hello")
+        await plugin.actions.start_hitl("c1", "Refund")
+        parsed.clear()
+        assert await agent.receive("c1", "for the person") == []
+        assert parsed == []  # relayed: the history was not parsed
+        await plugin.actions.stop_hitl("c1")
+        replies = await agent.receive("c1", "back to the bot")
+    assert [m.text for m in replies] == ["a bot reply"]
+    assert len(parsed) == 1 and reads == []  # the turn's own read, parsed once; no second read
+    assert [m.get("content") for m in seen[-1] if m["role"] == "user"] == ["hello", "for the person", "back to the bot"]
