@@ -73,11 +73,14 @@ def enqueue_user_message(
     *,
     told_user: bool = False,
     message_id: int | None = None,
-) -> int:
-    """``message_id``: the stored user message, so that if it is given back the bot answers that one exactly."""
+    claim: tuple[str, float] | None = None,
+) -> outbox.OutboxRow:
+    """The queued row. ``message_id``: the stored user message, so that if it is given back the bot answers that
+    one exactly. ``claim``: ``(token, until)``, claimed for the caller as it is queued (see ``outbox.enqueue``)."""
     payload: dict[str, Any] = {"text": text} if message_id is None else {"text": text, "message_id": message_id}
-    return outbox.enqueue(connection, session.plugin, session.row_id, "message", payload, time.time(),
-                          told_user=told_user)  # fmt: skip
+    row_id = outbox.enqueue(connection, session.plugin, session.row_id, "message", payload, time.time(),
+                            told_user=told_user, claim=claim)  # fmt: skip
+    return outbox.OutboxRow(row_id, session.row_id, "message", payload, 0)
 
 
 def apply_event(connection: Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:

@@ -81,6 +81,12 @@ def enqueue(
     )
 
 
+def has_queued(connection: Connection, session_row: int) -> bool:
+    """Whether the session has a row still to send (queued: due or not, claimed or not)."""
+    sql = "SELECT 1 FROM hitl_outbox WHERE session_row = ? AND status = 'queued' LIMIT 1"
+    return connection.execute(sql, (session_row,)).fetchone() is not None
+
+
 def tell_user(connection: Connection, row_id: int) -> None:
     """The turn that queued the row ends without an answer from the bot: the message went (or goes) to the person."""
     connection.execute("UPDATE hitl_outbox SET told_user = 1 WHERE id = ?", (row_id,))

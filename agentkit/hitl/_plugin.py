@@ -21,15 +21,16 @@ from typing import Any, Literal
 from .. import context
 from ..exceptions import ConfigError
 from ..storage import Connection
+from . import _outbox as outbox
 from . import _state
 from ._actions import HitlActions
 from ._config import DeliveryConfig, SessionConfig, split_config
-from ._delivery import Deliverer
+from ._delivery import Claimed, Deliverer
 from ._host import HitlHost, Post
-from ._lease import claims_end
+from ._lease import claim_to_the_end, claims_end
 from ._lifecycle import EventOutcome, apply_event, close_reason, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
-from ._outbox import OutboxEntry
+from ._outbox import OutboxEntry, OutboxRow
 from ._outbox import entries as outbox_entries
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
 from ._rejections import RejectionLog
@@ -144,23 +145,32 @@ class HitlPlugin:
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
-        told_user = not self.deliver_inline  # inline, the turn first waits to see whether the helpdesk takes it
-        message_id = _handled_message_id(conversation_id, text)
-        row_id = await self.host.transact(
-            lambda c, _: _enqueue_if_open(c, self.alias, conversation_id, text, told_user, message_id)
-        )
-        if row_id is None:
+        queued = await self._enqueue(conversation_id, text)
+        if queued is None:
             return False  # it ended meanwhile
         if not self.deliver_inline:
             self.wake(timeouts=False)
             return True
-        delivery = await self.deliverer.deliver(session.row_id, row_id, conversation_id)
+        row, claimed = queued
+        delivery = await self.deliverer.deliver(row.session_row, row.id, conversation_id, claimed=claimed)
         if delivery.status == "pending":
             await self.host.transact(
                 lambda _, posts: posts.append(Post(conversation_id, session.config.delivery_delayed_message))
             )
         # A refused message ended the session and the user was told: the bot answers this message itself.
         return delivery.status != "failed"
+
+    async def _enqueue(self, conversation_id: str, text: str) -> _Queued | None:
+        """The message queued for the conversation's open session (None: none is open any more); inline, claimed
+        in that same transaction when it can be sent at once."""
+        message_id = _handled_message_id(conversation_id, text)
+        lease = self.delivery.claim_seconds if self.deliver_inline else None
+        token = outbox.new_claim_token()
+
+        def enqueue(connection: Connection, _: list[Post]) -> _Queued | None:
+            return _enqueue_if_open(connection, self.alias, conversation_id, text, message_id, lease, token)
+
+        return await claim_to_the_end(self.host, enqueue, _claimed_row, token)
 
     # -- the helpdesk's side --
 
@@ -328,13 +338,33 @@ class HitlPlugin:
         return await self.host.transact(lambda c, _: _state.next_timeout(c, self.alias))
 
 
+_Queued = tuple[OutboxRow, Claimed | None]
+
+
 def _enqueue_if_open(
-    connection: Any, plugin: str, conversation_id: str, text: str, told_user: bool, message_id: int | None
-) -> int | None:
-    session = _state.open_session(connection, plugin, conversation_id)
+    connection: Connection,
+    plugin: str,
+    conversation_id: str,
+    text: str,
+    message_id: int | None,
+    lease: float | None,
+    token: str,
+) -> _Queued | None:
+    """Inline (``lease``), the row is claimed as it is queued, for the turn to send at once (no transaction of its
+    own to claim it), unless an older row of the session is still queued: rows are sent in order, so the
+    deliverer claims that one first. Not inline, the user is told at once that it went to the person."""
+    session = _state.open_session(connection, plugin, conversation_id)  # the conversation's lock, first
     if session is None:
         return None
-    return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id)
+    if lease is None or outbox.has_queued(connection, session.row_id):
+        told_user = lease is None  # inline, the turn first waits to see whether the helpdesk takes it
+        return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id), None
+    row = enqueue_user_message(connection, session, text, message_id=message_id, claim=(token, time.time() + lease))
+    return row, (row, session, token)
+
+
+def _claimed_row(queued: _Queued | None) -> int | None:
+    return queued[0].id if queued is not None and queued[1] is not None else None
 
 
 def _handled_message_id(conversation_id: str, text: str) -> int | None:
