@@ -265,6 +265,7 @@ def _create(
     if lease is None:  # not inline: saved is as good as sent, the background deliverer will send it
         state.set_notice(connection, session.row_id, "handoff")
         posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+        session = replace(session, notice="handoff")
     return session, (outbox.OutboxRow(row_id, session.row_id, "start", payload, 0), session, token)
 
 

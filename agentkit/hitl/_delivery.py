@@ -324,7 +324,7 @@ class _Tries:
 
 
 def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, conversation_id: str) -> bool:
-    state.session_by_row(connection, row.session_row, conversation_id)  # the conversation's lock, as ``/end`` takes it
+    connection.lock_conversation(conversation_id)  # as ``/end`` takes it; the session itself is not needed here
     return outbox.mark_sending(connection, row.id, token)
 
 

@@ -181,17 +181,20 @@ def create_session(
         "SELECT COUNT(*) FROM hitl_sessions WHERE plugin = ? AND conversation_id = ?", (plugin, conversation_id)
     ).fetchone()
     escalation = count + 1
-    timeout = config.agent_assigned_timeout_seconds
+    key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
+    timeout_at = now + timeout if timeout > 0 else None
     row_id = connection.insert(
         "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
         "user_json, config_json, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
         (
-            plugin, conversation_id, escalation, idempotency_key(conversation_id, escalation), title, priority,
+            plugin, conversation_id, escalation, key, title, priority,
             json.dumps({"id": user.id, "name": user.name, "email": user.email}), json.dumps(config.to_json()),
-            now, now + timeout if timeout > 0 else None,
+            now, timeout_at,
         ),
     )  # fmt: skip
-    return session_by_row(connection, row_id, conversation_id)
+    # What was written (not read back and parsed again): pending, nobody assigned, not delivered yet.
+    return HitlSession(row_id, plugin, conversation_id, escalation, "pending", None, None, key, title, priority, None,
+                       User(user.id, user.name, user.email), config, None, now, timeout_at, None, None)  # fmt: skip
 
 
 def set_remote_id(connection: Connection, row_id: int, session_id: str) -> None:

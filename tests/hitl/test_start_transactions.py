@@ -189,3 +189,17 @@ async def test_a_process_that_dies_right_after_the_open_leaves_its_claimed_start
         assert await restarted.plugins["desk-hitl"].redeliver() == 0
         assert texts(await restarted.history("c1"))[-1] == ("system", HANDOFF)
     assert len(memory.start_calls) == 1 and memory.only_session().request.idempotency_key == "c1:1"
+
+
+@pytest.mark.parametrize("seconds", [0, 600])
+async def test_the_new_session_is_given_as_it_was_stored(store_url: str, runs: Counter[str], seconds: int) -> None:
+    """``start_hitl`` gives the session it wrote without reading it back: the same as a read of it gives (before,
+    it gave it as it was before the handoff notice was recorded)."""
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url, deliver_inline=False, agent_assigned_timeout_seconds=seconds) as agent:
+        started = await start(agent)
+        assert started.status == "queued" and runs == {"write": 1}
+        plugin = agent.plugins["desk-hitl"]
+        assert started.session == await plugin.session("c1")
+        assert (started.session.state, started.session.notice) == ("pending", "handoff")  # the user was told
+        assert (started.session.timeout_at is None) == (seconds == 0)
