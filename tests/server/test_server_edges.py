@@ -44,6 +44,22 @@ async def test_nul_characters_are_refused_on_every_json_body(tmp_path: Path) -> 
             assert row_counts(tmp_path) == before, path
 
 
+async def test_the_nul_check_reads_the_escape_not_the_text_that_spells_it(tmp_path: Path) -> None:
+    """read_json looks for NUL characters only when the body holds the escape ``\\u0000`` (the one way JSON can
+    carry one): a NUL escape written by hand is still refused; a message that spells the six characters is kept."""
+    async with harness(tmp_path) as h, h.client() as user:
+        conversation_id, token = await start_chat(user)
+        url = f"/api/conversations/{conversation_id}/messages"
+        headers = {**token, "Content-Type": "application/json"}
+        refused = await user.post(url, content=b'{"text":"a\\u0000"}', headers=headers)
+        assert refused.status_code == 422 and "NUL" in refused.json()["error"]
+        spelt = "the escape is \\u0000"
+        kept = await user.post(url, json={"text": spelt}, headers=token)
+        assert kept.status_code == 200, kept.text
+        history = (await user.get(url, headers=token)).json()["messages"]
+        assert [m["text"] for m in history if m["role"] == "user"] == [spelt]
+
+
 @pytest.mark.parametrize("bad_id", HUGE_IDS)
 async def test_a_huge_or_malformed_ticket_id_is_404_on_every_ticket_route(tmp_path: Path, bad_id: str) -> None:
     async with harness(tmp_path) as h, h.client() as user, h.client() as desk:
