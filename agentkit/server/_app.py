@@ -144,12 +144,21 @@ def _routes(table: Sequence[ApiRoute], desk_app: DeskApp) -> list[BaseRoute]:
     ``/api/desk/...``) are the ones the desk always had; its static files share ``/static`` with the webchat's."""
     own = {id(route) for route in desk_app.api_routes}
     static = StaticFiles(packages=[("agentkit.server", "static"), ("agentkit.desk", "static")])
+    served = [r for r in table if id(r) not in own]
     return [
+        *(r.route() for r in _busiest_first(served)),
         *PAGE_ROUTES,
-        *(r.route() for r in table if id(r) not in own),
         Mount("/static", static, name="static"),
         Mount("", app=desk_app),
     ]
+
+
+def _busiest_first(routes: Sequence[ApiRoute]) -> list[ApiRoute]:
+    """The webchat's routes first, its POSTs (every message) first of all: Starlette tries the routes in order, a
+    regex each (a message went through 8 before its own, ~15 us). No two of these routes and pages match one path
+    and method, so the order changes no answer (a test resolves every route both ways)."""
+    chat = sorted((r for r in routes if r in CHAT_ROUTES), key=lambda r: r.method != "POST")
+    return [*chat, *(r for r in routes if r not in CHAT_ROUTES)]
 
 
 def _first_hitl(agent: ServedAgent) -> Any | None:
