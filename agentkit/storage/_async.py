@@ -6,19 +6,22 @@ PostgreSQL). A burst of calls on one store then queues in its executor instead o
 loop's default executor from the others, and a call never waits for a connection on a thread that holds none.
 
 On SQLite, writes through ``run`` are group-committed (``_group``): those that arrive while a commit is in flight
-commit together, in one transaction and one fsync, and each caller's await returns once that commit is done.
+commit together, in one transaction and one fsync, and each caller's await returns once that commit is done. Reads
+(``write=False``) that arrive while the thread is busy are likewise taken together, each still in a read
+transaction of its own: one hand-off to the thread for all of them instead of one each (an executor job, its
+future and a wake-up of the event loop per read: ~250 us of CPU per read under load).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._base import Connection, Database
-from ._group import GroupCommit
+from ._group import BatchOutcome, GroupCommit
 from ._migrations import Component, migrate
 from ._sqlite import SqliteDatabase
 from ._url import redact
@@ -36,7 +39,11 @@ class AsyncDatabase:
         self.database = database
         self._executor: ThreadPoolExecutor | None = None
         self._starting = threading.Lock()
-        self._group = GroupCommit(database.run_batch, self._threads) if isinstance(database, SqliteDatabase) else None
+        self._group: GroupCommit | None = None
+        self._reads: GroupCommit | None = None  # SQLite's reads, taken together too (see the module's docstring)
+        if isinstance(database, SqliteDatabase):
+            self._group = GroupCommit(database.run_batch, self._threads)
+            self._reads = GroupCommit(self._read_batch, self._threads)
 
     async def open(self) -> None:
         """Connect (``database.open``), so that a wrong URL fails here; the migrations are the caller's."""
@@ -51,6 +58,8 @@ class AsyncDatabase:
         only what ``fn`` did, and if the shared commit fails ``fn`` may be run a second time, alone."""
         if write and self._group is not None:
             return await self._group.run(fn)
+        if not write and self._reads is not None:
+            return await self._reads.run(fn)
         return await self.call(self._transaction, fn, write)
 
     async def migrate(self, *components: Component) -> None:
@@ -74,6 +83,17 @@ class AsyncDatabase:
     def _transaction(self, fn: Callable[[Connection], T], write: bool) -> T:
         with self.database.transaction(write=write) as connection:
             return fn(connection)
+
+    def _read_batch(self, work: Sequence[Callable[[Connection], Any]]) -> list[BatchOutcome]:
+        """Reads that waited together, one after the other, each in its own read transaction: each sees what was
+        committed when it began, and one that raises fails alone."""
+        outcomes: list[BatchOutcome] = []
+        for fn in work:
+            try:
+                outcomes.append((True, self._transaction(fn, False)))
+            except Exception as error:
+                outcomes.append((False, error))
+        return outcomes
 
     def _threads(self) -> ThreadPoolExecutor:
         with self._starting:

@@ -183,3 +183,78 @@ async def test_a_write_on_a_closed_database_fails_for_its_caller_and_does_not_ha
             await db.run(note("later still"))
     finally:
         db.shutdown()
+
+
+@pytest.fixture
+def read_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch of reads SQLite databases run (one hand-off to a database thread each); ask for it
+    before ``db``."""
+    sizes: list[int] = []
+    original = AsyncDatabase._read_batch
+
+    def counted(self: AsyncDatabase, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        sizes.append(len(work))
+        return original(self, work)
+
+    monkeypatch.setattr(AsyncDatabase, "_read_batch", counted)
+    return sizes
+
+
+def texts(connection: Connection) -> list[str]:
+    return [row["text"] for row in connection.execute("SELECT text FROM notes ORDER BY seq").fetchall()]
+
+
+async def held_reader(db: AsyncDatabase) -> tuple[asyncio.Future[list[str]], threading.Event]:
+    """A first read that holds its thread until the returned event is set: reads made meanwhile queue."""
+    gate, started = threading.Event(), threading.Event()
+
+    def first(connection: Connection) -> list[str]:
+        started.set()
+        gate.wait()
+        return texts(connection)
+
+    pending = asyncio.ensure_future(db.run(first, write=False))
+    await asyncio.to_thread(started.wait)
+    return pending, gate
+
+
+async def test_reads_that_queue_while_one_runs_are_taken_together_each_with_its_own_answer(
+    read_batches: list[int], db: AsyncDatabase
+) -> None:
+    await db.run(note("kept"))
+    first, gate = await held_reader(db)
+    await db.run(note("written meanwhile"))  # writes do not wait for reads
+
+    def fails(connection: Connection) -> None:
+        raise LookupError("this read fails")
+
+    reads = [asyncio.ensure_future(db.run(fn, write=False)) for fn in (texts, fails, lambda c: len(texts(c)))]
+    await asyncio.sleep(0)
+    gate.set()
+    await first
+    outcomes = await asyncio.gather(*reads, return_exceptions=True)
+    assert read_batches == [1, 3]  # the held read, then one hand-off to a thread for the three that queued
+    assert outcomes[0] == ["kept", "written meanwhile"] and outcomes[2] == 2  # each sees what committed before it
+    assert isinstance(outcomes[1], LookupError)  # the failing read fails alone
+
+
+async def test_a_read_sees_every_write_awaited_before_it_and_reads_stay_read_only(db: AsyncDatabase) -> None:
+    for i in range(5):
+        await db.run(note(f"n{i}"))
+        assert (await db.run(texts, write=False))[-1] == f"n{i}"
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+        await db.run(note("not in a read"), write=False)
+
+
+async def test_a_read_cancelled_before_it_began_is_not_run(read_batches: list[int], db: AsyncDatabase) -> None:
+    first, gate = await held_reader(db)
+    ran: list[str] = []
+    cancelled = asyncio.ensure_future(db.run(lambda c: ran.append("cancelled"), write=False))
+    kept = asyncio.ensure_future(db.run(lambda c: ran.append("kept"), write=False))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    gate.set()
+    await first
+    await kept
+    assert ran == ["kept"]
+    assert read_batches == [1, 1]
