@@ -114,7 +114,7 @@ class Store:
         whole turn), woken as soon as it lets go. Cancelled, the wait is interrupted, and a lock taken meanwhile is
         given back."""
         if self._wait_executor is None:
-            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+            raise self._closed()
         attempt = asyncio.get_running_loop().run_in_executor(self._wait_executor, turns.wait, conversation_id)
         try:
             return await asyncio.shield(attempt)
@@ -153,14 +153,17 @@ class Store:
 
     async def _on_lane(self, turns: TurnLocks, kind: Literal["take", "release"], conversation_id: str) -> Any:
         """A take (True if taken) or a release, with the others of its lane that wait at the same moment."""
-        if self._turn_executor is None:
-            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+        if not self._lanes:
+            raise self._closed()
         return await self._lanes[turns.lane(conversation_id)].run((kind, conversation_id))
 
     def _turn_threads(self) -> ThreadPoolExecutor:
         if self._turn_executor is None:
-            raise RuntimeError(f"store {redact(self.url)!r} is closed")
+            raise self._closed()
         return self._turn_executor
+
+    def _closed(self) -> RuntimeError:
+        return RuntimeError(f"store {redact(self.url)!r} is closed")
 
     def _require_open(self) -> None:
         if not self._open:
