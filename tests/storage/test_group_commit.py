@@ -9,7 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -25,18 +25,23 @@ CREATE TABLE IF NOT EXISTS children (
 """
 
 
+def _batch_sizes(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> list[int]:
+    """The size of every batch the method ``owner.name`` (a batch runner: ``(self, work) -> outcomes``) is given."""
+    sizes: list[int] = []
+    original = getattr(owner, name)
+
+    def counted(self: object, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        sizes.append(len(work))
+        return cast(list[tuple[bool, Any]], original(self, work))
+
+    monkeypatch.setattr(owner, name, counted)
+    return sizes
+
+
 @pytest.fixture
 def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch SQLite databases commit (made after this fixture)."""
-    sizes: list[int] = []
-    original = SqliteDatabase.run_batch
-
-    def counted(self: SqliteDatabase, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
-        sizes.append(len(work))
-        return original(self, work)
-
-    monkeypatch.setattr(SqliteDatabase, "run_batch", counted)
-    return sizes
+    return _batch_sizes(monkeypatch, SqliteDatabase, "run_batch")
 
 
 @pytest.fixture
@@ -189,15 +194,7 @@ async def test_a_write_on_a_closed_database_fails_for_its_caller_and_does_not_ha
 def read_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch of reads SQLite databases run (one hand-off to a database thread each); ask for it
     before ``db``."""
-    sizes: list[int] = []
-    original = AsyncDatabase._read_batch
-
-    def counted(self: AsyncDatabase, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
-        sizes.append(len(work))
-        return original(self, work)
-
-    monkeypatch.setattr(AsyncDatabase, "_read_batch", counted)
-    return sizes
+    return _batch_sizes(monkeypatch, AsyncDatabase, "_read_batch")
 
 
 def texts(connection: Connection) -> list[str]:
