@@ -76,6 +76,8 @@ from _http11 import LeanClient  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ["What are your opening hours?", "How do I reset my password?", "I want to talk to a person please"]
 AFTER_HANDOFF = ["It's about order A-{n}", "Thanks, I'll wait"]
+KINDS = ("question", "question", "handoff", "relay", "relay")  # what each message of a conversation is, in order
+APART = ("create", "history")  # timed and reported by kind, not counted in the messages' throughput and p50/p99
 LOGIN_PASSWORD = "loadtest-password"  # the desk asks for 12 characters or more
 
 
@@ -165,14 +167,22 @@ class Result:
     server_processes: int = 1
     postgres_cpu: float | None = None  # the throwaway PostgreSQL's postmaster and backends
     loop_states: dict[str, float] = field(default_factory=dict)  # see Window
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # latencies by kind (KINDS, APART)
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
 
     def quantile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+        return _quantile(self.latencies, q)
+
+    def kinds(self) -> str:
+        """p50/p99 of each kind of request: which of them makes the tail."""
+        return "; ".join(
+            f"{kind} p50 {_ms(_quantile(latencies, 0.5))} / p99 {_ms(_quantile(latencies, 0.99))} ms ({len(latencies)})"
+            for kind in (*dict.fromkeys(KINDS), *APART)
+            if (latencies := self.by_kind.get(kind))
+        )
 
     def per_message(self, cpu: float | None) -> str:
         return "-" if cpu is None else f"{cpu * 1000 / self.messages:.2f} ms"
@@ -189,6 +199,11 @@ class Result:
         return "-" if cpu is None else f"{100 * cpu / self.seconds / processes:.0f} %"
 
 
+def _quantile(latencies: Sequence[float], q: float) -> float:
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 @dataclass
 class Watched:
     """The processes whose CPU a run reports: the web server's (with their children) and PostgreSQL's, if any."""
@@ -201,10 +216,16 @@ class Watched:
         return server, (tree_cpu_seconds([self.postgres]) if self.postgres else None)
 
 
-async def conversation(clients: Sequence[Client], n: int, latencies: list[float]) -> tuple[str, list[str]]:
-    """One conversation; with several workers its messages go to them in turn (a round-robin balancer)."""
+async def conversation(
+    clients: Sequence[Client], n: int, latencies: list[float], by_kind: dict[str, list[float]] | None = None
+) -> tuple[str, list[str]]:
+    """One conversation; with several workers its messages go to them in turn (a round-robin balancer). Each
+    message's latency goes to ``latencies``; with ``by_kind``, each request's to its kind's list too."""
+    by_kind = {} if by_kind is None else by_kind
     first = clients[n % len(clients)]
+    started = time.perf_counter()
     created = (await first.post("/api/conversations", json={"name": f"Load user {n}"})).raise_for_status().json()
+    by_kind.setdefault("create", []).append(time.perf_counter() - started)
     headers = {"X-Conversation-Token": created["token"]}
     sent = [*SCRIPT, *(text.format(n=n) for text in AFTER_HANDOFF)]
     for i, text in enumerate(sent):
@@ -214,8 +235,11 @@ async def conversation(clients: Sequence[Client], n: int, latencies: list[float]
             f"/api/conversations/{created['id']}/messages", json={"text": text}, headers=headers
         )
         latencies.append(time.perf_counter() - started)
+        by_kind.setdefault(KINDS[i], []).append(latencies[-1])
         response.raise_for_status()
+    started = time.perf_counter()
     history = (await first.get(f"/api/conversations/{created['id']}/messages", headers=headers)).json()
+    by_kind.setdefault("history", []).append(time.perf_counter() - started)
     stored = [m["text"] for m in history["messages"] if m["role"] == "user"]
     assert stored == sent, f"conversation {n}: stored {stored}, sent {sent}"
     return created["id"], sent
@@ -251,14 +275,20 @@ def run(
         kinds = dict(Counter(failed))
         raise SystemExit(f"FAILED: {name}: {len(failed)} of {conversations} conversations failed: {kinds}")
     latencies = [latency for outcome in window.outcomes for latency in outcome["latencies"]]
+    by_kind: dict[str, list[float]] = {}
+    for outcome in window.outcomes:
+        for kind, kind_latencies in outcome["by_kind"].items():
+            by_kind.setdefault(kind, []).extend(kind_latencies)
     result = Result(name, len(latencies), window.seconds, latencies, window.client_cpu, len(window.outcomes),
-                    window.server_cpu, len(watched.servers) or 1, window.postgres_cpu, window.loop_states)  # fmt: skip
+                    window.server_cpu, len(watched.servers) or 1, window.postgres_cpu, window.loop_states,
+                    by_kind)  # fmt: skip
     print(
         f"{name}: {conversations} conversations, {result.messages} messages in {result.seconds:.1f} s: "
         f"{result.rate:.0f} messages/s; latency p50 {_ms(result.quantile(0.5))} ms, "
         f"p99 {_ms(result.quantile(0.99))} ms, max {_ms(max(latencies))} ms; every message stored once and in order"
     )
     print(f"  {cpu_summary(result)}")
+    print(f"  by kind: {result.kinds()}")
     if login:
         check_tickets(urls[0], login, [chat for outcome in window.outcomes for chat in outcome["done"]])
     return result
@@ -355,16 +385,17 @@ def _client_process(
 
 async def _client_conversations(urls: Sequence[str], kind: str, numbers: list[int], barrier: Any) -> dict[str, Any]:
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     async with contextlib.AsyncExitStack() as stack:
         clients = [await _clients(stack, urls, kind) for _ in numbers]  # made before the clock starts
         barrier.wait(timeout=300)
         cpu = time.process_time()  # this process, all its threads
         outcomes = await asyncio.gather(
-            *(conversation(clients[i], n, latencies) for i, n in enumerate(numbers)), return_exceptions=True
+            *(conversation(clients[i], n, latencies, by_kind) for i, n in enumerate(numbers)), return_exceptions=True
         )
         ended, cpu = time.monotonic(), time.process_time() - cpu
     return {
-        "latencies": latencies, "ended": ended, "cpu": cpu,
+        "latencies": latencies, "by_kind": by_kind, "ended": ended, "cpu": cpu,
         "done": [outcome[0] for outcome in outcomes if not isinstance(outcome, BaseException)],
         "failures": [f"{type(error).__name__}: {error}"[:160] for error in outcomes if isinstance(error, Exception)],
     }  # fmt: skip

@@ -49,6 +49,11 @@ def test_compare_on_some_servers_runs_end_to_end_with_its_checks(tmp_path: Path)
     assert "`agentkit serve`, SQLite: 3 conversations, 15 messages" in done.stdout
     assert "tickets: 3 for 3 conversations, 0 doubled, 0 missing" in done.stdout
     assert "| `agentkit serve`, SQLite |" in done.stdout  # the table against the floor
+    kinds = [line for line in done.stdout.splitlines() if line.startswith("  by kind: ")]
+    assert len(kinds) == 2  # the floor's and agentkit serve's: which kind of request makes the tail
+    for line in kinds:  # each kind once, with its count: two questions, the handoff, two relays per conversation
+        counts = {part.split(" p50 ")[0]: part.rsplit("(", 1)[1].rstrip(")") for part in line[11:].split("; ")}
+        assert counts == {"question": "6", "handoff": "3", "relay": "6", "create": "3", "history": "3"}, line
     assert "PostgreSQL" not in done.stdout
 
 
