@@ -114,14 +114,19 @@ def _row(
 
 
 def upsert_conversation(connection: Connection, conversation_id: str, user: Mapping[str, Any] | None) -> None:
-    """Create the conversation, or remember a newer user profile for it."""
+    """Create the conversation, or remember a newer user profile for it. The row is written only when it is new or
+    its profile changed (``updated_at``: when that was): a channel passes the same profile with every message, and
+    rewriting the row each time cost every message a row write (and on PostgreSQL a dead tuple)."""
     now = time.time()
-    connection.execute(
-        "INSERT INTO conversations (id, user_json, created_at, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET user_json = COALESCE(excluded.user_json, conversations.user_json), "
-        "updated_at = excluded.updated_at",
-        (conversation_id, json.dumps(dict(user)) if user else None, now, now),
-    )
+    connection.execute(_UPSERT, (conversation_id, json.dumps(dict(user)) if user else None, now, now))
+
+
+_UPSERT = (
+    "INSERT INTO conversations (id, user_json, created_at, updated_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET user_json = excluded.user_json, updated_at = excluded.updated_at "
+    "WHERE excluded.user_json IS NOT NULL "
+    "AND (conversations.user_json IS NULL OR conversations.user_json <> excluded.user_json)"
+)
 
 
 def load_user(connection: Connection, conversation_id: str) -> dict[str, Any] | None:
@@ -189,8 +194,11 @@ def store_user_turn(
     (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip. The history comes as a
     function that parses its rows: a message a plugin takes (relayed to a person) never needs it."""
     connection.lock_conversation(conversation_id)
-    upsert_conversation(connection, conversation_id, _profile(user) if user else None)
-    profile = connection.read_at_commit(_USER, (conversation_id,))
+    given = _profile(user) if user else None
+    upsert_conversation(connection, conversation_id, given)
+    # A profile given is the one stored now (its values are checked strings: JSON gives them back unchanged), so
+    # only a message without one reads the row.
+    profile = connection.read_at_commit(_USER, (conversation_id,)) if given is None else lambda: []
     said = {"role": "user", "content": text}
     message = insert_message_at_commit(connection, conversation_id, "user", text, model=said)
     history = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,))
@@ -199,7 +207,8 @@ def store_user_turn(
         stored = message()
         assert stored is not None
         rows = history()
-        return stored, _user(next(iter(profile()), None)) or {}, lambda: _model_history(rows)
+        known = given if given is not None else _user(next(iter(profile()), None)) or {}
+        return stored, known, lambda: _model_history(rows)
 
     return read
 

@@ -161,8 +161,10 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     # each delivery); before the activity was skipped without limits: 3, 3, 13, 7, 7. Statements of a relayed message
     # before the desk stopped reading the whole ticket back after storing it (s4-trips): 24; of the handoff before the
     # desk stopped reading a new ticket back (s5-handoff): 29; before the new HITL session was not read back and the
-    # start's maybe-sent mark took only the conversation's lock, not a session read: 27.
-    assert counts == [(2, 2, 6), (2, 2, 6), (7, 7, 25), (4, 4, 17), (4, 4, 17)], counts
+    # start's maybe-sent mark took only the conversation's lock, not a session read: 27. Before s6-turn, one statement
+    # more in each: the user's profile read back after the upsert that rewrote it (now given, and written only when it
+    # changes): 6, 6, 25, 17, 17.
+    assert counts == [(2, 2, 5), (2, 2, 5), (7, 7, 24), (4, 4, 16), (4, 4, 16)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
@@ -172,5 +174,5 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # count of its messages: two writes per message, in the server store's database, of one statement each (an
     # upsert that returns the count: on PostgreSQL one round trip each; the handoff's escalation count too). Before
     # (s4-trips): two statements each, 10, 10, 43, 26, 26. Before s5-handoff: 15, 8, 8 transactions; before s5-relay
-    # 7, 7 for a relayed message (its claim alone).
-    assert counts == [(4, 4, 8), (4, 4, 8), (10, 10, 28), (6, 6, 19), (6, 6, 19)], counts
+    # 7, 7 for a relayed message (its claim alone). Before s6-turn (the profile's read-back): 8, 8, 28, 19, 19.
+    assert counts == [(4, 4, 7), (4, 4, 7), (10, 10, 27), (6, 6, 18), (6, 6, 18)], counts
