@@ -44,7 +44,7 @@ class DatabaseServerStore(DeskAccounts):
 
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", *, password_cost: int = PASSWORD_COST) -> None:
         super().__init__(url_or_path, password_cost=password_cost)
-        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()  # id -> (token hash, user json)
+        self._known: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (token hash, user)
 
     # -- webchat conversations --
 
@@ -53,7 +53,7 @@ class DatabaseServerStore(DeskAccounts):
         token_hash, user_json = hash_token(token), json.dumps(user)
         # Through ``run``: on SQLite it shares a commit (one fsync) with the other writes in flight.
         await self.database.run(lambda db: _create_conversation(db, conversation_id, token_hash, user_json))
-        self._remember(conversation_id, token_hash, user_json)
+        self._remember(conversation_id, token_hash, json.loads(user_json))  # as a read of the row gives it
         return conversation_id, token
 
     async def conversation_user(self, conversation_id: str, token: str) -> dict[str, Any] | None:
@@ -63,17 +63,16 @@ class DatabaseServerStore(DeskAccounts):
             row = await self._run(self._one, sql, (conversation_id,))
             if row is None:
                 return None
-            known = self._remember(conversation_id, str(row["token_hash"]), str(row["user_json"]))
+            known = self._remember(conversation_id, str(row["token_hash"]), json.loads(row["user_json"]))
         else:
             self._known.move_to_end(conversation_id)
-        token_hash, user_json = known
+        token_hash, user = known
         if not same(token_hash, hash_token(token)):
             return None
-        user: dict[str, Any] = json.loads(user_json)  # a new dict each time: the caller may change it
-        return user
+        return dict(user)  # a new dict each time, the caller may change it; parsed once, not at every message
 
-    def _remember(self, conversation_id: str, token_hash: str, user_json: str) -> tuple[str, str]:
-        self._known[conversation_id] = known = (token_hash, user_json)
+    def _remember(self, conversation_id: str, token_hash: str, user: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        self._known[conversation_id] = known = (token_hash, user)
         if len(self._known) > _KNOWN_CONVERSATIONS:
             self._known.popitem(last=False)
         return known

@@ -97,10 +97,11 @@ async def test_conversation_tokens_are_checked_from_memory_once_seen(
             assert await creator.conversation_user(conversation_id, "x" + token) is None
             assert await other.conversation_user(conversation_id, "x" + token) is None
         assert len(reads) == 1  # the other process's first check
-        user = await other.conversation_user(conversation_id, token)
-        assert user is not None
-        user["name"] = "changed by a caller"
-        assert await other.conversation_user(conversation_id, token) == {"name": "Jo"}
+        for store in (creator, other):  # what each keeps is its own: a caller changing its copy changes nothing
+            user = await store.conversation_user(conversation_id, token)
+            assert user is not None
+            user["name"] = "changed by a caller"
+            assert await store.conversation_user(conversation_id, token) == {"name": "Jo"}
         assert await other.conversation_user("web-unknown", token) is None  # unknown ids are read, never kept
         assert await other.conversation_user("web-unknown", token) is None
         assert len(reads) == 3
