@@ -25,18 +25,27 @@ _PUBLIC_HEADERS = [(b"x-content-type-options", b"nosniff")]
 _PRIVATE_HEADERS = [*_PUBLIC_HEADERS, (b"cache-control", b"no-store")]
 _PUBLIC_NAMES = frozenset(name for name, _ in _PUBLIC_HEADERS)
 _PRIVATE_NAMES = frozenset(name for name, _ in _PRIVATE_HEADERS)
+_KNOWN_HOSTS = 64
 
 
 class SecurityHeaders:
     """``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff`` on every ``/api`` and ``/webhooks``
-    answer (errors and event streams included); ``nosniff`` on every other answer too."""
+    answer (errors and event streams included); ``nosniff`` on every other answer too. With ``allowed_hosts``, the
+    Host check as well, in the same layer (one middleware less for every request): Starlette's
+    ``TrustedHostMiddleware`` decides, and the Host values it let through are remembered (``_KNOWN_HOSTS`` of them)
+    so that a request with one of those goes on without being parsed again. Its refusal gets the headers too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
         self.app = app
+        self._host_check = (
+            None if allowed_hosts is None
+            else TrustedHostMiddleware(self._host_allowed, allowed_hosts=list(allowed_hosts), www_redirect=False)
+        )  # fmt: skip
+        self._known_hosts: set[bytes] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self._checked(scope, receive, send)
             return
         private = str(scope.get("path", "")).startswith(_PRIVATE_PREFIXES)
         names, added = (_PRIVATE_NAMES, _PRIVATE_HEADERS) if private else (_PUBLIC_NAMES, _PUBLIC_HEADERS)
@@ -49,16 +58,35 @@ class SecurityHeaders:
                 message["headers"] = kept + added
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self._checked(scope, receive, send_with_headers)
+
+    async def _checked(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._host_check is None or _host(scope) in self._known_hosts:
+            await self.app(scope, receive, send)
+        else:
+            await self._host_check(scope, receive, send)
+
+    async def _host_allowed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What ``TrustedHostMiddleware`` calls when it lets a request through: its decision depends on the Host
+        value alone, so it stands for the next request with the same value."""
+        host = _host(scope)
+        if host is not None and len(self._known_hosts) < _KNOWN_HOSTS:  # the values are the client's: a bound
+            self._known_hosts.add(host)
+        await self.app(scope, receive, send)
+
+
+def _host(scope: Scope) -> bytes | None:
+    """The first Host header, as ``TrustedHostMiddleware`` reads it (ASGI header names are lower case)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return bytes(value)
+    return None
 
 
 def middleware(allowed_hosts: Sequence[str] | None) -> list[Middleware]:
-    """The app's middleware: the headers outermost, so even the Host check's refusal is marked ``nosniff``; then
-    the Host check, when ``allowed_hosts`` is given (``"*"`` allows any)."""
-    stack = [Middleware(SecurityHeaders)]
-    if allowed_hosts is not None:
-        stack.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False))
-    return stack
+    """The app's middleware, one layer: the security headers outermost, so even the Host check's refusal is marked
+    ``nosniff``, and the Host check when ``allowed_hosts`` is given (``"*"`` allows any)."""
+    return [Middleware(SecurityHeaders, allowed_hosts=allowed_hosts)]
 
 
 def default_allowed_hosts(bound_host: str) -> list[str]:

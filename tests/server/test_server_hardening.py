@@ -8,10 +8,12 @@ import asyncio
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -226,3 +228,44 @@ async def test_the_security_headers_replace_the_apps_own_values(path: str, expec
     await SecurityHeaders(app)({"type": "http", "path": path}, receive, send)
     assert sorted(sent[0]["headers"]) == sorted(expected)  # each name once, the app's value replaced
     assert sent[1] == {"type": "http.response.body", "body": b"{}"}
+
+
+HOSTS = ["chat.example.com", "*.example.org", "127.0.0.1"]
+HOST_CASES = [("chat.example.com", 200), ("CHAT.example.com:443", 200), ("a.example.org", 200), ("example.org", 400),
+              ("127.0.0.1:8000", 200), ("evil.example", 400), ("chat.example.com.evil", 400), ("", 400),
+              ("chat.example.com:x", 400), (None, 400)]  # fmt: skip
+
+
+async def host_answers(check: Any, hosts: list[str | None]) -> list[tuple[int, bool]]:
+    """Each request's status, and whether its answer carries the security headers."""
+    answers: list[tuple[int, bool]] = []
+    for host in hosts:
+        sent: list[Message] = []
+
+        async def send(message: Message, sent: list[Message] = sent) -> None:
+            sent.append(message)
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        headers = [] if host is None else [(b"host", host.encode())]
+        await check({"type": "http", "path": "/api/x", "headers": headers, "query_string": b""}, receive, send)
+        answers.append((sent[0]["status"], (b"x-content-type-options", b"nosniff") in sent[0]["headers"]))
+    return answers
+
+
+async def test_the_host_check_in_the_headers_layer_answers_as_starlettes_each_time(tmp_path: Path) -> None:
+    """The Host check is in the security headers' layer (one middleware), and it remembers the Host values it let
+    through: every answer, the first and the repeated ones, is the one ``TrustedHostMiddleware`` gives alone, and a
+    refusal carries the headers too."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    hosts = [host for host, _ in HOST_CASES] * 2
+    ours = await host_answers(SecurityHeaders(app, allowed_hosts=HOSTS), hosts)
+    starlettes = await host_answers(TrustedHostMiddleware(app, allowed_hosts=HOSTS, www_redirect=False), hosts)
+    assert [status for status, _ in ours] == [status for status, _ in starlettes] == [s for _, s in HOST_CASES] * 2
+    assert all(headed for _, headed in ours)
+    assert len(create_app(desk_agent(tmp_path), secret_key=SECRET, allowed_hosts=HOSTS).user_middleware) == 1
