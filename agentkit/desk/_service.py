@@ -121,7 +121,9 @@ class LocalDesk:
             conversation_id, idempotency_key, title, description, priority, user, tuple(transcript),
             await self._opening_bot(),
         )
-        ticket, created = await self._run(self._store.create, new)
+        # Through ``run``, as ``add_user_message``: on SQLite the tickets of many handoffs then share a commit.
+        stored = await self._db.run(lambda db: self._store.write_ticket(db, new))
+        ticket, created = stored()
         if created:
             self._notify()
         return ticket

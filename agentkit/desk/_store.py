@@ -78,38 +78,39 @@ class TicketStore:
         with self._db.transaction(write=False) as db:
             yield db
 
-    def create(self, new: NewTicket) -> tuple[Ticket, bool]:
-        """Insert the ticket, or find the one with the same idempotency key; ``True`` when it is new (then with a
-        ``ticket_created`` event)."""
+    def write_ticket(self, db: Connection, new: NewTicket) -> Callable[[], tuple[Ticket, bool]]:
+        """Insert the ticket, or find the one with the same idempotency key, in ``db``'s write transaction; call the
+        result once it has committed: the ticket, and ``True`` when it is new (then with a ``ticket_created`` event).
+        A new ticket is built from what was written, not read back."""
         now = time.time()
         transcript = json.dumps([asdict(line) for line in new.transcript])
-        with self._write() as db:
-            cursor = db.execute(
-                "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
-                " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-                (
-                    new.idempotency_key,
-                    new.conversation_id,
-                    new.title,
-                    new.description,
-                    new.priority,
-                    new.user.id,
-                    new.user.name,
-                    new.user.email,
-                    transcript,
-                    now,
-                    now,
-                    new.bot_name,
-                ),
-            )
-            created = cursor.rowcount == 1
-            row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
-            ticket_id = str(row.fetchone()["id"])
-            if not created:  # the ticket of an earlier try, as it stands now
-                return self._load(db, ticket_id), False
-            self._add_event(db, ticket_id, "ticket_created", None, new.title)
-        return _new_ticket(ticket_id, new, now), True  # what was stored: no need to read it back
+        cursor = db.execute(
+            "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
+            " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            (
+                new.idempotency_key,
+                new.conversation_id,
+                new.title,
+                new.description,
+                new.priority,
+                new.user.id,
+                new.user.name,
+                new.user.email,
+                transcript,
+                now,
+                now,
+                new.bot_name,
+            ),
+        )
+        created = cursor.rowcount == 1
+        row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
+        ticket_id = str(row.fetchone()["id"])
+        if not created:  # the ticket of an earlier try, as it stands now
+            earlier = self._load(db, ticket_id)
+            return lambda: (earlier, False)
+        self._add_event(db, ticket_id, "ticket_created", None, new.title)
+        return lambda: (_new_ticket(ticket_id, new, now), True)
 
     def get(self, ticket_id: str) -> Ticket:
         with self._read() as db:

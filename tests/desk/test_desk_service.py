@@ -323,3 +323,42 @@ async def test_user_messages_relayed_at_once_share_commits_and_a_closed_ticket_f
             assert stored == [f"{ticket.id}:{n}" for n in range(20)]
         events = [e for e in await desk.events_since(0) if e.kind == "user_message"]
         assert sorted(e.text or "" for e in events) == sorted(f"{t.id}:{n}" for n in range(20) for t in tickets[::2])
+
+
+async def test_tickets_opened_at_once_share_commits_and_a_repeated_key_gives_the_same_ticket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every handoff opens a ticket through ``create_ticket``: on SQLite those that arrive together are
+    group-committed instead of one transaction each on the desk's one writer. A key sent twice in the same commit
+    (a retry racing its first try) still opens one ticket, with one event, and both callers get it."""
+    from agentkit.storage import SqliteDatabase
+
+    commits = 0
+    original_batch, original_transaction = SqliteDatabase.run_batch, SqliteDatabase.transaction
+
+    def run_batch(self: SqliteDatabase, work: Any) -> Any:
+        nonlocal commits
+        commits += 1
+        return original_batch(self, work)
+
+    def transaction(self: SqliteDatabase, *, write: bool = True) -> Any:
+        nonlocal commits
+        commits += write
+        return original_transaction(self, write=write)
+
+    async with LocalDesk(tmp_path / "desk.db") as desk:
+        await _open(desk, key="warm-up")
+        monkeypatch.setattr(SqliteDatabase, "run_batch", run_batch)
+        monkeypatch.setattr(SqliteDatabase, "transaction", transaction)
+        keys = [f"esc-{n}" for n in range(30)] + ["esc-7"]
+        opened = await asyncio.gather(*(_open(desk, key=key) for key in keys))
+        monkeypatch.undo()
+
+        assert commits < 20  # 30 tickets: one transaction each before
+        assert opened[-1] == opened[7]
+        assert len({t.id for t in opened}) == 30
+        assert [t.idempotency_key for t in opened] == keys
+        stored = {t.idempotency_key: t for t in await desk.tickets()}
+        assert all(stored[t.idempotency_key] == t for t in opened)  # what create_ticket returned is what is stored
+        created = [e.ticket_id for e in await desk.events_since(0) if e.kind == "ticket_created"]
+        assert sorted(created) == sorted(t.id for t in [stored["warm-up"], *opened[:30]])
