@@ -85,7 +85,7 @@ async def send_message(request: Request) -> Response:
                            "messages in this conversation")  # fmt: skip
     await state.quotas.used(conversation_id, message=True)
     telemetry.emit("message_received")
-    with context.scope(admit_escalation=_escalation_quota(state, _client(request))):
+    with context.scope(admit_escalation=_escalation_quota(state, request)):
         caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})
     return json_response(MessagesView(messages=[message_view(m) for m in caused]))
 
@@ -161,8 +161,12 @@ def _client(request: Request) -> str:
     return address_key(request.client.host if request.client else "unknown")
 
 
-def _escalation_quota(state: ServerState, client: str) -> Callable[[str], Awaitable[None]]:
-    """What ``start_hitl`` asks before it opens a new handoff for this request (see ``hitl._actions``)."""
+def _escalation_quota(state: ServerState, request: Request) -> Callable[[str], Awaitable[None]] | None:
+    """What ``start_hitl`` asks before it opens a new handoff for this request (see ``hitl._actions``); None
+    without a limit: there is nothing to ask, and the session opens in one transaction, not a look and then two."""
+    if state.quotas.quotas.escalations_per_hour <= 0:
+        return None
+    client = _client(request)
 
     async def admit(conversation_id: str) -> None:
         try:
