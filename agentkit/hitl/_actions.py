@@ -127,8 +127,9 @@ class HitlActions:
         assert opened.session is not None
         if opened.start is None:
             return HitlStart("already_escalated", opened.session)
-        # Inline, this call sends the row; waking the background deliverer would only race it for the row.
-        plugin.wake(outbox=not plugin.deliver_inline)
+        # Inline, this call sends the row; waking the background deliverer would only race it for the row. The
+        # timeouts' pass need not look again for a session that has no timeout (two transactions, per handoff).
+        plugin.wake(outbox=not plugin.deliver_inline, timeouts=opened.session.timeout_at is not None)
         if not plugin.deliver_inline:
             return HitlStart("queued", opened.session)
         return await self._deliver_start(opened.start)
@@ -223,7 +224,8 @@ def _open(
     caller sends it), in one transaction; a session past its timeout must not block a new one: it ends here. Not
     ``admitted``: nothing opens, the transcript is read for the transaction that will open it."""
     conversation_id = escalation.conversation_id
-    existing, ended = state.open_session(connection, plugin, conversation_id), None
+    latest, ended = state.latest_session_locked(connection, plugin, conversation_id), None
+    existing = latest if latest is not None and latest.is_open else None
     if existing is not None and state.timed_out(existing, time.time()):
         config = existing.config
         end_session(connection, posts, existing, "timeout", config.agent_assigned_timeout_message,
@@ -235,7 +237,7 @@ def _open(
         transcript = tuple(host.transcript(connection, conversation_id))
     if not admitted:
         return _Opened(None, ended=ended, transcript=transcript)
-    session, start = _create(connection, posts, plugin, escalation, transcript, lease)
+    session, start = _create(connection, posts, plugin, escalation, transcript, lease, latest)
     return _Opened(session, start, ended, transcript)
 
 
@@ -246,11 +248,12 @@ def _create(
     escalation: _Escalation,
     transcript: tuple[TranscriptLine, ...],
     lease: float | None,
+    after: state.HitlSession | None,
 ) -> tuple[state.HitlSession, Claimed]:
     now = time.time()
     session = state.create_session(
-        connection, plugin, escalation.conversation_id, title=escalation.title, priority=escalation.priority,
-        user=escalation.user, config=escalation.config, now=now,
+        connection, plugin, escalation.conversation_id, after=after.escalation if after else 0, title=escalation.title,
+        priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
     )  # fmt: skip
     description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
     request = EscalationRequest(

@@ -122,6 +122,14 @@ def latest_session(connection: Connection, plugin: str, conversation_id: str) ->
     return _one(connection, _LATEST, (plugin, conversation_id))
 
 
+def latest_session_locked(connection: Connection, plugin: str, conversation_id: str) -> HitlSession | None:
+    """``latest_session``, the conversation's lock taken first. What ``open_session`` and ``create_session`` need in
+    one statement: the open session, if any, is the latest (none opens while one is open), and a new one is numbered
+    after the latest."""
+    connection.lock_conversation(conversation_id)
+    return latest_session(connection, plugin, conversation_id)
+
+
 def latest_session_at_commit(
     connection: Connection, plugin: str, conversation_id: str
 ) -> Callable[[], HitlSession | None]:
@@ -169,18 +177,17 @@ def create_session(
     plugin: str,
     conversation_id: str,
     *,
+    after: int,
     title: str,
     priority: Priority,
     user: User,
     config: SessionConfig,
     now: float,
 ) -> HitlSession:
-    """A new pending session, numbered after the conversation's earlier escalations."""
-    connection.lock_conversation(conversation_id)  # no other transaction counts the same escalations meanwhile
-    (count,) = connection.execute(
-        "SELECT COUNT(*) FROM hitl_sessions WHERE plugin = ? AND conversation_id = ?", (plugin, conversation_id)
-    ).fetchone()
-    escalation = count + 1
+    """A new pending session, numbered after escalation ``after``: the conversation's latest (0: it has none), as
+    ``latest_session_locked`` read it in this transaction, under the conversation's lock (no other transaction
+    numbers the same escalation meanwhile)."""
+    escalation = after + 1
     key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
     timeout_at = now + timeout if timeout > 0 else None
     row_id = connection.insert(

@@ -203,3 +203,42 @@ async def test_the_new_session_is_given_as_it_was_stored(store_url: str, runs: C
         assert started.session == await plugin.session("c1")
         assert (started.session.state, started.session.notice) == ("pending", "handoff")  # the user was told
         assert (started.session.timeout_at is None) == (seconds == 0)
+
+
+@pytest.mark.parametrize(("seconds", "woken"), [(0, False), (600, True)])
+async def test_the_timeouts_pass_is_woken_only_for_a_session_that_can_time_out(
+    store_url: str, runs: Counter[str], monkeypatch: pytest.MonkeyPatch, seconds: int, woken: bool
+) -> None:
+    """Each pass of the background timeouts is two transactions: a handoff wakes it only when its session has a
+    timeout that may come before the one the pass sleeps until (before: at every handoff)."""
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url, agent_assigned_timeout_seconds=seconds) as agent:
+        plugin = agent.plugins["desk-hitl"]
+        wakes: list[dict[str, bool]] = []
+        original = plugin.wake
+
+        def wake(**kwargs: bool) -> None:
+            wakes.append(kwargs)
+            original(**kwargs)
+
+        monkeypatch.setattr(plugin, "wake", wake)
+        started = await start(agent)
+        assert started.status == "opened" and (started.session.timeout_at is not None) is woken
+        assert [w.get("timeouts", True) for w in wakes] == [woken]
+
+
+async def test_each_escalation_after_an_ended_one_is_numbered_next_with_a_ticket_of_its_own(
+    store_url: str, runs: Counter[str]
+) -> None:
+    """The open reads the conversation's latest session once: the open one if any, else the number to follow."""
+    memory = MemoryHitl()
+    async with memory_agent(memory, store_url) as agent:
+        plugin = agent.plugins["desk-hitl"]
+        numbers = []
+        for _ in range(3):
+            started = await start(agent)
+            assert (await start(agent)).status == "already_escalated"
+            numbers.append(started.session.escalation)
+            assert await plugin.actions.stop_hitl("c1")
+    assert numbers == [1, 2, 3]
+    assert [s.request.idempotency_key for s in memory.sessions.values()] == ["c1:1", "c1:2", "c1:3"]

@@ -73,7 +73,7 @@ async def test_messages_are_numbered_in_the_order_they_commit(two_stores: tuple[
 
 def _new_session(connection: Connection) -> int:
     session = state.create_session(
-        connection, "hitl", "c1", title="Wants a person", priority="high", user=User("u1"),
+        connection, "hitl", "c1", after=0, title="Wants a person", priority="high", user=User("u1"),
         config=SessionConfig(), now=time.time(),
     )  # fmt: skip
     outbox.enqueue(connection, "hitl", session.row_id, "start", {}, time.time())
