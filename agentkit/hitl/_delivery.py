@@ -198,8 +198,12 @@ class Deliverer:
         lease = self.config.claim_seconds
 
         def complete(connection: Connection, posts: list[Post]) -> tuple[_Claimed | None, _Concluded | None]:
-            session = self._sent(connection, posts, row, done.remote_id, conversation_id)
-            claimed = _claim(connection, row.session_row, token, lease, due_only, conversation_id, session)
+            reported = row.id == report_on  # where it stands is known: done, and the user is told so with it
+            session = self._sent(connection, posts, row, done.remote_id, conversation_id, told_user=reported)
+            claimed = _claim(connection, row.session_row, token, lease, due_only, conversation_id, session,
+                             locked=True)  # fmt: skip
+            if claimed is None and reported:
+                return None, ("done", None, session)
             if claimed is None and report_on is not None:
                 return None, _conclude(connection, session, report_on)
             return claimed, None
@@ -253,12 +257,25 @@ class Deliverer:
         return None
 
     def _sent(
-        self, connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None, conversation: str
-    ) -> state.HitlSession:
-        """The row marked done (a start: the helpdesk's id kept, the user told); the session as it now stands."""
+        self,
+        connection: Connection,
+        posts: list[Post],
+        row: outbox.OutboxRow,
+        remote: str | None,
+        conversation: str,
+        *,
+        told_user: bool,
+    ) -> state.HitlSession | None:
+        """The row marked done (a start: the helpdesk's id kept, the user told); the session as it now stands, read
+        only for a start (a message changes nothing in it: the next row's claim reads it if there is one).
+        ``told_user``: a message's turn ends with it (see ``outbox.tell_user``)."""
+        if row.kind != "start":
+            connection.lock_conversation(conversation)  # as a session read would: before the rows' locks
+            outbox.complete(connection, row.id, time.time(), told_user=told_user and row.kind == "message")
+            return None
         session = state.session_by_row(connection, row.session_row, conversation)  # locks the conversation first
         outbox.complete(connection, row.id, time.time())
-        if row.kind != "start" or remote is None:
+        if remote is None:
             return session
         state.set_remote_id(connection, row.session_row, remote)
         session = replace(session, session_id=remote)
@@ -291,7 +308,8 @@ class Deliverer:
 _Claimed = tuple[outbox.OutboxRow, state.HitlSession]
 Claimed = tuple[outbox.OutboxRow, state.HitlSession, str]
 """A row claimed by a caller of ``deliver``, its session, and the claim's token."""
-_Concluded = tuple[DeliveryStatus, str | None, state.HitlSession]
+_Concluded = tuple[DeliveryStatus, str | None, state.HitlSession | None]
+"""Where the reported row stands, its error, and the session if it was read (a message's completion does not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,12 +354,17 @@ def _claim(
     due_only: bool,
     conversation_id: str | None,
     session: state.HitlSession | None = None,
+    *,
+    locked: bool = False,
 ) -> _Claimed | None:
-    """``session``: read already in this transaction (its conversation locked), as it now stands."""
-    if session is None:
+    """``session``: read already in this transaction (its conversation locked), as it now stands. ``locked``: the
+    conversation is locked already (``conversation_id`` given); the session is read only if a row is claimed."""
+    if session is None and not locked:
         session = state.session_by_row(connection, session_row, conversation_id)  # the conversation's lock, first
     row = outbox.claim_next(connection, session_row, token, time.time(), lease, due_only=due_only)
-    return None if row is None else (row, session)
+    if row is None:
+        return None
+    return row, session or state.session_by_row(connection, session_row, conversation_id)
 
 
 def _end_with_error(
@@ -358,15 +381,17 @@ def _end_with_error(
         return_unsent(connection, posts, session.conversation_id, session.row_id)
 
 
-def _conclude(connection: Connection, session: state.HitlSession, row_id: int) -> _Concluded:
+def _conclude(connection: Connection, session: state.HitlSession | None, row_id: int) -> _Concluded:
     """Where the turn's row stands once the turn stops waiting for it. Unless it failed (then the turn's bot
-    answers the message), the user is told it went to the person; under the conversation's lock (``session`` was
-    read in this transaction, which takes it), so a refusal that comes later, in any process, knows to give the
-    message back to the bot."""
-    row = connection.execute("SELECT status, last_error FROM hitl_outbox WHERE id = ?", (row_id,)).fetchone()
+    answers the message), the user is told a message went to the person (a start has nothing to tell: only
+    messages are given back); under the conversation's lock (taken earlier in this transaction), so a refusal that
+    comes later, in any process, knows to give the message back to the bot."""
+    sql = "SELECT status, last_error, kind FROM hitl_outbox WHERE id = ?"
+    row = connection.execute(sql, (row_id,)).fetchone()
     if row["status"] in ("failed", "dead", "cancelled"):
         return "failed", row["last_error"] or "the session ended before this was sent", session
-    outbox.tell_user(connection, row_id)
+    if row["kind"] == "message":
+        outbox.tell_user(connection, row_id)
     if row["status"] == "done":
         return "done", None, session
     return "pending", row["last_error"], session

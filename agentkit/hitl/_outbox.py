@@ -81,12 +81,6 @@ def enqueue(
     )
 
 
-def has_queued(connection: Connection, session_row: int) -> bool:
-    """Whether the session has a row still to send (queued: due or not, claimed or not)."""
-    sql = "SELECT 1 FROM hitl_outbox WHERE session_row = ? AND status = 'queued' LIMIT 1"
-    return connection.execute(sql, (session_row,)).fetchone() is not None
-
-
 def tell_user(connection: Connection, row_id: int) -> None:
     """The turn that queued the row ends without an answer from the bot: the message went (or goes) to the person."""
     connection.execute("UPDATE hitl_outbox SET told_user = 1 WHERE id = ?", (row_id,))
@@ -141,10 +135,12 @@ def mark_sending(connection: Connection, row_id: int, token: str) -> bool:
     return bool(cursor.rowcount)
 
 
-def complete(connection: Connection, row_id: int, now: float) -> None:
+def complete(connection: Connection, row_id: int, now: float, *, told_user: bool = False) -> None:
+    """The row was sent. ``told_user``: and the turn that queued it ends now (``tell_user``, in the same UPDATE)."""
+    told = ", told_user = 1" if told_user else ""
     connection.execute(
         "UPDATE hitl_outbox SET status = 'done', done_at = ?, claim_token = NULL, claimed_until = NULL, "
-        "attempts = attempts + 1 WHERE id = ?",
+        f"attempts = attempts + 1{told} WHERE id = ?",
         (now, row_id),
     )
 

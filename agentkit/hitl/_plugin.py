@@ -145,7 +145,7 @@ class HitlPlugin:
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
-        queued = await self._enqueue(conversation_id, text)
+        queued = await self._enqueue(session, text)
         if queued is None:
             return False  # it ended meanwhile
         if not self.deliver_inline:
@@ -160,15 +160,15 @@ class HitlPlugin:
         # A refused message ended the session and the user was told: the bot answers this message itself.
         return delivery.status != "failed"
 
-    async def _enqueue(self, conversation_id: str, text: str) -> _Queued | None:
+    async def _enqueue(self, read: _state.HitlSession, text: str) -> _Queued | None:
         """The message queued for the conversation's open session (None: none is open any more); inline, claimed
-        in that same transaction when it can be sent at once."""
-        message_id = _handled_message_id(conversation_id, text)
+        in that same transaction when it can be sent at once. ``read``: the open session as the turn read it."""
+        message_id = _handled_message_id(read.conversation_id, text)
         lease = self.delivery.claim_seconds if self.deliver_inline else None
         token = outbox.new_claim_token()
 
         def enqueue(connection: Connection, _: list[Post]) -> _Queued | None:
-            return _enqueue_if_open(connection, self.alias, conversation_id, text, message_id, lease, token)
+            return _enqueue_if_open(connection, read, text, message_id, lease, token)
 
         return await claim_to_the_end(self.host, enqueue, _claimed_row, token)
 
@@ -343,8 +343,7 @@ _Queued = tuple[OutboxRow, Claimed | None]
 
 def _enqueue_if_open(
     connection: Connection,
-    plugin: str,
-    conversation_id: str,
+    read: _state.HitlSession,
     text: str,
     message_id: int | None,
     lease: float | None,
@@ -352,11 +351,14 @@ def _enqueue_if_open(
 ) -> _Queued | None:
     """Inline (``lease``), the row is claimed as it is queued, for the turn to send at once (no transaction of its
     own to claim it), unless an older row of the session is still queued: rows are sent in order, so the
-    deliverer claims that one first. Not inline, the user is told at once that it went to the person."""
-    session = _state.open_session(connection, plugin, conversation_id)  # the conversation's lock, first
-    if session is None:
+    deliverer claims that one first. Not inline, the user is told at once that it went to the person. ``read``: the
+    session the turn read; whether it is still open, and its helpdesk id, are read again here, with the look for
+    an older queued row, in one statement (the rest of a session never changes)."""
+    current = _state.open_session_now(connection, read)  # the conversation's lock, first
+    if current is None:
         return None
-    if lease is None or outbox.has_queued(connection, session.row_id):
+    session, has_queued = current
+    if lease is None or has_queued:
         told_user = lease is None  # inline, the turn first waits to see whether the helpdesk takes it
         return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id), None
     row = enqueue_user_message(connection, session, text, message_id=message_id, claim=(token, time.time() + lease))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 from agentkit.handoff import Priority, User
@@ -113,6 +113,31 @@ def open_session(connection: Connection, plugin: str, conversation_id: str) -> H
         "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND state != 'ended'",
         (plugin, conversation_id),
     )
+
+
+_OPEN_NOW = (
+    "SELECT s.id, s.state, s.session_id, EXISTS (SELECT 1 FROM hitl_outbox o WHERE o.session_row = s.id "
+    "AND o.status = 'queued') AS has_queued FROM hitl_sessions s WHERE s.plugin = ? AND s.conversation_id = ? "
+    "AND s.state != 'ended'"
+)
+
+
+def open_session_now(connection: Connection, read: HitlSession) -> tuple[HitlSession, bool] | None:
+    """``open_session`` for a conversation whose session ``read`` was read earlier (in another transaction): the
+    open session as it stands now, and whether it has a row still to send (queued: due or not, claimed or not), in one
+    statement. Only its state and helpdesk id are read again when it is still ``read``'s (the rest of a session
+    row changes only as it ends, or as its notice and agent are recorded, which sending a message does not use);
+    a session opened since is read whole. None: none is open."""
+    connection.lock_conversation(read.conversation_id)
+    row = connection.execute(_OPEN_NOW, (read.plugin, read.conversation_id)).fetchone()
+    if row is None:
+        return None
+    if row["id"] != read.row_id:
+        return session_by_row(connection, row["id"], read.conversation_id), bool(row["has_queued"])
+    session = read
+    if (row["state"], row["session_id"]) != (read.state, read.session_id):
+        session = replace(read, state=row["state"], session_id=row["session_id"])
+    return session, bool(row["has_queued"])
 
 
 _LATEST = "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1"
