@@ -154,10 +154,14 @@ class TicketStore:
     ) -> Callable[[], TicketMessage]:
         """A user's message, in ``db``'s write transaction; call the result once it has committed: the message as
         stored. The ticket is not read back (the bot relays every user message through here and has no use for
-        it): on PostgreSQL the whole write is then two round trips, its ticket's lock and the rest."""
-        self._require_open(db, ticket_id, "send a user message to")
-        self._update(db, ticket_id, "", ())
+        it): on PostgreSQL the whole write is then two round trips, its ticket's update and the rest."""
         at = time.time()
+        # One statement checks that the ticket is open, locks it and touches it (no read of it first); only when it
+        # changes nothing is the ticket read, for the error to give (not found, or closed).
+        sql = "UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed'"
+        if db.execute(sql, (at, _int_id(ticket_id))).rowcount != 1:
+            self._require_open(db, ticket_id, "send a user message to")
+            raise AssertionError(f"ticket {ticket_id} is open but its update changed no row")
         message_id = db.insert_at_commit(
             "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, 'user', ?, ?, ?)",
             (_int_id(ticket_id), user_name, text, at),

@@ -274,6 +274,18 @@ async def test_an_unknown_ticket_is_ticket_not_found(desk: LocalDesk, ticket_id:
         await desk.ticket(ticket_id)
 
 
+@pytest.mark.parametrize("ticket_id", ["999", "abc"])
+async def test_a_user_message_for_an_unknown_ticket_is_ticket_not_found_and_stores_nothing(
+    desk: LocalDesk, ticket_id: str
+) -> None:
+    ticket = await _open(desk)
+    head = await desk.head()
+    with pytest.raises(TicketNotFound, match="desk.tickets"):
+        await desk.add_user_message(ticket_id, "lost?")
+    assert await desk.head() == head
+    assert [m.text for m in (await desk.ticket(ticket.id)).messages if m.author == "user"] == []
+
+
 async def test_a_bad_priority_is_refused(desk: LocalDesk) -> None:
     with pytest.raises(ValueError, match="priority must be one of"):
         await _open(desk, priority="critical")
