@@ -1,10 +1,12 @@
 """``agentkit serve`` freezes the heap it starts with and collects the young generation rarely (see
-``long_lived_heap``), and fixes its templates; nothing else changes the collector, and serve puts both back as they
-were when it returns."""
+``long_lived_heap``), hands the GIL between threads within 1 ms (``prompt_thread_handoffs``), and fixes its
+templates; nothing else changes the collector or the switch interval, and serve puts them back as they were when
+it returns."""
 
 from __future__ import annotations
 
 import gc
+import sys
 import weakref
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,12 @@ def test_serve_freezes_startup_objects_and_raises_the_young_threshold_while_it_r
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENTKIT_DATA", str(tmp_path / "data"))  # restored after the test: serve sets it
     monkeypatch.setenv("AGENTKIT_MODEL", "offline")
-    before = gc.get_threshold(), gc.get_freeze_count()
+    before = gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()
     seen: dict[str, Any] = {}
 
     def fake_serve(app: Any, sock: Any, **options: Any) -> None:
         seen["threshold"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        seen["switch"] = sys.getswitchinterval()
         seen["templates"] = list(fixes)
         sock.close()
 
@@ -43,7 +46,8 @@ def test_serve_freezes_startup_objects_and_raises_the_young_threshold_while_it_r
     assert code == 0
     assert seen["threshold"] == (_serve.SERVE_GC_YOUNG_THRESHOLD, *before[0][1:])
     assert seen["frozen"] > 10_000  # the modules, the bot and the app: moved out of every collection's way
-    assert (gc.get_threshold(), gc.get_freeze_count()) == before  # as it was: the tests go on in this process
+    assert seen["switch"] == _serve.SERVE_SWITCH_INTERVAL < before[2]  # the database threads wait less for the GIL
+    assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before  # as it was: tests go on
     assert seen["templates"] == [True] and fixes == [True, False]  # fixed while serving (tests/prompts/...)
 
 
@@ -51,11 +55,11 @@ def test_the_library_leaves_the_collector_alone(tmp_path: Path) -> None:
     async def handler(ctx: HandlerContext) -> None:
         await ctx.send("hello")
 
-    before = gc.get_threshold(), gc.get_freeze_count()
+    before = gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()
     agent = Agent("plain", model="offline", conversation=Conversation(channel="*", handler=handler),
                   store=f"sqlite:///{tmp_path}/bot.sqlite3")  # fmt: skip
     create_app(agent, secret_key="k" * 32)
-    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    assert (gc.get_threshold(), gc.get_freeze_count(), sys.getswitchinterval()) == before
 
 
 def test_cycles_made_while_serving_are_still_collected() -> None:
