@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from agentkit.desk._migrations import DESK_MIGRATIONS
@@ -83,7 +83,8 @@ class TicketStore:
         result once it has committed: the ticket, and ``True`` when it is new (then with a ``ticket_created`` event).
         A new ticket is built from what was written, not read back."""
         now = time.time()
-        transcript = json.dumps([asdict(line) for line in new.transcript])
+        # Written out rather than ``dataclasses.asdict`` (a generic deep copy per line), as ``EscalationRequest``.
+        transcript = json.dumps([{"role": line.role, "text": line.text, "at": line.at} for line in new.transcript])
         cursor = db.execute(
             "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
             " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"

@@ -374,3 +374,11 @@ async def test_tickets_opened_at_once_share_commits_and_a_repeated_key_gives_the
         assert all(stored[t.idempotency_key] == t for t in opened)  # what create_ticket returned is what is stored
         created = [e.ticket_id for e in await desk.events_since(0) if e.kind == "ticket_created"]
         assert sorted(created) == sorted(t.id for t in [stored["warm-up"], *opened[:30]])
+
+
+async def test_a_transcript_line_without_a_time_is_stored_as_given(desk: LocalDesk) -> None:
+    lines = (TranscriptLine("user", "Hi", None), TranscriptLine("agent", 'Say "hello"', 3.5))
+    opened = await desk.create_ticket(conversation_id="c9", idempotency_key="c9:1", title="Help", description="-",
+                                      priority="low", user=BOB, transcript=lines)  # fmt: skip
+    assert opened.transcript == lines
+    assert (await desk.ticket(opened.id)).transcript == lines
