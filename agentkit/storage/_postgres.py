@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -217,9 +218,7 @@ class _Batch:
     (on threads that fight for the GIL, each wait is a GIL hand-off)."""
 
     def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
-        from psycopg import ClientCursor
-
-        self._cursor: psycopg.ClientCursor[PgRow] = ClientCursor(raw)
+        self._cursor = _client_cursor(raw)
         self._queued: list[tuple[str, tuple[object, ...], BatchedCursor | None]] = [("BEGIN", (), None)]
 
     def add(self, sql: str, params: tuple[object, ...] = (), *, read: bool = True) -> BatchedCursor:
@@ -239,7 +238,28 @@ class _Batch:
             if position:
                 cursor.nextset()
             if target is not None:
-                target.settle(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+                target.settle(cursor.fetchall() if _has_rows(cursor) else [], cursor.rowcount)
+
+
+_CLIENT_CURSORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
+
+
+def _client_cursor(raw: psycopg.Connection[PgRow]) -> psycopg.ClientCursor[PgRow]:
+    """The connection's one batch cursor, kept for its next transaction: a new ``ClientCursor`` builds its adapters'
+    map and transformer each time (~25 us a transaction)."""
+    cursor = _CLIENT_CURSORS.get(raw)
+    if cursor is None or cursor.closed:
+        from psycopg import ClientCursor
+
+        cursor = _CLIENT_CURSORS[raw] = ClientCursor(raw)
+    return cursor
+
+
+def _has_rows(cursor: Any) -> bool:
+    """``cursor.description is not None`` without building a ``Column`` object per column (~10 us a result)."""
+    result = cursor.pgresult
+    return result is not None and bool(result.nfields or result.status == _TUPLES_OK)
 
 
 @lru_cache(maxsize=1)

@@ -115,3 +115,20 @@ def test_statements_ending_in_a_semicolon_or_a_comment_are_sent_apart(database: 
         count = connection.execute("SELECT count(*) FROM notes").fetchone()[0]
     assert count == 3
     assert _keys(database) == ["a", "b", "c"]
+
+
+def test_a_statement_without_rows_reads_none_even_after_a_transaction_that_read_some(database: Database) -> None:
+    # On PostgreSQL the connection's batch cursor is kept from one transaction to the next: what one read (or one
+    # that failed) must not show through in the next one's results.
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("a",))
+        assert [row["key"] for row in connection.execute("SELECT key FROM notes")] == ["a"]
+    with pytest.raises(database.errors), database.transaction() as connection:
+        connection.execute("SELECT key FROM notes").fetchall()
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("a",)).fetchall()  # unique: fails
+    with database.transaction() as connection:
+        inserted = connection.execute("INSERT INTO notes (key) VALUES (?)", ("b",))
+        nothing = connection.execute("SELECT key FROM notes WHERE key = ?", ("none",))
+        assert (inserted.fetchall(), inserted.rowcount) == ([], 1)
+        assert (nothing.fetchall(), nothing.fetchone()) == ([], None)
+    assert _keys(database) == ["a", "b"]
