@@ -125,6 +125,7 @@ class HitlActions:
             await admit(conversation_id)
             opened = await self._open(escalation, opened.transcript, admitted=True)
         assert opened.session is not None
+        plugin.note_open(conversation_id)  # the next messages go to the person: queued with the turn's message
         if opened.start is None:
             return HitlStart("already_escalated", opened.session)
         # Inline, this call sends the row; waking the background deliverer would only race it for the row. The

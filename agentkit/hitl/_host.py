@@ -86,6 +86,11 @@ class HitlHost(Protocol):
         handoff reads it with the session it opens, not in a transaction of its own."""
         ...
 
+    def message_key_sql(self) -> str:
+        """A SQL expression of one parameter, a conversation's id: the key of its newest stored message (in the
+        transaction that stored a user's message, that message's: ``read_for_intercept`` keeps it with the row)."""
+        ...
+
     async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
         """The user profile last given to ``receive`` for this conversation (``id``, ``name``, ``email``)."""
         ...

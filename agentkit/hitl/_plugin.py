@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -34,12 +35,14 @@ from ._outbox import OutboxEntry, OutboxRow
 from ._outbox import entries as outbox_entries
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
 from ._rejections import RejectionLog
+from ._relay import Relayed, queue_at_commit
 
 __all__ = ["HitlPlugin"]
 
 logger = logging.getLogger("agentkit.hitl")
 
 _MIN_SLEEP = 0.05
+_MAY_RELAY_MAX = 10_000
 
 
 class _NotRead(enum.Enum):
@@ -70,6 +73,8 @@ class HitlPlugin:
         self._wake_outbox = asyncio.Event()
         self._wake_timeouts = asyncio.Event()
         self._rejections = RejectionLog()
+        self._config_json_of: tuple[SessionConfig, str] | None = None
+        self._may_relay: dict[str, None] = {}  # conversations seen with an open session: see ``note_open``
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={getattr(self.provider, 'name', None)!r}, alias={self.alias!r})"
@@ -123,18 +128,31 @@ class HitlPlugin:
             await self.provider.aclose()
 
     def read_for_intercept(
-        self, connection: Connection, conversation_id: str
-    ) -> Callable[[], _state.HitlSession | None]:
-        """What ``intercept`` starts from (the conversation's latest session), read in the transaction that stores
-        the user's message, at its commit: the agent calls it there, and once it has committed calls the result
-        and passes what that gives to ``intercept`` as ``read``."""
-        return _state.latest_session_at_commit(connection, self.alias, conversation_id)
+        self, connection: Connection, conversation_id: str, text: str
+    ) -> Callable[[], _state.HitlSession | Relayed | None]:
+        """What ``intercept`` starts from, in the transaction that stores the user's message, at its commit: the
+        message queued for the person if the conversation's open session takes it as it is (``_relay``), else the
+        conversation's latest session. The agent calls it there, and once it has committed calls the result and
+        passes what that gives to ``intercept`` as ``read``."""
+        queued = self._queue_at_commit(connection, conversation_id, text)
+        latest = _state.latest_session_at_commit(connection, self.alias, conversation_id)
+
+        def read() -> _state.HitlSession | Relayed | None:
+            session, row = latest(), queued()
+            if row is None or session is None:
+                return session
+            return _relayed(session, text, *row)
+
+        return read
 
     async def intercept(
         self, conversation_id: str, text: str, read: _state.HitlSession | None | _NotRead = NOT_READ
     ) -> bool:
         """A user message: True if the open session took it (to the human agent), False if the bot should.
         ``read``: what ``read_for_intercept`` gave, in the transaction that stored the message (else read here)."""
+        if isinstance(read, Relayed):  # queued with the message (``read_for_intercept``)
+            return await self._relay(read.session, (read.row, None if read.token is None else
+                                                     (read.row, read.session, read.token)))  # fmt: skip
         session = await self.session(conversation_id) if isinstance(read, _NotRead) else read
         if session is not None and _state.timed_out(session, time.time()):  # before the background check saw it
             if await self._end(session, "timeout", session.config.agent_assigned_timeout_message):
@@ -145,20 +163,53 @@ class HitlPlugin:
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
+        self.note_open(conversation_id)
         queued = await self._enqueue(session, text)
         if queued is None:
             return False  # it ended meanwhile
+        return await self._relay(session, queued)
+
+    def note_open(self, conversation_id: str) -> None:
+        """The conversation has an open session: its next messages are queued with the turn's first transaction
+        (``read_for_intercept``). A hint only, of this process (bounded: forgotten all at once when full)."""
+        if len(self._may_relay) >= _MAY_RELAY_MAX:
+            self._may_relay.clear()
+        self._may_relay[conversation_id] = None
+
+    async def _relay(self, session: _state.HitlSession, queued: _Queued) -> bool:
+        """Send the queued message (inline; else wake the background deliverer); False when the bot should answer
+        it: a refused message ended the session and the user was told."""
         if not self.deliver_inline:
             self.wake(timeouts=False)
             return True
         row, claimed = queued
+        conversation_id = session.conversation_id
         delivery = await self.deliverer.deliver(row.session_row, row.id, conversation_id, claimed=claimed)
         if delivery.status == "pending":
             await self.host.transact(
                 lambda _, posts: posts.append(Post(conversation_id, session.config.delivery_delayed_message))
             )
-        # A refused message ended the session and the user was told: the bot answers this message itself.
         return delivery.status != "failed"
+
+    def _queue_at_commit(
+        self, connection: Connection, conversation_id: str, text: str
+    ) -> Callable[[], tuple[int, int, str | None] | None]:
+        """``_relay.queue_at_commit``, unless ``text`` is the close command (``intercept`` ends the session), or no
+        session of the conversation was seen open by this process (a message to the bot pays no statement for it;
+        one that should have gone is queued by ``intercept``, as before)."""
+        if conversation_id not in self._may_relay or self.config.is_close_command(text):
+            return lambda: None
+        lease = self.delivery.claim_seconds
+        claim = (outbox.new_claim_token(), time.time() + lease) if self.deliver_inline else None
+        key, config = self.host.message_key_sql(), self._config_json()
+        return queue_at_commit(connection, self.alias, conversation_id, text, message_key_sql=key,
+                               config_json=config, claim=claim)  # fmt: skip
+
+    def _config_json(self) -> str:
+        """The plugin's settings as a session without overrides stores them (``_state.create_session``)."""
+        if self._config_json_of is None or self._config_json_of[0] is not self.config:
+            self._config_json_of = (self.config, json.dumps(self.config.to_json()))
+        return self._config_json_of[1]
 
     async def _enqueue(self, read: _state.HitlSession, text: str) -> _Queued | None:
         """The message queued for the conversation's open session (None: none is open any more); inline, claimed
@@ -363,6 +414,13 @@ def _enqueue_if_open(
         return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id), None
     row = enqueue_user_message(connection, session, text, message_id=message_id, claim=(token, time.time() + lease))
     return row, (row, session, token)
+
+
+def _relayed(session: _state.HitlSession, text: str, row_id: int, session_row: int, token: str | None) -> Relayed:
+    if session.row_id != session_row:  # the open session is the latest one: this cannot be, the row must not wait
+        raise AssertionError(f"outbox row {row_id} was queued for session row {session_row}, not {session.row_id}")
+    payload = {"text": text}  # what ``Deliverer._call`` reads of a message's payload (the stored one has its id too)
+    return Relayed(session, OutboxRow(row_id, session_row, "message", payload, 0), token)
 
 
 def _claimed_row(queued: _Queued | None) -> int | None:

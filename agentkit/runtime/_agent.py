@@ -284,6 +284,9 @@ class Agent:
     def transcript(self, connection: Connection, conversation_id: str) -> list[TranscriptLine]:
         return [TranscriptLine(m.role, m.text, m.at) for m in messages.load_visible(connection, conversation_id)]
 
+    def message_key_sql(self) -> str:
+        return messages.NEWEST_KEY_SQL
+
     async def user_of(self, conversation_id: str) -> dict[str, Any] | None:
         await self._ensure_ready()
         return await self.store.run(lambda c: messages.load_user(c, conversation_id), write=False)
@@ -356,7 +359,7 @@ class Agent:
         """A turn's first transaction: the user's message stored, the model's history and the plugins' reads, all
         read at commit (call the result once it has committed): on PostgreSQL one round trip."""
         stored = messages.store_user_turn(connection, conversation_id, text, user)
-        reads = {alias: reader(connection, conversation_id) for alias, reader in self._intercept_readers.items()}
+        reads = {alias: read(connection, conversation_id, text) for alias, read in self._intercept_readers.items()}
         return lambda: (*stored(), {alias: read() for alias, read in reads.items()})
 
     async def _intercepted(self, turn: _Turn, text: str) -> bool:

@@ -134,6 +134,8 @@ def load_user(connection: Connection, conversation_id: str) -> dict[str, Any] | 
 
 
 _USER = "SELECT user_json FROM conversations WHERE id = ?"
+NEWEST_KEY_SQL = "(SELECT MAX(seq) FROM messages WHERE conversation_id = ?)"
+"""The key (``ChatMessage.id``) of a conversation's newest message, as a SQL expression of its id."""
 
 
 def _user(row: Any) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers"]
 
-InterceptReader = Callable[[Connection, str], Callable[[], Any]]
+InterceptReader = Callable[[Connection, str, str], Callable[[], Any]]
 
 
 @runtime_checkable
@@ -39,11 +39,11 @@ class Plugin(Protocol):
     async def intercept(self, conversation_id: str, text: str) -> bool:
         """Take a user message before the handler; True when it did (the handler then does not run).
 
-        A plugin may also have ``read_for_intercept(connection, conversation_id)``: the agent then calls it (sync)
-        in the transaction that stores the user's message, and once that has committed calls the function it
-        returned and gives the result to ``intercept`` as a third argument: the plugin's reads cost no transaction
-        of their own, and read at commit (``Connection.read_at_commit``) no round trip either (``HitlPlugin``
-        reads its session so)."""
+        A plugin may also have ``read_for_intercept(connection, conversation_id, text)``: the agent then calls it
+        (sync) in the transaction that stores the user's message, and once that has committed calls the function it
+        returned and gives the result to ``intercept`` as a third argument: the plugin's reads (and writes) cost no
+        transaction of their own, and done at commit (``Connection.read_at_commit``) no round trip either
+        (``HitlPlugin`` reads its session so, and queues the message for the person there)."""
         ...
 
 
