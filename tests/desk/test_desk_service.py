@@ -297,39 +297,44 @@ async def test_an_in_memory_desk_works_across_threads() -> None:
         assert len({t.id for t in tickets}) == 5
 
 
+def _count_commits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count SQLite's commits from now on (a group commit's batch, or a writing transaction of its own) in the
+    list's one item, until ``monkeypatch.undo()``."""
+    from agentkit.storage import SqliteDatabase
+
+    commits = [0]
+    original_batch, original_transaction = SqliteDatabase.run_batch, SqliteDatabase.transaction
+
+    def run_batch(self: SqliteDatabase, work: Any) -> Any:
+        commits[0] += 1
+        return original_batch(self, work)
+
+    def transaction(self: SqliteDatabase, *, write: bool = True) -> Any:
+        commits[0] += write
+        return original_transaction(self, write=write)
+
+    monkeypatch.setattr(SqliteDatabase, "run_batch", run_batch)
+    monkeypatch.setattr(SqliteDatabase, "transaction", transaction)
+    return commits
+
+
 async def test_user_messages_relayed_at_once_share_commits_and_a_closed_ticket_fails_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bot relays every user message through ``add_user_message``: on SQLite those that arrive together are
     group-committed (one fsync for many) instead of one transaction each on the desk's one writer. A message to a
     closed ticket still fails, alone: the others of its commit are stored, each once, with their events."""
-    from agentkit.storage import SqliteDatabase
-
-    commits = 0
-    original_batch, original_transaction = SqliteDatabase.run_batch, SqliteDatabase.transaction
-
-    def run_batch(self: SqliteDatabase, work: Any) -> Any:
-        nonlocal commits
-        commits += 1
-        return original_batch(self, work)
-
-    def transaction(self: SqliteDatabase, *, write: bool = True) -> Any:
-        nonlocal commits
-        commits += write
-        return original_transaction(self, write=write)
-
     async with LocalDesk(tmp_path / "desk.db") as desk:
         tickets = [await _open(desk, key=f"esc-{n}") for n in range(3)]
         await desk.close(tickets[1].id, reason="done")
-        monkeypatch.setattr(SqliteDatabase, "run_batch", run_batch)
-        monkeypatch.setattr(SqliteDatabase, "transaction", transaction)
+        commits = _count_commits(monkeypatch)
         sends = [desk.add_user_message(t.id, f"{t.id}:{n}") for n in range(20) for t in tickets]
         results = await asyncio.gather(*sends, return_exceptions=True)
         monkeypatch.undo()
 
         refused = [r for r in results if isinstance(r, BaseException)]
         assert len(refused) == 20 and all(isinstance(r, TicketClosed) for r in refused)
-        assert commits < 40  # 40 messages stored: one transaction each before
+        assert commits[0] < 40  # 40 messages stored: one transaction each before
         for ticket in (tickets[0], tickets[2]):
             stored = [m.text for m in (await desk.ticket(ticket.id)).messages if m.author == "user"]
             assert stored == [f"{ticket.id}:{n}" for n in range(20)]
@@ -343,30 +348,14 @@ async def test_tickets_opened_at_once_share_commits_and_a_repeated_key_gives_the
     """Every handoff opens a ticket through ``create_ticket``: on SQLite those that arrive together are
     group-committed instead of one transaction each on the desk's one writer. A key sent twice in the same commit
     (a retry racing its first try) still opens one ticket, with one event, and both callers get it."""
-    from agentkit.storage import SqliteDatabase
-
-    commits = 0
-    original_batch, original_transaction = SqliteDatabase.run_batch, SqliteDatabase.transaction
-
-    def run_batch(self: SqliteDatabase, work: Any) -> Any:
-        nonlocal commits
-        commits += 1
-        return original_batch(self, work)
-
-    def transaction(self: SqliteDatabase, *, write: bool = True) -> Any:
-        nonlocal commits
-        commits += write
-        return original_transaction(self, write=write)
-
     async with LocalDesk(tmp_path / "desk.db") as desk:
         await _open(desk, key="warm-up")
-        monkeypatch.setattr(SqliteDatabase, "run_batch", run_batch)
-        monkeypatch.setattr(SqliteDatabase, "transaction", transaction)
+        commits = _count_commits(monkeypatch)
         keys = [f"esc-{n}" for n in range(30)] + ["esc-7"]
         opened = await asyncio.gather(*(_open(desk, key=key) for key in keys))
         monkeypatch.undo()
 
-        assert commits < 20  # 30 tickets: one transaction each before
+        assert commits[0] < 20  # 30 tickets: one transaction each before
         assert opened[-1] == opened[7]
         assert len({t.id for t in opened}) == 30
         assert [t.idempotency_key for t in opened] == keys
