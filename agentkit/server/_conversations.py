@@ -8,6 +8,7 @@ The app talks to ``ServerStore`` (a protocol): the desk's ``AccountStore`` plus 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import time
@@ -22,6 +23,10 @@ __all__ = ["DatabaseServerStore", "ServerStore"]
 _KNOWN_CONVERSATIONS = 10_000
 """Conversations whose token hash and user this process keeps, the most recently used first."""
 
+_SCALARS = (str, int, float, bool, type(None))
+
+_Known = tuple[str, dict[str, Any], bool]
+"""A conversation's token hash, its user, and whether the user holds scalars only (a shallow copy is a whole one)."""
 
 
 class ServerStore(AccountStore, Protocol):
@@ -44,7 +49,7 @@ class DatabaseServerStore(DeskAccounts):
 
     def __init__(self, url_or_path: str | os.PathLike[str] = ":memory:", *, password_cost: int = PASSWORD_COST) -> None:
         super().__init__(url_or_path, password_cost=password_cost)
-        self._known: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # id -> (token hash, user)
+        self._known: OrderedDict[str, _Known] = OrderedDict()
 
     # -- webchat conversations --
 
@@ -66,13 +71,17 @@ class DatabaseServerStore(DeskAccounts):
             known = self._remember(conversation_id, str(row["token_hash"]), json.loads(row["user_json"]))
         else:
             self._known.move_to_end(conversation_id)
-        token_hash, user = known
+        token_hash, user, flat = known
         if not same(token_hash, hash_token(token)):
             return None
-        return dict(user)  # a new dict each time, the caller may change it; parsed once, not at every message
+        # A copy each time: the caller may change it. Parsed once, not at every message. The webchat's users hold
+        # strings only, and a shallow copy is then a whole one; a profile with lists or dicts inside (another
+        # caller of ``create_conversation`` may give one) is copied deep, or callers would share its insides.
+        return dict(user) if flat else copy.deepcopy(user)
 
-    def _remember(self, conversation_id: str, token_hash: str, user: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        self._known[conversation_id] = known = (token_hash, user)
+    def _remember(self, conversation_id: str, token_hash: str, user: dict[str, Any]) -> _Known:
+        flat = all(isinstance(value, _SCALARS) for value in user.values())
+        self._known[conversation_id] = known = (token_hash, user, flat)
         if len(self._known) > _KNOWN_CONVERSATIONS:
             self._known.popitem(last=False)
         return known

@@ -110,6 +110,27 @@ async def test_conversation_tokens_are_checked_from_memory_once_seen(
         await other.aclose()
 
 
+async def test_a_kept_user_with_lists_and_dicts_inside_is_copied_whole(tmp_path: Path) -> None:
+    """A profile given by code other than the webchat may hold lists and dicts: what one caller changes inside its
+    copy reaches neither the store's kept user nor the next caller (the creator's copy and another process's)."""
+    path = tmp_path / "server.sqlite3"
+    creator, other = DatabaseServerStore(path), DatabaseServerStore(path)
+    given: dict[str, Any] = {"name": "Jo", "tags": ["vip"], "plan": {"tier": "pro"}}
+    profile = {"name": "Jo", "tags": ["vip"], "plan": {"tier": "pro"}}
+    try:
+        conversation_id, token = await creator.create_conversation(profile)
+        profile["tags"].append("given, then changed by the creator")
+        for store in (creator, other):
+            user = await store.conversation_user(conversation_id, token)
+            assert user == given
+            user["tags"].append("changed by a caller")
+            user["plan"]["tier"] = "changed by a caller"
+            assert await store.conversation_user(conversation_id, token) == given
+    finally:
+        await creator.aclose()
+        await other.aclose()
+
+
 async def test_an_unregistered_bot_cannot_open_tickets(tmp_path: Path) -> None:
     store = DatabaseServerStore(tmp_path / "server.sqlite3")
     for token, problem in ((None, "no bot token is set"), ("akbot_made-up", "token is not registered")):
