@@ -263,14 +263,16 @@ def _create(
     )  # fmt: skip
     payload, token = request_to_json(request), outbox.new_claim_token()
     claim = (token, now + lease) if lease is not None else None
-    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", payload, now, claim=claim)
+    # Sent inline: marked as maybe sent here (no transaction of its own before the call, see ``_delivery``).
+    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", payload, now, claim=claim, sending=True)
     started = SessionEvent("hitl_started", session.conversation_id, plugin)
     posts.append(Post(session.conversation_id, None, event=started))  # no text: for bot code only
     if lease is None:  # not inline: saved is as good as sent, the background deliverer will send it
         state.set_notice(connection, session.row_id, "handoff")
         posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
         session = replace(session, notice="handoff")
-    return session, (outbox.OutboxRow(row_id, session.row_id, "start", payload, 0), session, token)
+    row = outbox.OutboxRow(row_id, session.row_id, "start", payload, 0, sending=claim is not None)
+    return session, (row, session, token)
 
 
 def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> state.HitlSession:

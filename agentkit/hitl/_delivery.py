@@ -214,7 +214,7 @@ class Deliverer:
         """Call the helpdesk with the row; None when it was not sent (and what that means is done). Once sent,
         the row is marked done by the caller, with the next row's claim (``_complete``)."""
         conversation = session.conversation_id
-        marking = row.kind == "start"
+        marking = row.kind == "start" and not row.sending  # a start claimed where it was queued is marked there
         if marking and not await self.host.transact(lambda c, _: _mark_sending(c, row, token, conversation)):
             return None  # the user ended the session since the claim: nothing was sent, and nothing will be
         tries = _Tries()
@@ -277,13 +277,12 @@ class Deliverer:
         outbox.complete(connection, row.id, time.time())
         if remote is None:
             return session
-        state.set_remote_id(connection, row.session_row, remote)
-        session = replace(session, session_id=remote)
-        if session.is_open and session.notice != "handoff":
-            state.set_notice(connection, session.row_id, "handoff")
-            posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
-            session = replace(session, notice="handoff")
-        return session
+        if not session.is_open or session.notice == "handoff":
+            state.set_remote_id(connection, row.session_row, remote)
+            return replace(session, session_id=remote)
+        state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row, not two
+        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+        return replace(session, session_id=remote, notice="handoff")
 
     async def _postpone(self, row: outbox.OutboxRow, error: ProviderError, *, maybe_sent: bool) -> None:
         wait = outbox.backoff(row.attempts + 1, self.config.redeliver_interval, self.config.redeliver_max_delay)

@@ -37,6 +37,9 @@ class OutboxRow:
     attempts: int
     maybe_sent: bool = False
     """An earlier call with this row may have reached the helpdesk (it timed out, or the helpdesk failed midway)."""
+    sending: bool = False
+    """Claimed and marked as maybe sent in the transaction that queued it (``enqueue``'s ``sending``): the call may
+    be made without ``mark_sending``."""
 
 
 @dataclass(frozen=True)
@@ -69,16 +72,21 @@ def enqueue(
     *,
     told_user: bool = False,
     claim: tuple[str, float] | None = None,
+    sending: bool = False,
 ) -> int:
     """Queue a row. ``told_user``: the user's turn ends with this message gone to the person, so if it never
     reaches them the bot must answer it (``take_returned``). ``claim``: ``(token, until)``, the row claimed by the
-    caller, who sends it as soon as this commits (as ``claim_next`` would: no deliverer takes it meanwhile)."""
+    caller, who sends it as soon as this commits (as ``claim_next`` would: no deliverer takes it meanwhile).
+    ``sending``: with ``claim``, the row is marked as maybe sent already (``mark_sending``, in the same transaction:
+    nothing can end its session between the claim and the mark), so an ``/end`` from now on closes the ticket after
+    it instead of dropping the row (``cancel_unsent_start``)."""
     token, until = claim if claim is not None else (None, None)
     return connection.insert(
         "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at, "
-        "told_user, claim_token, claimed_until) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
-        (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user), token, until),
-    )
+        "told_user, claim_token, claimed_until, maybe_sent) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+        (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user), token, until,
+         int(sending and claim is not None)),
+    )  # fmt: skip
 
 
 def tell_user(connection: Connection, row_id: int) -> None:

@@ -38,7 +38,6 @@ SessionState = Literal["pending", "assigned", "ended"]
 EndReason = Literal["agent_closed", "user_closed", "timeout", "stopped", "error"]
 
 
-
 @dataclass(frozen=True)
 class HitlSession:
     """One escalation of one conversation. ``session_id`` is the helpdesk's id, None until delivered."""
@@ -229,8 +228,14 @@ def create_session(
                        User(user.id, user.name, user.email), config, None, now, timeout_at, None, None)  # fmt: skip
 
 
-def set_remote_id(connection: Connection, row_id: int, session_id: str) -> None:
-    connection.execute("UPDATE hitl_sessions SET session_id = ? WHERE id = ?", (session_id, row_id))
+def set_remote_id(connection: Connection, row_id: int, session_id: str, *, notice: str | None = None) -> None:
+    """The helpdesk's id for the session; with ``notice``, what the user was told too (``set_notice``)."""
+    if notice is None:
+        connection.execute("UPDATE hitl_sessions SET session_id = ? WHERE id = ?", (session_id, row_id))
+    else:
+        connection.execute(
+            "UPDATE hitl_sessions SET session_id = ?, notice = ? WHERE id = ?", (session_id, notice, row_id)
+        )
 
 
 def set_notice(connection: Connection, row_id: int, notice: str) -> None:

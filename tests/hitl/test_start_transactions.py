@@ -24,7 +24,7 @@ from agentkit.runtime import Agent, ConversationInfo, Store
 from agentkit.storage import Connection
 from agentkit.testing import eventually
 
-from .lifecycle_helpers import DELAYED, FAST, HANDOFF, TIMED_OUT, USER, texts
+from .lifecycle_helpers import CLOSED, DELAYED, FAST, HANDOFF, TIMED_OUT, USER, texts
 
 _counting: ContextVar[bool] = ContextVar("counting", default=False)
 
@@ -71,14 +71,15 @@ async def start(agent: Agent, **scope: Any) -> Any:
 async def test_a_handoff_opens_its_session_and_claims_its_start_in_the_transaction_that_reads_its_transcript(
     store_url: str, runs: Counter[str]
 ) -> None:
-    """Three writes: the session opened with the transcript read and its start claimed; the start marked as maybe
-    sent just before the helpdesk is called; the start marked done with the helpdesk's id, the user told, and how
-    the delivery ended read back. Before: the transcript read, a read for the timeouts, the open, the claim, the
-    mark, the completion, the conclusion and the session read again (1 read, 7 writes)."""
+    """Two writes: the session opened with the transcript read and its start claimed and marked as maybe sent (an
+    ``/end`` from then on closes the ticket after it); the start marked done with the helpdesk's id, the user told,
+    and how the delivery ended read back. Before s7-handoff, three: the mark in a transaction of its own, just
+    before the call. Before that: the transcript read, a read for the timeouts, the open, the claim, the mark, the
+    completion, the conclusion and the session read again (1 read, 7 writes)."""
     memory = MemoryHitl()
     async with memory_agent(memory, store_url) as agent:
         started = await start(agent)
-        assert runs == {"write": 3}
+        assert runs == {"write": 2}
         assert started.status == "opened"
         assert started.session.session_id == memory.only_session().id and started.session.notice == "handoff"
         assert [(line.role, line.text) for line in memory.only_session().request.transcript] == [
@@ -104,7 +105,7 @@ async def test_an_admission_is_asked_between_a_look_and_the_open_and_a_repeated_
 
         assert (await start(agent, admit_escalation=admit)).status == "opened"
         assert asked == [("c1", "none")]  # asked before anything was opened
-        assert runs == {"write": 4}  # the look (with the transcript), then the three of a handoff
+        assert runs == {"write": 3}  # the look (with the transcript), then the two of a handoff
         runs.clear()
         assert (await start(agent, admit_escalation=admit)).status == "already_escalated"
         assert asked == [("c1", "none")] and runs == {"write": 1}
@@ -139,8 +140,8 @@ async def test_an_overdue_session_ends_in_the_transaction_that_opens_the_next(
         runs.clear()
         second = await start(agent)
         monkeypatch.undo()
-        # The end and the open; the first ticket's stop claimed and completed; the second start's three.
-        assert runs == {"write": 5}
+        # The end and the open; the first ticket's stop claimed and completed; the second start's two.
+        assert runs == {"write": 4}
         assert second.status == "opened" and second.session.escalation == 2
         tickets = [memory.sessions[s.session.session_id] for s in (first, second)]
         assert [t.stopped_reason is not None for t in tickets] == [True, False]
@@ -157,8 +158,8 @@ async def test_a_start_the_helpdesk_cannot_take_now_is_queued_and_the_user_told_
         started = await start(agent)
         assert started.status == "queued" and started.session.notice == "delayed"
         assert texts(await agent.history("c1"))[-1] == ("system", DELAYED)
-        # The open, the mark, the postponement, where it stands, the user told.
-        assert runs == {"write": 5}
+        # The open (with the mark), the postponement, where it stands, the user told.
+        assert runs == {"write": 4}
         assert await agent.plugins["desk-hitl"].redeliver() == 1
     assert memory.only_session().request.idempotency_key == "c1:1"
 
@@ -189,6 +190,46 @@ async def test_a_process_that_dies_right_after_the_open_leaves_its_claimed_start
         assert await restarted.plugins["desk-hitl"].redeliver() == 0
         assert texts(await restarted.history("c1"))[-1] == ("system", HANDOFF)
     assert len(memory.start_calls) == 1 and memory.only_session().request.idempotency_key == "c1:1"
+
+
+async def test_a_start_claimed_in_the_open_is_marked_maybe_sent_there_so_an_end_after_a_crash_closes_its_ticket(
+    store_url: str, runs: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The open claims the start for the inline delivery and marks it as maybe sent in the same transaction (no
+    transaction of its own before the call). A process that dies after the open may have called the helpdesk: an
+    ``/end`` then does not drop the start, it is sent (with its key) and its ticket closed after it; the user who
+    ended it is not told that a person is coming."""
+    memory = MemoryHitl()
+
+    async def die(*args: Any, **kwargs: Any) -> Any:
+        raise _Died
+
+    async with memory_agent(memory, store_url, claim_seconds=600) as agent:
+        monkeypatch.setattr(agent.plugins["desk-hitl"].deliverer, "deliver", die)
+        with pytest.raises(_Died):
+            await start(agent)
+        assert runs == {"write": 1}
+        assert await agent.store.run(_start_row, write=False) == ("queued", 1)
+    model = ScriptedModel([])
+    restarted = Agent("support", model, plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
+    async with restarted:
+        assert texts(await restarted.receive("c1", "/end")) == [("system", CLOSED)]
+        await restarted.store.run(_claims_run_out)  # the dead process's claim, 600 s long, runs out
+        assert await restarted.plugins["desk-hitl"].redeliver() == 2  # the start, then the stop
+        assert await restarted.store.run(_start_row, write=False) == ("done", 1)
+        told = [text for _, text in texts(await restarted.history("c1"))]
+    assert [call.idempotency_key for call in memory.start_calls] == ["c1:1"]
+    assert memory.only_session().stopped_reason is not None
+    assert told[-1] == CLOSED and HANDOFF not in told
+
+
+def _start_row(connection: Connection) -> tuple[str, int]:
+    row = connection.execute("SELECT status, maybe_sent FROM hitl_outbox WHERE kind = 'start'").fetchone()
+    return row["status"], int(row["maybe_sent"])
+
+
+def _claims_run_out(connection: Connection) -> None:
+    connection.execute("UPDATE hitl_outbox SET claimed_until = 0 WHERE claim_token IS NOT NULL")
 
 
 @pytest.mark.parametrize("seconds", [0, 600])

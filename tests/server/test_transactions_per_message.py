@@ -149,9 +149,9 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     # conversation was created: no read; with no limit per conversation, its activity is not tracked). The handoff: the
     # user's message; a look at the HITL session (an overdue one ended there) with the transcript read, before the
     # server's admission is asked; the session opened with its start row, claimed (delivered inline: no claim of its
-    # own); the start marked as maybe sent just before calling the helpdesk (an /end racing it is safe); the desk's
-    # ticket; the start marked done, where it stands read in the same transaction (no conclusion and no session read of
-    # their own); the model's messages. A relayed message: the user's message; the outbox row, claimed as it is queued
+    # own) and marked as maybe sent (an /end racing it is safe); the desk's ticket; the start marked done, where it
+    # stands read in the same transaction (no conclusion and no session read of their own); the model's messages.
+    # A relayed message: the user's message; the outbox row, claimed as it is queued
     # (no older row of the session is queued: it can go at once); the desk's; done with the conclusion. Before s5-relay:
     # 5 (the claim in a transaction of its own), 20 statements (the claim's session read, its row's two reads and
     # update, against one look for an older row). Each sent outbox row is marked done in the transaction that claims the
@@ -172,7 +172,9 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     # (locked) before updating it (now one UPDATE that checks it is open): 11. A relayed message is queued (and
     # claimed) in the transaction that stores it, by one INSERT ... SELECT from the open session, once this process
     # has seen the session open (a message to the bot pays nothing for it): before, 4 transactions, 11 statements.
-    assert counts == [(2, 2, 5), (2, 2, 5), (6, 6, 20), (3, 3, 10), (3, 3, 10)], counts
+    # Before s7-handoff, the handoff's 6 transactions, 20 statements: the start marked as maybe sent in a transaction
+    # of its own just before the call, and its completion set the helpdesk's id and the notice in two UPDATEs.
+    assert counts == [(2, 2, 5), (2, 2, 5), (5, 5, 18), (3, 3, 10), (3, 3, 10)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
@@ -184,5 +186,5 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # (s4-trips): two statements each, 10, 10, 43, 26, 26. Before s5-handoff: 15, 8, 8 transactions; before s5-relay
     # 7, 7 for a relayed message (its claim alone). Before s6-turn (the profile's read-back): 8, 8, 28, 19, 19. Before
     # s6-handoff: the handoff's 27 statements (its open read the open session and counted the escalations). Before
-    # s6-relay: 26, 18, 18.
-    assert counts == [(4, 4, 7), (4, 4, 7), (10, 10, 24), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before
+    # s6-relay: 26, 18, 18. Before s7-handoff, the handoff's 10 transactions, 24 statements (its start's mark alone).
+    assert counts == [(4, 4, 7), (4, 4, 7), (9, 9, 22), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before
