@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..storage import Connection
 from . import _outbox as outbox
@@ -36,17 +36,28 @@ def renew(connection: Connection, row_id: int, token: str, until: float) -> bool
     return bool(cursor.rowcount)
 
 
+class _ToTheEnd(asyncio.Task[T]):
+    """A task that cannot be cancelled: a task awaiting it that is cancelled (shutdown, a deadline) hears of it
+    once this one is done, with its result still there to read. As ``asyncio.shield(ensure_future(...))`` but
+    without the outer future: one event-loop round less for whoever awaits it (the answer wakes it directly)."""
+
+    def cancel(self, msg: Any = None) -> bool:
+        return False
+
+
 async def claim_to_the_end(
     host: HitlHost, claim: Callable[[Connection, list[Post]], T], row_of: Callable[[T], int | None], token: str
 ) -> T:
     """Run the ``claim`` transaction; if this task is cancelled meanwhile (shutdown), the store's thread commits the
     claim anyway, so wait for it and give the row back before stopping: a cancelled deliverer holds no row.
     ``row_of``: the row the transaction claimed (None: none; never called with None)."""
-    claiming = asyncio.ensure_future(host.transact(claim))
+    claiming = _ToTheEnd(host.transact(claim))
     try:
-        return await asyncio.shield(claiming)
+        return await claiming
     except asyncio.CancelledError:
-        claimed = await claiming
+        if not claiming.done():  # not ours: the task cannot be cancelled (see ``_ToTheEnd``)
+            raise
+        claimed = claiming.result()  # its own error, if it failed, as awaiting it would raise
         if claimed is not None and (row_id := row_of(claimed)) is not None:
             await host.transact(lambda c, _: outbox.release(c, row_id, token))
         raise
