@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from .. import telemetry
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state as state
@@ -83,8 +82,12 @@ def enqueue_user_message(
     return outbox.OutboxRow(row_id, session.row_id, "message", payload, 0)
 
 
-def apply_event(connection: Connection, posts: list[Post], plugin: str, event: HitlEvent) -> EventOutcome:
-    """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing."""
+def apply_event(
+    connection: Connection, posts: list[Post], plugin: str, event: HitlEvent, waits: list[float]
+) -> EventOutcome:
+    """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing. ``waits``: a session it assigns
+    adds how long that session waited for a person, for the caller to count once this has committed (a write may
+    run twice, the first time rolled back: see ``AsyncDatabase.run``)."""
     session = state.session_by_remote_id(connection, plugin, event.session_id)
     if session is None:
         # Not recorded, so that a helpdesk retry can still apply it once the session is known.
@@ -97,7 +100,7 @@ def apply_event(connection: Connection, posts: list[Post], plugin: str, event: H
         end_session(connection, posts, session, "agent_closed", session.config.session_ended_message, "")
         return "applied"
     if session.state == "pending" or event.kind == "agent_assigned":
-        _assign(connection, posts, session, event)
+        _assign(connection, posts, session, event, waits)
     if event.kind == "agent_message" and event.text:
         name = event.agent_name or session.agent_name
         note = f"The human support agent ({name or 'unnamed'}) wrote to the user: {event.text}"
@@ -105,12 +108,14 @@ def apply_event(connection: Connection, posts: list[Post], plugin: str, event: H
     return "applied"
 
 
-def _assign(connection: Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent) -> None:
+def _assign(
+    connection: Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent, waits: list[float]
+) -> None:
     """pending -> assigned, with the assigned message; an agent writing first counts as taking the session."""
     name = event.agent_name
     now = time.time()
     if state.mark_assigned(connection, session.row_id, name, now):
-        telemetry.emit("assigned", seconds=now - session.created_at)
+        waits.append(now - session.created_at)
         text = session.config.agent_assigned_message
         if text is not None:
             text = text.replace("{agent_name}", name or "A human agent")

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Literal
 
-from .. import context
+from .. import context, telemetry
 from ..exceptions import ConfigError
 from ..storage import Connection
 from . import _outbox as outbox
@@ -228,7 +228,9 @@ class HitlPlugin:
     async def handle_event(self, event: HitlEvent, *, pushed: bool = False) -> EventOutcome:
         """Apply one helpdesk event, at most once per ``event_id``. ``pushed``: it came from a subscription, whose
         position is remembered so that a restart resumes there."""
-        outcome = await self.host.transact(lambda c, posts: _apply(c, posts, self.alias, event, pushed))
+        outcome, waits = await self.host.transact(lambda c, posts: _apply(c, posts, self.alias, event, pushed))
+        for seconds in waits:  # counted once committed, not in the transaction: it may be run twice
+            telemetry.emit("assigned", seconds=seconds)
         if outcome == "unknown_session":
             logger.info(
                 "HITL %s: event %s for unknown session %r ignored", self.alias, event.event_id, event.session_id
@@ -450,9 +452,12 @@ def _end_if_open(
     return end_session(connection, posts, current, reason, text, told)
 
 
-def _apply(connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool) -> EventOutcome:
-    outcome = apply_event(connection, posts, plugin, event)
+def _apply(
+    connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool
+) -> tuple[EventOutcome, list[float]]:
+    waits: list[float] = []  # made by each run: a run rolled back leaves nothing in the next one's
+    outcome = apply_event(connection, posts, plugin, event, waits)
     if pushed:
         _state.save_cursor(connection, plugin, event.event_id)
-    return outcome
+    return outcome, waits
 
