@@ -3,9 +3,9 @@
 On a file database every commit is an fsync (WAL, ``synchronous=FULL``): several milliseconds, on the one writer, for
 each write. Under load many conversations write at once, and committing them one by one makes them queue behind
 each other's fsyncs. ``GroupCommit`` keeps the writes in arrival order; one thread at a time takes all that are
-waiting and runs them in one transaction (``SqliteDatabase.run_batch``: each write in a savepoint of its own, so one
-that fails is undone alone and only its caller hears of it), and answers every caller once the COMMIT is done:
-nothing is acknowledged before it is durable.
+waiting and runs them in one transaction (``SqliteDatabase.run_batch``: one that fails is undone alone, the batch
+being run again with a savepoint per write, and only its caller hears of it), and answers every caller once the
+COMMIT is done: nothing is acknowledged before it is durable.
 
 The mechanism is ``Batches``: any blocking work whose items are cheaper done together than one by one (the turn
 locks of PostgreSQL take and give back several conversations' locks in one round trip) uses it the same way.

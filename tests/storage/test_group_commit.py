@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -119,6 +120,73 @@ async def test_a_failing_write_is_undone_and_reported_to_its_caller_only(
     assert isinstance(outcomes[3], sqlite3.IntegrityError)
     assert [isinstance(o, int) for o in (outcomes[0], outcomes[1], outcomes[4])] == [True, True, True]
     assert committed(tmp_path / "group.db") == ["first", "before", "after"]  # nothing of the failed ones
+
+
+def traced(db: AsyncDatabase) -> list[str]:
+    """Every statement the writer connection runs from now on."""
+    statements: list[str] = []
+    cast(SqliteDatabase, db.database)._require().set_trace_callback(statements.append)
+    return statements
+
+
+async def test_a_batch_whose_writes_all_succeed_runs_them_without_savepoints(db: AsyncDatabase) -> None:
+    first, gate = await held_writer(db)
+    statements = traced(db)
+    queued = [asyncio.ensure_future(db.run(note(f"n{i}"))) for i in range(3)]
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, *queued)
+    inserts = [f"INSERT INTO notes (text) VALUES ('n{i}')" for i in range(3)]
+    assert statements[-5:] == ["BEGIN IMMEDIATE", *inserts, "COMMIT"]  # one statement per write, no SAVEPOINT
+    assert not any(s.startswith(("SAVEPOINT", "RELEASE")) for s in statements)
+
+
+async def test_when_a_write_fails_the_batch_is_run_again_with_savepoints_and_each_gets_the_committed_runs_value(
+    db: AsyncDatabase, tmp_path: Path, batches: list[int]
+) -> None:
+    runs: Counter[str] = Counter()
+
+    def counted(text: str, fail: bool = False) -> Callable[[Connection], int]:
+        def write(connection: Connection) -> int:
+            runs[text] += 1
+            seq = note(text)(connection)
+            if fail:
+                raise ValueError(f"{text} fails after writing its row")
+            return seq
+
+        return write
+
+    first, gate = await held_writer(db)
+    writes = [asyncio.ensure_future(db.run(counted(t, fail=t == "bad"))) for t in ("a", "bad", "b")]
+    await asyncio.sleep(0)
+    gate.set()
+    outcomes = await asyncio.gather(first, *writes, return_exceptions=True)
+    assert batches == [1, 3] and isinstance(outcomes[2], ValueError)
+    # "a" and "bad" ran in the batch without savepoints, which was rolled back when "bad" raised; "b" had not run.
+    assert runs == {"a": 2, "bad": 2, "b": 1}
+    with closing(sqlite3.connect(tmp_path / "group.db")) as other:
+        stored = dict(other.execute("SELECT text, seq FROM notes").fetchall())
+    assert stored == {"first": outcomes[0], "a": outcomes[1], "b": outcomes[3]}  # the values of the runs committed
+
+
+async def test_a_batch_whose_every_write_ran_but_whose_commit_failed_is_redone_write_by_write(
+    db: AsyncDatabase, tmp_path: Path
+) -> None:
+    runs: Counter[str] = Counter()
+
+    def orphan(connection: Connection) -> None:
+        runs["orphan"] += 1
+        connection.execute("INSERT INTO children (id, parent) VALUES (1, 42)")
+
+    first, gate = await held_writer(db)
+    statements = traced(db)
+    writes = [asyncio.ensure_future(db.run(fn)) for fn in (note("a"), orphan)]
+    await asyncio.sleep(0)
+    gate.set()
+    outcomes = await asyncio.gather(first, *writes, return_exceptions=True)
+    assert isinstance(outcomes[2], sqlite3.IntegrityError) and runs["orphan"] == 2  # the batch, then alone
+    assert not any(s.startswith("SAVEPOINT") for s in statements)  # savepoints would not have found it
+    assert committed(tmp_path / "group.db") == ["first", "a"]
 
 
 async def test_when_the_shared_commit_fails_the_others_are_committed_alone_and_only_the_culprit_fails(
