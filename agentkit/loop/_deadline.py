@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from ..exceptions import ConfigError, DeadlineExceeded
 from ..retry import deadline
+from ._alarms import alarms
 
 __all__ = ["GRACE", "check_timeout", "within_deadline"]
 
@@ -40,11 +41,36 @@ async def within_deadline(
     if seconds is None:
         return await work
     with deadline(seconds):
-        bound = asyncio.timeout(seconds + GRACE)
-        try:
-            async with bound:
-                return await work
-        except TimeoutError as error:
-            if not bound.expired():
-                raise
-            raise DeadlineExceeded(f"{what} did not finish within its {seconds:g} s deadline", partial()) from error
+        return await _cancelled_after(work, seconds + GRACE, partial, what, seconds)
+
+
+async def _cancelled_after(work: Awaitable[T], seconds: float, partial: Callable[[], Any], what: str, soft: float) -> T:
+    """``asyncio.timeout``'s rules (the task is cancelled when the time is up, and only a cancellation that came
+    from it alone becomes the error), with the loop's shared timer instead of a timer each (``_alarms``)."""
+    task = asyncio.current_task()
+    assert task is not None, "within_deadline runs in a task"
+    cancelling = task.cancelling()
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    shared = alarms()
+    key = shared.add(seconds, expire)
+    try:
+        return await work
+    except asyncio.CancelledError as error:
+        if not expired:
+            raise
+        expired = False  # its cancellation is taken back here, not again below
+        if task.uncancel() > cancelling:
+            raise  # cancelled by someone else as well: that stands
+        timeout = TimeoutError()  # the chain ``asyncio.timeout`` gave: DeadlineExceeded <- TimeoutError <- cancel
+        timeout.__cause__ = error
+        raise DeadlineExceeded(f"{what} did not finish within its {soft:g} s deadline", partial()) from timeout
+    finally:
+        shared.remove(key)
+        if expired:
+            task.uncancel()  # the time was up as the work ended otherwise: that cancellation is not our caller's
