@@ -46,18 +46,22 @@ def fit_history(history: Sequence[Message], budget: int | None) -> list[Message]
     if budget is None:
         return list(history)
     budget = max(budget, MIN_BUDGET)
-    units = [[_cut(m, budget // 2) for m in unit] for unit in _units(history)]
-    kept: list[list[Message]] = []
+    if _fits_whole(history, budget):
+        return list(history)  # nearly every turn: sized once, nothing grouped, cut or dropped
+    units = _units(history)
+    kept: list[Message] = []
     used = 0
-    for unit in reversed(units):
-        cost = sum(estimate_tokens(m) for m in unit)
+    first_kept = len(units)
+    for unit in reversed(units):  # newest first; what comes before the first unit that does not fit is not read
+        sized = [_cut(m, budget // 2) for m in unit]
+        cost = sum(tokens for _, tokens in sized)
         if kept and used + cost > budget:
             break
-        kept.insert(0, unit)
+        kept[:0] = [m for m, _ in sized]
         used += cost
-    dropped = [m for unit in units[: len(units) - len(kept)] for m in unit]
-    window = [m for unit in kept for m in unit]
-    return [_note(dropped), *window] if dropped else window
+        first_kept -= 1
+    dropped = [m for unit in units[:first_kept] for m in unit]
+    return [_note(dropped), *kept] if dropped else kept
 
 
 def is_context_length_error(error: BaseException) -> bool:
@@ -113,15 +117,29 @@ def _units(history: Sequence[Message]) -> list[list[Message]]:
     return units
 
 
-def _cut(message: Message, budget: int) -> Message:
-    """``message`` with its text cut in the middle to about ``budget`` tokens, and a marker where it was cut."""
+def _fits_whole(history: Sequence[Message], budget: int) -> bool:
+    """Whether ``history`` is its own window: no tool result (those go with their call), none to cut, all fits."""
+    used = 0
+    for message in history:
+        tokens = estimate_tokens(message)
+        used += tokens
+        if used > budget or tokens > budget // 2 or message.get("role") == "tool":
+            return False
+    return True
+
+
+def _cut(message: Message, budget: int) -> tuple[Message, int]:
+    """``message`` with its text cut in the middle to about ``budget`` tokens, and a marker where it was cut; with
+    what it costs (estimated once: each turn sizes every message it keeps)."""
+    tokens = estimate_tokens(message)
     content = message.get("content")
-    if not isinstance(content, str) or estimate_tokens(message) <= budget:
-        return message
+    if not isinstance(content, str) or tokens <= budget:
+        return message, tokens
     keep = max(budget - MESSAGE_OVERHEAD, 1) * CHARS_PER_TOKEN
     head, tail = content[: keep * 2 // 3], content[len(content) - keep // 3 :]
     marker = f"\n[... {len(content) - len(head) - len(tail)} characters cut here to fit the context window ...]\n"
-    return {**message, "content": head + marker + tail}
+    cut = {**message, "content": head + marker + tail}
+    return cut, estimate_tokens(cut)
 
 
 def _note(dropped: list[Message]) -> Message:

@@ -66,6 +66,42 @@ def test_an_oversized_message_is_cut_in_the_middle_with_a_marker() -> None:
     assert estimate_tokens(window) <= 1_100
 
 
+def reference_window(history: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The window as first written (every unit cut and sized, then kept from the newest while it fits): the faster
+    ``fit_history`` must give the same messages."""
+    from agentkit.runtime._window import _cut, _note, _units
+
+    units = [[_cut(m, budget // 2)[0] for m in unit] for unit in _units(history)]
+    kept: list[list[dict[str, Any]]] = []
+    used = 0
+    for unit in reversed(units):
+        cost = sum(estimate_tokens(m) for m in unit)
+        if kept and used + cost > budget:
+            break
+        kept.insert(0, unit)
+        used += cost
+    dropped = [m for unit in units[: len(units) - len(kept)] for m in unit]
+    window = [m for unit in kept for m in unit]
+    return [_note(dropped), *window] if dropped else window
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_window_is_the_same_as_sizing_every_message_first(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    history: list[dict[str, Any]] = []
+    for n in range(rng.randrange(1, 30)):
+        kind = rng.random()
+        if kind < 0.15:
+            history += tool_round(f"call_{n}", "r" * rng.choice([10, 900, 5_000]))
+        else:
+            text = f"message {n} " + "y" * rng.choice([0, 20, 300, 1_500, 9_000])
+            history.append(user(text) if kind < 0.6 else bot(text))
+    budget = rng.choice([256, 500, 1_000, 3_000])
+    assert fit_history(history, budget) == reference_window(history, max(budget, 256))
+
+
 # -- an agent against an endpoint with a 40 kB context window --
 
 
