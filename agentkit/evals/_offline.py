@@ -41,10 +41,13 @@ class OfflineModel:
         tokens_in = sum(len(str(m.get("content") or "")) for m in messages) // 4
         if messages and messages[-1].get("role") == "tool":
             return _reply("Done. Is there anything else I can help with?", tokens_in)
-        signal = escalation_signal(text)
+        lowered = text.lower()
+        if INJECTION.search(lowered):  # searched once for both: no handoff, and its own reply
+            return _reply(INJECTION_REPLY, tokens_in)
+        signal = _signal(lowered)
         if signal is not None and any(t.name == self.handoff_tool for t in tools):
             return self._handoff(*signal, tokens_in)
-        return _reply(_answer(text), tokens_in)
+        return _reply(_faq_answer(lowered), tokens_in)
 
     def _handoff(self, priority: str, reason: str, tokens_in: int) -> ModelResponse:
         self._counter += 1
@@ -56,7 +59,12 @@ class OfflineModel:
 def escalation_signal(text: str) -> tuple[str, str] | None:
     """``(priority, reason)`` when ``text`` clearly calls for a human, else None."""
     lowered = text.lower()
-    if INJECTION.search(lowered) or NEGATED_REQUEST.search(lowered):
+    return None if INJECTION.search(lowered) else _signal(lowered)
+
+
+def _signal(lowered: str) -> tuple[str, str] | None:
+    """``escalation_signal`` of lower-cased text that is not an injection."""
+    if NEGATED_REQUEST.search(lowered):
         return None
     for priority, reason, pattern in ESCALATION_RULES:
         if pattern.search(lowered):
@@ -64,10 +72,7 @@ def escalation_signal(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _answer(text: str) -> str:
-    lowered = text.lower()
-    if INJECTION.search(lowered):
-        return INJECTION_REPLY
+def _faq_answer(lowered: str) -> str:
     return next((answer for pattern, answer in FAQ if pattern.search(lowered)), FALLBACK)
 
 
