@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..storage import contains_nul
-from ._body_deadline import deadlines
+from ._body_deadline import BodyDeadline
 from ._sse import EventStream
 
 __all__ = [
@@ -141,19 +141,18 @@ async def read_capped(request: Request, limit: int) -> bytes:
     """The whole body: 413 past ``limit`` bytes, 408 when it takes longer than ``BODY_TIMEOUT`` seconds (a client
     trickling a body in would otherwise hold a worker's connection as long as it likes)."""
     body = bytearray()
-    watch = deadlines()  # one timer for every body being read (see its module), not one per request
-    task = watch.start(BODY_TIMEOUT)
+    deadline = BodyDeadline(BODY_TIMEOUT)  # under the loop's one timer (see its module), not a timer each
     try:
         async for chunk in request.stream():
             body += chunk
             if len(body) > limit:
                 raise ApiError(413, f"the body is over {limit} bytes")
     except asyncio.CancelledError:
-        if not watch.expired(task):
+        if not deadline.expired():
             raise
         raise ApiError(408, f"the body took over {BODY_TIMEOUT:.0f} s to arrive") from None
     finally:
-        watch.stop(task)
+        deadline.stop()
     return bytes(body)
 
 

@@ -1,5 +1,6 @@
 """The tool-calling loop: ``execute``, and ``execute_stream`` (the same loop, as events)."""
 
+from ._alarms import alarms
 from ._deadline import check_timeout, within_deadline
 from ._events import DoneEvent, StreamEvent, TextDeltaEvent, ToolCallEvent, ToolResultEvent
 from ._execute import execute, execute_sync
@@ -19,6 +20,7 @@ __all__ = [
     "ToolInvocation",
     "ToolResultEvent",
     "Trace",
+    "alarms",
     "check_timeout",
     "execute",
     "execute_stream",

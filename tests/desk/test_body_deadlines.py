@@ -1,6 +1,6 @@
-"""Request bodies are read within a deadline kept by one timer per event loop (``agentkit.desk._body_deadline``):
-a read past its deadline is cancelled and told so, any other cancellation stands, and a deadline is kept on time
-whatever the reads before it did."""
+"""Request bodies are read within a deadline under the event loop's one shared timer (``agentkit.desk._body_deadline``
+on ``agentkit.loop.alarms``): a read past its deadline is cancelled and told so, any other cancellation stands, and a
+deadline is kept on time whatever the reads before it did."""
 
 from __future__ import annotations
 
@@ -9,21 +9,20 @@ import time
 
 import pytest
 
-from agentkit.desk._body_deadline import deadlines
+from agentkit.desk._body_deadline import BodyDeadline
 
 
 async def read(seconds: float, wait: asyncio.Event) -> str:
     """A read that waits for ``wait``, as a body that has not arrived: ``"408"`` when its deadline passes."""
-    watch = deadlines()
-    task = watch.start(seconds)
+    deadline = BodyDeadline(seconds)
     try:
         await wait.wait()
     except asyncio.CancelledError:
-        if not watch.expired(task):
+        if not deadline.expired():
             raise
         return "408"
     finally:
-        watch.stop(task)
+        deadline.stop()
     return "read"
 
 
