@@ -65,8 +65,9 @@ def register(commands: Any) -> None:
     add_db_argument(parser)
     parser.add_argument("--db-pool-size", type=int, metavar="N",
                         help="PostgreSQL connections per database of this worker (sets AGENTKIT_DB_POOL_SIZE; "
-                             f"default {DEFAULT_POOL_SIZE}). Each transaction borrows one and gives it back at once, "
-                             "so N bounds the transactions in flight, not the conversations; turn locks (4, and 1 per "
+                             f"default {DEFAULT_POOL_SIZE}). A transaction borrows one and gives it back (those run "
+                             "back to back on one of min(N, 4) threads share one), so N bounds the transactions in "
+                             "flight, not the conversations; turn locks (4, and 1 per "
                              "turn waiting for another worker's) and LISTEN (1) have connections of their own. A "
                              "worker opens up to 4 databases (bot, desk, accounts, quotas): PostgreSQL's "
                              "max_connections must cover about (4N + 5) x workers")  # fmt: skip
