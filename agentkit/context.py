@@ -7,8 +7,8 @@ handlers running in a worker thread see them too (``asyncio.to_thread`` copies t
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
@@ -35,11 +35,21 @@ def snapshot() -> Mapping[str, Any]:
     return _values.get()
 
 
-@contextmanager
-def scope(**values: Any) -> Iterator[None]:
+def scope(**values: Any) -> AbstractContextManager[None]:
     """Add ``values`` for the code inside the ``with`` block, on top of what is already set."""
-    token = _values.set(MappingProxyType({**_values.get(), **values}))
-    try:
-        yield
-    finally:
-        _values.reset(token)
+    return _Scope(values)
+
+
+class _Scope:
+    """``scope``'s block: a class, not a generator (every message enters two)."""
+
+    __slots__ = ("_token", "_values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __enter__(self) -> None:
+        self._token = _values.set(MappingProxyType({**_values.get(), **self._values}))
+
+    def __exit__(self, *_: object) -> None:
+        _values.reset(self._token)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -34,6 +34,7 @@ from ..storage import (
 __all__ = ["Store"]
 
 T = TypeVar("T")
+_NOTHING_TO_HOLD: AbstractAsyncContextManager[None] = nullcontext()  # stateless: one for every block
 _WAIT_THREADS = 16  # turn locks waited for in the database at once (each on a thread and a connection of its own)
 
 
@@ -89,14 +90,17 @@ class Store:
         self._require_open()
         await self._db.call(self.database.script, sql)
 
-    @asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+    def hold(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
         """Keep the conversation to this process for the ``async with`` block: on PostgreSQL, another process
-        holding it is waited for, in the database. On SQLite there is one process to a store, and nothing to do."""
+        holding it is waited for, in the database. On SQLite there is one process to a store, and nothing to do
+        (not even an async generator's block: every message takes one)."""
         turns = self._turns
         if turns is None:
-            yield
-            return
+            return _NOTHING_TO_HOLD
+        return self._held(turns, conversation_id)
+
+    @asynccontextmanager
+    async def _held(self, turns: TurnLocks, conversation_id: str) -> AsyncIterator[None]:
         await self._acquire_turn(turns, conversation_id)
         try:
             yield
