@@ -10,12 +10,13 @@ holds the claim, and a takeover while a slow call is still landing sends the sam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+from ..loop import alarms
 from ..storage import Connection
 from . import _outbox as outbox
 from ._host import HitlHost, Post
@@ -72,24 +73,31 @@ def claims_end(connection: Connection, plugin: str, now: float) -> float | None:
     return None if until is None else float(until)
 
 
-@contextlib.asynccontextmanager
-async def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> AsyncIterator[None]:
+def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> AbstractAsyncContextManager[None]:
     """Within the block, the claim on ``row_id`` is renewed every ``lease / 3`` seconds. Most helpdesk calls end
-    well within the first third of the lease: the heartbeat task only starts once one has not (a timer until then,
-    not a task per call)."""
-    loop = asyncio.get_running_loop()
-    beats: list[asyncio.Task[None]] = []
+    well within the first third of the lease: the heartbeat task only starts once one has not (until then an entry
+    under the loop's shared timer, ``agentkit.loop.alarms``: not a task, nor a timer, per call)."""
+    return _KeptClaim(host, row_id, token, lease)
 
-    def start() -> None:
-        beats.append(loop.create_task(_heartbeat(host, row_id, token, lease), name=f"claim-{row_id}"))
 
-    timer = loop.call_later(lease / 3, start)
-    try:
-        yield
-    finally:
-        timer.cancel()
-        for beat in beats:
+class _KeptClaim:
+    __slots__ = ("_beats", "_host", "_key", "_lease", "_row_id", "_token")
+
+    def __init__(self, host: HitlHost, row_id: int, token: str, lease: float) -> None:
+        self._host, self._row_id, self._token, self._lease = host, row_id, token, lease
+        self._beats: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> None:
+        self._key = alarms().add(self._lease / 3, self._start)
+
+    async def __aexit__(self, *_: object) -> None:
+        alarms().remove(self._key)
+        for beat in self._beats:
             beat.cancel()  # not awaited: awaiting it here could swallow a cancellation meant for our caller
+
+    def _start(self) -> None:
+        heartbeat = _heartbeat(self._host, self._row_id, self._token, self._lease)
+        self._beats.append(asyncio.get_running_loop().create_task(heartbeat, name=f"claim-{self._row_id}"))
 
 
 async def _heartbeat(host: HitlHost, row_id: int, token: str, lease: float) -> None:
