@@ -51,8 +51,9 @@ class AsyncDatabase:
         self._reads: GroupCommit | None = None  # SQLite's reads, taken together too (see the module's docstring)
         self._lanes: Lanes[Transaction] | None = None
         if isinstance(database, SqliteDatabase):
-            self._group = GroupCommit(database.run_batch, self._threads)
-            self._reads = GroupCommit(self._read_batch, self._threads)
+            spare = database.concurrency > 1  # a thread may keep draining: others serve the rest
+            self._group = GroupCommit(database.run_batch, self._threads, keep_thread=spare)
+            self._reads = GroupCommit(self._read_batch, self._threads, keep_thread=spare)
         elif isinstance(database, PostgresDatabase):
             self._lanes = Lanes(database.run_each, min(LANES, database.concurrency))
 

@@ -67,10 +67,15 @@ class Batches(Generic[ItemT]):
     order."""
 
     def __init__(
-        self, run_batch: Callable[[Sequence[ItemT]], list[BatchOutcome]], executor: Callable[[], Executor]
+        self,
+        run_batch: Callable[[Sequence[ItemT]], list[BatchOutcome]],
+        executor: Callable[[], Executor],
+        *,
+        keep_thread: bool = False,
     ) -> None:
         self._run_batch = run_batch
         self._executor = executor
+        self._keep_thread = keep_thread
         self._lock = threading.Lock()
         self._waiting: list[_Item[ItemT]] = []
         self._draining = False
@@ -94,19 +99,23 @@ class Batches(Generic[ItemT]):
             _settle(waiting, [(False, error)] * len(waiting))
 
     def _drain(self) -> None:
-        """On an executor thread: one batch of what waits. Then, if more waits, queue the next batch behind
+        """On an executor thread: one batch of what waits. Then, if more waits, the next batch: on this thread
+        (``keep_thread``: no hand-off to another thread, which under load waits for the GIL first), or queued behind
         whatever else waits for the threads (a read on a one-thread ``:memory:`` database is not starved)."""
-        with self._lock:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-        # A caller cancelled before its item began is not done, as with a thread pool's queued call.
-        batch = [entry for entry in batch if not entry.future.cancelled()]
-        if batch:
-            _settle(batch, self._outcomes(batch))
-        with self._lock:
-            more = bool(self._waiting)
-            self._draining = more
-        if more:
-            self._start_draining()
+        more = True
+        while more:
+            with self._lock:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            # A caller cancelled before its item began is not done, as with a thread pool's queued call.
+            batch = [entry for entry in batch if not entry.future.cancelled()]
+            if batch:
+                _settle(batch, self._outcomes(batch))
+            with self._lock:
+                more = bool(self._waiting)
+                self._draining = more
+            if more and not self._keep_thread:
+                self._start_draining()
+                return
 
     def _outcomes(self, batch: list[_Item[ItemT]]) -> list[BatchOutcome]:
         try:

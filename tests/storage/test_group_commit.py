@@ -94,6 +94,32 @@ async def test_concurrent_writes_commit_together_in_arrival_order_and_each_is_du
     assert committed(tmp_path / "group.db") == ["first", *texts]
 
 
+@pytest.fixture
+def batch_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The thread each batch of SQLite writes runs on; ask for it before ``db``."""
+    threads: list[int] = []
+    original = SqliteDatabase.run_batch
+
+    def recorded(self: SqliteDatabase, work: Sequence[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        threads.append(threading.get_ident())
+        return original(self, work)
+
+    monkeypatch.setattr(SqliteDatabase, "run_batch", recorded)
+    return threads
+
+
+async def test_the_batch_that_queued_behind_another_runs_on_the_same_thread_without_a_hand_off(
+    batch_threads: list[int], db: AsyncDatabase
+) -> None:
+    threads = batch_threads
+    first, gate = await held_writer(db)
+    queued = [asyncio.ensure_future(db.run(note(f"n{i}"))) for i in range(10)]
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, *queued)
+    assert len(threads) == 2 and threads[0] == threads[1]  # the writer took the next batch itself
+
+
 async def test_each_write_is_committed_before_its_await_returns(db: AsyncDatabase, tmp_path: Path) -> None:
     for i in range(5):
         await db.run(note(f"n{i}"))
