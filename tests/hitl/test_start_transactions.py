@@ -168,20 +168,25 @@ class _Died(Exception):
     """The process dies: nothing after this point of the handoff runs."""
 
 
+async def _dies_after_the_open(agent: Agent, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handoff whose process dies once the session is open, before the inline delivery calls the helpdesk."""
+
+    async def die(*args: Any, **kwargs: Any) -> Any:
+        raise _Died
+
+    monkeypatch.setattr(agent.plugins["desk-hitl"].deliverer, "deliver", die)
+    with pytest.raises(_Died):
+        await start(agent)
+
+
 async def test_a_process_that_dies_right_after_the_open_leaves_its_claimed_start_to_the_next_one(
     store_url: str, runs: Counter[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The start is claimed in the transaction that opens the session, for ``claim_seconds``: a process that dies
     before sending it holds it no longer than that, then the next deliverer sends it, once."""
     memory = MemoryHitl()
-
-    async def die(*args: Any, **kwargs: Any) -> Any:
-        raise _Died
-
     async with memory_agent(memory, store_url, claim_seconds=0.3) as agent:
-        monkeypatch.setattr(agent.plugins["desk-hitl"].deliverer, "deliver", die)
-        with pytest.raises(_Died):
-            await start(agent)
+        await _dies_after_the_open(agent, monkeypatch)
         assert runs == {"write": 1} and memory.start_calls == []
     restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
     async with restarted:  # its background deliverer, or redeliver, takes it over once the claim ran out
@@ -200,14 +205,8 @@ async def test_a_start_claimed_in_the_open_is_marked_maybe_sent_there_so_an_end_
     ``/end`` then does not drop the start, it is sent (with its key) and its ticket closed after it; the user who
     ended it is not told that a person is coming."""
     memory = MemoryHitl()
-
-    async def die(*args: Any, **kwargs: Any) -> Any:
-        raise _Died
-
     async with memory_agent(memory, store_url, claim_seconds=600) as agent:
-        monkeypatch.setattr(agent.plugins["desk-hitl"].deliverer, "deliver", die)
-        with pytest.raises(_Died):
-            await start(agent)
+        await _dies_after_the_open(agent, monkeypatch)
         assert runs == {"write": 1}
         assert await agent.store.run(_start_row, write=False) == ("queued", 1)
     model = ScriptedModel([])
