@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..loop import Cutoff
 from ..storage import contains_nul
-from ._body_deadline import BodyDeadline
 from ._sse import EventStream
 
 __all__ = [
@@ -141,7 +141,7 @@ async def read_capped(request: Request, limit: int) -> bytes:
     """The whole body: 413 past ``limit`` bytes, 408 when it takes longer than ``BODY_TIMEOUT`` seconds (a client
     trickling a body in would otherwise hold a worker's connection as long as it likes)."""
     body = bytearray()
-    deadline = BodyDeadline(BODY_TIMEOUT)  # under the loop's one timer (see its module), not a timer each
+    deadline = Cutoff(BODY_TIMEOUT)  # under the loop's one timer, not a timer per request (see Cutoff)
     try:
         async for chunk in request.stream():
             body += chunk

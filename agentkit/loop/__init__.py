@@ -1,6 +1,6 @@
 """The tool-calling loop: ``execute``, and ``execute_stream`` (the same loop, as events)."""
 
-from ._alarms import alarms
+from ._alarms import Cutoff, alarms
 from ._deadline import check_timeout, within_deadline
 from ._events import DoneEvent, StreamEvent, TextDeltaEvent, ToolCallEvent, ToolResultEvent
 from ._execute import execute, execute_sync
@@ -9,6 +9,7 @@ from ._result import ExecuteResult, Status, ToolCallRecord, Trace
 from ._stream import execute_stream
 
 __all__ = [
+    "Cutoff",
     "DoneEvent",
     "ExecuteResult",
     "Hooks",

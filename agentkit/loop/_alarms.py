@@ -14,7 +14,7 @@ import math
 import weakref
 from collections.abc import Callable
 
-__all__ = ["Alarms", "alarms"]
+__all__ = ["Alarms", "Cutoff", "alarms"]
 
 
 class Alarms:
@@ -72,3 +72,49 @@ def alarms() -> Alarms:
     if found is None:
         _by_loop[loop] = found = Alarms(loop)
     return found
+
+
+class Cutoff:
+    """The current task cancelled ``seconds`` from now, under the loop's shared timer, by ``asyncio.timeout``'s
+    rules: only a cancellation that came from the time being up alone is the cutoff's (``expired``), and one that
+    came from the time being up as the work ended otherwise is taken back (``stop``). A turn's deadline
+    (``within_deadline``) and a request body's read (the desk's ``read_capped``) are each one::
+
+        cutoff = Cutoff(seconds)
+        try:
+            ...
+        except asyncio.CancelledError:
+            if not cutoff.expired():
+                raise
+            ...  # the time is up
+        finally:
+            cutoff.stop()
+    """
+
+    __slots__ = ("_alarms", "_cancelling", "_expired", "_key", "_task")
+
+    def __init__(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None, "a cutoff is for a task"
+        self._task, self._cancelling, self._expired = task, task.cancelling(), False
+        self._alarms = alarms()
+        self._key = self._alarms.add(seconds, self._expire)
+
+    def expired(self) -> bool:
+        """For a ``CancelledError`` the task got: whether it came from the time being up alone (it is then taken
+        back); a cancellation of the task by anyone else stands."""
+        if not self._expired:
+            return False
+        self._expired = False  # its cancellation is taken back here, not again in ``stop``
+        return self._task.uncancel() <= self._cancelling
+
+    def stop(self) -> None:
+        """The work is over, one way or another."""
+        self._alarms.remove(self._key)
+        if self._expired:  # the time was up as the work ended otherwise: that cancellation is nobody's
+            self._expired = False
+            self._task.uncancel()
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._task.cancel()

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ..exceptions import ConfigError, DeadlineExceeded
 from ..retry import deadline
-from ._alarms import alarms
+from ._alarms import Cutoff
 
 __all__ = ["GRACE", "check_timeout", "within_deadline"]
 
@@ -45,32 +45,15 @@ async def within_deadline(
 
 
 async def _cancelled_after(work: Awaitable[T], seconds: float, partial: Callable[[], Any], what: str, soft: float) -> T:
-    """``asyncio.timeout``'s rules (the task is cancelled when the time is up, and only a cancellation that came
-    from it alone becomes the error), with the loop's shared timer instead of a timer each (``_alarms``)."""
-    task = asyncio.current_task()
-    assert task is not None, "within_deadline runs in a task"
-    cancelling = task.cancelling()
-    expired = False
-
-    def expire() -> None:
-        nonlocal expired
-        expired = True
-        task.cancel()
-
-    shared = alarms()
-    key = shared.add(seconds, expire)
+    """``asyncio.timeout``'s rules with the loop's shared timer instead of a timer each (``_alarms.Cutoff``)."""
+    cutoff = Cutoff(seconds)
     try:
         return await work
     except asyncio.CancelledError as error:
-        if not expired:
+        if not cutoff.expired():
             raise
-        expired = False  # its cancellation is taken back here, not again below
-        if task.uncancel() > cancelling:
-            raise  # cancelled by someone else as well: that stands
         timeout = TimeoutError()  # the chain ``asyncio.timeout`` gave: DeadlineExceeded <- TimeoutError <- cancel
         timeout.__cause__ = error
         raise DeadlineExceeded(f"{what} did not finish within its {soft:g} s deadline", partial()) from timeout
     finally:
-        shared.remove(key)
-        if expired:
-            task.uncancel()  # the time was up as the work ended otherwise: that cancellation is not our caller's
+        cutoff.stop()

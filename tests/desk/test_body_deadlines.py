@@ -1,5 +1,5 @@
-"""Request bodies are read within a deadline under the event loop's one shared timer (``agentkit.desk._body_deadline``
-on ``agentkit.loop.alarms``): a read past its deadline is cancelled and told so, any other cancellation stands, and a
+"""Request bodies are read within a deadline under the event loop's one shared timer (``agentkit.loop.Cutoff``, as a
+turn's deadline is): a read past its deadline is cancelled and told so, any other cancellation stands, and a
 deadline is kept on time whatever the reads before it did."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from agentkit.desk._body_deadline import BodyDeadline
+from agentkit.loop import Cutoff
 
 
 async def read(seconds: float, wait: asyncio.Event) -> str:
     """A read that waits for ``wait``, as a body that has not arrived: ``"408"`` when its deadline passes."""
-    deadline = BodyDeadline(seconds)
+    deadline = Cutoff(seconds)
     try:
         await wait.wait()
     except asyncio.CancelledError:
