@@ -58,6 +58,8 @@ class _Escalation:
     user: User
     config: SessionConfig
     provider_overrides: Mapping[str, Any]
+    config_json: str | None = None
+    """``config`` as stored, when it is the plugin's own (made once by the plugin, not per handoff)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,9 @@ class HitlActions:
         config, provider_overrides = split_overrides(self._plugin.config, overrides)
         check_provider_overrides(self._plugin.provider, provider_overrides)  # a typo must not pass silently
         user = await self._user(conversation_id, *who)
-        return _Escalation(conversation_id, title.strip(), description, priority, user, config, provider_overrides)
+        config_json = self._plugin._config_json() if config is self._plugin.config else None
+        return _Escalation(conversation_id, title.strip(), description, priority, user, config, provider_overrides,
+                           config_json)  # fmt: skip
 
     async def _user(self, conversation_id: str, user_id: str | None, name: str | None, email: str | None) -> User:
         """The given fields, completed from the user the agent knows for this conversation."""
@@ -255,6 +259,7 @@ def _create(
     session = state.create_session(
         connection, plugin, escalation.conversation_id, after=after.escalation if after else 0, title=escalation.title,
         priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
+        config_json=escalation.config_json,
     )  # fmt: skip
     description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
     request = EscalationRequest(

@@ -128,14 +128,18 @@ def split_config(config: Mapping[str, Any]) -> tuple[SessionConfig, DeliveryConf
 
 
 def split_overrides(base: SessionConfig, overrides: Mapping[str, Any] | None) -> tuple[SessionConfig, dict[str, Any]]:
-    """Apply the plugin settings among ``overrides`` to ``base``; the rest are for the provider (ticket fields)."""
+    """Apply the plugin settings among ``overrides`` to ``base``; the rest are for the provider (ticket fields).
+    Without settings among them, ``base`` itself comes back (not a copy): its stored JSON is made once, by the
+    plugin, for every session that does not change it."""
+    if not overrides:
+        return base, {}
     mine: dict[str, Any] = {}
     provider: dict[str, Any] = {}
     for key, value in (overrides or {}).items():
         name = BOTPRESS_NAMES.get(key, key)
         (mine if name in _SESSION_FIELDS else provider)[name if name in _SESSION_FIELDS else key] = value
     _check(mine, {})
-    return dataclasses.replace(base, **mine), provider
+    return (dataclasses.replace(base, **mine) if mine else base), provider
 
 
 def check_provider_overrides(provider: Any, overrides: Mapping[str, Any]) -> None:

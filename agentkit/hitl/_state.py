@@ -207,10 +207,12 @@ def create_session(
     user: User,
     config: SessionConfig,
     now: float,
+    config_json: str | None = None,
 ) -> HitlSession:
     """A new pending session, numbered after escalation ``after``: the conversation's latest (0: it has none), as
     ``latest_session_locked`` read it in this transaction, under the conversation's lock (no other transaction
-    numbers the same escalation meanwhile)."""
+    numbers the same escalation meanwhile). ``config_json``: ``config`` as JSON, when the caller has it already
+    (the plugin's own settings: made once, not per handoff)."""
     escalation = after + 1
     key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
     timeout_at = now + timeout if timeout > 0 else None
@@ -219,7 +221,8 @@ def create_session(
         "user_json, config_json, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
         (
             plugin, conversation_id, escalation, key, title, priority,
-            json.dumps({"id": user.id, "name": user.name, "email": user.email}), json.dumps(config.to_json()),
+            json.dumps({"id": user.id, "name": user.name, "email": user.email}),
+            config_json if config_json is not None else json.dumps(config.to_json()),
             now, timeout_at,
         ),
     )  # fmt: skip
