@@ -170,6 +170,10 @@ class Deliverer:
             if done is None:
                 return sent, None
             sent += 1
+            if row.kind == "start" and row.id == report_on:  # the turn's own start: maybe with the turn's last write
+                with_run = self._complete_with_run(row, session, done)
+                if with_run is not None:
+                    return sent, with_run
             claimed, concluded = await self._complete(row, done, session.conversation_id, token, due_only, report_on)
         return sent, concluded
 
@@ -209,6 +213,31 @@ class Deliverer:
             return claimed, None
 
         return await claim_to_the_end(self.host, complete, lambda r: r[0][0].id if r[0] else None, token)
+
+    def _complete_with_run(
+        self, row: outbox.OutboxRow, session: state.HitlSession, done: _Sent
+    ) -> _Concluded | None:
+        """The start's completion (the helpdesk's id, the handoff notice) left to the transaction that stores the
+        turn's model run (``HitlHost.with_run``), which comes right after the tool that sent it: one write less
+        per handoff. None: no such run, complete it now. Until that commits the row stays claimed (and marked as
+        maybe sent): a crash meanwhile sends it again, with the same idempotency key, once the claim runs out. A
+        row queued behind it (a stop) is left to the background deliverer, woken once that has committed."""
+
+        conversation_id = session.conversation_id
+
+        def complete(connection: Connection, posts: list[Post]) -> bool:
+            self._sent(connection, posts, row, done.remote_id, conversation_id, told_user=True)
+            return outbox.has_queued(connection, row.session_row)
+
+        def then(queued: bool) -> None:
+            if queued:
+                self.on_postponed()
+
+        if not self.host.with_run(conversation_id, complete, then):
+            return None
+        if done.remote_id is not None:  # as ``_sent`` will leave it (the session opened in this turn)
+            session = replace(session, session_id=done.remote_id, notice=session.notice or "handoff")
+        return "done", None, session
 
     async def _send_one(self, row: outbox.OutboxRow, session: state.HitlSession, token: str) -> _Sent | None:
         """Call the helpdesk with the row; None when it was not sent (and what that means is done). Once sent,

@@ -73,6 +73,15 @@ class HitlHost(Protocol):
         are stored in that same transaction, and delivered to the user once it has committed."""
         ...
 
+    def with_run(
+        self, conversation_id: str, write: Callable[[Connection, list[Post]], T], then: Callable[[T], None]
+    ) -> bool:
+        """Leave ``write(connection, posts)`` to the transaction that stores the conversation's model run in
+        progress, when the tool running now ends that run (its posts are stored there first, before the run's
+        messages); ``then`` gets its value once that has committed. False, and nothing done, when there is no such
+        run: the caller writes it itself."""
+        ...
+
     async def script(self, sql: str) -> None:
         """Run DDL in the store (``CREATE TABLE IF NOT EXISTS``)."""
         ...

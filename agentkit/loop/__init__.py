@@ -7,6 +7,7 @@ from ._execute import execute, execute_sync
 from ._hooks import Hooks, ToolInvocation
 from ._result import ExecuteResult, Status, ToolCallRecord, Trace
 from ._stream import execute_stream
+from ._tool_calls import ending_turn
 
 __all__ = [
     "Cutoff",
@@ -23,6 +24,7 @@ __all__ = [
     "Trace",
     "alarms",
     "check_timeout",
+    "ending_turn",
     "execute",
     "execute_stream",
     "execute_sync",

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +21,15 @@ from ._result import ToolCallRecord
 
 OnToolException = Literal["send", "raise"]
 UNKNOWN_TOOL = "<unknown tool>"
+
+_ending_turn: ContextVar[bool] = ContextVar("agentkit_ending_turn", default=False)
+
+
+def ending_turn() -> bool:
+    """True while the handler of a tool that ends the turn (``Tool.ends_turn``) runs: if it succeeds, the run
+    ends right after it, without another model request. Code it calls may leave work to the end of the run (the
+    HITL plugin's handoff completes with the run's own write)."""
+    return _ending_turn.get()
 
 
 @dataclass(slots=True)
@@ -84,7 +94,14 @@ class ToolRunner:
                 args = await call_hook(self.hooks.before_tool, invocation) or args
                 invocation = ToolInvocation(call, args, iteration)
             record.arguments = args.model_dump(mode="json")
-            output = await tool.invoke(args)
+            if tool.ends_turn:
+                ending = _ending_turn.set(True)
+                try:
+                    output = await tool.invoke(args)
+                finally:
+                    _ending_turn.reset(ending)
+            else:
+                output = await tool.invoke(args)
             if self.hooks is not None and self.hooks.after_tool is not None:
                 patched = await call_hook(self.hooks.after_tool, invocation, output)
                 output = output if patched is None else patched

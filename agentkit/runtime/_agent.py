@@ -22,13 +22,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Literal, Self, TypeVar, overload
+from typing import Any, Generic, Literal, Self, TypeVar, overload
 
 from .. import context, telemetry
 from ..exceptions import ConfigError
 from ..handoff import Priority, TranscriptLine
 from ..hitl import Post
-from ..loop import ExecuteResult
+from ..loop import ExecuteResult, ending_turn
 from ..models import Message, Model, resolve_model
 from ..prompts import render
 from ..storage import Component, Connection
@@ -70,6 +70,14 @@ class _Turn:
     its own turn."""
     read: dict[str, Any] = field(default_factory=dict)
     """What each plugin's ``read_for_intercept`` read in that transaction, by alias, for its ``intercept``."""
+    at_run_end: list[_RunEndWrite[Any]] | None = None
+    """While ``run_model`` runs: the plugins' writes left to the transaction that stores the run (``with_run``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RunEndWrite(Generic[T]):
+    write: Callable[[Connection, list[Post]], T]
+    then: Callable[[T], None]
 
 
 _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
@@ -247,10 +255,25 @@ class Agent:
             history = await self.store.run(lambda c: messages.load_model_history(c, conversation_id), write=False)
         system = instructions if instructions is not None else self.default_instructions()
         send = delta_sender(self._turn_listener(conversation_id), self._subscribers, conversation_id)
-        result = await self._window.run(
-            history, lambda window: run_listened(send, conversation_id, system, tools, window, self.model, **options)
-        )
-        await self._write_many(lambda c: messages.store_run(c, conversation_id, result))
+        turn = self._own_turn(conversation_id)
+        if turn is not None:
+            turn.at_run_end = []
+        try:
+            result = await self._window.run(
+                history, lambda w: run_listened(send, conversation_id, system, tools, w, self.model, **options)
+            )
+        except BaseException:
+            if turn is not None and turn.at_run_end:  # the run failed after a tool left a write to its end
+                await asyncio.shield(self._write_at_run_end(turn.at_run_end, lambda _: lambda: []))
+            raise
+        finally:
+            later = turn.at_run_end if turn is not None else None
+            if turn is not None:
+                turn.at_run_end = None
+        if later:
+            await self._write_at_run_end(later, lambda c: messages.store_run(c, conversation_id, result))
+        else:
+            await self._write_many(lambda c: messages.store_run(c, conversation_id, result))
         return result
 
     def default_instructions(self) -> str:
@@ -269,11 +292,20 @@ class Agent:
         if posts:
             self._history_changed()
         self._deliver(sent)
-        await self._events.emit(post.event for post in posts if post.event is not None)
-        for post in posts:
-            if post.unanswered is not None:
-                self._answer_later(post.conversation_id, post.unanswered, post.unanswered_id)
+        await self._posted(posts)
         return value
+
+    def with_run(
+        self, conversation_id: str, write: Callable[[Connection, list[Post]], T], then: Callable[[T], None]
+    ) -> bool:
+        """For plugins: ``write(connection, posts)`` in the transaction that stores the model run this turn is in,
+        if the tool running now ends it (``agentkit.loop.ending_turn``): a write less per turn. ``then`` gets its
+        value once that has committed. False (nothing done) when there is no such run: write it yourself."""
+        turn = self._own_turn(conversation_id)
+        if turn is None or turn.at_run_end is None or not ending_turn():
+            return False
+        turn.at_run_end.append(_RunEndWrite(write, then))
+        return True
 
     async def script(self, sql: str) -> None:
         await self.store.script(sql)
@@ -388,6 +420,34 @@ class Agent:
         self._deliver([message] if message is not None else [])
         return message
 
+    async def _write_at_run_end(
+        self,
+        later: list[_RunEndWrite[Any]],
+        store: Callable[[Connection], Callable[[], list[messages.ChatMessage]]],
+    ) -> None:
+        """The writes left to the run's end (``with_run``) with the run's messages: theirs first, as if each had
+        committed when it was asked for (a handoff notice comes before the model's messages, as it did)."""
+
+        def run(connection: Connection) -> tuple[list[Any], list[messages.ChatMessage], list[Post], Any]:
+            posts: list[Post] = []
+            values = [each.write(connection, posts) for each in later]
+            sent = [m for post in posts if (m := messages.store_post(connection, post)) is not None]
+            return values, sent, posts, store(connection)
+
+        values, sent, posts, stored = await self.store.run(run)
+        self._history_changed()
+        self._deliver([*sent, *stored()])
+        await self._posted(posts)
+        for each, value in zip(later, values, strict=True):
+            each.then(value)
+
+    async def _posted(self, posts: list[Post]) -> None:
+        """What the plugins' posts ask for once they have committed: bot code's events, the messages to answer."""
+        await self._events.emit(post.event for post in posts if post.event is not None)
+        for post in posts:
+            if post.unanswered is not None:
+                self._answer_later(post.conversation_id, post.unanswered, post.unanswered_id)
+
     async def _write_many(self, fn: Callable[[Connection], Callable[[], list[messages.ChatMessage]]]) -> None:
         await self._ensure_ready()
         written = (await self.store.run(fn))()
@@ -419,5 +479,10 @@ class Agent:
         self._subscribers.publish(sent)
 
     def _turn_listener(self, conversation_id: str) -> TurnListener | None:
+        turn = self._own_turn(conversation_id)
+        return turn.listener if turn is not None else None
+
+    def _own_turn(self, conversation_id: str) -> _Turn | None:
+        """The turn in progress, if it is this conversation's."""
         turn = _current_turn.get()
-        return turn.listener if turn is not None and turn.conversation_id == conversation_id else None
+        return turn if turn is not None and turn.conversation_id == conversation_id else None

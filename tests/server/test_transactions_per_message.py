@@ -174,7 +174,10 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
     # has seen the session open (a message to the bot pays nothing for it): before, 4 transactions, 11 statements.
     # Before s7-handoff, the handoff's 6 transactions, 20 statements: the start marked as maybe sent in a transaction
     # of its own just before the call, and its completion set the helpdesk's id and the notice in two UPDATEs.
-    assert counts == [(2, 2, 5), (2, 2, 5), (5, 5, 18), (3, 3, 10), (3, 3, 10)], counts
+    # Before s8-handoff, 5 transactions: the start marked done (with the helpdesk's id and the notice) in a
+    # transaction of its own; sent from a tool that ends the turn, it now commits with the model's messages (its
+    # look for the session's next row to claim is a look for any queued row, for the background deliverer).
+    assert counts == [(2, 2, 5), (2, 2, 5), (4, 4, 18), (3, 3, 10), (3, 3, 10)], counts
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
@@ -187,4 +190,5 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # 7, 7 for a relayed message (its claim alone). Before s6-turn (the profile's read-back): 8, 8, 28, 19, 19. Before
     # s6-handoff: the handoff's 27 statements (its open read the open session and counted the escalations). Before
     # s6-relay: 26, 18, 18. Before s7-handoff, the handoff's 10 transactions, 24 statements (its start's mark alone).
-    assert counts == [(4, 4, 7), (4, 4, 7), (9, 9, 22), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before
+    # Before s8-handoff, 9: the start's completion alone (now with the model's messages).
+    assert counts == [(4, 4, 7), (4, 4, 7), (8, 8, 22), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before

@@ -1,0 +1,197 @@
+"""A handoff sent from a tool that ends the turn completes its start (the helpdesk's id, the notice) in the
+transaction that stores the model's run, not in one of its own: a write less per handoff. What the user sees, the
+order of the stored messages and the guarantees are unchanged: one ticket, and a start sent but not completed (the
+process died first) is sent again with the same idempotency key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from agentkit import Tool, context
+from agentkit.exceptions import ToolError
+from agentkit.hitl._memory import MemoryHitl
+from agentkit.hitl._plugin import HitlPlugin
+from agentkit.models import ScriptedModel, call
+from agentkit.runtime import Agent, Conversation, HandlerContext, Store
+from agentkit.storage import Connection
+
+from .lifecycle_helpers import FAST, HANDOFF, USER, texts
+
+_counting: ContextVar[bool] = ContextVar("counting", default=False)
+
+
+class _Reason(BaseModel):
+    reason: str
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The store's write transactions run under ``counted()`` (the turn's, not the background passes')."""
+    counts: Counter[str] = Counter()
+    original = Store.run
+
+    async def run(self: Store, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
+        if _counting.get() and write:
+            counts["write"] += 1
+        return await original(self, fn, write=write)
+
+    monkeypatch.setattr(Store, "run", run)
+    return counts
+
+
+@contextmanager
+def counted() -> Iterator[None]:
+    token = _counting.set(True)
+    try:
+        yield
+    finally:
+        _counting.reset(token)
+
+
+def escalation_tool(seen: list[tuple[str, int]], *, ends_turn: bool, fails: bool = False) -> Tool[_Reason]:
+    """A hand-written handoff tool (as ``examples/support_bot.py``'s): ``seen`` gets where the start row stands as
+    the tool returns (its status, maybe sent)."""
+
+    async def escalate(args: _Reason) -> str:
+        agent = context.get("agent")
+        await agent.plugins["desk-hitl"].actions.start_hitl(context.get("conversation").id, args.reason)
+        seen.append(await agent.store.run(_start_row, write=False))
+        if fails:
+            raise ToolError("the CRM is down")
+        return "escalated"
+
+    return Tool("escalate", "Hand the conversation to a person.", _Reason, escalate, ends_turn=ends_turn)
+
+
+@asynccontextmanager
+async def bot(
+    store_url: str, tool: Tool[_Reason], *replies: Any, memory: MemoryHitl | None = None, **config: Any
+) -> AsyncIterator[Agent]:
+    async def handler(ctx: HandlerContext) -> None:
+        await ctx.execute(instructions="You are a support bot.", tools=[tool])
+
+    plugin = HitlPlugin(memory or MemoryHitl(), **FAST, **config)
+    model = ScriptedModel([call("escalate", reason="Wants a person"), *replies])
+    async with Agent("support", model, plugins={"desk-hitl": plugin}, conversation=Conversation(handler=handler),
+                     store=store_url) as agent:  # fmt: skip
+        yield agent
+
+
+def _start_row(connection: Connection) -> tuple[str, int]:
+    row = connection.execute("SELECT status, maybe_sent FROM hitl_outbox WHERE kind = 'start'").fetchone()
+    return row["status"], int(row["maybe_sent"])
+
+
+def _stored(connection: Connection) -> list[tuple[str, bool, str | None]]:
+    """Every row of the conversation in order: its role, whether the user sees it, what the model sees."""
+    rows = connection.execute("SELECT role, visible, model_json FROM messages WHERE conversation_id = 'c1' "
+                              "ORDER BY seq").fetchall()  # fmt: skip
+    return [(r["role"], bool(r["visible"]), r["model_json"] and r["model_json"][:20]) for r in rows]
+
+
+async def test_a_start_sent_from_a_tool_that_ends_the_turn_is_completed_with_the_runs_messages(
+    store_url: str, writes: Counter[str]
+) -> None:
+    """Three writes: the user's message, the open (with the start claimed), the start marked done with the
+    helpdesk's id and the notice, together with the model's messages. Before s8-handoff, four: the completion in a
+    transaction of its own, as the tool was still running. The notice is stored before the model's messages, as
+    it was (it was written first)."""
+    seen: list[tuple[str, int]] = []
+    memory = MemoryHitl()
+    async with bot(store_url, escalation_tool(seen, ends_turn=True), memory=memory) as agent:
+        with counted():
+            replies = await agent.receive("c1", "I want a person", user=USER)
+        assert writes == {"write": 3}
+        assert seen == [("queued", 1)]  # sent, not yet completed while the tool ran
+        assert texts(replies) == [("system", HANDOFF)]
+        session = await agent.plugins["desk-hitl"].session("c1")
+        assert session is not None and session.session_id == memory.only_session().id
+        assert session.notice == "handoff" and session.state == "pending"
+        assert await agent.store.run(_start_row, write=False) == ("done", 1)
+        stored = await agent.store.run(_stored, write=False)
+        assert texts(await agent.history("c1")) == [("user", "I want a person"), ("system", HANDOFF)]
+    assert [(role, visible) for role, visible, _ in stored] == [
+        ("user", True), ("system", True), ("bot", False), ("bot", False),
+    ]  # fmt: skip
+    assert [model for *_, model in stored][2:] == ['{"role": "assistant"', '{"role": "tool", "to']
+    assert len(memory.start_calls) == 1
+
+
+async def test_a_start_sent_from_a_tool_that_does_not_end_the_turn_is_completed_at_once(
+    store_url: str, writes: Counter[str]
+) -> None:
+    """The model is asked again after such a tool: the start is not left waiting for the run's end."""
+    seen: list[tuple[str, int]] = []
+    async with bot(store_url, escalation_tool(seen, ends_turn=False), "A person will join you here.") as agent:
+        with counted():
+            replies = await agent.receive("c1", "I want a person", user=USER)
+        assert writes == {"write": 4}
+        assert seen == [("done", 1)]
+    assert texts(replies) == [("system", HANDOFF), ("bot", "A person will join you here.")]
+
+
+async def test_a_tool_that_fails_after_the_handoff_leaves_the_start_to_the_end_of_the_run(store_url: str) -> None:
+    """The tool meant to end the turn failed, so the model was asked again: the start completes with the run all
+    the same, the notice before the model's answer."""
+    seen: list[tuple[str, int]] = []
+    tool = escalation_tool(seen, ends_turn=True, fails=True)
+    async with bot(store_url, tool, "Sorry, our CRM is down; a person will still join you.") as agent:
+        replies = await agent.receive("c1", "I want a person", user=USER)
+        assert seen == [("queued", 1)]
+        assert await agent.store.run(_start_row, write=False) == ("done", 1)
+    assert texts(replies) == [("system", HANDOFF), ("bot", "Sorry, our CRM is down; a person will still join you.")]
+
+
+async def test_a_run_that_fails_after_the_handoff_still_completes_the_start(store_url: str) -> None:
+    """The model fails after the tool (the run raises): the start's completion is written before the failure
+    goes on, the user hears the notice and then the apology."""
+    seen: list[tuple[str, int]] = []
+    async with bot(store_url, escalation_tool(seen, ends_turn=True, fails=True)) as agent:  # no reply left
+        replies = await agent.receive("c1", "I want a person", user=USER)
+        assert await agent.store.run(_start_row, write=False) == ("done", 1)
+        session = await agent.plugins["desk-hitl"].session("c1")
+    assert texts(replies)[0] == ("system", HANDOFF) and texts(replies)[1][0] == "system"
+    assert session is not None and session.notice == "handoff" and session.session_id is not None
+
+
+class _Died(Exception):
+    """The process dies: nothing after this point runs."""
+
+
+async def test_a_process_that_dies_before_the_runs_write_sends_the_start_again_with_the_same_key(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ticket was opened, the completion was to commit with the run's messages, and the process died first:
+    the start is still queued, claimed and marked as maybe sent; once the claim runs out the next deliverer sends
+    it again with the same idempotency key (the helpdesk gives back the same ticket) and the user is told once."""
+    memory = MemoryHitl()
+    seen: list[tuple[str, int]] = []
+    original = Store.run
+
+    async def run(self: Store, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
+        if seen and write:  # the tool has returned: the turn's next write is where the process dies
+            raise _Died
+        return await original(self, fn, write=write)
+
+    async with bot(store_url, escalation_tool(seen, ends_turn=True), memory=memory, claim_seconds=0.3) as agent:
+        monkeypatch.setattr(Store, "run", run)
+        with pytest.raises(_Died):
+            await agent.receive("c1", "I want a person", user=USER)
+        monkeypatch.undo()
+        assert await agent.store.run(_start_row, write=False) == ("queued", 1)
+        assert texts(await agent.history("c1")) == [("user", "I want a person")]
+    restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
+    async with restarted:
+        await restarted.plugins["desk-hitl"].redeliver()  # waits for the dead process's claim to run out
+        assert await restarted.store.run(_start_row, write=False) == ("done", 1)
+        assert texts(await restarted.history("c1")) == [("user", "I want a person"), ("system", HANDOFF)]
+        session = await restarted.plugins["desk-hitl"].session("c1")
+    assert [call.idempotency_key for call in memory.start_calls] == ["c1:1", "c1:1"]
+    assert len(memory.sessions) == 1 and session is not None and session.session_id == memory.only_session().id
