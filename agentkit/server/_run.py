@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import uvicorn
 from starlette.applications import Starlette
@@ -22,6 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..exceptions import ConfigError
 from ._metrics import MetricsListener
+from ._writes import CoalescedWrites
 
 __all__ = ["ConnectionOptions", "ServerThread", "bind", "running_server", "serve"]
 
@@ -70,7 +71,8 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 class _H11WithHeaderTimeout(H11Protocol):
     """uvicorn's h11 protocol, plus a deadline for each request's headers (from the connection, or from the end
-    of the previous response); a client that trickles its headers in is disconnected when it passes.
+    of the previous response); a client that trickles its headers in is disconnected when it passes. An answer's
+    headers and body leave in one write (``CoalescedWrites``).
 
     One timer per connection, re-armed lazily: a response's end only writes down the next deadline, and the timer,
     when it fires, closes the connection if that deadline has passed or sleeps until it. A ``call_later`` and a
@@ -82,6 +84,7 @@ class _H11WithHeaderTimeout(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = cast(asyncio.Transport, CoalescedWrites(transport, self.loop))
         self._await_headers()
         self._arm_header_timer(self.header_timeout)
 
@@ -92,6 +95,7 @@ class _H11WithHeaderTimeout(H11Protocol):
             self._headers_due = None
 
     def on_response_complete(self) -> None:
+        cast(CoalescedWrites, self.transport).flush()  # the answer is whole: it need not wait for the round's end
         if not self.transport.is_closing():
             self._await_headers()  # before the pipelined request that super() may start at once
         super().on_response_complete()
