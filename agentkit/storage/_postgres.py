@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigError
 from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
 from ._listen import Listening, Notification, listen
+from ._pg_batch import Batch, Queue
 from ._url import redact
 
 if TYPE_CHECKING:
@@ -175,95 +175,6 @@ class _RowsAtCommit:
         return self._rows
 
 
-class BatchedCursor:
-    """A statement of a batched transaction: its rows and row count are there once the batch that carried it is
-    back; asking for them sends the batch (this statement and every one queued before it) first."""
-
-    __slots__ = ("_batch", "_rowcount", "_rows")
-
-    def __init__(self, batch: _Batch) -> None:
-        self._batch = batch
-        self._rows: list[Any] | None = None
-        self._rowcount = -1
-
-    def settle(self, rows: list[Any], rowcount: int) -> None:
-        self._rows, self._rowcount = rows, rowcount
-
-    @property
-    def rowcount(self) -> int:
-        self._wait()
-        return self._rowcount
-
-    def fetchone(self) -> Any:
-        rows = self._wait()
-        return rows.pop(0) if rows else None
-
-    def fetchall(self) -> list[Any]:
-        rows = self._wait()
-        self._rows = []
-        return rows
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-    def _wait(self) -> list[Any]:
-        if self._rows is None:
-            self._batch.send()
-        assert self._rows is not None  # send() settles every statement it carried, or raises
-        return self._rows
-
-
-class _Batch:
-    """The statements of a writing transaction not sent yet: they go to the server together, as one query (its
-    parameters bound here, by psycopg's client-side binding), when a result is asked for or at COMMIT. One round
-    trip and one wait per batch, where psycopg's pipeline mode pays its Python machinery and a wait per statement
-    (on threads that fight for the GIL, each wait is a GIL hand-off)."""
-
-    def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
-        self._cursor = _client_cursor(raw)
-        self._queued: list[tuple[str, tuple[object, ...], BatchedCursor | None]] = [("BEGIN", (), None)]
-
-    def add(self, sql: str, params: tuple[object, ...] = (), *, read: bool = True) -> BatchedCursor:
-        cursor = BatchedCursor(self)  # its own ";" would make an empty statement, and a result more than queued
-        self._queued.append((sql.rstrip().rstrip(";"), params, cursor if read else None))
-        return cursor
-
-    def send(self) -> None:
-        """Send what is queued and settle each statement's cursor with its rows (an error: raised here)."""
-        queued, self._queued = self._queued, []
-        if not queued:
-            return
-        cursor = self._cursor
-        sql = "\n;\n".join(sql for sql, _, _ in queued)  # ";" on a line of its own: a statement may end in a comment
-        cursor.execute(sql, [value for _, params, _ in queued for value in params])
-        for position, (_, _, target) in enumerate(queued):
-            if position:
-                cursor.nextset()
-            if target is not None:
-                target.settle(cursor.fetchall() if _has_rows(cursor) else [], cursor.rowcount)
-
-
-_CLIENT_CURSORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-_TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
-
-
-def _client_cursor(raw: psycopg.Connection[PgRow]) -> psycopg.ClientCursor[PgRow]:
-    """The connection's one batch cursor, kept for its next transaction: a new ``ClientCursor`` builds its adapters'
-    map and transformer each time (~25 us a transaction)."""
-    cursor = _CLIENT_CURSORS.get(raw)
-    if cursor is None or cursor.closed:
-        from psycopg import ClientCursor
-
-        cursor = _CLIENT_CURSORS[raw] = ClientCursor(raw)
-    return cursor
-
-
-def _has_rows(cursor: Any) -> bool:
-    """``cursor.description is not None`` without building a ``Column`` object per column (~10 us a result)."""
-    result = cursor.pgresult
-    return result is not None and bool(result.nfields or result.status == _TUPLES_OK)
-
-
 @lru_cache(maxsize=1)
 def _float8_literal() -> type:
     """psycopg's float dumper, whose literal (client-side binding, ``_Batch``) says its type: a bare ``1.5`` is a
@@ -287,7 +198,7 @@ class PostgresConnection(Connection):
     dialect = "postgresql"
     serialized = False
 
-    def __init__(self, raw: psycopg.Connection[PgRow], batch: _Batch | None = None) -> None:
+    def __init__(self, raw: psycopg.Connection[PgRow], batch: Batch | None = None) -> None:
         self.raw = raw
         self._batch = batch
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
@@ -389,30 +300,14 @@ class PostgresDatabase(Database):
         for them all (the pool's hand-over, ~27 us, once per batch): one that raises is rolled back alone, and
         only its outcome says so. ``None``: a transaction not to run (its caller has gone); the iterable is read
         one item at a time, just before that item would begin."""
-        pool = self._require()
-        outcomes: list[BatchOutcome] = []
-        raw: psycopg.Connection[PgRow] | None = None
+        lane = _Lane(self._require())
         try:
             for work in transactions:
-                if work is None:
-                    outcomes.append((False, RuntimeError("not run: its caller has gone")))
-                    continue
-                try:
-                    if raw is None or raw.broken or raw.closed:  # a dropped connection: the pool replaces it
-                        raw, broken = None, raw
-                        if broken is not None:
-                            pool.putconn(broken)
-                        raw = pool.getconn()
-                    fn, write = work
-                    with _transaction_on(raw, write) as connection:
-                        value = fn(connection)
-                    outcomes.append((True, value))
-                except Exception as error:
-                    outcomes.append((False, error))
+                lane.run(work)
+            lane.send()
         finally:
-            if raw is not None:
-                pool.putconn(raw)
-        return outcomes
+            lane.close()
+        return lane.outcomes
 
     def script(self, sql: str) -> None:
         with self._require().connection() as raw, raw.transaction():  # not pipelined: several statements in one
@@ -446,27 +341,101 @@ class PostgresDatabase(Database):
 
 @contextmanager
 def _transaction_on(raw: psycopg.Connection[PgRow], write: bool) -> Iterator[PostgresConnection]:
+    """A transaction: a writing one batched (BEGIN, its statements and COMMIT, sent in batches: ``_pg_batch``). An
+    error (in the block, or one a batch reports) leaves the transaction open or failed: it is rolled back here."""
     if not write:
         yield PostgresConnection(raw)
         return
-    with _batched_transaction(raw) as batch:
-        connection = PostgresConnection(raw, batch)
-        yield connection
-    connection.settle()
-
-
-@contextmanager
-def _batched_transaction(raw: psycopg.Connection[PgRow]) -> Iterator[_Batch]:
-    """BEGIN, the block's statements and COMMIT, sent in batches (``_Batch``). An error (in the block, or one a
-    batch reports) leaves the transaction open or failed, if it was begun: it is rolled back here."""
-    batch = _Batch(raw)
+    queue = Queue(raw)
+    batch = Batch(queue)
+    connection = PostgresConnection(raw, batch)
     try:
-        yield batch
+        yield connection
         batch.add("COMMIT", read=False)
         batch.send()
     finally:
-        if not raw.broken and raw.info.transaction_status != _IDLE:
-            raw.execute("ROLLBACK")
+        queue.roll_back()
+    connection.settle()
+
+
+_MAX_WAITING = 32  # transactions kept queued whole on a lane's connection before they are sent anyway
+_PENDING: BatchOutcome = (False, RuntimeError("not sent yet"))  # the place of a waiting transaction's outcome
+
+
+class _Lane:
+    """``run_each``'s transactions, one after the other, on one pooled connection. A writing transaction that
+    asked for no result before its COMMIT stays queued, whole, and goes to the server with the next statements
+    sent (another transaction's first read, a read-only transaction, or the end of the batch): one round trip for a
+    run of them. It is answered once they are back; one that fails there fails alone (``_pg_batch.Queue``)."""
+
+    def __init__(self, pool: psycopg_pool.ConnectionPool[Any]) -> None:
+        self._pool = pool
+        self._queue: Queue | None = None
+        self.outcomes: list[BatchOutcome] = []
+        self._waiting: list[tuple[int, Batch, PostgresConnection, Any]] = []  # (outcome's place, ..., fn's value)
+
+    def run(self, work: Transaction | None) -> None:
+        if work is None:
+            self.outcomes.append((False, RuntimeError("not run: its caller has gone")))
+            return
+        fn, write = work
+        try:
+            queue = self._connection()
+            if write:
+                self._write(queue, fn)
+            else:
+                self.send()  # a read sees what the transactions before it committed
+                self.outcomes.append((True, fn(PostgresConnection(queue.raw))))
+        except Exception as error:
+            self.outcomes.append((False, error))
+
+    def send(self) -> None:
+        """Send what waits, and answer the transactions that waited."""
+        if self._queue is not None:
+            self._queue.send()  # failures are kept on their batches
+        waiting, self._waiting = self._waiting, []
+        for position, batch, connection, value in waiting:
+            if batch.failure is not None:
+                self.outcomes[position] = (False, batch.failure)
+            else:
+                connection.settle()
+                self.outcomes[position] = (True, value)
+
+    def close(self) -> None:
+        if self._queue is not None:
+            self._pool.putconn(self._queue.raw)
+
+    def _write(self, queue: Queue, fn: Callable[[Connection], Any]) -> None:
+        batch = Batch(queue)
+        connection = PostgresConnection(queue.raw, batch)
+        try:
+            value = fn(connection)
+            batch.add("COMMIT", read=False)
+            if not batch.sent:  # nothing of it has reached the server: it goes with what is sent next
+                self.outcomes.append(_PENDING)
+                self._waiting.append((len(self.outcomes) - 1, batch, connection, value))
+                if len(self._waiting) >= _MAX_WAITING:
+                    self.send()
+                return
+            batch.send()
+        except BaseException:
+            batch.drop()
+            queue.roll_back()
+            raise
+        connection.settle()
+        self.outcomes.append((True, value))
+
+    def _connection(self) -> Queue:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = Queue(self._pool.getconn(), self._replace)
+        elif not queue.queued and (queue.raw.broken or queue.raw.closed):  # a dropped connection: the pool replaces it
+            queue.raw = self._replace(queue.raw)
+        return queue
+
+    def _replace(self, broken: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+        self._pool.putconn(broken)
+        return self._pool.getconn()  # type: ignore[no-any-return]
 
 
 class PostgresTurnLocks(TurnLocks):

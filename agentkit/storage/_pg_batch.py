@@ -1,0 +1,244 @@
+"""PostgreSQL's write transactions sent in batches: statements go to the server together, as one query, when a result
+is asked for or at COMMIT, and several transactions in a row share a query (``Queue``).
+
+One query is one round trip and one wait: on threads that fight for the GIL, each wait is a GIL hand-off, which under
+load costs more wall time than the transaction's own work (10-14 ms a transaction for ~0.6 ms of CPU, s7). A lane
+(``PostgresDatabase.run_each``) therefore keeps the whole of a transaction that asked for no result before its
+COMMIT queued, and sends it with the next transaction's statements: a run of such transactions is one round trip.
+
+PostgreSQL runs the statements of one query in order and stops at the first that fails: those before it have run
+(a transaction whose COMMIT came before it has committed), those after it have not. ``_BatchCursor`` keeps the
+results of the statements that ran, so the queue knows which transaction failed: it alone is rolled back and fails,
+and the statements after it are sent again (on a new connection if the failure took the connection with it).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.pq.abc import PGresult
+
+__all__ = ["Batch", "BatchedCursor", "Queue"]
+
+_TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
+_FATAL_ERROR = 7  # psycopg.pq.ExecStatus.FATAL_ERROR
+
+
+class BatchedCursor:
+    """A statement of a batched transaction: its rows and row count are there once the batch that carried it is
+    back; asking for them sends the batch (this statement and every one queued before it) first."""
+
+    __slots__ = ("_batch", "_rowcount", "_rows")
+
+    def __init__(self, batch: Batch) -> None:
+        self._batch = batch
+        self._rows: list[Any] | None = None
+        self._rowcount = -1
+
+    def settle(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self._rowcount = rows, rowcount
+
+    @property
+    def rowcount(self) -> int:
+        self._wait()
+        return self._rowcount
+
+    def fetchone(self) -> Any:
+        rows = self._wait()
+        return rows.pop(0) if rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows = self._wait()
+        self._rows = []
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+    def _wait(self) -> list[Any]:
+        if self._rows is None:
+            self._batch.send()
+        assert self._rows is not None  # send() settles every statement it carried, or raises
+        return self._rows
+
+
+class _Statement(NamedTuple):
+    sql: str
+    params: tuple[object, ...]
+    target: BatchedCursor | None  # None: nobody reads its result
+    owner: Batch
+
+
+class Batch:
+    """One write transaction's statements, queued on a ``Queue``. ``sent``: some of them have gone to the server
+    (its transaction is open there); ``failure``: the error its transaction failed with, in a send another
+    transaction asked for."""
+
+    __slots__ = ("failure", "queue", "sent")
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+        self.sent = False
+        self.failure: Exception | None = None
+        queue.queued.append(_Statement("BEGIN", (), None, self))
+
+    def add(self, sql: str, params: tuple[object, ...] = (), *, read: bool = True) -> BatchedCursor:
+        cursor = BatchedCursor(self)  # its own ";" would make an empty statement, and a result more than queued
+        self.queue.queued.append(_Statement(sql.rstrip().rstrip(";"), params, cursor if read else None, self))
+        return cursor
+
+    def send(self) -> None:
+        """Send what is queued on its connection, this transaction's statements with it; raise its failure."""
+        self.queue.send(self)
+
+    def drop(self) -> None:
+        """Forget the statements of this transaction not sent yet (it raised before its COMMIT)."""
+        self.queue.queued = [statement for statement in self.queue.queued if statement.owner is not self]
+
+
+class Queue:
+    """The statements queued on one connection and not sent yet: of one transaction, or of several in a row (each
+    from its BEGIN to its COMMIT, the last one possibly still open). ``replace``: gives a new connection for one that
+    broke, so that the statements a failure left unsent can be sent again; None: they fail too."""
+
+    def __init__(
+        self,
+        raw: psycopg.Connection[Any],
+        replace: Callable[[psycopg.Connection[Any]], psycopg.Connection[Any]] | None = None,
+    ) -> None:
+        self.raw = raw
+        self.queued: list[_Statement] = []
+        self._replace = replace
+        self._one_by_one = False  # after a failure before anything was sent: each transaction alone
+
+    def send(self, asking: Batch | None = None) -> None:
+        """Send what is queued and settle each statement's cursor with its rows. A transaction that fails is
+        rolled back and keeps its error (``Batch.failure``), raised here if it is ``asking``'s; the statements
+        after it are sent again."""
+        while self.queued:
+            size = _first_owners(self.queued) if self._one_by_one else len(self.queued)
+            queued, self.queued = self.queued[:size], self.queued[size:]
+            ran, error = self._execute(queued)
+            if error is not None:
+                self._recover(queued, ran, error)
+        self._one_by_one = False
+        if asking is not None and asking.failure is not None:
+            raise asking.failure
+
+    def _execute(self, queued: list[_Statement]) -> tuple[int | None, Exception | None]:
+        """``(statements that ran, error)``: ``(len(queued), None)`` if all did; ``ran`` None if it is not known."""
+        for statement in queued:
+            statement.owner.sent = True
+        cursor = _batch_cursor(self.raw)
+        cursor.ran = None
+        sql = "\n;\n".join(statement.sql for statement in queued)  # ";" alone: a statement may end in a comment
+        try:
+            cursor.execute(sql, [value for statement in queued for value in statement.params])
+        except Exception as error:
+            ran = cursor.ran
+            if ran:
+                _settle(cursor, queued[:ran])
+            return ran, error
+        _settle(cursor, queued)
+        return len(queued), None
+
+    def _recover(self, queued: list[_Statement], ran: int | None, error: Exception) -> None:
+        if ran is None:  # no result came back
+            if self._usable() and self.raw.info.transaction_status == _IDLE and _first_owners(queued) < len(queued):
+                self._one_by_one = True  # nothing reached the server (a value psycopg cannot send?): find whose
+                self.queued = queued + self.queued
+                return
+            for statement in queued:  # where it failed is not known: each of its transactions fails
+                statement.owner.failure = error
+            self.roll_back()
+            return
+        failed = queued[ran].owner
+        failed.failure = error
+        self.roll_back()
+        rest = [statement for statement in queued[ran:] if statement.owner is not failed]
+        if rest and not self._usable():
+            if self._replace is None:
+                for statement in rest:
+                    statement.owner.failure = error
+                return
+            try:
+                self.raw = self._replace(self.raw)
+            except Exception as replacing:  # no connection to send them on: they fail
+                for statement in rest:
+                    statement.owner.failure = replacing
+                return
+        self.queued = rest + self.queued  # not run: the transactions after the one that failed, whole
+
+    def _usable(self) -> bool:
+        return not self.raw.broken and not self.raw.closed
+
+    def roll_back(self) -> None:
+        """End the transaction left open on the connection, if one is (a connection that cannot is closed)."""
+        if self._usable() and self.raw.info.transaction_status != _IDLE:
+            try:
+                self.raw.execute("ROLLBACK")
+            except Exception:
+                self.raw.close()  # closing a session rolls it back too
+
+
+def _first_owners(queued: list[_Statement]) -> int:
+    """How many statements at the head of ``queued`` are of its first transaction."""
+    first = queued[0].owner
+    return next((i for i, statement in enumerate(queued) if statement.owner is not first), len(queued))
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
+def _settle(cursor: Any, statements: list[_Statement]) -> None:
+    for position, (_, _, target, _) in enumerate(statements):
+        if position:
+            cursor.nextset()
+        if target is not None:
+            target.settle(cursor.fetchall() if _has_rows(cursor) else [], cursor.rowcount)
+
+
+def _has_rows(cursor: Any) -> bool:
+    """``cursor.description is not None`` without building a ``Column`` object per column (~10 us a result)."""
+    result = cursor.pgresult
+    return result is not None and bool(result.nfields or result.status == _TUPLES_OK)
+
+
+_CURSORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _batch_cursor(raw: psycopg.Connection[Any]) -> Any:
+    """The connection's one batch cursor, kept for its next transaction: a new ``ClientCursor`` builds its adapters'
+    map and transformer each time (~25 us a transaction). Client-side binding: one query of several statements."""
+    cursor = _CURSORS.get(raw)
+    if cursor is None or cursor.closed:
+        cursor = _CURSORS[raw] = _cursor_class()(raw)
+    return cursor
+
+
+_CURSOR_CLASS: list[type] = []
+
+
+def _cursor_class() -> type:
+    if not _CURSOR_CLASS:
+        from psycopg import ClientCursor
+
+        class _BatchCursor(ClientCursor[Any]):
+            """A ``ClientCursor`` that, when a statement of its query fails, keeps the results of those before it
+            and says how many ran (``ran``; None: no result came back at all)."""
+
+            ran: int | None = None
+
+            def _check_results(self, results: list[PGresult]) -> None:  # psycopg's hook, before it keeps them
+                failed = next((i for i, result in enumerate(results) if result.status == _FATAL_ERROR), None)
+                self.ran = failed
+                if failed:
+                    self._set_results(results[:failed])
+                super()._check_results(results)
+
+        _CURSOR_CLASS.append(_BatchCursor)
+    return _CURSOR_CLASS[0]
