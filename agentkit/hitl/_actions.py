@@ -120,8 +120,13 @@ class HitlActions:
         escalation = await self._escalation(conversation_id, title, description, priority, who, configuration_overrides)
         # A server may limit handoffs (``context.scope(admit_escalation=...)``: an async callable that raises when
         # over its quota), asked only when a new session would open: a repeated handoff costs nothing. Without one,
-        # the session opens in the first transaction; with one, that transaction only looks, and a second opens.
+        # the session opens in the first transaction; with one, that transaction only looks, and a second opens,
+        # unless the turn found no open session as it stored the user's message (then it is asked first, and the
+        # session opens in one transaction; one opened meanwhile by code outside the turn is still found there).
         admit = context.get("admit_escalation", None)
+        if admit is not None and plugin.saw_none_open(conversation_id):
+            await admit(conversation_id)
+            admit = None
         opened = await self._open(escalation, None, admitted=admit is None)
         if opened.session is None and admit is not None:
             await admit(conversation_id)

@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from .. import context, telemetry
@@ -159,6 +160,7 @@ class HitlPlugin:
                 return False  # the bot answers it
             session = await self.session(conversation_id)  # a person took it meanwhile, or it ended
         if session is None or not session.is_open:
+            _none_open.set(_NoneOpen(conversation_id, context.get("message", None)))
             return False
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
@@ -168,6 +170,18 @@ class HitlPlugin:
         if queued is None:
             return False  # it ended meanwhile
         return await self._relay(session, queued)
+
+    def saw_none_open(self, conversation_id: str) -> bool:
+        """Whether the turn handling the current message (``context.get("message")``) found no open session of the
+        conversation as it stored the message (``intercept``): the model's handoff then needs no look before
+        asking the server's admission. Once per turn: a second handoff of the turn looks (the first may have
+        opened one), whichever tool call of the turn asks first."""
+        seen = _none_open.get()
+        message = context.get("message", None)
+        if seen is None or seen.used or message is None or seen.message is not message:
+            return False
+        seen.used = True  # a mutable mark: tool calls run together each have a copy of the context, not of it
+        return seen.conversation_id == conversation_id
 
     def note_open(self, conversation_id: str) -> None:
         """The conversation has an open session: its next messages are queued with the turn's first transaction
@@ -392,6 +406,18 @@ class HitlPlugin:
 
 
 _Queued = tuple[OutboxRow, Claimed | None]
+
+
+@dataclasses.dataclass(slots=True)
+class _NoneOpen:
+    """What ``intercept`` found: no open session of ``conversation_id`` as ``message`` was stored."""
+
+    conversation_id: str
+    message: object
+    used: bool = False
+
+
+_none_open: ContextVar[_NoneOpen | None] = ContextVar("agentkit_hitl_none_open", default=None)
 
 
 def _enqueue_if_open(

@@ -195,3 +195,67 @@ async def test_a_process_that_dies_before_the_runs_write_sends_the_start_again_w
         session = await restarted.plugins["desk-hitl"].session("c1")
     assert [call.idempotency_key for call in memory.start_calls] == ["c1:1", "c1:1"]
     assert len(memory.sessions) == 1 and session is not None and session.session_id == memory.only_session().id
+
+
+async def test_a_turn_that_found_no_session_asks_the_admission_before_it_opens_in_one_write(
+    store_url: str, writes: Counter[str]
+) -> None:
+    """With a limit on handoffs (the server's default quotas): the turn read the conversation's sessions with the
+    user's message and found none open, so the handoff asks the admission first and opens in one transaction.
+    Before s8-handoff, a look at the session (with the transcript) came first, in a write of its own: 4 writes."""
+    seen: list[tuple[str, int]] = []
+    asked: list[str] = []
+    memory = MemoryHitl()
+    async with bot(store_url, escalation_tool(seen, ends_turn=True), memory=memory) as agent:
+        plugin = agent.plugins["desk-hitl"]
+
+        async def admit(conversation_id: str) -> None:
+            token = _counting.set(False)  # the test's own look is not the handoff's
+            try:
+                asked.append(await plugin.state(conversation_id))
+            finally:
+                _counting.reset(token)
+
+        with context.scope(admit_escalation=admit), counted():
+            replies = await agent.receive("c1", "I want a person", user=USER)
+        assert writes == {"write": 3} and asked == ["none"]
+        assert texts(replies) == [("system", HANDOFF)]
+    assert len(memory.start_calls) == 1
+    assert [(line.role, line.text) for line in memory.only_session().request.transcript] == [
+        ("user", "I want a person")
+    ]
+
+
+async def test_a_second_handoff_of_the_turn_looks_first_and_is_not_admitted_again(store_url: str) -> None:
+    """The first handoff of the turn used what the turn read; the second one looks, finds the session the first
+    opened, and asks no admission (a repeated handoff costs nothing)."""
+    seen: list[tuple[str, int]] = []
+    asked: list[str] = []
+
+    async def admit(conversation_id: str) -> None:
+        asked.append(conversation_id)
+
+    tool = escalation_tool(seen, ends_turn=False)
+    async with bot(store_url, tool, call("escalate", reason="Again"), "A person will join you here.") as agent:
+        with context.scope(admit_escalation=admit):
+            replies = await agent.receive("c1", "I want a person", user=USER)
+        assert asked == ["c1"]
+        assert texts(replies) == [("system", HANDOFF), ("bot", "A person will join you here.")]
+        assert len(agent.plugins["desk-hitl"].provider.sessions) == 1
+
+
+async def test_a_handoff_after_the_turn_that_found_no_session_looks_first(store_url: str) -> None:
+    """What a turn read holds for that turn only: a handoff made later by code outside it (here, after a session
+    was opened and ended in between) looks first, as before."""
+    asked: list[str] = []
+
+    async def admit(conversation_id: str) -> None:
+        asked.append(conversation_id)
+
+    plugin = HitlPlugin(MemoryHitl(), **FAST)
+    async with Agent("support", ScriptedModel(["Hello!"]), plugins={"desk-hitl": plugin}, store=store_url) as agent:
+        assert texts(await agent.receive("c1", "hi", user=USER)) == [("bot", "Hello!")]  # found none open; no handoff
+        await plugin.actions.start_hitl("c1", "Opened by bot code")
+        with context.scope(admit_escalation=admit):
+            again = await plugin.actions.start_hitl("c1", "Again")
+    assert again.status == "already_escalated" and asked == []

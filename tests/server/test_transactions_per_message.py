@@ -190,5 +190,8 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # 7, 7 for a relayed message (its claim alone). Before s6-turn (the profile's read-back): 8, 8, 28, 19, 19. Before
     # s6-handoff: the handoff's 27 statements (its open read the open session and counted the escalations). Before
     # s6-relay: 26, 18, 18. Before s7-handoff, the handoff's 10 transactions, 24 statements (its start's mark alone).
-    # Before s8-handoff, 9: the start's completion alone (now with the model's messages).
-    assert counts == [(4, 4, 7), (4, 4, 7), (8, 8, 22), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before
+    # Before s8-handoff, 9: the start's completion alone (now with the model's messages), and a look at the HITL
+    # session (with the transcript) before the admission; the turn found no open session as it stored the user's
+    # message, so the admission is asked first and the open reads the transcript (22 statements: the look's
+    # session read is the one less).
+    assert counts == [(4, 4, 7), (4, 4, 7), (7, 7, 21), (5, 5, 12), (5, 5, 12)], counts  # relayed: 6, 13 before
