@@ -129,6 +129,10 @@ class Queue:
         if asking is not None and asking.failure is not None:
             raise asking.failure
 
+    def left_open(self, besides: Batch | None = None) -> bool:
+        """Whether a transaction (other than ``besides``) is open on the server with statements still queued."""
+        return any(statement.owner is not besides and statement.owner.sent for statement in self.queued)
+
     def _execute(self, queued: list[_Statement]) -> tuple[int | None, Exception | None]:
         """``(statements that ran, error)``: ``(len(queued), None)`` if all did; ``ran`` None if it is not known."""
         for statement in queued:

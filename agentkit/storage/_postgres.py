@@ -363,10 +363,12 @@ _PENDING: BatchOutcome = (False, RuntimeError("not sent yet"))  # the place of a
 
 
 class _Lane:
-    """``run_each``'s transactions, one after the other, on one pooled connection. A writing transaction that
-    asked for no result before its COMMIT stays queued, whole, and goes to the server with the next statements
-    sent (another transaction's first read, a read-only transaction, or the end of the batch): one round trip for a
-    run of them. It is answered once they are back; one that fails there fails alone (``_pg_batch.Queue``)."""
+    """``run_each``'s transactions, one after the other, on one pooled connection. A writing transaction's COMMIT,
+    and whatever it queued after its last read, goes to the server with the next statements sent (another
+    transaction's first read, a read-only transaction, or the end of the batch): a transaction that reads nothing
+    costs no round trip of its own, and one that read costs none for its COMMIT. It is answered once they are back;
+    one that fails there fails alone (``_pg_batch.Queue``). A transaction left open (it read: it holds its locks)
+    waits for one more transaction at most, so that its locks are not held through a run of others."""
 
     def __init__(self, pool: psycopg_pool.ConnectionPool[Any]) -> None:
         self._pool = pool
@@ -411,19 +413,17 @@ class _Lane:
         try:
             value = fn(connection)
             batch.add("COMMIT", read=False)
-            if not batch.sent:  # nothing of it has reached the server: it goes with what is sent next
-                self.outcomes.append(_PENDING)
-                self._waiting.append((len(self.outcomes) - 1, batch, connection, value))
-                if len(self._waiting) >= _MAX_WAITING:
-                    self.send()
-                return
-            batch.send()
         except BaseException:
             batch.drop()
-            queue.roll_back()
+            if batch.sent:  # its transaction is open on the server (what waited before it went with it)
+                queue.roll_back()
+            elif queue.left_open():
+                self.send()
             raise
-        connection.settle()
-        self.outcomes.append((True, value))
+        self.outcomes.append(_PENDING)
+        self._waiting.append((len(self.outcomes) - 1, batch, connection, value))
+        if len(self._waiting) >= _MAX_WAITING or queue.left_open(batch):
+            self.send()
 
     def _connection(self) -> Queue:
         queue = self._queue

@@ -152,3 +152,48 @@ async def test_a_dropped_connection_fails_the_transaction_that_dropped_it_and_th
     assert outcomes[0] is None
     assert isinstance(outcomes[1], one_lane.database.errors)
     assert outcomes[2] == ["a", "read after"]
+
+
+def reads_then_writes(text: str) -> Callable[[Connection], list[str]]:
+    """A transaction that reads (its statements so far go out: it is open, holding its locks), then writes."""
+
+    def transaction(connection: Connection) -> list[str]:
+        seen = texts(connection)
+        blind(text)(connection)
+        return seen
+
+    return transaction
+
+
+async def test_the_commit_of_one_that_read_goes_with_the_next_one_and_no_later(
+    one_lane: AsyncDatabase, queries: list[str]
+) -> None:
+    await queued_behind_a_held_one(one_lane, [(blind("warm"), True)])
+    queries.clear()
+    outcomes = await queued_behind_a_held_one(
+        one_lane, [(reads_then_writes("read"), True), (blind("a"), True), (blind("b"), True)]
+    )
+    assert outcomes == [["warm"], None, None]
+    # the held one; the read; its insert and COMMIT with "a" (not held open through "b" too); "b" at the end
+    assert len(queries) == 4, queries
+    assert queries[2].count("COMMIT") == 2 and "SELECT" not in queries[2]
+    assert await one_lane.run(texts, write=False) == ["warm", "read", "a", "b"]
+
+
+async def test_one_that_raises_after_one_left_open_fails_alone(one_lane: AsyncDatabase) -> None:
+    def raises_before_sending(connection: Connection) -> None:
+        blind("undone")(connection)
+        raise LookupError("raised before anything of it was sent")
+
+    def raises_after_reading(connection: Connection) -> None:
+        reads_then_writes("undone too")(connection)
+        raise LookupError("raised with its transaction open")
+
+    outcomes = await queued_behind_a_held_one(
+        one_lane,
+        [(reads_then_writes("a"), True), (raises_before_sending, True), (reads_then_writes("b"), True),
+         (raises_after_reading, True), (blind("c"), True)],
+    )  # fmt: skip
+    assert outcomes[0] == [] and outcomes[2] == ["a"] and outcomes[4] is None
+    assert isinstance(outcomes[1], LookupError) and isinstance(outcomes[3], LookupError)
+    assert await one_lane.run(texts, write=False) == ["a", "b", "c"]
