@@ -207,11 +207,22 @@ class Retrier(Generic[E]):
             return await send()
         except self.errors as error:
             first_error = error
+        return await self._after(send, first_error, limit)
+
+    async def after_first(
+        self, send: Callable[[], Awaitable[T]], first_error: E, deadline: Deadline | None = None
+    ) -> T:
+        """What ``__call__`` does once the first try failed with ``first_error``, for a caller that made that try
+        itself: a call that nearly always succeeds at once (a relayed message) then runs with no layer around it."""
+        return await self._after(send, first_error, _sooner(deadline, current_deadline()))
+
+    def _after(self, send: Callable[[], Awaitable[T]], first_error: E, limit: Deadline | None) -> Awaitable[T]:
+        """The tries after a first that failed (raises ``GaveUp`` at once when there are none)."""
         if not self.retryable(first_error):
             raise GaveUp(first_error, 1, "not retryable") from first_error
         if self.attempts == 1:
             raise GaveUp(first_error, 1, "attempts") from first_error
-        return await self._retry(send, first_error, limit)
+        return self._retry(send, first_error, limit)
 
     async def _retry(self, send: Callable[[], Awaitable[T]], first_error: E, limit: Deadline | None) -> T:
         wait = self._wait_for(1, first_error)

@@ -112,6 +112,28 @@ async def test_an_error_that_is_not_retryable_stops_at_once() -> None:
     assert (raised.value.tries, raised.value.why, len(calls)) == (2, "not retryable", 2)
 
 
+async def test_after_a_first_try_made_by_the_caller_the_same_tries_follow() -> None:
+    """``after_first``: the caller made the first try (it failed with ``first``); the waits, the count of tries and
+    the deadline are those ``__call__`` would have had."""
+    clock = FakeClock()
+    calls, send = failing(Flaky(), Flaky())
+    assert await retrier(clock).after_first(send, Flaky()) == "ok"  # type: ignore[arg-type]
+    assert (len(calls), clock.sleeps) == (3, [1.0, 2.0, 4.0])
+    last = Flaky()
+    calls, send = failing(Flaky(), last)
+    with pytest.raises(GaveUp) as raised:
+        await retrier(clock, attempts=3).after_first(send, Flaky())  # type: ignore[arg-type]
+    assert (raised.value.error, raised.value.tries, raised.value.why, len(calls)) == (last, 3, "attempts", 2)
+    refused = Flaky(retryable=False)
+    calls, send = failing()
+    with pytest.raises(GaveUp) as raised:
+        await retrier(clock).after_first(send, refused)  # type: ignore[arg-type]
+    assert (raised.value.error, raised.value.why, calls) == (refused, "not retryable", [])
+    with deadline(10.0, clock.clock), pytest.raises(GaveUp) as raised:
+        await retrier(clock).after_first(send, Flaky(asked=30.0))  # type: ignore[arg-type]
+    assert (raised.value.why, calls) == ("deadline", [])
+
+
 async def test_other_exceptions_pass_through_untouched() -> None:
     async def send() -> str:
         raise KeyError("a bug")

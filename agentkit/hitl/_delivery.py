@@ -248,7 +248,7 @@ class Deliverer:
             return None  # the user ended the session since the claim: nothing was sent, and nothing will be
         tries = _Tries()
         try:
-            async with keep_claim(self.host, row.id, token, self.config.claim_seconds):
+            with keep_claim(self.host, row.id, token, self.config.claim_seconds):
                 remote_id = await self._call_with_retries(row, session, tries)
         except asyncio.CancelledError:
             await asyncio.shield(self.host.transact(lambda c, _: outbox.release(c, row.id, token)))
@@ -268,9 +268,18 @@ class Deliverer:
         return _Sent(remote_id)
 
     async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession, tries: _Tries) -> str | None:
-        """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer."""
+        """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer. The first try is
+        made here, with no layer around it (it nearly always succeeds); the retrier makes the ones after it."""
         try:
-            return await self._retrier(lambda: tries.watch(self._call(row, session)))
+            try:
+                return await self._call(row, session)
+            except ProviderError as error:
+                tries.saw(error)
+                first_error = error
+            except BaseException:
+                tries.maybe_sent = True
+                raise
+            return await self._retrier.after_first(lambda: tries.watch(self._call(row, session)), first_error)
         except GaveUp as gave_up:
             raise gave_up.error from gave_up.error.__cause__
 
@@ -362,11 +371,14 @@ class _Tries:
         try:
             return await call
         except ProviderError as error:
-            self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
+            self.saw(error)
             raise
         except BaseException:
             self.maybe_sent = True
             raise
+
+    def saw(self, error: ProviderError) -> None:
+        self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
 
 
 def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, conversation_id: str) -> bool:

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from ..loop import alarms
@@ -21,7 +20,7 @@ from ..storage import Connection
 from . import _outbox as outbox
 from ._host import HitlHost, Post
 
-__all__ = ["claim_to_the_end", "claims_end", "keep_claim", "renew"]
+__all__ = ["KeptClaim", "claim_to_the_end", "claims_end", "keep_claim", "renew"]
 
 T = TypeVar("T")
 
@@ -73,27 +72,34 @@ def claims_end(connection: Connection, plugin: str, now: float) -> float | None:
     return None if until is None else float(until)
 
 
-def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> AbstractAsyncContextManager[None]:
-    """Within the block, the claim on ``row_id`` is renewed every ``lease / 3`` seconds. Most helpdesk calls end
-    well within the first third of the lease: the heartbeat task only starts once one has not (until then an entry
-    under the loop's shared timer, ``agentkit.loop.alarms``: not a task, nor a timer, per call)."""
-    return _KeptClaim(host, row_id, token, lease)
+def keep_claim(host: HitlHost, row_id: int, token: str, lease: float) -> KeptClaim:
+    """Within the block (``with``, on the event loop, or ``async with``), the claim on ``row_id`` is renewed every
+    ``lease / 3`` seconds. Most helpdesk calls end well within the first third of the lease: the heartbeat task only
+    starts once one has not (until then an entry under the loop's shared timer, ``agentkit.loop.alarms``: not a
+    task, nor a timer, per call). Entering and leaving wait for nothing: ``with`` costs no coroutine either."""
+    return KeptClaim(host, row_id, token, lease)
 
 
-class _KeptClaim:
+class KeptClaim:
     __slots__ = ("_beats", "_host", "_key", "_lease", "_row_id", "_token")
 
     def __init__(self, host: HitlHost, row_id: int, token: str, lease: float) -> None:
         self._host, self._row_id, self._token, self._lease = host, row_id, token, lease
         self._beats: list[asyncio.Task[None]] = []
 
-    async def __aenter__(self) -> None:
+    def __enter__(self) -> None:
         self._key = alarms().add(self._lease / 3, self._start)
 
-    async def __aexit__(self, *_: object) -> None:
+    def __exit__(self, *_: object) -> None:
         alarms().remove(self._key)
         for beat in self._beats:
             beat.cancel()  # not awaited: awaiting it here could swallow a cancellation meant for our caller
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, *_: object) -> None:
+        self.__exit__()
 
     def _start(self) -> None:
         heartbeat = _heartbeat(self._host, self._row_id, self._token, self._lease)

@@ -75,12 +75,20 @@ def idempotency_key(conversation_id: str, escalation: int) -> str:
     return f"{conversation_id}:{escalation}"
 
 
+_COLUMNS = (
+    "id, plugin, conversation_id, escalation, state, end_reason, session_id, idempotency_key, title, priority, "
+    "agent_name, user_json, config_json, notice, created_at, timeout_at, assigned_at, ended_at"
+)
+"""A session row's columns in ``HitlSession``'s order (named, not ``*``: a later migration may add columns): read
+by position, a row is a third of the work it is by name (each name is looked up among the columns)."""
+
+
 def _session(row: Any) -> HitlSession:
+    (row_id, plugin, conversation_id, escalation, state, end_reason, session_id, key, title, priority, agent_name,
+     user_json, config_json, notice, created_at, timeout_at, assigned_at, ended_at) = row  # fmt: skip
     return HitlSession(
-        row["id"], row["plugin"], row["conversation_id"], row["escalation"], row["state"], row["end_reason"],
-        row["session_id"], row["idempotency_key"], row["title"], row["priority"], row["agent_name"],
-        _parsed_user(row["user_json"]), _parsed_config(row["config_json"]),
-        row["notice"], row["created_at"], row["timeout_at"], row["assigned_at"], row["ended_at"],
+        row_id, plugin, conversation_id, escalation, state, end_reason, session_id, key, title, priority, agent_name,
+        _parsed_user(user_json), _parsed_config(config_json), notice, created_at, timeout_at, assigned_at, ended_at,
     )  # fmt: skip
 
 
@@ -109,7 +117,7 @@ def open_session(connection: Connection, plugin: str, conversation_id: str) -> H
     connection.lock_conversation(conversation_id)
     return _one(
         connection,
-        "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND state != 'ended'",
+        f"SELECT {_COLUMNS} FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND state != 'ended'",
         (plugin, conversation_id),
     )
 
@@ -139,7 +147,9 @@ def open_session_now(connection: Connection, read: HitlSession) -> tuple[HitlSes
     return session, bool(row["has_queued"])
 
 
-_LATEST = "SELECT * FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1"
+_LATEST = (
+    f"SELECT {_COLUMNS} FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? ORDER BY escalation DESC LIMIT 1"
+)
 
 
 def latest_session(connection: Connection, plugin: str, conversation_id: str) -> HitlSession | None:
@@ -170,7 +180,7 @@ def session_by_row(connection: Connection, row_id: int, conversation_id: str | N
             _lock_conversation_of(connection, "id = ?", (row_id,))
         else:
             connection.lock_conversation(conversation_id)
-    session = _one(connection, "SELECT * FROM hitl_sessions WHERE id = ?", (row_id,))
+    session = _one(connection, f"SELECT {_COLUMNS} FROM hitl_sessions WHERE id = ?", (row_id,))
     if session is None:
         raise LookupError(f"no HITL session row {row_id}")
     if conversation_id is not None and session.conversation_id != conversation_id:
@@ -184,7 +194,7 @@ def session_by_remote_id(connection: Connection, plugin: str, session_id: str) -
         _lock_conversation_of(connection, "plugin = ? AND session_id = ?", (plugin, session_id))
     return _one(
         connection,
-        "SELECT * FROM hitl_sessions WHERE plugin = ? AND session_id = ? ORDER BY escalation DESC LIMIT 1",
+        f"SELECT {_COLUMNS} FROM hitl_sessions WHERE plugin = ? AND session_id = ? ORDER BY escalation DESC LIMIT 1",
         (plugin, session_id),
     )
 
@@ -281,7 +291,7 @@ def timed_out(session: HitlSession, now: float) -> bool:
 
 def due_timeouts(connection: Connection, plugin: str, now: float) -> list[HitlSession]:
     rows = connection.execute(
-        "SELECT * FROM hitl_sessions WHERE plugin = ? AND state = 'pending' AND timeout_at IS NOT NULL "
+        f"SELECT {_COLUMNS} FROM hitl_sessions WHERE plugin = ? AND state = 'pending' AND timeout_at IS NOT NULL "
         "AND timeout_at <= ? ORDER BY timeout_at",
         (plugin, now),
     ).fetchall()

@@ -53,3 +53,14 @@ async def test_a_slow_call_renews_its_claim_until_it_ends() -> None:
     renewed = len(host.renewals)
     await asyncio.sleep(0.2)
     assert len(host.renewals) == renewed
+
+
+async def test_the_block_may_be_a_plain_with_on_the_loop() -> None:
+    """The deliverer enters it with ``with`` (no coroutine): the heartbeat still renews a slow call's claim, and
+    stops with the block."""
+    host = _Host()
+    with keep_claim(host, 8, "token", lease=0.15):  # type: ignore[arg-type]
+        await eventually(lambda: len(host.renewals) >= 2)
+    await asyncio.sleep(0)
+    assert _heartbeats() == []
+    assert [(row, token) for _, row, token in host.renewals] == [(8, "token")] * len(host.renewals)
