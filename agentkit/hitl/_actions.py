@@ -166,6 +166,7 @@ class HitlActions:
             return False
         ended = await plugin.host.transact(lambda c, posts: _stop(c, posts, session, reason))
         if ended:
+            plugin.note_ended(conversation_id)
             await plugin.deliverer.drain(session.row_id, due_only=True, conversation_id=conversation_id)
         return ended
 

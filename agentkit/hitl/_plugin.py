@@ -140,11 +140,18 @@ class HitlPlugin:
 
         def read() -> _state.HitlSession | Relayed | None:
             session, row = latest(), queued()
+            if row is None and (session is None or not session.is_open):
+                self.note_ended(conversation_id)  # none open: its next messages pay nothing for one
             if row is None or session is None:
                 return session
             return _relayed(session, text, *row)
 
         return read
+
+    def expects_message(self, conversation_id: str, text: str) -> bool:
+        """Whether this message will most likely go to the person (the agent then reads no model history with it):
+        the conversation was seen with an open session, and the text is not the close command (see ``note_open``)."""
+        return conversation_id in self._may_relay and not self.config.is_close_command(text)
 
     async def intercept(
         self, conversation_id: str, text: str, read: _state.HitlSession | None | _NotRead = NOT_READ
@@ -190,6 +197,12 @@ class HitlPlugin:
             self._may_relay.clear()
         self._may_relay[conversation_id] = None
 
+    def note_ended(self, conversation_id: str) -> None:
+        """This process ended the conversation's session: its next message goes to the bot (read with the model's
+        history, ``expects_message``). A session ended elsewhere (the person, on the helpdesk) is forgotten at the
+        next message, which finds none open."""
+        self._may_relay.pop(conversation_id, None)
+
     async def _relay(self, session: _state.HitlSession, queued: _Queued) -> bool:
         """Send the queued message (inline; else wake the background deliverer); False when the bot should answer
         it: a refused message ended the session and the user was told."""
@@ -211,7 +224,7 @@ class HitlPlugin:
         """``_relay.queue_at_commit``, unless ``text`` is the close command (``intercept`` ends the session), or no
         session of the conversation was seen open by this process (a message to the bot pays no statement for it;
         one that should have gone is queued by ``intercept``, as before)."""
-        if conversation_id not in self._may_relay or self.config.is_close_command(text):
+        if not self.expects_message(conversation_id, text):
             return lambda: None
         lease = self.delivery.claim_seconds
         claim = (outbox.new_claim_token(), time.time() + lease) if self.deliver_inline else None
@@ -308,6 +321,7 @@ class HitlPlugin:
         told = close_reason(session.config, reason)
         ended = await self.host.transact(lambda c, posts: _end_if_open(c, posts, session, reason, text, told))
         if ended:
+            self.note_ended(session.conversation_id)
             await self.deliverer.drain(session.row_id, due_only=True, conversation_id=session.conversation_id)
         return ended
 

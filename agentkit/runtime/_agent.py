@@ -42,7 +42,7 @@ from ._foreign import ForeignMessages
 from ._inputs import check_receive
 from ._locks import ConversationLocks
 from ._migrations import RUNTIME_MIGRATIONS
-from ._plugins import Plugin, check_plugins, default_handler, intercept_readers
+from ._plugins import Plugin, check_plugins, default_handler, intercept_readers, message_takers
 from ._store import Store
 from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
 from ._streaming import receive_stream as _receive_stream
@@ -129,6 +129,7 @@ class Agent:
         self._events = EventHooks()
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
         self._intercept_readers = intercept_readers(self.plugins)
+        self._message_takers = message_takers(self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
         self._foreign = ForeignMessages(self.store, self._subscribers)  # other workers' messages (PostgreSQL)
@@ -387,10 +388,12 @@ class Agent:
 
     def _first(
         self, connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], Callable[[], list[Message]], dict[str, Any]]]:
-        """A turn's first transaction: the user's message stored, the model's history and the plugins' reads, all
-        read at commit (call the result once it has committed): on PostgreSQL one round trip."""
-        stored = messages.store_user_turn(connection, conversation_id, text, user)
+    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], Callable[[], list[Message]] | None, dict[str, Any]]]:
+        """A turn's first transaction: the user's message stored, the model's history (unless a plugin expects to
+        take the message) and the plugins' reads, all read at commit (call the result once it has committed): on
+        PostgreSQL one round trip."""
+        taken = any(expects(conversation_id, text) for expects in self._message_takers)
+        stored = messages.store_user_turn(connection, conversation_id, text, user, history=not taken)
         reads = {alias: read(connection, conversation_id, text) for alias, read in self._intercept_readers.items()}
         return lambda: (*stored(), {alias: read() for alias, read in reads.items()})
 

@@ -189,12 +189,14 @@ def find_user_message(
 
 
 def store_user_turn(
-    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-) -> Callable[[], tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]]]]:
+    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None, *, history: bool = True
+) -> Callable[[], tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None]]:
     """A turn's first transaction: the user's message stored; the user's profile and the model's history (with the
     message in it) read. Call the result once the transaction has committed: everything is read at commit
     (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip. The history comes as a
-    function that parses its rows: a message a plugin takes (relayed to a person) never needs it."""
+    function that parses its rows: a message a plugin takes (relayed to a person) never needs it. ``history=False``:
+    not read (None instead): a plugin expects to take the message, and reading every row of the conversation for
+    nothing would cost each relayed message more than the one before."""
     connection.lock_conversation(conversation_id)
     given = _profile(user) if user else None
     upsert_conversation(connection, conversation_id, given)
@@ -203,13 +205,15 @@ def store_user_turn(
     profile = connection.read_at_commit(_USER, (conversation_id,)) if given is None else lambda: []
     said = {"role": "user", "content": text}
     message = insert_message_at_commit(connection, conversation_id, "user", text, model=said)
-    history = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,))
+    model_rows = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,)) if history else None
 
-    def read() -> tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]]]:
+    def read() -> tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None]:
         stored = message()
         assert stored is not None
-        rows = history()
         known = given if given is not None else _user(next(iter(profile()), None)) or {}
+        if model_rows is None:
+            return stored, known, None
+        rows = model_rows()
         return stored, known, lambda: _model_history(rows)
 
     return read

@@ -15,7 +15,7 @@ from ._conversation import Handler, HandlerContext
 if TYPE_CHECKING:
     from ._agent import Agent
 
-__all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers"]
+__all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers", "message_takers"]
 
 InterceptReader = Callable[[Connection, str, str], Callable[[], Any]]
 
@@ -43,13 +43,22 @@ class Plugin(Protocol):
         (sync) in the transaction that stores the user's message, and once that has committed calls the function it
         returned and gives the result to ``intercept`` as a third argument: the plugin's reads (and writes) cost no
         transaction of their own, and done at commit (``Connection.read_at_commit``) no round trip either
-        (``HitlPlugin`` reads its session so, and queues the message for the person there)."""
+        (``HitlPlugin`` reads its session so, and queues the message for the person there).
+
+        And ``expects_message(conversation_id, text) -> bool``: a guess, without I/O, that it will take the
+        message; the agent then reads no model history with it (if the plugin does not take it after all, the
+        history is read when the model runs)."""
         ...
 
 
 def intercept_readers(plugins: Mapping[str, Any]) -> dict[str, InterceptReader]:
     """The plugins' optional ``read_for_intercept`` hooks, by alias."""
     return {alias: reader for alias, p in plugins.items() if callable(reader := getattr(p, "read_for_intercept", None))}
+
+
+def message_takers(plugins: Mapping[str, Any]) -> list[Callable[[str, str], bool]]:
+    """The plugins' optional ``expects_message`` hints."""
+    return [expects for p in plugins.values() if callable(expects := getattr(p, "expects_message", None))]
 
 
 def check_plugins(agent: Agent, plugins: Mapping[str, Any], tools: Sequence[Tool[Any]]) -> None:
