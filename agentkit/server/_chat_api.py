@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
+import pydantic_core
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,12 +33,27 @@ from ._schemas import (
 )
 from ._state import ServerState, server_state
 
-__all__ = ["CHAT_ROUTES", "message_view"]
+__all__ = ["CHAT_ROUTES", "message_view", "messages_response"]
 
 
 def message_view(message: Any) -> MessageView:
     return MessageView(id=message.id, role=message.role, text=message.text, at=message.at,
                        agent_name=message.agent_name)  # fmt: skip
+
+
+def messages_response(messages: Sequence[Any], more: bool = False) -> Response:
+    """``MessagesView(messages=..., more=...)`` as JSON: byte for byte what ``json_response`` writes of the model (a
+    test compares them), from plain dicts. The messages are the store's, already of the model's types; a model
+    validated and dumped per message cost a history of 10 messages ~63 us, this ~19 us (every answer to a message
+    and every history read writes one)."""
+    view = {
+        "messages": [
+            {"id": int(m.id), "role": m.role, "text": m.text, "at": float(m.at), "agent_name": m.agent_name}
+            for m in messages
+        ],
+        "more": more,
+    }
+    return Response(pydantic_core.to_json(view), media_type="application/json")
 
 
 async def create_conversation(request: Request) -> Response:
@@ -72,7 +88,7 @@ async def list_messages(request: Request) -> Response:
     limit = _limit(query.get("limit"), state.quotas.quotas.page_size)
     history = await state.agent.history(conversation_id)
     page, more = _page(history, after=after, before=before, limit=limit)
-    return json_response(MessagesView(messages=[message_view(m) for m in page], more=more))
+    return messages_response(page, more)
 
 
 async def send_message(request: Request) -> Response:
@@ -87,7 +103,7 @@ async def send_message(request: Request) -> Response:
     telemetry.emit("message_received")
     with context.scope(admit_escalation=_escalation_quota(state, request)):
         caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})
-    return json_response(MessagesView(messages=[message_view(m) for m in caused]))
+    return messages_response(caused)
 
 
 async def conversation_events(request: Request) -> Response | EventStream:
