@@ -52,10 +52,17 @@ Callback = Callable[[Notification | None], None]
 class Listening:
     """One caller's subscription to its database's notifications; ``cancel()`` to stop."""
 
-    def __init__(self, listener: _Listener, callback: Callback, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        listener: _Listener,
+        callback: Callback,
+        loop: asyncio.AbstractEventLoop,
+        skip: Callable[[Notification], bool] | None = None,
+    ) -> None:
         self.callback = callback
         self.loop = loop
         self._listener = listener
+        self._skip = skip
 
     @property
     def connected(self) -> bool:
@@ -71,6 +78,8 @@ class Listening:
         self._listener.remove(self)
 
     def deliver(self, notification: Notification | None) -> None:
+        if notification is not None and self._skip is not None and self._skip(notification):
+            return  # dropped on the listening thread: no wake-up of the caller's loop for it
         with contextlib.suppress(RuntimeError):  # the caller's loop has closed: it listens no more
             self.loop.call_soon_threadsafe(self.callback, notification)
 
@@ -139,15 +148,18 @@ _listeners: dict[str, _Listener] = {}
 _registry = threading.Lock()
 
 
-def listen(url: str, connect: Callable[[], Any], callback: Callback) -> Listening:
-    """``callback`` gets each notification of the database at ``url`` on the running event loop. ``connect``:
-    a new autocommit connection (the database's own ``connect``)."""
+def listen(
+    url: str, connect: Callable[[], Any], callback: Callback, skip: Callable[[Notification], bool] | None = None
+) -> Listening:
+    """``callback`` gets each notification of the database at ``url`` on the running event loop, but those for
+    which ``skip`` (called on the listening thread) is true. ``connect``: a new autocommit connection (the
+    database's own ``connect``)."""
     loop = asyncio.get_running_loop()
     with _registry:
         listener = _listeners.get(url)
         if listener is None:
             listener = _listeners[url] = _Listener(url, connect)
-        listening = Listening(listener, callback, loop)
+        listening = Listening(listener, callback, loop, skip)
         listener.add(listening)
     return listening
 

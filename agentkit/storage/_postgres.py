@@ -324,7 +324,9 @@ class PostgresDatabase(Database):
         return PostgresTurnLocks(self)
 
     def listen(self, callback: Callable[[Notification | None], None]) -> Listening:
-        return listen(self.url, self.connect, callback)
+        """Other processes' writes: this process's own are dropped on the listening thread (one worker alone under
+        load: every visible message and desk event would otherwise wake the event loop once per listener)."""
+        return listen(self.url, self.connect, callback, skip=self.wrote)
 
     def wrote(self, notification: Notification) -> bool:
         return notification.pid in self._backends
