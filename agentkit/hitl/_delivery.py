@@ -223,17 +223,14 @@ class Deliverer:
         maybe sent): a crash meanwhile sends it again, with the same idempotency key, once the claim runs out. A
         row queued behind it (a stop) is left to the background deliverer, woken once that has committed."""
 
-        conversation_id = session.conversation_id
-
         def complete(connection: Connection, posts: list[Post]) -> bool:
-            self._sent(connection, posts, row, done.remote_id, conversation_id, told_user=True)
-            return outbox.has_queued(connection, row.session_row)
+            return _complete_start(connection, posts, row, session, done.remote_id)
 
         def then(queued: bool) -> None:
             if queued:
                 self.on_postponed()
 
-        if not self.host.with_run(conversation_id, complete, then):
+        if not self.host.with_run(session.conversation_id, complete, then):
             return None
         if done.remote_id is not None:  # as ``_sent`` will leave it (the session opened in this turn)
             session = replace(session, session_id=done.remote_id, notice=session.notice or "handoff")
@@ -379,6 +376,29 @@ class _Tries:
 
     def saw(self, error: ProviderError) -> None:
         self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
+
+
+_START_STANDS = (
+    "SELECT s.state, s.notice, EXISTS (SELECT 1 FROM hitl_outbox o WHERE o.session_row = s.id AND o.id != ? "
+    "AND o.status = 'queued') AS queued_after FROM hitl_sessions s WHERE s.id = ?"
+)
+
+
+def _complete_start(
+    connection: Connection, posts: list[Post], row: outbox.OutboxRow, session: state.HitlSession, remote: str | None
+) -> bool:
+    """``Deliverer._sent`` for a start whose session the caller holds (opened in this turn): only what can have
+    changed since is read (its state and notice, and whether a row was queued after the start), in one statement,
+    not the whole session. True: a row waits after the start (for the background deliverer)."""
+    connection.lock_conversation(session.conversation_id)  # as a session read would: before the rows' locks
+    stands = connection.execute(_START_STANDS, (row.id, row.session_row)).fetchone()
+    outbox.complete(connection, row.id, time.time())
+    if remote is not None and (stands["state"] == "ended" or stands["notice"] == "handoff"):
+        state.set_remote_id(connection, row.session_row, remote)
+    elif remote is not None:
+        state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row
+        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+    return bool(stands["queued_after"])
 
 
 def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, conversation_id: str) -> bool:

@@ -134,12 +134,6 @@ def claim_next(
     return OutboxRow(row["id"], session_row, row["kind"], payload, row["attempts"], bool(row["maybe_sent"]))
 
 
-def has_queued(connection: Connection, session_row: int) -> bool:
-    """Whether the session has a row still to send (due or not, claimed or not)."""
-    sql = "SELECT 1 FROM hitl_outbox WHERE session_row = ? AND status = 'queued' LIMIT 1"
-    return connection.execute(sql, (session_row,)).fetchone() is not None
-
-
 def mark_sending(connection: Connection, row_id: int, token: str) -> bool:
     """Right before the call: the row is still ours to send (False: its session ended meanwhile and cancelled it),
     and from now on it may have reached the helpdesk."""

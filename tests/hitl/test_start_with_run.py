@@ -259,3 +259,28 @@ async def test_a_handoff_after_the_turn_that_found_no_session_looks_first(store_
         with context.scope(admit_escalation=admit):
             again = await plugin.actions.start_hitl("c1", "Again")
     assert again.status == "already_escalated" and asked == []
+
+
+async def test_a_session_ended_before_the_runs_write_keeps_the_helpdesks_id_and_tells_nothing(
+    store_url: str,
+) -> None:
+    """The completion reads where the session stands when it commits: one the person closed while the run was
+    ending gets the ticket's id recorded (its stop can reach it) and no handoff notice."""
+    memory = MemoryHitl()
+
+    async def escalate_then_closed(args: _Reason) -> str:
+        agent = context.get("agent")
+        plugin = agent.plugins["desk-hitl"]
+        await plugin.actions.start_hitl("c1", args.reason)
+        await plugin.actions.stop_hitl("c1", "closed at once")  # ends it before the run's write
+        return "escalated"
+
+    tool = Tool("escalate", "Hand the conversation to a person.", _Reason, escalate_then_closed, ends_turn=True)
+    async with bot(store_url, tool, memory=memory) as agent:
+        replies = await agent.receive("c1", "I want a person", user=USER)
+        session = await agent.plugins["desk-hitl"].session("c1")
+        assert await agent.store.run(_start_row, write=False) == ("done", 1)
+        await agent.plugins["desk-hitl"].redeliver()  # the stop queued behind the start
+    assert session is not None and session.state == "ended" and session.session_id == memory.only_session().id
+    assert HANDOFF not in [text for _, text in texts(replies)]
+    assert memory.only_session().stopped_reason == "closed at once"
