@@ -63,11 +63,12 @@ async def claim_to_the_end(
         raise
 
 
-def claims_end(connection: Connection, plugin: str, now: float) -> float | None:
-    """When the last current claim on the plugin's queued rows runs out, if any row is claimed now."""
+def claims_end(connection: Connection, plugin: str, since: float) -> float | None:
+    """When the last claim on the plugin's queued rows that was live at ``since`` runs out (or ran out: it may be
+    past), if there is one."""
     (until,) = connection.execute(
         "SELECT MAX(claimed_until) FROM hitl_outbox WHERE plugin = ? AND status = 'queued' AND claimed_until > ?",
-        (plugin, now),
+        (plugin, since),
     ).fetchone()
     return None if until is None else float(until)
 

@@ -305,10 +305,11 @@ class HitlPlugin:
         """Send every queued outbox row now, backoff or not; the number of rows sent. A row claimed by a deliverer
         that stopped renewing its claim (a process that died) is sent once the claim runs out, within
         ``claim_seconds``; a row a live deliverer is sending is left to it."""
+        started = time.time()  # a claim live then made the first pass leave its row, even if it ran out since
         sent = await self.deliverer.deliver_due(force=True)
-        until = await self.host.transact(lambda c, _: claims_end(c, self.alias, time.time()))
+        until = await self.host.transact(lambda c, _: claims_end(c, self.alias, started))
         if until is not None:
-            await asyncio.sleep(min(until - time.time(), self.delivery.claim_seconds) + _MIN_SLEEP)
+            await asyncio.sleep(max(0.0, min(until - time.time(), self.delivery.claim_seconds)) + _MIN_SLEEP)
             sent += await self.deliverer.deliver_due(force=True)
         return sent
 

@@ -5,6 +5,7 @@ process died first) is sent again with the same idempotency key."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -16,11 +17,13 @@ from pydantic import BaseModel
 
 from agentkit import Tool, context
 from agentkit.exceptions import ToolError
+from agentkit.hitl._delivery import Deliverer
 from agentkit.hitl._memory import MemoryHitl
 from agentkit.hitl._plugin import HitlPlugin
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent, Conversation, HandlerContext, Store
 from agentkit.storage import Connection
+from agentkit.testing import eventually
 
 from .lifecycle_helpers import FAST, HANDOFF, USER, texts
 
@@ -172,6 +175,54 @@ async def test_a_process_that_dies_before_the_runs_write_sends_the_start_again_w
     the start is still queued, claimed and marked as maybe sent; once the claim runs out the next deliverer sends
     it again with the same idempotency key (the helpdesk gives back the same ticket) and the user is told once."""
     memory = MemoryHitl()
+    await _dies_before_the_runs_write(store_url, memory, monkeypatch)
+    restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
+    async with restarted:
+        await restarted.plugins["desk-hitl"].redeliver()  # waits for the dead process's claim to run out
+
+        # redeliver leaves a row the background deliverer (woken as the claim ran out) is sending: wait for it
+        async def sent() -> bool:
+            return await restarted.store.run(_start_row, write=False) == ("done", 1)
+
+        await eventually(sent)
+        assert texts(await restarted.history("c1")) == [("user", "I want a person"), ("system", HANDOFF)]
+        session = await restarted.plugins["desk-hitl"].session("c1")
+    assert [call.idempotency_key for call in memory.start_calls] == ["c1:1", "c1:1"]
+    assert len(memory.sessions) == 1 and session is not None and session.session_id == memory.only_session().id
+
+
+async def test_redeliver_sends_a_row_whose_claim_ran_out_while_its_first_pass_was_still_busy(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loaded machine: redeliver's first pass left the dead process's row (still claimed) and took longer than
+    the claim had left. redeliver used to look only for claims still live after that pass, found none, and returned
+    with the row queued. (The background deliverer, which would send it later, is kept out of the way here.)"""
+    memory = MemoryHitl()
+    await _dies_before_the_runs_write(store_url, memory, monkeypatch)
+    passes: list[int] = []
+    original = Deliverer.deliver_due
+
+    async def deliver_due(self: Deliverer, *, force: bool = False) -> int:
+        if not force:  # the background deliverer's pass
+            return 0
+        sent = await original(self, force=force)
+        passes.append(sent)
+        if len(passes) == 1:
+            await asyncio.sleep(0.5)  # the first pass ends after the row's claim (claim_seconds=0.3) ran out
+        return sent
+
+    monkeypatch.setattr(Deliverer, "deliver_due", deliver_due)
+    restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
+    async with restarted:
+        assert await restarted.plugins["desk-hitl"].redeliver() == 1
+        assert passes == [0, 1]  # the first pass left it (claimed), the second sent it
+        assert await restarted.store.run(_start_row, write=False) == ("done", 1)
+    assert [call.idempotency_key for call in memory.start_calls] == ["c1:1", "c1:1"]
+
+
+async def _dies_before_the_runs_write(store_url: str, memory: MemoryHitl, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handoff whose start reached the helpdesk, in a process that dies at the run's write (claim_seconds=0.3):
+    the start row is left queued, claimed and maybe sent."""
     seen: list[tuple[str, int]] = []
     original = Store.run
 
@@ -187,14 +238,6 @@ async def test_a_process_that_dies_before_the_runs_write_sends_the_start_again_w
         monkeypatch.undo()
         assert await agent.store.run(_start_row, write=False) == ("queued", 1)
         assert texts(await agent.history("c1")) == [("user", "I want a person")]
-    restarted = Agent("support", ScriptedModel([]), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
-    async with restarted:
-        await restarted.plugins["desk-hitl"].redeliver()  # waits for the dead process's claim to run out
-        assert await restarted.store.run(_start_row, write=False) == ("done", 1)
-        assert texts(await restarted.history("c1")) == [("user", "I want a person"), ("system", HANDOFF)]
-        session = await restarted.plugins["desk-hitl"].session("c1")
-    assert [call.idempotency_key for call in memory.start_calls] == ["c1:1", "c1:1"]
-    assert len(memory.sessions) == 1 and session is not None and session.session_id == memory.only_session().id
 
 
 async def test_a_turn_that_found_no_session_asks_the_admission_before_it_opens_in_one_write(
