@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import MappingProxyType
 from typing import Any
 
@@ -20,37 +19,18 @@ from agentkit.hitl._memory import MemoryHitl
 from agentkit.hitl._plugin import HitlPlugin
 from agentkit.hitl._provider import ProviderError
 from agentkit.models import ScriptedModel
-from agentkit.runtime import Agent, ConversationInfo, Store
+from agentkit.runtime import Agent, ConversationInfo
 from agentkit.storage import Connection
 from agentkit.testing import eventually
 
 from .lifecycle_helpers import CLOSED, DELAYED, FAST, HANDOFF, TIMED_OUT, USER, texts
-
-_counting: ContextVar[bool] = ContextVar("counting", default=False)
+from .store_counts import count_store_runs, counted
 
 
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """The store transactions run for the code under ``counted()`` (not the background passes), write or read."""
-    counts: Counter[str] = Counter()
-    original = Store.run
-
-    async def run(self: Store, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
-        if _counting.get():
-            counts["write" if write else "read"] += 1
-        return await original(self, fn, write=write)
-
-    monkeypatch.setattr(Store, "run", run)
-    return counts
-
-
-@contextmanager
-def counted() -> Iterator[None]:
-    token = _counting.set(True)
-    try:
-        yield
-    finally:
-        _counting.reset(token)
+    return count_store_runs(monkeypatch, reads=True)
 
 
 @asynccontextmanager
@@ -97,11 +77,8 @@ async def test_an_admission_is_asked_between_a_look_and_the_open_and_a_repeated_
         plugin = agent.plugins["desk-hitl"]
 
         async def admit(conversation_id: str) -> None:
-            token = _counting.set(False)  # the test's own look is not the handoff's
-            try:
+            with counted(False):  # the test's own look is not the handoff's
                 asked.append((conversation_id, await plugin.state(conversation_id)))
-            finally:
-                _counting.reset(token)
 
         assert (await start(agent, admit_escalation=admit)).status == "opened"
         assert asked == [("c1", "none")]  # asked before anything was opened

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -26,8 +25,7 @@ from agentkit.storage import Connection
 from agentkit.testing import eventually
 
 from .lifecycle_helpers import FAST, HANDOFF, USER, texts
-
-_counting: ContextVar[bool] = ContextVar("counting", default=False)
+from .store_counts import count_store_runs, counted
 
 
 class _Reason(BaseModel):
@@ -37,25 +35,7 @@ class _Reason(BaseModel):
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """The store's write transactions run under ``counted()`` (the turn's, not the background passes')."""
-    counts: Counter[str] = Counter()
-    original = Store.run
-
-    async def run(self: Store, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
-        if _counting.get() and write:
-            counts["write"] += 1
-        return await original(self, fn, write=write)
-
-    monkeypatch.setattr(Store, "run", run)
-    return counts
-
-
-@contextmanager
-def counted() -> Iterator[None]:
-    token = _counting.set(True)
-    try:
-        yield
-    finally:
-        _counting.reset(token)
+    return count_store_runs(monkeypatch, reads=False)
 
 
 def escalation_tool(seen: list[tuple[str, int]], *, ends_turn: bool, fails: bool = False) -> Tool[_Reason]:
@@ -253,11 +233,8 @@ async def test_a_turn_that_found_no_session_asks_the_admission_before_it_opens_i
         plugin = agent.plugins["desk-hitl"]
 
         async def admit(conversation_id: str) -> None:
-            token = _counting.set(False)  # the test's own look is not the handoff's
-            try:
+            with counted(False):  # the test's own look is not the handoff's
                 asked.append(await plugin.state(conversation_id))
-            finally:
-                _counting.reset(token)
 
         with context.scope(admit_escalation=admit), counted():
             replies = await agent.receive("c1", "I want a person", user=USER)
