@@ -266,16 +266,12 @@ class Deliverer:
 
     async def _call_with_retries(self, row: outbox.OutboxRow, session: state.HitlSession, tries: _Tries) -> str | None:
         """Exponential backoff, stretched to the helpdesk's Retry-After when it asks for longer. The first try is
-        made here, with no layer around it (it nearly always succeeds); the retrier makes the ones after it."""
+        made here, outside the retrier (it nearly always succeeds); the retrier makes the ones after it."""
         try:
             try:
-                return await self._call(row, session)
+                return await tries.watch(self._call(row, session))
             except ProviderError as error:
-                tries.saw(error)
                 first_error = error
-            except BaseException:
-                tries.maybe_sent = True
-                raise
             return await self._retrier.after_first(lambda: tries.watch(self._call(row, session)), first_error)
         except GaveUp as gave_up:
             raise gave_up.error from gave_up.error.__cause__
@@ -309,15 +305,10 @@ class Deliverer:
             outbox.complete(connection, row.id, time.time(), told_user=told_user and row.kind == "message")
             return None
         session = state.session_by_row(connection, row.session_row, conversation)  # locks the conversation first
-        outbox.complete(connection, row.id, time.time())
+        told = _start_done(connection, posts, row, remote, session, is_open=session.is_open, notice=session.notice)
         if remote is None:
             return session
-        if not session.is_open or session.notice == "handoff":
-            state.set_remote_id(connection, row.session_row, remote)
-            return replace(session, session_id=remote)
-        state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row, not two
-        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
-        return replace(session, session_id=remote, notice="handoff")
+        return replace(session, session_id=remote, notice="handoff" if told else session.notice)
 
     async def _postpone(self, row: outbox.OutboxRow, error: ProviderError, *, maybe_sent: bool) -> None:
         wait = outbox.backoff(row.attempts + 1, self.config.redeliver_interval, self.config.redeliver_max_delay)
@@ -368,14 +359,11 @@ class _Tries:
         try:
             return await call
         except ProviderError as error:
-            self.saw(error)
+            self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
             raise
         except BaseException:
             self.maybe_sent = True
             raise
-
-    def saw(self, error: ProviderError) -> None:
-        self.maybe_sent = self.maybe_sent or error.status is None or error.status in _UNCERTAIN_STATUSES
 
 
 _START_STANDS = (
@@ -392,13 +380,32 @@ def _complete_start(
     not the whole session. True: a row waits after the start (for the background deliverer)."""
     connection.lock_conversation(session.conversation_id)  # as a session read would: before the rows' locks
     stands = connection.execute(_START_STANDS, (row.id, row.session_row)).fetchone()
-    outbox.complete(connection, row.id, time.time())
-    if remote is not None and (stands["state"] == "ended" or stands["notice"] == "handoff"):
-        state.set_remote_id(connection, row.session_row, remote)
-    elif remote is not None:
-        state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row
-        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+    _start_done(connection, posts, row, remote, session, is_open=stands["state"] != "ended", notice=stands["notice"])
     return bool(stands["queued_after"])
+
+
+def _start_done(
+    connection: Connection,
+    posts: list[Post],
+    row: outbox.OutboxRow,
+    remote: str | None,
+    session: state.HitlSession,
+    *,
+    is_open: bool,
+    notice: str | None,
+) -> bool:
+    """The start row marked done and the helpdesk's id kept; the user told that a person is coming unless the
+    session ended or was told already (``is_open``, ``notice``: the session as it stands in this transaction).
+    True: told."""
+    outbox.complete(connection, row.id, time.time())
+    if remote is None:
+        return False
+    if not is_open or notice == "handoff":
+        state.set_remote_id(connection, row.session_row, remote)
+        return False
+    state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row, not two
+    posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
+    return True
 
 
 def _mark_sending(connection: Connection, row: outbox.OutboxRow, token: str, conversation_id: str) -> bool:
