@@ -197,9 +197,7 @@ class LocalDesk:
 
     def _on_notification(self, notification: Notification | None) -> None:
         """Another process wrote an event (None: the listener reconnected, and may have missed some)."""
-        if notification is not None and (
-            notification.channel != DESK_CHANNEL or self._store.database.wrote(notification)
-        ):
+        if notification is not None and notification.channel != DESK_CHANNEL:  # own writes never come (listen)
             return
         self._notify()
         if self._subscriptions:

@@ -67,7 +67,7 @@ class ForeignMessages:
             for conversation_id in self._subscribers.conversations():
                 self._read(conversation_id, partial(self._catch_up, conversation_id))
             return
-        if notification.channel != MESSAGES_CHANNEL or self._store.database.wrote(notification):
+        if notification.channel != MESSAGES_CHANNEL:  # this process's own writes never come (``Database.listen``)
             return
         seq, _, conversation_id = notification.payload.partition(":")
         if seq.isdigit() and self._subscribers.follows(conversation_id):

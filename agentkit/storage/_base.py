@@ -173,7 +173,3 @@ class Database(ABC):
         """Other processes' writes as they commit (PostgreSQL's LISTEN/NOTIFY, see ``_listen``), on the running
         event loop; None where nothing notifies (SQLite: one process writes, and wakes its own readers)."""
         return None
-
-    def wrote(self, notification: Notification) -> bool:
-        """Whether one of this database's own connections sent ``notification`` (its writes are known already)."""
-        return False

@@ -329,6 +329,7 @@ class PostgresDatabase(Database):
         return listen(self.url, self.connect, callback, skip=self.wrote)
 
     def wrote(self, notification: Notification) -> bool:
+        """Whether one of this database's own connections sent ``notification`` (its writes are known already)."""
         return notification.pid in self._backends
 
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
