@@ -90,6 +90,10 @@ class DeliveryConfig:
     every third of that while the row is being sent, so a dead deliverer's row is taken over within this time."""
     timeout_check_interval: float = 30.0
     """The longest the timeout checker sleeps; it wakes earlier for a session due sooner."""
+    webhook_wait_seconds: float = 2.0
+    """How long a webhook for a session not known yet waits while a start that may be its is on its way (sent, its
+    helpdesk id not recorded yet) before it is answered 503 with Retry-After, for the helpdesk to send it again. A
+    pushed event waits for the start itself (see ``HitlPlugin.handle_event``)."""
 
 
 BOTPRESS_NAMES = {

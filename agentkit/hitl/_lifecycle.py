@@ -7,6 +7,7 @@ change and its messages are stored together or not at all.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..storage import Connection
@@ -16,9 +17,13 @@ from ._config import SessionConfig
 from ._host import Post, SessionEvent, SessionEventType
 from ._provider import HitlEvent
 
-__all__ = ["EventOutcome", "apply_event", "close_reason", "end_session", "enqueue_user_message", "return_unsent"]
+__all__ = [
+    "EventOutcome", "Held", "apply_event", "close_reason", "end_session", "enqueue_user_message", "return_unsent",
+]
 
-EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session"]
+EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session", "session_starting"]
+"""What became of a helpdesk event. ``session_starting``: its session is not known yet, but a start that may be its
+is on its way (sent, its helpdesk id about to be recorded): nothing was changed or recorded, apply it again soon."""
 
 _NOTES = {
     "agent_closed": "The human support agent closed the session; you are assisting the user again.",
@@ -82,13 +87,36 @@ def enqueue_user_message(
     return outbox.OutboxRow(row_id, session.row_id, "message", payload, 0)
 
 
+@dataclass(slots=True)
+class Held:
+    """An event that may wait for its session's start (``apply_event``'s ``hold``): ``up_to`` is the newest start
+    that was on its way when the event was first seen (None until then). A start queued later cannot be the
+    event's (the start is queued before the helpdesk is called), so handoffs that keep coming do not hold it."""
+
+    up_to: int | None = None
+
+
 def apply_event(
-    connection: Connection, posts: list[Post], plugin: str, event: HitlEvent, waits: list[float]
+    connection: Connection,
+    posts: list[Post],
+    plugin: str,
+    event: HitlEvent,
+    waits: list[float],
+    *,
+    hold: Held | None = None,
 ) -> EventOutcome:
     """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing. ``waits``: a session it assigns
     adds how long that session waited for a person, for the caller to count once this has committed (a write may
-    run twice, the first time rolled back: see ``AsyncDatabase.run``)."""
+    run twice, the first time rolled back: see ``AsyncDatabase.run``). ``hold``: an event for a session not known
+    yet is ``session_starting`` while a start that may be its is on its way (else ``unknown_session``)."""
     session = state.session_by_remote_id(connection, plugin, event.session_id)
+    if session is None and hold is not None:
+        stands = state.remote_id_stands(connection, plugin, event.session_id, time.time(), hold.up_to)
+        if isinstance(stands, int):
+            hold.up_to = stands if hold.up_to is None else hold.up_to
+            return "session_starting"
+        if stands == "known":  # its start completed since the look above (PostgreSQL)
+            session = state.session_by_remote_id(connection, plugin, event.session_id)
     if session is None:
         # Not recorded, so that a helpdesk retry can still apply it once the session is known.
         return "unknown_session"

@@ -15,6 +15,7 @@ import dataclasses
 import enum
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
@@ -30,7 +31,7 @@ from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Claimed, Deliverer
 from ._host import HitlHost, Post
 from ._lease import claim_to_the_end, claims_end
-from ._lifecycle import EventOutcome, apply_event, close_reason, end_session, enqueue_user_message
+from ._lifecycle import EventOutcome, Held, apply_event, close_reason, end_session, enqueue_user_message
 from ._migrations import HITL_MIGRATIONS
 from ._outbox import OutboxEntry, OutboxRow
 from ._outbox import entries as outbox_entries
@@ -43,6 +44,8 @@ __all__ = ["HitlPlugin"]
 logger = logging.getLogger("agentkit.hitl")
 
 _MIN_SLEEP = 0.05
+_FIRST_RECHECK = 0.01  # an event waiting for its start looks again after this, then twice as long each time...
+_LAST_RECHECK = 0.25  # ...up to this
 _MAY_RELAY_MAX = 10_000
 
 
@@ -254,8 +257,20 @@ class HitlPlugin:
 
     async def handle_event(self, event: HitlEvent, *, pushed: bool = False) -> EventOutcome:
         """Apply one helpdesk event, at most once per ``event_id``. ``pushed``: it came from a subscription, whose
-        position is remembered so that a restart resumes there."""
-        outcome, waits = await self.host.transact(lambda c, posts: _apply(c, posts, self.alias, event, pushed))
+        position is remembered so that a restart resumes there.
+
+        An event can come before its session's helpdesk id is recorded: the helpdesk (a rule, an auto-reply) acted
+        on the ticket while its start was still being completed, here or in another worker. So an event for a
+        session not known yet waits while the starts that were on their way when it came (sent, not completed) are
+        still being sent or completed, and is applied once they have: a pushed one holds the subscription (its
+        position does not move past it, and the events after it wait, in order); another one waits
+        ``webhook_wait_seconds`` at most, then comes back ``session_starting`` (a webhook is answered 503, to be
+        sent again). An event whose session is unknown while no start is on its way is ``unknown_session`` at
+        once: ignored, and not recorded (a retry can still apply it)."""
+        hold = Held()
+        outcome, waits = await self._apply_event(event, pushed, hold)
+        if outcome == "session_starting":
+            outcome, waits = await self._apply_once_started(event, pushed, hold)
         for seconds in waits:  # counted once committed, not in the transaction: it may be run twice
             telemetry.emit("assigned", seconds=seconds)
         if outcome == "unknown_session":
@@ -264,10 +279,39 @@ class HitlPlugin:
             )
         return outcome
 
+    async def _apply_event(
+        self, event: HitlEvent, pushed: bool, hold: Held | None
+    ) -> tuple[EventOutcome, list[float]]:
+        return await self.host.transact(lambda c, posts: _apply(c, posts, self.alias, event, pushed, hold))
+
+    async def _apply_once_started(
+        self, event: HitlEvent, pushed: bool, hold: Held
+    ) -> tuple[EventOutcome, list[float]]:
+        """``handle_event`` for an event whose start may be on its way: tried again, more and more seldom, until
+        the starts that were on their way when it was first seen have completed or stopped being sent (a failed
+        call, a dead deliverer's claim run out). A pushed event waits at most ``inline_delivery_seconds +
+        claim_seconds`` (a turn's start is completed within that, or let go), then is applied for good (as
+        ``unknown_session``, if it still is)."""
+        delivery = self.delivery
+        limit = delivery.inline_delivery_seconds + delivery.claim_seconds if pushed else delivery.webhook_wait_seconds
+        until, pause = time.monotonic() + limit, _FIRST_RECHECK
+        logger.debug("HITL %s: event %s waits for a start on its way", self.alias, event.event_id)
+        while (left := until - time.monotonic()) > 0:
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, _LAST_RECHECK)
+            outcome, waits = await self._apply_event(event, pushed, hold)
+            if outcome != "session_starting":
+                return outcome, waits
+        logger.warning("HITL %s: event %s for session %r waited %.0f s for the starts on their way, which have not "
+                       "completed", self.alias, event.event_id, event.session_id, limit)  # fmt: skip
+        return await self._apply_event(event, pushed, None if pushed else hold)
+
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> int:
         """Verify and apply a helpdesk webhook; returns the HTTP status to answer it with.
 
         200: applied. 202: accepted but changed nothing (a replay, an unknown session, a session that ended).
+        503: an event is for a session whose start is still being completed (see ``handle_event``); the others were
+        applied, and the helpdesk should send it again (the server answers with ``Retry-After``).
         4xx: rejected by the provider's checks (signature, timestamp window, size, body); nothing changed.
         """
         try:
@@ -276,7 +320,15 @@ class HitlPlugin:
             self._rejections.note(self.alias, rejected)
             return rejected.status
         outcomes = [await self.handle_event(event) for event in events]
+        if "session_starting" in outcomes:
+            return 503
         return 200 if "applied" in outcomes else 202
+
+    @property
+    def webhook_retry_after(self) -> int:
+        """Seconds a helpdesk answered 503 (``handle_webhook``) should wait before it sends the webhook again: by
+        then the start it waited for has completed, or its claim (a dead deliverer's) has run out."""
+        return max(1, math.ceil(self.delivery.claim_seconds))
 
     # -- sessions --
 
@@ -494,11 +546,11 @@ def _end_if_open(
 
 
 def _apply(
-    connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool
+    connection: Any, posts: list[Post], plugin: str, event: HitlEvent, pushed: bool, hold: Held | None
 ) -> tuple[EventOutcome, list[float]]:
     waits: list[float] = []  # made by each run: a run rolled back leaves nothing in the next one's
-    outcome = apply_event(connection, posts, plugin, event, waits)
-    if pushed:
+    outcome = apply_event(connection, posts, plugin, event, waits, hold=hold)
+    if pushed and outcome != "session_starting":  # the position stays before an event that waits for its start
         _state.save_cursor(connection, plugin, event.event_id)
     return outcome, waits
 

@@ -199,6 +199,34 @@ def session_by_remote_id(connection: Connection, plugin: str, session_id: str) -
     )
 
 
+_STARTING = (
+    "SELECT EXISTS (SELECT 1 FROM hitl_sessions WHERE plugin = ? AND session_id = ?) AS known, "
+    "(SELECT MAX(id) FROM hitl_outbox WHERE plugin = ? AND status = 'queued' AND kind = 'start' AND maybe_sent = 1 "
+    "AND claimed_until > ? AND id <= ?) AS starting"
+)
+
+
+def remote_id_stands(
+    connection: Connection, plugin: str, session_id: str, now: float, up_to: int | None
+) -> Literal["known"] | int | None:
+    """For a helpdesk id that ``session_by_remote_id`` did not find: ``known`` if a session has it now (recorded
+    since, by another transaction: on PostgreSQL each statement sees what has committed); else the newest start of
+    the plugin that may be its, on its way (its outbox row's id): sent (maybe), its helpdesk id not recorded yet,
+    and its claim live (the deliverer is sending it, or its completion is about to commit; a claim is renewed while
+    the call lasts, and a dead process's runs out within ``claim_seconds``), among the rows up to ``up_to`` (the
+    newest there was when the event was first seen: a start queued after that cannot be its); None: no such start.
+    One statement, so one snapshot: a start that completes meanwhile is seen one way or the other (its row done and
+    the session's id are written in one transaction)."""
+    newest = _NO_ROW_AFTER if up_to is None else up_to
+    row = connection.execute(_STARTING, (plugin, session_id, plugin, now, newest)).fetchone()
+    if row["known"]:
+        return "known"
+    return None if row["starting"] is None else int(row["starting"])
+
+
+_NO_ROW_AFTER = 2**63 - 1
+
+
 def _lock_conversation_of(connection: Connection, where: str, params: tuple[object, ...]) -> None:
     """Lock the conversation of the sessions ``where`` picks (a session never changes conversation)."""
     rows = connection.execute(f"SELECT DISTINCT conversation_id FROM hitl_sessions WHERE {where}", params).fetchall()

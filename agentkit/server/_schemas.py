@@ -99,4 +99,7 @@ class DeadLetterList(BaseModel):
 
 
 class WebhookResult(BaseModel):
-    status: int = Field(description="200 applied, 202 accepted without change, 4xx refused")
+    status: int = Field(
+        description="200 applied, 202 accepted without change, 503 (with Retry-After) send it again: an event came "
+        "before its session's start had completed, 4xx refused"
+    )

@@ -201,6 +201,39 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
+async def test_a_webhook_that_comes_before_its_sessions_start_completed_is_answered_503_with_retry_after(
+    tmp_path: Path,
+) -> None:
+    """The helpdesk answered the start, and its trigger posted the agent's reply before the bot recorded the
+    session's id: 503 with Retry-After (the helpdesk sends it again), not 202 (it would not, and the reply would be
+    lost); sent again once the start has completed, it reaches the user, once."""
+    async with FakeWebhookReceiver() as fake:
+        provider = WebhookProvider(fake.url + "/hooks", "wh-secret")
+        hook = HitlPlugin(provider, webhook_wait_seconds=0)
+        started_on_helpdesk: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        release = asyncio.Event()
+        start = provider.start_hitl
+
+        async def held_start(request: Any) -> str:  # the helpdesk has the ticket; its id is not recorded yet
+            session_id = await start(request)
+            started_on_helpdesk.set_result(session_id)
+            await release.wait()
+            return session_id
+
+        provider.start_hitl = held_start  # type: ignore[method-assign]
+        async with harness(tmp_path, hook=hook) as h, h.client() as user, h.client() as helpdesk:
+            chat = await start_chat(user)
+            starting = asyncio.create_task(hook.actions.start_hitl(conversation_id=chat[0], title="Billing question"))
+            headers, body = fake.signed_webhook(fake.message(await started_on_helpdesk, "Ana from billing here."))
+            early = await helpdesk.post("/webhooks/hook", content=body, headers=headers)
+            assert (early.status_code, early.headers["Retry-After"], early.json()) == (503, "6", {"status": 503})
+            release.set()
+            await starting
+            assert (await helpdesk.post("/webhooks/hook", content=body, headers=headers)).status_code == 200
+            assert (await helpdesk.post("/webhooks/hook", content=body, headers=headers)).status_code == 202
+            assert [m for m in await _history(h, chat) if m[0] == "agent"] == [("agent", "Ana from billing here.")]
+
+
 async def test_webhooks_reach_the_plugin_of_their_alias(tmp_path: Path) -> None:
     async with FakeWebhookReceiver() as fake:
         hook = HitlPlugin(WebhookProvider(fake.url + "/hooks", "wh-secret"))
