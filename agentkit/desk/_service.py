@@ -158,9 +158,11 @@ class LocalDesk:
         as stored, not the whole ticket (``ticket(ticket_id)`` reads that)."""
         # Through ``run``: on SQLite the relays of many conversations then share a commit (group commit), where a
         # transaction of its own each would be one fsync each, one after the other on the desk's one writer.
-        stored = await self._db.run(lambda db: self._store.write_user_message(db, str(ticket_id), text, user_name))
+        stored = (await self._db.run(lambda db: self._store.write_user_message(db, str(ticket_id), text, user_name)))()
+        if stored is None:  # the ticket is closed or missing: nothing was written
+            return await self._run(self._store.refused_user_message, str(ticket_id))
         self._notify()
-        return stored()
+        return stored
 
     async def close(
         self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from agentkit.desk._migrations import DESK_MIGRATIONS
 from agentkit.desk._models import (
@@ -81,14 +81,15 @@ class TicketStore:
     def write_ticket(self, db: Connection, new: NewTicket) -> Callable[[], tuple[Ticket, bool]]:
         """Insert the ticket, or find the one with the same idempotency key, in ``db``'s write transaction; call the
         result once it has committed: the ticket, and ``True`` when it is new (then with a ``ticket_created`` event).
-        A new ticket is built from what was written, not read back."""
+        A new ticket is built from what was written, not read back; an earlier try's ticket (the INSERT returned no
+        key) is read."""
         now = time.time()
         # Written out rather than ``dataclasses.asdict`` (a generic deep copy per line), as ``EscalationRequest``.
         transcript = json.dumps([{"role": line.role, "text": line.text, "at": line.at} for line in new.transcript])
         cursor = db.execute(
             "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
             " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             (
                 new.idempotency_key,
                 new.conversation_id,
@@ -104,12 +105,12 @@ class TicketStore:
                 new.bot_name,
             ),
         )
-        created = cursor.rowcount == 1
-        row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
-        ticket_id = str(row.fetchone()["id"])
-        if not created:  # the ticket of an earlier try, as it stands now
-            earlier = self._load(db, ticket_id)
+        inserted = next(iter(cursor.fetchall()), None)  # its key: on PostgreSQL the transaction's one round trip
+        if inserted is None:  # the ticket of an earlier try, as it stands now
+            row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
+            earlier = self._load(db, str(row.fetchone()["id"]))
             return lambda: (earlier, False)
+        ticket_id = str(inserted["id"])
         self._add_event(db, ticket_id, "ticket_created", None, new.title)
         return lambda: (_new_ticket(ticket_id, new, now), True)
 
@@ -148,27 +149,34 @@ class TicketStore:
         """The message as stored (see ``write_user_message``), in a transaction of its own."""
         with self._write() as db:
             stored = self.write_user_message(db, ticket_id, text, user_name)
-        return stored()
+        return stored() or self.refused_user_message(ticket_id)
 
     def write_user_message(
         self, db: Connection, ticket_id: str, text: str, user_name: str | None
-    ) -> Callable[[], TicketMessage]:
-        """A user's message, in ``db``'s write transaction; call the result once it has committed: the message as
-        stored. The ticket is not read back (the bot relays every user message through here and has no use for
-        it): on PostgreSQL the whole write is then two round trips, its ticket's update and the rest."""
-        at = time.time()
-        # One statement checks that the ticket is open, locks it and touches it (no read of it first); only when it
-        # changes nothing is the ticket read, for the error to give (not found, or closed).
-        sql = "UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed'"
-        if db.execute(sql, (at, _int_id(ticket_id))).rowcount != 1:
-            self._require_open(db, ticket_id, "send a user message to")
-            raise AssertionError(f"ticket {ticket_id} is open but its update changed no row")
-        message_id = db.insert_at_commit(
-            "INSERT INTO desk_messages (ticket_id, author, author_name, text, at) VALUES (?, 'user', ?, ?, ?)",
-            (_int_id(ticket_id), user_name, text, at),
+    ) -> Callable[[], TicketMessage | None]:
+        """A user's message, in ``db``'s write transaction, if its ticket is open; call the result once it has
+        committed: the message as stored, or None when the ticket is closed or missing (nothing was written:
+        ``refused_user_message`` says why). Nothing is read before the COMMIT (on PostgreSQL the transaction is no
+        round trip of its own): one statement checks that the ticket is open, locks it and touches it, and the
+        message and its event are each written only if it is open (the lock held: it stays so until COMMIT)."""
+        at, key = time.time(), _int_id(ticket_id)
+        touched = db.read_at_commit(
+            "UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed' RETURNING id", (at, key)
         )
-        self._add_event(db, ticket_id, "user_message", None, text)
-        return lambda: TicketMessage(message_id(), "user", user_name, text, at)
+        message_id = db.insert_at_commit(
+            f"INSERT INTO desk_messages (ticket_id, author, author_name, text, at) SELECT id, 'user', ?, ?, ? "
+            f"{_IF_OPEN}",
+            (user_name, text, at, key),
+        )
+        self._add_event(db, ticket_id, "user_message", None, text, if_open=True)
+        return lambda: TicketMessage(message_id(), "user", user_name, text, at) if touched() else None
+
+    def refused_user_message(self, ticket_id: str) -> NoReturn:
+        """Why ``write_user_message`` wrote nothing: the ticket is missing (``TicketNotFound``) or closed."""
+        with self._read() as db:
+            if self._row(db, ticket_id)["status"] == "closed":
+                raise TicketClosed(ticket_id, "send a user message to")
+        raise AssertionError(f"ticket {ticket_id} is open but the user's message to it changed no row")
 
     def close_ticket(self, ticket_id: str, reason: str | None, by_agent: bool) -> tuple[Ticket, DeskEvent | None]:
         """Close once (``session_stopped`` by an agent, ``ticket_closed`` by the bot); closing a closed ticket
@@ -229,17 +237,26 @@ class TicketStore:
 
     @staticmethod
     def _add_event(
-        db: Connection, ticket_id: str, kind: DeskEventKind, agent: str | None, text: str | None
+        db: Connection,
+        ticket_id: str,
+        kind: DeskEventKind,
+        agent: str | None,
+        text: str | None,
+        *,
+        if_open: bool = False,
     ) -> Callable[[], DeskEvent]:
         """The transaction's last statement: the event, under the desk's lock until COMMIT (see the module's
-        docstring). Call the result once the transaction has committed."""
+        docstring). Call the result once the transaction has committed. ``if_open``: written only if the ticket is
+        open (then read the result only if it was)."""
         db.lock(NamedLock.DESK_EVENTS)
         at = time.time()
-        seq = db.insert_at_commit(
-            "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)",
-            (_int_id(ticket_id), kind, agent, text, at),
-            key="seq",
-        )
+        if if_open:
+            sql = f"INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) SELECT id, ?, ?, ?, ? {_IF_OPEN}"
+            params: tuple[object, ...] = (kind, agent, text, at, _int_id(ticket_id))
+        else:
+            sql = "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)"
+            params = (_int_id(ticket_id), kind, agent, text, at)
+        seq = db.insert_at_commit(sql, params, key="seq")
         return lambda: DeskEvent(seq(), kind, ticket_id, agent, text, at)
 
     def _load(self, db: Connection, ticket_id: str) -> Ticket:
@@ -256,6 +273,10 @@ class TicketStore:
                 for m in messages.fetchall()
             ),
         )
+
+
+_IF_OPEN = "FROM desk_tickets WHERE id = ? AND status != 'closed'"
+"""The rest of an ``INSERT ... SELECT`` that writes a row only for an open ticket (one ``?``: its id)."""
 
 
 def _int_id(ticket_id: str) -> int:

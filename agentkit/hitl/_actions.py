@@ -8,7 +8,7 @@ the same transaction as the new session, before the helpdesk is called.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -148,10 +148,10 @@ class HitlActions:
         plugin = self._plugin
         lease = plugin.delivery.claim_seconds if plugin.deliver_inline else None
 
-        def open_(connection: Connection, posts: list[Post]) -> _Opened:
+        def open_(connection: Connection, posts: list[Post]) -> Callable[[], _Opened]:
             return _open(connection, posts, plugin.alias, plugin.host, escalation, transcript, admitted, lease)
 
-        opened = await plugin.host.transact(open_)
+        opened = (await plugin.host.transact(open_))()
         if opened.ended is not None:  # its ticket is closed (or its unsent start dropped) through the outbox
             ended = opened.ended
             await plugin.deliverer.drain(ended.row_id, due_only=True, conversation_id=ended.conversation_id)
@@ -230,12 +230,20 @@ def _open(
     transcript: tuple[TranscriptLine, ...] | None,
     admitted: bool,
     lease: float | None,
-) -> _Opened:
+) -> Callable[[], _Opened]:
     """The open session, or a new one and its ``start`` outbox row (claimed for ``lease`` seconds when given: the
     caller sends it), in one transaction; a session past its timeout must not block a new one: it ends here. Not
-    ``admitted``: nothing opens, the transcript is read for the transaction that will open it."""
+    ``admitted``: nothing opens, the transcript is read for the transaction that will open it. Call the result once
+    the transaction has ended.
+
+    On PostgreSQL one round trip before the COMMIT: the latest session and the transcript are read together (the
+    transcript for nothing when a session is open already, the rare repeated handoff), and the new rows' keys are
+    read at commit."""
     conversation_id = escalation.conversation_id
-    latest, ended = state.latest_session_locked(connection, plugin, conversation_id), None
+    latest_later = state.latest_session_locked_later(connection, plugin, conversation_id)
+    if transcript is None:
+        transcript = tuple(host.transcript(connection, conversation_id))  # sent with the session's read
+    latest, ended = latest_later(), None
     existing = latest if latest is not None and latest.is_open else None
     if existing is not None and state.timed_out(existing, time.time()):
         config = existing.config
@@ -243,13 +251,18 @@ def _open(
                     close_reason(config, "timeout"))  # fmt: skip
         existing, ended = None, existing
     if existing is not None:
-        return _Opened(existing, ended=ended)
-    if transcript is None:
-        transcript = tuple(host.transcript(connection, conversation_id))
+        found = _Opened(existing, ended=ended)
+        return lambda: found
     if not admitted:
-        return _Opened(None, ended=ended, transcript=transcript)
-    session, start = _create(connection, posts, plugin, escalation, transcript, lease, latest)
-    return _Opened(session, start, ended, transcript)
+        looked = _Opened(None, ended=ended, transcript=transcript)
+        return lambda: looked
+    created = _create(connection, posts, plugin, escalation, transcript, lease, latest)
+
+    def opened() -> _Opened:
+        session, start = created()
+        return _Opened(session, start, ended, transcript)
+
+    return opened
 
 
 def _create(
@@ -260,30 +273,39 @@ def _create(
     transcript: tuple[TranscriptLine, ...],
     lease: float | None,
     after: state.HitlSession | None,
-) -> tuple[state.HitlSession, Claimed]:
+) -> Callable[[], tuple[state.HitlSession, Claimed]]:
+    """The session and its start row, both keys read at commit (call the result once the transaction has ended).
+    Not inline, the user is told at once (saved is as good as sent: the background deliverer sends it)."""
     now = time.time()
-    session = state.create_session(
-        connection, plugin, escalation.conversation_id, after=after.escalation if after else 0, title=escalation.title,
+    notice = None if lease is not None else "handoff"
+    number = (after.escalation if after else 0) + 1
+    session_later = state.create_session(
+        connection, plugin, escalation.conversation_id, after=number - 1, title=escalation.title,
         priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
-        config_json=escalation.config_json,
+        config_json=escalation.config_json, notice=notice,
     )  # fmt: skip
     description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
     request = EscalationRequest(
         escalation.conversation_id, escalation.title, description, escalation.priority, escalation.user,
-        transcript, session.idempotency_key, escalation.provider_overrides,
+        transcript, state.idempotency_key(escalation.conversation_id, number), escalation.provider_overrides,
     )  # fmt: skip
     payload, token = request_to_json(request), outbox.new_claim_token()
     claim = (token, now + lease) if lease is not None else None
     # Sent inline: marked as maybe sent here (no transaction of its own before the call, see ``_delivery``).
-    row_id = outbox.enqueue(connection, plugin, session.row_id, "start", payload, now, claim=claim, sending=True)
-    started = SessionEvent("hitl_started", session.conversation_id, plugin)
-    posts.append(Post(session.conversation_id, None, event=started))  # no text: for bot code only
-    if lease is None:  # not inline: saved is as good as sent, the background deliverer will send it
-        state.set_notice(connection, session.row_id, "handoff")
-        posts.append(Post(session.conversation_id, session.config.on_hitl_handoff_message))
-        session = replace(session, notice="handoff")
-    row = outbox.OutboxRow(row_id, session.row_id, "start", payload, 0, sending=claim is not None)
-    return session, (row, session, token)
+    row_later = outbox.enqueue_start_at_commit(
+        connection, plugin, (escalation.conversation_id, number), payload, now, claim=claim
+    )
+    started = SessionEvent("hitl_started", escalation.conversation_id, plugin)
+    posts.append(Post(escalation.conversation_id, None, event=started))  # no text: for bot code only
+    if notice is not None:
+        posts.append(Post(escalation.conversation_id, escalation.config.on_hitl_handoff_message))
+
+    def created() -> tuple[state.HitlSession, Claimed]:
+        session = session_later()
+        row = outbox.OutboxRow(row_later(), session.row_id, "start", payload, 0, sending=claim is not None)
+        return session, (row, session, token)
+
+    return created
 
 
 def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> state.HitlSession:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from ..retry import Backoff
 from ..storage import Connection
+from ._state import SESSION_ROW_SQL
 
 __all__ = ["OutboxEntry", "OutboxRow", "RowKind"]
 
@@ -87,6 +89,28 @@ def enqueue(
         (plugin, session_row, kind, json.dumps(payload), now, now, int(told_user), token, until,
          int(sending and claim is not None)),
     )  # fmt: skip
+
+
+def enqueue_start_at_commit(
+    connection: Connection,
+    plugin: str,
+    session: tuple[str, int],
+    payload: dict[str, Any],
+    now: float,
+    *,
+    claim: tuple[str, float] | None = None,
+) -> Callable[[], int]:
+    """``enqueue`` of a new session's ``start`` (``sending`` when claimed), for the session that this transaction
+    created (``state.create_session``) and whose key it has not read: ``session`` is its ``(conversation_id,
+    escalation)``. Call the result once the transaction has ended: the row's id (read at commit: on PostgreSQL, no
+    round trip of its own)."""
+    token, until = claim if claim is not None else (None, None)
+    return connection.insert_at_commit(
+        "INSERT INTO hitl_outbox (plugin, session_row, kind, payload_json, status, next_attempt_at, created_at, "
+        f"told_user, claim_token, claimed_until, maybe_sent) VALUES (?, {SESSION_ROW_SQL}, 'start', ?, 'queued', ?, ?, "
+        "0, ?, ?, ?)",
+        (plugin, plugin, *session, json.dumps(payload), now, now, token, until, int(claim is not None)),
+    )
 
 
 def tell_user(connection: Connection, row_id: int) -> None:

@@ -160,8 +160,17 @@ def latest_session_locked(connection: Connection, plugin: str, conversation_id: 
     """``latest_session``, the conversation's lock taken first. What ``open_session`` and ``create_session`` need in
     one statement: the open session, if any, is the latest (none opens while one is open), and a new one is numbered
     after the latest."""
+    return latest_session_locked_later(connection, plugin, conversation_id)()
+
+
+def latest_session_locked_later(
+    connection: Connection, plugin: str, conversation_id: str
+) -> Callable[[], HitlSession | None]:
+    """``latest_session_locked``, its statement sent but its row read when the result is called: a statement the
+    caller sends meanwhile and reads (on PostgreSQL) goes to the server with it, in one round trip."""
     connection.lock_conversation(conversation_id)
-    return latest_session(connection, plugin, conversation_id)
+    cursor = connection.execute(_LATEST, (plugin, conversation_id))
+    return lambda: next((_session(row) for row in [cursor.fetchone()] if row is not None), None)
 
 
 def latest_session_at_commit(
@@ -246,27 +255,38 @@ def create_session(
     config: SessionConfig,
     now: float,
     config_json: str | None = None,
-) -> HitlSession:
+    notice: str | None = None,
+) -> Callable[[], HitlSession]:
     """A new pending session, numbered after escalation ``after``: the conversation's latest (0: it has none), as
     ``latest_session_locked`` read it in this transaction, under the conversation's lock (no other transaction
     numbers the same escalation meanwhile). ``config_json``: ``config`` as JSON, when the caller has it already
-    (the plugin's own settings: made once, not per handoff)."""
+    (the plugin's own settings: made once, not per handoff). ``notice``: what the user is told already.
+
+    Call the result once the transaction has ended: the session, its key read at commit (on PostgreSQL the INSERT
+    costs no round trip of its own). In the transaction, the row is found by ``(plugin, conversation_id,
+    escalation)`` (see ``session_row_sql``)."""
     escalation = after + 1
     key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
     timeout_at = now + timeout if timeout > 0 else None
-    row_id = connection.insert(
+    row_id = connection.insert_at_commit(
         "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
-        "user_json, config_json, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+        "user_json, config_json, notice, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             plugin, conversation_id, escalation, key, title, priority,
             json.dumps({"id": user.id, "name": user.name, "email": user.email}),
             config_json if config_json is not None else json.dumps(config.to_json()),
-            now, timeout_at,
+            notice, now, timeout_at,
         ),
     )  # fmt: skip
     # What was written (not read back and parsed again): pending, nobody assigned, not delivered yet.
-    return HitlSession(row_id, plugin, conversation_id, escalation, "pending", None, None, key, title, priority, None,
-                       User(user.id, user.name, user.email), config, None, now, timeout_at, None, None)  # fmt: skip
+    written = User(user.id, user.name, user.email)
+    return lambda: HitlSession(row_id(), plugin, conversation_id, escalation, "pending", None, None, key, title,
+                               priority, None, written, config, notice, now, timeout_at, None, None)  # fmt: skip
+
+
+SESSION_ROW_SQL = "(SELECT id FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND escalation = ?)"
+"""A session's row id, as a SQL expression of its plugin, conversation and escalation (three ``?``): what a
+statement of the transaction that created it uses, before its key is read (``create_session``)."""
 
 
 def set_remote_id(connection: Connection, row_id: int, session_id: str, *, notice: str | None = None) -> None:

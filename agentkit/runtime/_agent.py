@@ -284,15 +284,15 @@ class Agent:
         """For plugins: ``fn(connection, posts)`` in one transaction; the posts are stored with it, then sent."""
         await self._ensure_ready()
 
-        def run(connection: Connection) -> tuple[T, list[messages.ChatMessage], list[Post]]:
+        def run(connection: Connection) -> tuple[T, Callable[[], list[messages.ChatMessage]], list[Post]]:
             posts: list[Post] = []
             value = fn(connection, posts)
-            return value, [m for post in posts if (m := messages.store_post(connection, post)) is not None], posts
+            return value, messages.stored_posts(connection, posts), posts
 
         value, sent, posts = await self.store.run(run)
         if posts:
             self._history_changed()
-        self._deliver(sent)
+        self._deliver(sent())
         await self._posted(posts)
         return value
 
@@ -431,15 +431,14 @@ class Agent:
         """The writes left to the run's end (``with_run``) with the run's messages: theirs first, as if each had
         committed when it was asked for (a handoff notice comes before the model's messages, as it did)."""
 
-        def run(connection: Connection) -> tuple[list[Any], list[messages.ChatMessage], list[Post], Any]:
+        def run(connection: Connection) -> tuple[list[Any], Callable[[], list[messages.ChatMessage]], list[Post], Any]:
             posts: list[Post] = []
             values = [each.write(connection, posts) for each in later]
-            sent = [m for post in posts if (m := messages.store_post(connection, post)) is not None]
-            return values, sent, posts, store(connection)
+            return values, messages.stored_posts(connection, posts), posts, store(connection)
 
         values, sent, posts, stored = await self.store.run(run)
         self._history_changed()
-        self._deliver([*sent, *stored()])
+        self._deliver([*sent(), *stored()])
         await self._posted(posts)
         for each, value in zip(later, values, strict=True):
             each.then(value)

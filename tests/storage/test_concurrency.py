@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 import pytest
@@ -71,13 +71,13 @@ async def test_messages_are_numbered_in_the_order_they_commit(two_stores: tuple[
     assert sorted(m.text for m in seen) == sorted(texts)
 
 
-def _new_session(connection: Connection) -> int:
+def _new_session(connection: Connection) -> Callable[[], int]:
     session = state.create_session(
         connection, "hitl", "c1", after=0, title="Wants a person", priority="high", user=User("u1"),
         config=SessionConfig(), now=time.time(),
     )  # fmt: skip
-    outbox.enqueue(connection, "hitl", session.row_id, "start", {}, time.time())
-    return session.row_id
+    outbox.enqueue_start_at_commit(connection, "hitl", ("c1", 1), {}, time.time())
+    return lambda: session().row_id
 
 
 def _claim_slowly(connection: Connection, session_row: int, token: str) -> bool:
@@ -87,7 +87,7 @@ def _claim_slowly(connection: Connection, session_row: int, token: str) -> bool:
 
 
 async def test_two_deliverers_never_claim_the_same_row(two_stores: tuple[Store, Store]) -> None:
-    session_row = await two_stores[0].run(_new_session)
+    session_row = (await two_stores[0].run(_new_session))()
     claims = [two_stores[i % 2].run(partial(_claim_slowly, session_row=session_row, token=f"d{i}")) for i in range(16)]
     assert sum(await asyncio.gather(*claims)) == 1
 

@@ -1,0 +1,133 @@
+"""How many round trips one webchat message asks of PostgreSQL before its transactions' COMMITs, pinned.
+
+A write transaction on PostgreSQL is batched (``agentkit.storage``): its statements go to the server when one of
+their results is read, and with its COMMIT otherwise; the COMMIT itself goes with the next transaction a lane sends.
+So a transaction that reads nothing before its COMMIT costs no round trip of its own under load, and each read in
+the middle of one costs a round trip, a wait of the lane's thread and a GIL hand-off: under load, the server's CPU
+(issue 12). Counted here: for what a request runs (its own task) on the agent's and the desk's stores, the write
+transactions, the round trips they ask for before their COMMITs (a read whose result is needed at once), and the
+statements they queue (locks included; BEGIN and COMMIT not). Not counted: the turn locks (a lane of their own).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from agentkit.hitl import DeskHitl
+from agentkit.runtime import Agent
+from agentkit.server import DatabaseServerStore, WebchatQuotas, create_app
+from agentkit.storage import AsyncDatabase, Connection
+from agentkit.storage._pg_batch import Batch
+
+from .server_helpers import FAST, SECRET
+from .test_transactions_per_message import SCRIPT
+
+pytestmark = pytest.mark.postgres
+
+_counting: ContextVar[bool] = ContextVar("counting_round_trips", default=False)
+_in_transaction = threading.local()
+
+
+@dataclass
+class Trips:
+    writes: int = 0
+    round_trips: int = 0  # asked for before a COMMIT (a write's read), or a read-only transaction's statements
+    statements: int = 0
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.writes, self.round_trips, self.statements
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> Trips:
+    trips = Trips()
+    original_run = AsyncDatabase.run
+
+    async def run(self: AsyncDatabase, fn: Callable[[Connection], Any], *, write: bool = True) -> Any:
+        if not _counting.get():
+            return await original_run(self, fn, write=write)
+
+        def counted(connection: Connection) -> Any:
+            trips.writes += write
+            _in_transaction.on = True
+            try:
+                return fn(connection)
+            finally:
+                _in_transaction.on = False
+
+        return await original_run(self, counted, write=write)
+
+    original_add, original_send = Batch.add, Batch.send
+
+    def add(self: Batch, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_in_transaction, "on", False):
+            trips.statements += 1
+        return original_add(self, *args, **kwargs)
+
+    def send(self: Batch) -> None:
+        if getattr(_in_transaction, "on", False):
+            trips.round_trips += 1
+        original_send(self)
+
+    monkeypatch.setattr(AsyncDatabase, "run", run)
+    monkeypatch.setattr(Batch, "add", add)
+    monkeypatch.setattr(Batch, "send", send)
+    return trips
+
+
+@contextmanager
+def counting() -> Iterator[None]:
+    token = _counting.set(True)
+    try:
+        yield
+    finally:
+        _counting.reset(token)
+
+
+async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
+    tmp_path: Path, pg_url: str, trips: Trips
+) -> None:
+    """``agentkit serve --db postgresql://... --no-quotas``, as ``load_webchat.py --only pg`` runs it: the agent and
+    the desk on one PostgreSQL database (the server's own store on SQLite here: a message costs it nothing)."""
+    desk = DeskHitl(pg_url, poll_interval=3600)  # background polls out of the way
+    agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
+    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
+    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=3600,
+                     quotas=WebchatQuotas.unlimited())  # fmt: skip
+    counts = []
+    try:
+        async with agent, httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
+            created = (await client.post("/api/conversations", json={"name": "Jo"})).json()
+            headers = {"X-Conversation-Token": created["token"]}
+            for text in SCRIPT:
+                trips.writes = trips.round_trips = trips.statements = 0
+                with counting():
+                    response = await client.post(
+                        f"/api/conversations/{created['id']}/messages", json={"text": text}, headers=headers
+                    )
+                assert response.status_code == 200, response.text
+                counts.append(trips.counts())
+    finally:
+        await store.aclose()
+    # (write transactions, round trips before their COMMITs, statements): a question, a question, the handoff, two
+    # messages to the person. A question: the user's message with the model's history and the HITL session, all read
+    # at commit; the reply. The handoff: the user's message; the session opened (its latest session and the
+    # transcript read together: one round trip; the session and its start row inserted, their keys read at commit);
+    # the desk's ticket (its INSERT returns the key its event needs: one round trip); the start marked done with the
+    # model's messages (where the session stands read first: one round trip; the handoff notice's key read at
+    # commit). A relayed message: the user's message with its outbox row; the desk's (nothing read before its
+    # COMMIT: the message and its event are written only if the ticket is open, and whether it was comes back at
+    # commit); the row marked done, with the look for the session's next row (one round trip). Before
+    # s9-pg-handoff: the handoff's 8 round trips, 21 statements (the open's 4: the session read, then the transcript,
+    # then each INSERT's key; the desk's 2: the INSERT's row count, then the new ticket looked up by its key; the
+    # completion's 2: the notice's key); a relayed message's 2 (the desk's UPDATE's row count).
+    assert counts == [(2, 0, 7), (2, 0, 7), (4, 3, 20), (3, 1, 12), (3, 1, 12)], counts
