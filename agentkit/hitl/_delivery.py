@@ -174,7 +174,7 @@ class Deliverer:
                 with_run = self._complete_with_run(row, session, done)
                 if with_run is not None:
                     return sent, with_run
-            claimed, concluded = await self._complete(row, done, session.conversation_id, token, due_only, report_on)
+            claimed, concluded = await self._complete(row, done, session, token, due_only, report_on)
         return sent, concluded
 
     async def _claim_first(
@@ -191,28 +191,49 @@ class Deliverer:
         self,
         row: outbox.OutboxRow,
         done: _Sent,
-        conversation_id: str,
+        sent_with: state.HitlSession,
         token: str,
         due_only: bool,
         report_on: int | None,
     ) -> tuple[_Claimed | None, _Concluded | None]:
         """The sent row marked done and the session's next row claimed, in one transaction (not two); when there is
         no next row to send, where row ``report_on`` stands is read there too (``deliver`` needs no transaction
-        more)."""
-        lease = self.config.claim_seconds
+        more). ``sent_with``: the session the row was sent with.
 
-        def complete(connection: Connection, posts: list[Post]) -> tuple[_Claimed | None, _Concluded | None]:
+        When that row is the one to report on (a relayed message, a start), or there is none (a background drain),
+        the next row's claim is one statement read at commit: on PostgreSQL the transaction reads nothing before its
+        COMMIT. A row claimed that way goes with the session as ``_sent`` read it (a start's), else as ``sent_with``:
+        what sending a row uses of it (the helpdesk's id, the user) does not change once the start is delivered."""
+        lease = self.config.claim_seconds
+        conversation_id = sent_with.conversation_id
+        at_commit = report_on is None or row.id == report_on
+
+        def complete(connection: Connection, posts: list[Post]) -> Callable[[], _Completed]:
             reported = row.id == report_on  # where it stands is known: done, and the user is told so with it
             session = self._sent(connection, posts, row, done.remote_id, conversation_id, told_user=reported)
+            if at_commit:
+                later = outbox.claim_next_at_commit(connection, row.session_row, token, time.time(), lease,
+                                                    due_only=due_only)  # fmt: skip
+
+                def settled() -> _Completed:
+                    claimed = later()
+                    if claimed is not None:
+                        return (claimed, session or sent_with), None
+                    return None, (("done", None, session) if reported else None)
+
+                return settled
             claimed = _claim(connection, row.session_row, token, lease, due_only, conversation_id, session,
                              locked=True)  # fmt: skip
-            if claimed is None and reported:
-                return None, ("done", None, session)
+            completed: _Completed = (claimed, None)
             if claimed is None and report_on is not None:
-                return None, _conclude(connection, session, report_on)
-            return claimed, None
+                completed = None, _conclude(connection, session, report_on)
+            return lambda: completed
 
-        return await claim_to_the_end(self.host, complete, lambda r: r[0][0].id if r[0] else None, token)
+        def row_of(settled: Callable[[], _Completed]) -> int | None:
+            claimed = settled()[0]
+            return claimed[0].id if claimed else None
+
+        return (await claim_to_the_end(self.host, complete, row_of, token))()
 
     def _complete_with_run(
         self, row: outbox.OutboxRow, session: state.HitlSession, done: _Sent
@@ -335,6 +356,8 @@ Claimed = tuple[outbox.OutboxRow, state.HitlSession, str]
 """A row claimed by a caller of ``deliver``, its session, and the claim's token."""
 _Concluded = tuple[DeliveryStatus, str | None, state.HitlSession | None]
 """Where the reported row stands, its error, and the session if it was read (a message's completion does not)."""
+_Completed = tuple[_Claimed | None, _Concluded | None]
+"""A completion's next row claimed (and its session), or where the reported row stands."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,36 @@ def claim_next(
     return OutboxRow(row["id"], session_row, row["kind"], payload, row["attempts"], bool(row["maybe_sent"]))
 
 
+_CLAIM_OLDEST = (
+    "UPDATE hitl_outbox SET claim_token = ?, claimed_until = ? "
+    "WHERE id = (SELECT id FROM hitl_outbox WHERE session_row = ? AND status = 'queued' ORDER BY id LIMIT 1) "
+    "AND status = 'queued' AND (? OR next_attempt_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ? "
+    "OR claim_token = ?) RETURNING id, kind, payload_json, attempts, maybe_sent"
+)
+
+
+def claim_next_at_commit(
+    connection: Connection, session_row: int, token: str, now: float, lease: float, *, due_only: bool
+) -> Callable[[], OutboxRow | None]:
+    """``claim_next`` in one statement whose row is read at commit (call the result once the transaction has
+    ended; on PostgreSQL it costs no round trip of its own): the session's oldest queued row, claimed if it is due
+    (or ``due_only`` is off) and no other deliverer's claim on it is live. Where ``claim_next`` skips a row another
+    transaction has locked, this waits for that transaction and decides on the row as it leaves it (a claimer in
+    another process holds the session's conversation lock first, as the callers of both do: they seldom meet)."""
+    rows = connection.read_at_commit(
+        _CLAIM_OLDEST, (token, now + lease, session_row, not due_only, now, now, token)
+    )
+
+    def claimed() -> OutboxRow | None:
+        row = next(iter(rows()), None)
+        if row is None:
+            return None
+        payload = json.loads(row["payload_json"])
+        return OutboxRow(row["id"], session_row, row["kind"], payload, row["attempts"], bool(row["maybe_sent"]))
+
+    return claimed
+
+
 def mark_sending(connection: Connection, row_id: int, token: str) -> bool:
     """Right before the call: the row is still ours to send (False: its session ended meanwhile and cancelled it),
     and from now on it may have reached the helpdesk."""
