@@ -242,17 +242,28 @@ class Deliverer:
         turn's model run (``HitlHost.with_run``), which comes right after the tool that sent it: one write less
         per handoff. None: no such run, complete it now. Until that commits the row stays claimed (and marked as
         maybe sent): a crash meanwhile sends it again, with the same idempotency key, once the claim runs out. A
-        row queued behind it (a stop) is left to the background deliverer, woken once that has committed."""
+        row queued behind it (a stop) is left to the background deliverer, woken once that has committed.
 
-        def complete(connection: Connection, posts: list[Post]) -> bool:
-            return _complete_start(connection, posts, row, session, done.remote_id)
+        Two writes of that transaction, so that it reads nothing before its COMMIT (on PostgreSQL, no round trip of
+        its own): the row marked done and the notice posted if the session is open and not told yet (``only_if``,
+        decided where the post is stored, right after this write); then the session's helpdesk id and notice
+        written on the same condition, and whether a row waits after the start, read at commit."""
+        conversation_id = session.conversation_id
 
-        def then(queued: bool) -> None:
-            if queued:
+        def complete(connection: Connection, posts: list[Post]) -> None:
+            _complete_start(connection, posts, row, session, done.remote_id)
+
+        def record(connection: Connection, _: list[Post]) -> Callable[[], list[Any]]:
+            return _record_start(connection, row, done.remote_id)
+
+        def then(queued_after: Callable[[], list[Any]]) -> None:
+            if queued_after():
                 self.on_postponed()
 
-        if not self.host.with_run(session.conversation_id, complete, then):
+        if not self.host.with_run(conversation_id, complete, _ignore):
             return None
+        if not self.host.with_run(conversation_id, record, then):  # the same run takes both, or neither
+            raise AssertionError(f"the model run of conversation {conversation_id!r} took one write and not the next")
         if done.remote_id is not None:  # as ``_sent`` will leave it (the session opened in this turn)
             session = replace(session, session_id=done.remote_id, notice=session.notice or "handoff")
         return "done", None, session
@@ -389,22 +400,39 @@ class _Tries:
             raise
 
 
-_START_STANDS = (
-    "SELECT s.state, s.notice, EXISTS (SELECT 1 FROM hitl_outbox o WHERE o.session_row = s.id AND o.id != ? "
-    "AND o.status = 'queued') AS queued_after FROM hitl_sessions s WHERE s.id = ?"
+_UNTOLD = "state != 'ended' AND (notice IS NULL OR notice <> 'handoff')"
+"""A session the user must now be told a person is coming about: open, and not told so yet."""
+_TELL = f"EXISTS (SELECT 1 FROM hitl_sessions WHERE id = ? AND {_UNTOLD})"
+_TOLD = (
+    f"UPDATE hitl_sessions SET session_id = ?, notice = CASE WHEN {_UNTOLD} THEN 'handoff' ELSE notice END WHERE id = ?"
 )
+_QUEUED_AFTER = "SELECT 1 FROM hitl_outbox WHERE session_row = ? AND id != ? AND status = 'queued' LIMIT 1"
 
 
 def _complete_start(
     connection: Connection, posts: list[Post], row: outbox.OutboxRow, session: state.HitlSession, remote: str | None
-) -> bool:
-    """``Deliverer._sent`` for a start whose session the caller holds (opened in this turn): only what can have
-    changed since is read (its state and notice, and whether a row was queued after the start), in one statement,
-    not the whole session. True: a row waits after the start (for the background deliverer)."""
+) -> None:
+    """``Deliverer._sent`` for a start whose session the caller holds (opened in this turn), first part: the row
+    marked done and, with the helpdesk's id, the handoff notice posted on the condition ``_start_done`` decides on
+    (the session open and not told yet), evaluated where the post is stored, before ``_record_start`` changes it."""
     connection.lock_conversation(session.conversation_id)  # as a session read would: before the rows' locks
-    stands = connection.execute(_START_STANDS, (row.id, row.session_row)).fetchone()
-    _start_done(connection, posts, row, remote, session, is_open=stands["state"] != "ended", notice=stands["notice"])
-    return bool(stands["queued_after"])
+    outbox.complete(connection, row.id, time.time())
+    if remote is not None:
+        text = session.config.on_hitl_handoff_message
+        posts.append(Post(session.conversation_id, text, only_if=(_TELL, (row.session_row,))))
+
+
+def _record_start(connection: Connection, row: outbox.OutboxRow, remote: str | None) -> Callable[[], list[Any]]:
+    """The second part: the helpdesk's id kept, and the notice recorded on the same condition; the result, called
+    once the transaction has ended, is not empty when a row was queued after the start (for the background
+    deliverer)."""
+    if remote is not None:
+        connection.execute(_TOLD, (remote, row.session_row))
+    return connection.read_at_commit(_QUEUED_AFTER, (row.session_row, row.id))
+
+
+def _ignore(_: object) -> None:
+    return None
 
 
 def _start_done(

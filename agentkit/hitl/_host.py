@@ -60,6 +60,11 @@ class Post:
     unanswered: str | None = None
     unanswered_id: int | None = None
     """The stored id of ``unanswered``, if its outbox row kept it (rows queued by earlier releases did not)."""
+    only_if: tuple[str, tuple[object, ...]] | None = None
+    """A condition in SQL (what both backends speak, ``?`` marks) and its parameters: the message is stored, and
+    sent, only if it holds where the post is stored (after the writes of the function that posted it, in the same
+    transaction), so that a transaction need not read before it decides (on PostgreSQL, a round trip). For a
+    message only: a post with an ``event`` or ``unanswered`` has none."""
 
 
 class HitlHost(Protocol):

@@ -81,6 +81,8 @@ class _RunEndWrite(Generic[T]):
 
 
 _current_turn: ContextVar[_Turn | None] = ContextVar("agentkit_turn", default=None)
+_Shown = Callable[[], list[messages.ChatMessage]]
+"""Messages stored in a transaction, given once it has committed (their numbers are read at commit)."""
 
 
 class Agent:
@@ -431,14 +433,20 @@ class Agent:
         """The writes left to the run's end (``with_run``) with the run's messages: theirs first, as if each had
         committed when it was asked for (a handoff notice comes before the model's messages, as it did)."""
 
-        def run(connection: Connection) -> tuple[list[Any], Callable[[], list[messages.ChatMessage]], list[Post], Any]:
+        def run(connection: Connection) -> tuple[list[Any], list[_Shown], list[Post], Any]:
             posts: list[Post] = []
-            values = [each.write(connection, posts) for each in later]
-            return values, messages.stored_posts(connection, posts), posts, store(connection)
+            values: list[Any] = []
+            sent: list[_Shown] = []
+            for each in later:  # each write's posts stored right after it (a post's ``only_if`` sees that write)
+                mine: list[Post] = []
+                values.append(each.write(connection, mine))
+                sent.append(messages.stored_posts(connection, mine))
+                posts += mine
+            return values, sent, posts, store(connection)
 
         values, sent, posts, stored = await self.store.run(run)
         self._history_changed()
-        self._deliver([*sent(), *stored()])
+        self._deliver([*(message for each in sent for message in each()), *stored()])
         await self._posted(posts)
         for each, value in zip(later, values, strict=True):
             each.then(value)

@@ -248,10 +248,34 @@ def store_post(connection: Connection, post: Post) -> Callable[[], ChatMessage |
     if post.text is None and post.model_note is None:
         return _NO_MESSAGE
     note = {"role": "system", "content": post.model_note} if post.model_note else None
+    if post.only_if is not None:
+        return _insert_if(connection, post, note, *post.only_if)
     return insert_message_at_commit(
         connection, post.conversation_id, post.role, post.text, visible=post.text is not None, model=note,
         agent_name=post.agent_name,
     )  # fmt: skip
+
+
+def _insert_if(
+    connection: Connection, post: Post, note: Message | None, condition: str, condition_params: tuple[object, ...]
+) -> Callable[[], ChatMessage | None]:
+    """A post stored only if ``condition`` holds (``Post.only_if``), its number read at commit (None: not stored)."""
+    at, params = _row(connection, post.conversation_id, post.role, post.text, post.text is not None, note,
+                      post.agent_name, None)  # fmt: skip
+    marks = ", ".join("?" for _ in params)
+    rows = connection.read_at_commit(
+        f"INSERT INTO messages (conversation_id, role, text, agent_name, at, visible, model_json) SELECT {marks} "
+        f"WHERE {condition} RETURNING seq",
+        (*params, *condition_params),
+    )
+
+    def stored() -> ChatMessage | None:
+        seq = next((row["seq"] for row in rows()), None)
+        if seq is None or post.text is None:
+            return None
+        return ChatMessage(seq, post.conversation_id, post.role, post.text, at, post.agent_name)
+
+    return stored
 
 
 def _no_message() -> None:
