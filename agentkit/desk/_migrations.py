@@ -61,6 +61,11 @@ DESK_MIGRATIONS = Component(
             3, "desk_events: notify agentkit_desk of each event (PostgreSQL)",
             run=notify_on_insert("desk_events", DESK_CHANNEL, "NEW.seq::text"),
         ),
+        # A ticket's first event is looked up by ticket: the handoff's ticket is written without a read first
+        Migration(
+            4, "desk_events: by ticket",
+            "CREATE INDEX IF NOT EXISTS desk_events_by_ticket ON desk_events (ticket_id, seq)",
+        ),
     ),
     tables=('desk_tickets', 'desk_messages', 'desk_events',),
 )

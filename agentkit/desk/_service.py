@@ -122,11 +122,11 @@ class LocalDesk:
             await self._opening_bot(),
         )
         # Through ``run``, as ``add_user_message``: on SQLite the tickets of many handoffs then share a commit.
-        stored = await self._db.run(lambda db: self._store.write_ticket(db, new))
-        ticket, created = stored()
-        if created:
-            self._notify()
-        return ticket
+        stored = (await self._db.run(lambda db: self._store.write_ticket(db, new)))()
+        if stored is None:  # an earlier try's, as it stands now
+            return await self._run(self._store.ticket_by_key, idempotency_key)
+        self._notify()
+        return stored
 
     async def _opening_bot(self) -> str | None:
         """The registered bot opening a ticket, recorded on it; none here: an embedded desk has no bot tokens."""

@@ -78,15 +78,18 @@ class TicketStore:
         with self._db.transaction(write=False) as db:
             yield db
 
-    def write_ticket(self, db: Connection, new: NewTicket) -> Callable[[], tuple[Ticket, bool]]:
-        """Insert the ticket, or find the one with the same idempotency key, in ``db``'s write transaction; call the
-        result once it has committed: the ticket, and ``True`` when it is new (then with a ``ticket_created`` event).
-        A new ticket is built from what was written, not read back; an earlier try's ticket (the INSERT returned no
-        key) is read."""
+    def write_ticket(self, db: Connection, new: NewTicket) -> Callable[[], Ticket | None]:
+        """Insert the ticket, unless one with the same idempotency key exists, in ``db``'s write transaction; call
+        the result once it has committed: the new ticket (with a ``ticket_created`` event), built from what was
+        written, not read back; None when an earlier try's ticket was there (``ticket_by_key`` reads it). Nothing is
+        read before the COMMIT (on PostgreSQL the transaction is no round trip of its own): the INSERT's key comes
+        back at commit, and the event is written for the key's ticket if it has no event yet: a ticket and its
+        ``ticket_created`` event are written together, so only the ticket this transaction inserted has none (an
+        earlier try's committed its own; a try running at once waits for it on the key, then sees it)."""
         now = time.time()
         # Written out rather than ``dataclasses.asdict`` (a generic deep copy per line), as ``EscalationRequest``.
         transcript = json.dumps([{"role": line.role, "text": line.text, "at": line.at} for line in new.transcript])
-        cursor = db.execute(
+        inserted = db.read_at_commit(
             "INSERT INTO desk_tickets (idempotency_key, conversation_id, title, description, priority,"
             " user_id, user_name, user_email, transcript, created_at, updated_at, bot_name)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
@@ -105,14 +108,27 @@ class TicketStore:
                 new.bot_name,
             ),
         )
-        inserted = next(iter(cursor.fetchall()), None)  # its key: on PostgreSQL the transaction's one round trip
-        if inserted is None:  # the ticket of an earlier try, as it stands now
-            row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (new.idempotency_key,))
-            earlier = self._load(db, str(row.fetchone()["id"]))
-            return lambda: (earlier, False)
-        ticket_id = str(inserted["id"])
-        self._add_event(db, ticket_id, "ticket_created", None, new.title)
-        return lambda: (_new_ticket(ticket_id, new, now), True)
+        db.lock(NamedLock.DESK_EVENTS)  # last, right before the event (see the module's docstring)
+        db.execute(
+            "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) SELECT t.id, 'ticket_created', NULL, ?, ?"
+            " FROM desk_tickets t WHERE t.idempotency_key = ?"
+            " AND NOT EXISTS (SELECT 1 FROM desk_events e WHERE e.ticket_id = t.id)",
+            (new.title, now, new.idempotency_key),
+        )
+
+        def written() -> Ticket | None:
+            row = next(iter(inserted()), None)
+            return None if row is None else _new_ticket(str(row["id"]), new, now)
+
+        return written
+
+    def ticket_by_key(self, idempotency_key: str) -> Ticket:
+        """The ticket opened with ``idempotency_key``."""
+        with self._read() as db:
+            row = db.execute("SELECT id FROM desk_tickets WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+            if row is None:
+                raise TicketNotFound(idempotency_key)
+            return self._load(db, str(row["id"]))
 
     def get(self, ticket_id: str) -> Ticket:
         with self._read() as db:

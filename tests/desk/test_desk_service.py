@@ -112,6 +112,8 @@ async def test_the_same_idempotency_key_gives_the_same_ticket(desk: LocalDesk) -
     assert again == first
     assert {t.id for t in concurrent} == {concurrent[0].id} != {first.id}
     assert len(await desk.tickets()) == 2
+    created = [e.ticket_id for e in await desk.events_since(0) if e.kind == "ticket_created"]
+    assert created == [first.id, concurrent[0].id]  # one each: a repeated key writes no event
 
 
 async def test_a_new_ticket_is_given_as_stored_and_a_repeated_key_gets_it_as_it_stands(desk: LocalDesk) -> None:

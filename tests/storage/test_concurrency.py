@@ -116,6 +116,7 @@ async def test_two_desks_open_one_ticket_per_idempotency_key(pg_url: str) -> Non
         tickets = await asyncio.gather(*(_open_ticket(desk) for _ in range(5) for desk in (first, second)))
         assert {t.id for t in tickets} == {tickets[0].id}
         assert len(await second.tickets()) == 1
+        assert [(e.kind, e.ticket_id) for e in await first.events_since(0)] == [("ticket_created", tickets[0].id)]
 
 
 async def test_desk_events_from_two_desks_are_numbered_in_commit_order(pg_url: str) -> None:
