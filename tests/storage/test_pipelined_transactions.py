@@ -132,3 +132,27 @@ def test_a_statement_without_rows_reads_none_even_after_a_transaction_that_read_
         assert (inserted.fetchall(), inserted.rowcount) == ([], 1)
         assert (nothing.fetchall(), nothing.fetchone()) == ([], None)
     assert _keys(database) == ["a", "b"]
+
+
+def test_values_bound_in_a_batch_come_back_as_they_were_sent(database: Database) -> None:
+    """Each statement's values are put between the parts of its SQL (split once at its placeholders): a ``%`` of
+    the SQL stays one, and quotes, backslashes, other scripts and NULL survive the literal they become."""
+    values = ["it's", "back\\slash", "100% sure", "ünïcødé ✓", "", "a;b\n;c", "?", "%s"]
+    with database.transaction() as connection:
+        for value in values:
+            connection.execute("INSERT INTO notes (key) VALUES (? || '')", (value,))
+        connection.execute("INSERT INTO notes (key) VALUES (?)", (None,))
+        at_commit = connection.read_at_commit(
+            "SELECT key, '5%' AS literal FROM notes WHERE key LIKE ? OR key = ? ORDER BY id", ("100%", "%s")
+        )
+    assert _keys(database) == [*values, None]
+    assert [(row["key"], row["literal"]) for row in at_commit()] == [("100% sure", "5%"), ("%s", "5%")]
+
+
+def test_a_statement_given_the_wrong_number_of_values_fails_its_transaction(database: Database) -> None:
+    with pytest.raises(database.errors), database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("lost",))
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("one", "two"))
+    with database.transaction() as connection:
+        connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
+    assert _keys(database) == ["next"]
