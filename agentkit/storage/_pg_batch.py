@@ -199,10 +199,12 @@ _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 def _settle(cursor: Any, statements: list[_Statement]) -> None:
+    """Each read statement's cursor settled with its result; a statement nobody reads (BEGIN, a lock, COMMIT, a
+    blind write: about half of them) is skipped, not made the current result (its loaders and row maker set up)
+    as ``nextset`` would."""
     for position, (_, _, target, _) in enumerate(statements):
-        if position:
-            cursor.nextset()
         if target is not None:
+            cursor.select(position)
             target.settle(cursor.fetchall() if _has_rows(cursor) else [], cursor.rowcount)
 
 
@@ -290,6 +292,11 @@ def _cursor_class() -> type:
             ran: int | None = None
 
             _literals: Any = None
+
+            def select(self, position: int) -> None:
+                """Make the query's ``position``-th result the current one (``nextset`` goes through each)."""
+                if position != self._iresult:
+                    self._select_current_result(position)
 
             def literal(self, value: Any) -> bytes:
                 """``value`` as an SQL literal, by the connection's dumpers (``ClientCursor``'s own binding), through
