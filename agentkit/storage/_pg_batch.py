@@ -219,12 +219,12 @@ def _query(cursor: Any, queued: list[_Statement]) -> bytes:
     (``_template``) and its values' literals put between the parts. psycopg would parse the whole query again at
     every batch (a batch of more than 50 values or 4 KB is never in its cache: 4-5 % of the event loop's samples
     with the lanes on it), and the same few statements make every batch."""
-    as_literal = cursor.literal
+    as_literal, encoding = cursor.literal, cursor.encoding()
     pieces: list[bytes] = []
     for position, statement in enumerate(queued):
         if position:
             pieces.append(b"\n;\n")  # ";" alone: a statement may end in a comment
-        parts = _template(statement.sql)
+        parts = _template(statement.sql, encoding)
         if len(parts) != len(statement.params) + 1:
             raise _programming_error(
                 f"the query has {len(parts) - 1} placeholders but {len(statement.params)} parameters were passed"
@@ -237,9 +237,9 @@ def _query(cursor: Any, queued: list[_Statement]) -> bytes:
 
 
 @lru_cache(maxsize=1024)
-def _template(sql: str) -> tuple[bytes, ...]:
-    """``sql`` in psycopg's marks (``%s`` a value, ``%%`` a ``%``) as the parts between its values, in UTF-8 (the
-    pooled connections' encoding: PostgreSQL's UTF8 databases, ``agentkit.testing``'s too)."""
+def _template(sql: str, encoding: str) -> tuple[bytes, ...]:
+    """``sql`` in psycopg's marks (``%s`` a value, ``%%`` a ``%``) as the parts between its values, in the
+    connection's client encoding (a Python codec name), as psycopg encodes a query."""
     parts: list[str] = []
     current: list[str] = []
     chars = iter(sql)
@@ -256,7 +256,7 @@ def _template(sql: str) -> tuple[bytes, ...]:
         else:
             raise _programming_error(f"only '%s' and '%%' are placeholders here, not '%{mark}'")
     parts.append("".join(current))
-    return tuple(part.encode() for part in parts)
+    return tuple(part.encode(encoding) for part in parts)
 
 
 def _programming_error(message: str) -> Exception:
@@ -301,9 +301,16 @@ def _cursor_class() -> type:
             def literal(self, value: Any) -> bytes:
                 """``value`` as an SQL literal, by the connection's dumpers (``ClientCursor``'s own binding), through
                 one transformer kept for the cursor's life (it keeps the dumper found for each type)."""
+                return self._transformer().as_literal(value)  # type: ignore[no-any-return]
+
+            def encoding(self) -> str:
+                """The connection's client encoding, as the transformer read it (a Python codec name)."""
+                return self._transformer().encoding  # type: ignore[no-any-return]
+
+            def _transformer(self) -> Any:
                 if self._literals is None:
                     self._literals = Transformer(self.connection)
-                return self._literals.as_literal(value)  # type: ignore[no-any-return]
+                return self._literals
 
             def _check_results(self, results: list[PGresult]) -> None:  # psycopg's hook, before it keeps them
                 failed = next((i for i, result in enumerate(results) if result.status == _FATAL_ERROR), None)

@@ -156,3 +156,19 @@ def test_a_statement_given_the_wrong_number_of_values_fails_its_transaction(data
     with database.transaction() as connection:
         connection.execute("INSERT INTO notes (key) VALUES (?)", ("next",))
     assert _keys(database) == ["next"]
+
+
+@pytest.mark.postgres
+def test_a_batch_is_sent_in_the_connections_client_encoding(pg_url: str) -> None:
+    """The SQL between the values is encoded as psycopg encodes a query: in the connection's client encoding."""
+    import psycopg
+
+    from agentkit.storage._pg_batch import Batch, Queue
+    from agentkit.storage._postgres import pg_row
+
+    with psycopg.connect(pg_url, autocommit=True, row_factory=pg_row, client_encoding="LATIN1") as raw:
+        batch = Batch(Queue(raw))
+        read = batch.add("SELECT 'café ' || %s AS said", ("über",))
+        batch.add("COMMIT", read=False)
+        batch.send()
+        assert read.fetchone()["said"] == "café über"
