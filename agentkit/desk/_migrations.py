@@ -6,7 +6,7 @@ change is a new ``Migration`` appended to the tuple, numbered next (how: ``agent
 
 from __future__ import annotations
 
-from agentkit.storage import DESK_CHANNEL, Component, Migration, notify_on_insert
+from agentkit.storage import DESK_CHANNEL, Component, Migration, no_notify_on_insert, notify_on_insert
 
 __all__ = ["DESK_MIGRATIONS"]
 
@@ -65,6 +65,11 @@ DESK_MIGRATIONS = Component(
         Migration(
             4, "desk_events: by ticket",
             "CREATE INDEX IF NOT EXISTS desk_events_by_ticket ON desk_events (ticket_id, seq)",
+        ),
+        # The writing transaction notifies, and only while another worker listens (agentkit.storage._listen)
+        Migration(
+            5, "desk_events: no trigger notifying agentkit_desk (the writers notify) (PostgreSQL)",
+            run=no_notify_on_insert("desk_events"),
         ),
     ),
     tables=('desk_tickets', 'desk_messages', 'desk_events',),

@@ -13,8 +13,9 @@ Events and how a consumer keeps up with them:
 - an agent's act is pushed at once. The bot's own writes (a ticket, a user's message, its close) are pushed on the
   next delivery instead: they are made inside the bot's turn, where a subscriber's callback must not run;
 - ``desk.watch()`` wakes an inbox when this process changes anything, so it reads ``events_since`` at once.
-  On PostgreSQL another process's changes wake it too (and push to subscribers), by notification (desk migration
-  3); reading ``events_since`` now and then (one indexed query) catches what a notification missed.
+  On PostgreSQL another process's changes wake it too (and push to subscribers), by notification (sent with each
+  event while another process listens: ``agentkit.storage``); reading ``events_since`` now and then (one indexed
+  query) catches what a notification missed.
 """
 
 from __future__ import annotations
@@ -195,12 +196,10 @@ class LocalDesk:
     def _follow_other_processes(self) -> None:
         if self._listening is None:
             with contextlib.suppress(RuntimeError):  # called outside a running loop: polling only, as before
-                self._listening = self._store.database.listen(self._on_notification)
+                self._listening = self._store.database.listen(DESK_CHANNEL, self._on_notification)
 
     def _on_notification(self, notification: Notification | None) -> None:
         """Another process wrote an event (None: the listener reconnected, and may have missed some)."""
-        if notification is not None and notification.channel != DESK_CHANNEL:  # own writes never come (listen)
-            return
         self._notify()
         if self._subscriptions:
             delivery = asyncio.get_running_loop().create_task(self.deliver_pending())

@@ -32,7 +32,7 @@ from agentkit.desk._models import (
     TicketStatus,
 )
 from agentkit.handoff import Priority, TranscriptLine, User
-from agentkit.storage import Connection, NamedLock, migrate, open_database
+from agentkit.storage import DESK_CHANNEL, Connection, NamedLock, migrate, open_database
 
 __all__ = ["NewTicket", "TicketStore"]
 
@@ -115,6 +115,7 @@ class TicketStore:
             " AND NOT EXISTS (SELECT 1 FROM desk_events e WHERE e.ticket_id = t.id)",
             (new.title, now, new.idempotency_key),
         )
+        db.notify(DESK_CHANNEL)  # other workers' inboxes (the ticket's id is known at commit only)
 
         def written() -> Ticket | None:
             row = next(iter(inserted()), None)
@@ -273,6 +274,7 @@ class TicketStore:
             sql = "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)"
             params = (_int_id(ticket_id), kind, agent, text, at)
         seq = db.insert_at_commit(sql, params, key="seq")
+        db.notify(DESK_CHANNEL, ticket_id)  # the ticket, not the seq: an INSERT ... SELECT may write no row
         return lambda: DeskEvent(seq(), kind, ticket_id, agent, text, at)
 
     def _load(self, db: Connection, ticket_id: str) -> Ticket:

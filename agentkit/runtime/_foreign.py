@@ -1,9 +1,10 @@
 """Messages another worker stores reach this process's subscriptions, woken by PostgreSQL's LISTEN/NOTIFY.
 
-A trigger (runtime migration 2) notifies ``agentkit_messages`` with ``seq:conversation_id`` as each message the
-user sees commits. The agent's one listener per process and database (``agentkit.storage``) hands it here; a
-message written by this store's own connections is skipped (it was published as it was written), another
-worker's is read from the store (for conversations someone here follows) and published.
+A transaction that stores messages the user sees notifies ``agentkit_messages`` with ``seq:conversation_id`` (its
+first message of the conversation) as it commits, while another worker listens. The agent's one listener per
+process and database (``agentkit.storage``) hands it here; a message written by this store's own connections is
+skipped (it was published as it was written), another worker's are read from the store (for conversations someone
+here follows) and published.
 
 A notification sent while the listener reconnects is lost, so each subscription keeps an anchor: the
 conversation's last message id when it was subscribed (read then). Once the listener is back, what was stored
@@ -44,7 +45,7 @@ class ForeignMessages:
     def start(self) -> None:
         """Listen, if the store's database notifies (PostgreSQL); call it with the store open, on the loop."""
         if self._subscribers.listening is None:
-            self._subscribers.listening = self._store.database.listen(self._on_notification)
+            self._subscribers.listening = self._store.database.listen(MESSAGES_CHANNEL, self._on_notification)
             if self._subscribers.listening is not None:
                 for conversation_id in self._subscribers.conversations():
                     for subscription in self._subscribers.of(conversation_id):
@@ -66,8 +67,6 @@ class ForeignMessages:
         if notification is None:  # listening again after a reconnect: what was stored meanwhile was not notified
             for conversation_id in self._subscribers.conversations():
                 self._read(conversation_id, partial(self._catch_up, conversation_id))
-            return
-        if notification.channel != MESSAGES_CHANNEL:  # this process's own writes never come (``Database.listen``)
             return
         seq, _, conversation_id = notification.payload.partition(":")
         if seq.isdigit() and self._subscribers.follows(conversation_id):
@@ -96,8 +95,10 @@ class ForeignMessages:
             subscription.anchor = last
 
     async def _publish(self, conversation_id: str, seq: int) -> None:
+        """The notified message, and those after it: a transaction notifies once per conversation, with its first
+        message (those already put are not put again)."""
         found = await self._store.run(lambda c: messages.load_visible(c, conversation_id, seq - 1), write=False)
-        self._subscribers.publish([m for m in found if m.id == seq])
+        self._subscribers.publish(found)
 
     async def _catch_up(self, conversation_id: str) -> None:
         following = [s for s in self._subscribers.of(conversation_id) if s.anchor is not None]

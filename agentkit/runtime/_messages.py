@@ -18,7 +18,7 @@ from ..handoff import Role
 from ..hitl import Post
 from ..loop import ExecuteResult
 from ..models import Message
-from ..storage import Connection
+from ..storage import MESSAGES_CHANNEL, Connection
 
 __all__ = [
     "ChatMessage",
@@ -72,6 +72,7 @@ def insert_message(
         connection.execute(_INSERT, params)  # no key to read: on PostgreSQL, no round trip of its own
         return None
     seq = connection.insert(_INSERT, params, key="seq")
+    _notify(connection, conversation_id)
     return ChatMessage(seq, conversation_id, role, text or "", at, agent_name)
 
 
@@ -93,7 +94,18 @@ def insert_message_at_commit(
         connection.execute(_INSERT, params)
         return lambda: None
     seq = connection.insert_at_commit(_INSERT, params, key="seq")
+    _notify(connection, conversation_id)
     return lambda: ChatMessage(seq(), conversation_id, role, text or "", at, agent_name)
+
+
+_LATEST_VISIBLE = "SELECT max(seq) FROM messages WHERE conversation_id = ? AND visible = 1"
+
+
+def _notify(connection: Connection, conversation_id: str) -> None:
+    """Other workers' subscriptions to the conversation (``_foreign``): ``"seq:conversation_id"``, with the seq of
+    the message just stored (the conversation's newest: it is locked), once per transaction (those after it in the
+    transaction are read with it)."""
+    connection.notify(MESSAGES_CHANNEL, conversation_id, prefix=_LATEST_VISIBLE, prefix_params=(conversation_id,))
 
 
 def _row(
@@ -268,6 +280,8 @@ def _insert_if(
         f"WHERE {condition} RETURNING seq",
         (*params, *condition_params),
     )
+    if post.text is not None:
+        _notify(connection, post.conversation_id)  # stored or not: at worst a message read (and put) again
 
     def stored() -> ChatMessage | None:
         seq = next((row["seq"] for row in rows()), None)

@@ -6,7 +6,7 @@ change is a new ``Migration`` appended to the tuple, numbered next (how: ``agent
 
 from __future__ import annotations
 
-from ..storage import MESSAGES_CHANNEL, Component, Migration, notify_on_insert
+from ..storage import MESSAGES_CHANNEL, Component, Migration, no_notify_on_insert, notify_on_insert
 
 __all__ = ["RUNTIME_MIGRATIONS"]
 
@@ -39,6 +39,11 @@ RUNTIME_MIGRATIONS = Component(
             2, "messages: notify agentkit_messages of each visible message (PostgreSQL)",
             run=notify_on_insert("messages", MESSAGES_CHANNEL, "NEW.seq::text || ':' || NEW.conversation_id",
                                  when="NEW.visible = 1"),
+        ),
+        # The writing transaction notifies, once, and only while another worker listens (agentkit.storage._listen)
+        Migration(
+            3, "messages: no trigger notifying agentkit_messages (the writers notify) (PostgreSQL)",
+            run=no_notify_on_insert("messages"),
         ),
     ),
     tables=('conversations', 'messages',),

@@ -8,7 +8,15 @@ from ..exceptions import ConfigError as _ConfigError
 from ._async import AsyncDatabase
 from ._base import BatchOutcome, Connection, Cursor, Database, Dialect, NamedLock, TurnLocks, TurnOperation
 from ._group import Batches
-from ._listen import DESK_CHANNEL, FALLBACK_POLL, MESSAGES_CHANNEL, Listening, Notification, notify_on_insert
+from ._listen import (
+    DESK_CHANNEL,
+    FALLBACK_POLL,
+    MESSAGES_CHANNEL,
+    Listening,
+    Notification,
+    no_notify_on_insert,
+    notify_on_insert,
+)
 from ._migrations import Component, ComponentStatus, DatabaseTooNew, Migration, migrate, pending, status
 from ._postgres import DEFAULT_POOL_SIZE, PostgresDatabase, import_psycopg
 from ._sqlite import SqliteDatabase
@@ -42,6 +50,7 @@ __all__ = [
     "contains_nul",
     "import_psycopg",
     "migrate",
+    "no_notify_on_insert",
     "notify_on_insert",
     "open_database",
     "parse_url",

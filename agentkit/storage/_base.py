@@ -79,6 +79,15 @@ class Connection(ABC):
         rows = self.execute(sql, params).fetchall()
         return lambda: rows
 
+    def notify(
+        self, channel: str, payload: str = "", *, prefix: str = "", prefix_params: Sequence[object] = ()
+    ) -> None:
+        """Tell other processes listening on ``channel`` (``Database.listen``) when this transaction commits, once
+        per transaction, payload and prefix. ``prefix``: a query of one value (``?`` marks its parameters), run
+        here, after the statements before it, whose value goes before the payload: ``"value:payload"``. PostgreSQL
+        only, and only while another process may listen; SQLite: one process writes, and wakes its own readers."""
+        return None
+
     @abstractmethod
     def lock_conversation(self, conversation_id: str) -> None:
         """Hold the conversation until this transaction ends: its messages and HITL state are written by one
@@ -169,7 +178,8 @@ class Database(ABC):
         """Locks across processes for whole turns, or None where there is nothing to lock against."""
         return None
 
-    def listen(self, callback: Callable[[Notification | None], None]) -> Listening | None:
-        """Other processes' writes as they commit (PostgreSQL's LISTEN/NOTIFY, see ``_listen``), on the running
-        event loop; None where nothing notifies (SQLite: one process writes, and wakes its own readers)."""
+    def listen(self, channel: str, callback: Callable[[Notification | None], None]) -> Listening | None:
+        """Other processes' writes on ``channel`` as they commit (PostgreSQL's LISTEN/NOTIFY, see ``_listen``), on
+        the running event loop; None where nothing notifies (SQLite: one process writes, and wakes its own
+        readers)."""
         return None

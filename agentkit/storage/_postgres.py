@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigError
 from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
-from ._listen import Listening, Notification, listen
+from ._listen import Listening, Notification, listen, stay_quiet
 from ._pg_batch import Batch, Queue
 from ._url import redact
 
@@ -198,11 +198,19 @@ class PostgresConnection(Connection):
     dialect = "postgresql"
     serialized = False
 
-    def __init__(self, raw: psycopg.Connection[PgRow], batch: Batch | None = None) -> None:
+    def __init__(
+        self,
+        raw: psycopg.Connection[PgRow],
+        batch: Batch | None = None,
+        quiet: Callable[[str], Callable[[], None] | None] | None = None,
+    ) -> None:
         self.raw = raw
         self._batch = batch
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
         self._at_commit: list[_KeyAtCommit | _RowsAtCommit] = []
+        self._quiet = quiet  # the database's stay_quiet (None: always notify)
+        self._notified: set[tuple[str, str, str]] = set()
+        self._quiet_ended: list[Callable[[], None]] = []
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         if self._batch is not None:
@@ -241,6 +249,27 @@ class PostgresConnection(Connection):
         goes back to the pool."""
         for at_commit in self._at_commit:
             at_commit.settle()
+
+    def notify(
+        self, channel: str, payload: str = "", *, prefix: str = "", prefix_params: Sequence[object] = ()
+    ) -> None:
+        if (channel, payload, prefix) in self._notified:
+            return
+        self._notified.add((channel, payload, prefix))
+        ended = self._quiet(channel) if self._quiet is not None else None
+        if ended is not None:  # nobody else listens
+            self._quiet_ended.append(ended)
+        elif prefix:
+            sql = placeholders(f"SELECT pg_notify(?, ({prefix})::text || ?)")
+            self._blind(sql, (channel, *prefix_params, f":{payload}" if payload else ""))
+        else:
+            self._blind("SELECT pg_notify(%s, %s)", (channel, payload))
+
+    def ended(self) -> None:
+        """The transaction has ended (committed or not): it no longer holds back a hello (``_listen``)."""
+        ended, self._quiet_ended = self._quiet_ended, []
+        for each in ended:
+            each()
 
     def lock_conversation(self, conversation_id: str) -> None:
         if conversation_id not in self._conversations:
@@ -292,7 +321,7 @@ class PostgresDatabase(Database):
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         """``write=False``: each read a statement of its own, with no BEGIN and COMMIT (two round trips fewer).
         At READ COMMITTED that is what a transaction of reads gives anyway: every statement its own snapshot."""
-        with self._require().connection() as raw, _transaction_on(raw, write) as connection:
+        with self._require().connection() as raw, _transaction_on(raw, write, self._stay_quiet) as connection:
             yield connection
 
     def run_each(self, transactions: Iterable[Transaction | None]) -> list[BatchOutcome]:
@@ -300,7 +329,7 @@ class PostgresDatabase(Database):
         for them all (the pool's hand-over, ~27 us, once per batch): one that raises is rolled back alone, and
         only its outcome says so. ``None``: a transaction not to run (its caller has gone); the iterable is read
         one item at a time, just before that item would begin."""
-        lane = _Lane(self._require())
+        lane = _Lane(self._require(), self._stay_quiet)
         try:
             for work in transactions:
                 lane.run(work)
@@ -323,10 +352,13 @@ class PostgresDatabase(Database):
     def turn_locks(self) -> TurnLocks:
         return PostgresTurnLocks(self)
 
-    def listen(self, callback: Callable[[Notification | None], None]) -> Listening:
-        """Other processes' writes: this process's own are dropped on the listening thread (one worker alone under
-        load: every visible message and desk event would otherwise wake the event loop once per listener)."""
-        return listen(self.url, self.connect, callback, skip=self.wrote)
+    def listen(self, channel: str, callback: Callable[[Notification | None], None]) -> Listening:
+        """Other processes' writes: this database's own are dropped on the listening thread (every one of its
+        visible messages and desk events would otherwise wake the event loop)."""
+        return listen(self.url, self.connect, channel, callback, owner=self, skip=self.wrote)
+
+    def _stay_quiet(self, channel: str) -> Callable[[], None] | None:
+        return stay_quiet(self.url, self, channel)
 
     def wrote(self, notification: Notification) -> bool:
         """Whether one of this database's own connections sent ``notification`` (its writes are known already)."""
@@ -343,7 +375,9 @@ class PostgresDatabase(Database):
 
 
 @contextmanager
-def _transaction_on(raw: psycopg.Connection[PgRow], write: bool) -> Iterator[PostgresConnection]:
+def _transaction_on(
+    raw: psycopg.Connection[PgRow], write: bool, quiet: Callable[[str], Callable[[], None] | None] | None = None
+) -> Iterator[PostgresConnection]:
     """A transaction: a writing one batched (BEGIN, its statements and COMMIT, sent in batches: ``_pg_batch``). An
     error (in the block, or one a batch reports) leaves the transaction open or failed: it is rolled back here."""
     if not write:
@@ -351,13 +385,14 @@ def _transaction_on(raw: psycopg.Connection[PgRow], write: bool) -> Iterator[Pos
         return
     queue = Queue(raw)
     batch = Batch(queue)
-    connection = PostgresConnection(raw, batch)
+    connection = PostgresConnection(raw, batch, quiet)
     try:
         yield connection
         batch.add("COMMIT", read=False)
         batch.send()
     finally:
         queue.roll_back()
+        connection.ended()
     connection.settle()
 
 
@@ -373,8 +408,11 @@ class _Lane:
     one that fails there fails alone (``_pg_batch.Queue``). A transaction left open (it read: it holds its locks)
     waits for one more transaction at most, so that its locks are not held through a run of others."""
 
-    def __init__(self, pool: psycopg_pool.ConnectionPool[Any]) -> None:
+    def __init__(
+        self, pool: psycopg_pool.ConnectionPool[Any], quiet: Callable[[str], Callable[[], None] | None]
+    ) -> None:
         self._pool = pool
+        self._quiet = quiet
         self._queue: Queue | None = None
         self.outcomes: list[BatchOutcome] = []
         self._waiting: list[tuple[int, Batch, PostgresConnection, Any]] = []  # (outcome's place, ..., fn's value)
@@ -399,6 +437,8 @@ class _Lane:
         if self._queue is not None:
             self._queue.send()  # failures are kept on their batches
         waiting, self._waiting = self._waiting, []
+        for _, _, connection, _ in waiting:
+            connection.ended()
         for position, batch, connection, value in waiting:
             if batch.failure is not None:
                 self.outcomes[position] = (False, batch.failure)
@@ -407,21 +447,26 @@ class _Lane:
                 self.outcomes[position] = (True, value)
 
     def close(self) -> None:
+        for _, _, connection, _ in self._waiting:  # not answered (a BaseException): ended all the same
+            connection.ended()
         if self._queue is not None:
             self._pool.putconn(self._queue.raw)
 
     def _write(self, queue: Queue, fn: Callable[[Connection], Any]) -> None:
         batch = Batch(queue)
-        connection = PostgresConnection(queue.raw, batch)
+        connection = PostgresConnection(queue.raw, batch, self._quiet)
         try:
             value = fn(connection)
             batch.add("COMMIT", read=False)
         except BaseException:
             batch.drop()
-            if batch.sent:  # its transaction is open on the server (what waited before it went with it)
-                queue.roll_back()
-            elif queue.left_open():
-                self.send()
+            try:
+                if batch.sent:  # its transaction is open on the server (what waited before it went with it)
+                    queue.roll_back()
+                elif queue.left_open():
+                    self.send()
+            finally:
+                connection.ended()
             raise
         self.outcomes.append(_PENDING)
         self._waiting.append((len(self.outcomes) - 1, batch, connection, value))

@@ -43,4 +43,4 @@ def test_db_status_lists_the_migration_that_records_the_bot(tmp_path: Path, caps
     assert main(["db", "upgrade", str(old)]) == 0
     capsys.readouterr()
     assert main(["db", "status", str(old)]) == 0
-    assert "desk      version 4 of 4   up to date" in capsys.readouterr().out
+    assert "desk      version 5 of 5   up to date" in capsys.readouterr().out

@@ -107,12 +107,12 @@ async def test_every_store_records_its_component_when_it_creates_its_tables(stor
     database = opened(store_url)
     try:
         assert versions(database) == [
-            ("accounts", 1), ("accounts", 2), ("desk", 1), ("desk", 2), ("desk", 3), ("desk", 4), ("runtime", 1),
-            ("runtime", 2),
+            ("accounts", 1), ("accounts", 2), ("desk", 1), ("desk", 2), ("desk", 3), ("desk", 4),
+            ("desk", 5), ("runtime", 1), ("runtime", 2), ("runtime", 3),
         ]  # fmt: skip
         components = [RUNTIME_MIGRATIONS, HITL_MIGRATIONS, DESK_MIGRATIONS, ACCOUNTS_MIGRATIONS]
         assert [(s.component.name, s.current) for s in status(database, components)] == [
-            ("runtime", 2), ("hitl", 0), ("desk", 4), ("accounts", 2),
+            ("runtime", 3), ("hitl", 0), ("desk", 5), ("accounts", 2),
         ]  # fmt: skip
     finally:
         database.close()
@@ -131,9 +131,9 @@ async def test_a_database_newer_than_the_code_is_refused(store_url: str, capsys:
     with pytest.raises(DatabaseTooNew) as refused:
         LocalDesk(store_url)
     message = str(refused.value)
-    assert "component 'desk' at schema version 7" in message and "knows versions up to 4" in message
+    assert "component 'desk' at schema version 7" in message and "knows versions up to 5" in message
     assert "pip install -U agentkit" in message
-    assert (refused.value.component, refused.value.found, refused.value.known) == ("desk", 7, 4)
+    assert (refused.value.component, refused.value.found, refused.value.known) == ("desk", 7, 5)
 
     assert main(["db", "upgrade", store_url]) == 2
     assert "component 'desk' at schema version 7" in capsys.readouterr().err

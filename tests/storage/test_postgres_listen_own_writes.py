@@ -24,7 +24,7 @@ async def test_only_other_connections_notifications_reach_the_callback(pg_url: s
         if notification is not None:
             heard.append(notification.payload)
 
-    listening = database.listen(callback)
+    listening = database.listen(MESSAGES_CHANNEL, callback)
     try:
         await eventually(lambda: listening.connected, 30)
         with database.transaction() as connection:  # one of the database's own pooled connections
