@@ -21,17 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
 from agentkit.hitl import DeskHitl
 from agentkit.runtime import Agent
-from agentkit.server import DatabaseServerStore, WebchatQuotas, create_app
+from agentkit.server import WebchatQuotas
 from agentkit.storage import AsyncDatabase, Connection
 from agentkit.storage._pg_batch import Batch
 
-from .server_helpers import FAST, SECRET
-from .test_transactions_per_message import SCRIPT
+from .test_transactions_per_message import post_script
 
 pytestmark = pytest.mark.postgres
 
@@ -102,24 +100,14 @@ async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
     the desk on one PostgreSQL database (the server's own store on SQLite here: a message costs it nothing)."""
     desk = DeskHitl(pg_url, poll_interval=3600)  # background polls out of the way
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
-    store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
-    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=3600,
-                     quotas=WebchatQuotas.unlimited())  # fmt: skip
-    counts = []
-    try:
-        async with agent, httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
-            created = (await client.post("/api/conversations", json={"name": "Jo"})).json()
-            headers = {"X-Conversation-Token": created["token"]}
-            for text in SCRIPT:
-                trips.writes = trips.round_trips = trips.statements = 0
-                with counting():
-                    response = await client.post(
-                        f"/api/conversations/{created['id']}/messages", json={"text": text}, headers=headers
-                    )
-                assert response.status_code == 200, response.text
-                counts.append(trips.counts())
-    finally:
-        await store.aclose()
+
+    @contextmanager
+    def counted() -> Iterator[None]:
+        trips.writes = trips.round_trips = trips.statements = 0
+        with counting():
+            yield
+
+    counts = await post_script(tmp_path, agent, counted, trips.counts, quotas=WebchatQuotas.unlimited())
     # (write transactions, round trips before their COMMITs, statements): a question, a question, the handoff, two
     # messages to the person. A question: the user's message with the model's history and the HITL session, all read
     # at commit; the reply. The handoff: the user's message; the session opened (its latest session and the

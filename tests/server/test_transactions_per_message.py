@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import pytest
@@ -28,6 +28,7 @@ from agentkit.storage import AsyncDatabase, Connection, SqliteDatabase
 from .server_helpers import FAST, SECRET
 
 _counting: ContextVar[bool] = ContextVar("counting", default=False)
+T = TypeVar("T")
 _in_request = threading.local()
 
 
@@ -114,28 +115,49 @@ async def per_message(tmp_path: Path, tally: Tally, **app_options: Any) -> list[
     """``(transactions, of which write, statements)`` for each message of ``SCRIPT``, one conversation."""
     desk = DeskHitl(tmp_path / "desk.sqlite3", poll_interval=3600)  # background polls out of the way
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=f"sqlite:///{tmp_path}/bot.db")
+
+    @contextmanager
+    def counted() -> Iterator[None]:
+        tally.reset()
+        token = _counting.set(True)
+        try:
+            yield
+        finally:
+            _counting.reset(token)
+
+    def counts() -> tuple[int, int, int]:
+        return sum(tally.transactions.values()), tally.transactions["write"], tally.statements
+
+    return await post_script(tmp_path, agent, counted, counts, quota_db=str(tmp_path / "server.sqlite3"),
+                             **app_options)  # fmt: skip
+
+
+async def post_script(
+    tmp_path: Path,
+    agent: Agent,
+    around: Callable[[], AbstractContextManager[None]],
+    after: Callable[[], T],
+    **app_options: Any,
+) -> list[T]:
+    """Each message of ``SCRIPT`` posted to the webchat of ``agent`` (``agentkit serve``'s app, the agent managed
+    here), one conversation: each request made within ``around()``, then ``after()`` kept for it."""
     store = DatabaseServerStore(tmp_path / "server.sqlite3", password_cost=FAST)
-    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=3600,
-                     quota_db=str(tmp_path / "server.sqlite3"), **app_options)  # fmt: skip
-    counts = []
+    app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, poll_interval=3600, **app_options)
+    kept: list[T] = []
     try:
         async with agent, httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client:
             created = (await client.post("/api/conversations", json={"name": "Jo"})).json()
             headers = {"X-Conversation-Token": created["token"]}
             for text in SCRIPT:
-                tally.reset()
-                token = _counting.set(True)
-                try:
+                with around():
                     response = await client.post(
                         f"/api/conversations/{created['id']}/messages", json={"text": text}, headers=headers
                     )
-                finally:
-                    _counting.reset(token)
                 assert response.status_code == 200, response.text
-                counts.append((sum(tally.transactions.values()), tally.transactions["write"], tally.statements))
+                kept.append(after())
     finally:
         await store.aclose()
-    return counts
+    return kept
 
 
 async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_runs(
