@@ -26,6 +26,8 @@ WHITE_BOX = {
     "server/test_server_hardening.py": "the serve command's connection options (agentkit.cli), beside the server",
     "server/test_server_quotas.py": "the serve command's quota options (agentkit.cli), beside the server",
     "server/test_notified_streams.py": "keeps PostgreSQL's listener (agentkit.storage) down: streams poll meanwhile",
+    "server/test_notified_handoff_notice.py": "a conditional post stored as the runtime stores it (agentkit.runtime), "
+    "and another worker's catch-up reads off: only a notification brings a message",
     "server/test_round_trips_per_message.py": "counts the round trips of PostgreSQL's batches (agentkit.storage) per "
     "webchat message",
 }

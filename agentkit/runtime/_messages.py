@@ -101,6 +101,12 @@ def insert_message_at_commit(
 _LATEST_VISIBLE = "SELECT max(seq) FROM messages WHERE conversation_id = ? AND visible = 1"
 
 
+_STORED_AT = f"{_LATEST_VISIBLE} AND at = ?"
+"""The message a conditional post stored (its time is its own: no older message has it), or NULL: nothing stored, no
+notification. Naming the conversation's latest message instead made another worker read that one again and put it
+to a subscription that had subscribed after it: a message older than the subscription."""
+
+
 def _notify(connection: Connection, conversation_id: str) -> None:
     """Other workers' subscriptions to the conversation (``_foreign``): ``"seq:conversation_id"``, with the seq of
     the message just stored (the conversation's newest: it is locked), once per transaction (those after it in the
@@ -280,8 +286,9 @@ def _insert_if(
         f"WHERE {condition} RETURNING seq",
         (*params, *condition_params),
     )
-    if post.text is not None:
-        _notify(connection, post.conversation_id)  # stored or not: at worst a message read (and put) again
+    if post.text is not None:  # stored or not, it cannot know: the notification names the post only if it was
+        connection.notify(MESSAGES_CHANNEL, post.conversation_id, prefix=_STORED_AT,
+                          prefix_params=(post.conversation_id, at))  # fmt: skip
 
     def stored() -> ChatMessage | None:
         seq = next((row["seq"] for row in rows()), None)

@@ -84,8 +84,9 @@ class Connection(ABC):
     ) -> None:
         """Tell other processes listening on ``channel`` (``Database.listen``) when this transaction commits, once
         per transaction, payload and prefix. ``prefix``: a query of one value (``?`` marks its parameters), run
-        here, after the statements before it, whose value goes before the payload: ``"value:payload"``. PostgreSQL
-        only, and only while another process may listen; SQLite: one process writes, and wakes its own readers."""
+        here, after the statements before it, whose value goes before the payload: ``"value:payload"`` (NULL:
+        nothing is sent). PostgreSQL only, and only while another process may listen; SQLite: one process writes,
+        and wakes its own readers."""
         return None
 
     @abstractmethod

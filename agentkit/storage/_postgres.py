@@ -259,9 +259,10 @@ class PostgresConnection(Connection):
         ended = self._quiet(channel) if self._quiet is not None else None
         if ended is not None:  # nobody else listens
             self._quiet_ended.append(ended)
-        elif prefix:
-            sql = placeholders(f"SELECT pg_notify(?, ({prefix})::text || ?)")
-            self._blind(sql, (channel, *prefix_params, f":{payload}" if payload else ""))
+        elif prefix:  # its value NULL: nothing to name, nothing sent
+            sql = placeholders(f"SELECT pg_notify(?, named || ?) FROM (SELECT ({prefix})::text AS named) AS prefix "
+                               "WHERE named IS NOT NULL")  # fmt: skip
+            self._blind(sql, (channel, f":{payload}" if payload else "", *prefix_params))
         else:
             self._blind("SELECT pg_notify(%s, %s)", (channel, payload))
 
