@@ -164,21 +164,31 @@ async def _webhook_bot(store_url: str, **config: Any) -> AsyncIterator[tuple[Age
         yield agent, memory, plugin
 
 
+async def _webhook_while_the_start_is_held(
+    agent: Agent, memory: MemoryHitl, plugin: HitlPlugin, outcomes: list[str]
+) -> tuple[int, tuple[dict[str, str], bytes]]:
+    """The agent's handoff, its start held once the helpdesk has the ticket; meanwhile the helpdesk's auto-reply
+    sent by webhook to ``plugin`` and seen there (an outcome); then the start let go and the turn ended. The
+    webhook's answer, and the webhook (to send again)."""
+    held = HeldStart(memory)
+    turn = asyncio.create_task(agent.receive("c1", "Get me a human", user=USER))
+    ticket, release = await held.held()
+    webhook = memory.signed_webhook(HitlEvent("agent_message", ticket, "e1", "Ana", REPLY, time.time()))
+    answer = asyncio.create_task(plugin.handle_webhook(*webhook))
+    await eventually(lambda: outcomes)
+    release.set()
+    await turn
+    return await answer, webhook
+
+
 async def test_a_webhook_that_comes_before_the_start_completes_waits_for_it(
     store_url: str, outcomes: list[str]
 ) -> None:
     """The helpdesk's trigger posts the auto-reply while the start is being completed: the webhook waits for the
     start (``webhook_wait_seconds``), is applied, and is answered 200; sent again, 202."""
     async with _webhook_bot(store_url) as (agent, memory, plugin):
-        held = HeldStart(memory)
-        turn = asyncio.create_task(agent.receive("c1", "Get me a human", user=USER))
-        ticket, release = await held.held()
-        webhook = memory.signed_webhook(HitlEvent("agent_message", ticket, "e1", "Ana", REPLY, time.time()))
-        answer = asyncio.create_task(plugin.handle_webhook(*webhook))
-        await eventually(lambda: outcomes)
-        release.set()
-        await turn
-        assert await answer == 200
+        answer, webhook = await _webhook_while_the_start_is_held(agent, memory, plugin, outcomes)
+        assert answer == 200
         assert await plugin.handle_webhook(*webhook) == 202
         history = texts(await agent.history("c1"))
     assert history == [("user", "Get me a human"), ("system", HANDOFF), ("system", ASSIGNED), ("agent", REPLY)]
@@ -221,19 +231,12 @@ async def test_a_webhook_to_another_worker_waits_for_the_start_this_one_is_compl
     """Two workers on one database: the handoff runs in the first, the helpdesk's webhook reaches the second while
     the first is completing the start. The second sees the start on its way in the shared outbox and waits for it."""
     memory = MemoryHitl(push=False)
-    held = HeldStart(memory)
     first = Agent("support", _handoff_model(), plugins={"desk-hitl": HitlPlugin(memory, **FAST)}, store=store_url)
     second_plugin = HitlPlugin(memory, **FAST)
     second = Agent("support", ScriptedModel([]), plugins={"desk-hitl": second_plugin}, store=store_url)
     async with first, second:
-        turn = asyncio.create_task(first.receive("c1", "Get me a human", user=USER))
-        ticket, release = await held.held()
-        webhook = memory.signed_webhook(HitlEvent("agent_message", ticket, "e1", "Ana", REPLY, time.time()))
-        answer = asyncio.create_task(second_plugin.handle_webhook(*webhook))
-        await eventually(lambda: outcomes)
-        release.set()
-        await turn
-        assert await answer == 200
+        answer, _ = await _webhook_while_the_start_is_held(first, memory, second_plugin, outcomes)
+        assert answer == 200
         history = texts(await second.history("c1"))
     assert history == [("user", "Get me a human"), ("system", HANDOFF), ("system", ASSIGNED), ("agent", REPLY)]
     assert outcomes[0] == "session_starting"
