@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -22,10 +21,10 @@ from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent, ChatMessage, Conversation, HandlerContext
 from agentkit.runtime import _messages as messages
 from agentkit.runtime._foreign import ForeignMessages
-from agentkit.server._chat_api import _message_events
-from agentkit.server._state import ServerState
 from agentkit.storage import Connection
 from agentkit.testing import eventually
+
+from .test_notified_streams import _stream
 
 pytestmark = pytest.mark.postgres
 
@@ -95,19 +94,6 @@ async def _next(updates: AsyncIterator[Any]) -> Any:
         return await anext(updates)
 
 
-@asynccontextmanager
-async def _stream(agent: Agent, conversation_id: str) -> AsyncIterator[AsyncGenerator[str, None]]:
-    """The webchat's event stream of the conversation, reading the store every hour."""
-    state = ServerState(agent=agent, store=None, desk_app=None, hitl=None,  # type: ignore[arg-type]
-                        keepalive_interval=HOUR, message_poll_interval=HOUR)  # fmt: skip
-    events = _message_events(state, conversation_id, 0)
-    try:
-        yield events
-    finally:
-        await events.aclose()
-        await state.quotas.aclose()
-
-
 async def test_the_handoff_notice_another_worker_stores_reaches_a_subscription(
     two_workers: tuple[Agent, Agent],
 ) -> None:
@@ -132,7 +118,7 @@ async def test_the_handoff_notice_another_worker_stores_reaches_a_webchat_stream
     await a.send(conversation_id, "before")
     gate = _GATES[conversation_id] = asyncio.Event()
     try:
-        async with _stream(b, conversation_id) as stream:
+        async with _stream(b, conversation_id, poll=HOUR) as stream:
             assert "before" in await _next(stream)
             turn = asyncio.create_task(a.receive(conversation_id, "I want a person", user=USER))
             assert "I want a person" in await _next(stream)
