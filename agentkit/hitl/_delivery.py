@@ -337,7 +337,7 @@ class Deliverer:
             outbox.complete(connection, row.id, time.time(), told_user=told_user and row.kind == "message")
             return None
         session = state.session_by_row(connection, row.session_row, conversation)  # locks the conversation first
-        told = _start_done(connection, posts, row, remote, session, is_open=session.is_open, notice=session.notice)
+        told = _start_done(connection, posts, row, remote, session)
         if remote is None:
             return session
         return replace(session, session_id=remote, notice="handoff" if told else session.notice)
@@ -436,22 +436,15 @@ def _ignore(_: object) -> None:
 
 
 def _start_done(
-    connection: Connection,
-    posts: list[Post],
-    row: outbox.OutboxRow,
-    remote: str | None,
-    session: state.HitlSession,
-    *,
-    is_open: bool,
-    notice: str | None,
+    connection: Connection, posts: list[Post], row: outbox.OutboxRow, remote: str | None, session: state.HitlSession
 ) -> bool:
     """The start row marked done and the helpdesk's id kept; the user told that a person is coming unless the
-    session ended or was told already (``is_open``, ``notice``: the session as it stands in this transaction).
-    True: told."""
+    session (as read in this transaction) ended or was told already (``_UNTOLD``, decided on the row read). True:
+    told."""
     outbox.complete(connection, row.id, time.time())
     if remote is None:
         return False
-    if not is_open or notice == "handoff":
+    if not session.is_open or session.notice == "handoff":
         state.set_remote_id(connection, row.session_row, remote)
         return False
     state.set_remote_id(connection, row.session_row, remote, notice="handoff")  # one UPDATE of the row, not two
