@@ -163,8 +163,8 @@ async def post_script(
 async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_runs(
     tmp_path: Path, tally: Tally
 ) -> None:
-    """``agentkit serve --no-quotas``, as ``load_webchat.py`` runs it. Before this work (counted the same way, see
-    /work/team/s2/profile_sqlite.md): 7, 7, 19, 11, 11 transactions, of which 6, 6, 17, 10, 10 writes."""
+    """``agentkit serve --no-quotas``, as ``load_webchat.py`` runs it. Before the first round of this work (round 2,
+    session 2, counted the same way): 7, 7, 19, 11, 11 transactions, of which 6, 6, 17, 10, 10 writes."""
     counts = await per_message(tmp_path, tally, quotas=WebchatQuotas.unlimited())
     # (transactions, writes, statements): a question, a question, the handoff, two messages to the person. A question:
     # the user's message with the model's history and the HITL session; the reply (the token was checked when the
