@@ -91,9 +91,10 @@ class DeliveryConfig:
     timeout_check_interval: float = 30.0
     """The longest the timeout checker sleeps; it wakes earlier for a session due sooner."""
     webhook_wait_seconds: float = 2.0
-    """How long a webhook for a session not known yet waits while a start that may be its is on its way (sent, its
-    helpdesk id not recorded yet) before it is answered 503 with Retry-After, for the helpdesk to send it again. A
-    pushed event waits for the start itself (see ``HitlPlugin.handle_event``)."""
+    """How long a webhook for a session not known yet waits while a start that may be its is being sent (its helpdesk
+    id not recorded yet), to be applied at once; after that the event is kept in the store and applied when the start
+    completes, and the webhook is answered 202. A pushed event waits ``inline_delivery_seconds + claim_seconds`` (see
+    ``HitlPlugin.handle_event``)."""
 
 
 BOTPRESS_NAMES = {

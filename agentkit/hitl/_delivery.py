@@ -80,12 +80,14 @@ class Deliverer:
         config: DeliveryConfig,
         on_postponed: Callable[[], None] = lambda: None,
         clock: Clock = SYSTEM_CLOCK,
+        on_early_events: Callable[[], None] = lambda: None,
     ) -> None:
         self.host = host
         self.plugin = plugin
         self.provider = provider
         self.config = config
         self.on_postponed = on_postponed  # the background deliverer must look at the new due time
+        self.on_early_events = on_early_events  # a start completed whose ticket has events kept: to apply them
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
         backoff = Backoff(config.retry_initial_delay, config.retry_max_delay, max_retry_after=config.retry_max_delay)
         self._retrier = Retrier[ProviderError](
@@ -207,10 +209,14 @@ class Deliverer:
         lease = self.config.claim_seconds
         conversation_id = sent_with.conversation_id
         at_commit = report_on is None or row.id == report_on
+        early: list[Callable[[], list[Any]]] = []  # a delivered start: whether events were kept for its ticket
 
         def complete(connection: Connection, posts: list[Post]) -> Callable[[], _Completed]:
             reported = row.id == report_on  # where it stands is known: done, and the user is told so with it
             session = self._sent(connection, posts, row, done.remote_id, conversation_id, told_user=reported)
+            early.clear()  # of this run only: a run rolled back leaves nothing in the next one's
+            if row.kind == "start" and done.remote_id is not None:
+                early.append(connection.read_at_commit(state.EARLY_EVENTS_OF, (self.plugin, done.remote_id)))
             if at_commit:
                 later = outbox.claim_next_at_commit(connection, row.session_row, token, time.time(), lease,
                                                     due_only=due_only)  # fmt: skip
@@ -233,7 +239,10 @@ class Deliverer:
             claimed = settled()[0]
             return claimed[0].id if claimed else None
 
-        return (await claim_to_the_end(self.host, complete, row_of, token))()
+        completed = (await claim_to_the_end(self.host, complete, row_of, token))()
+        if any(rows() for rows in early):
+            self.on_early_events()
+        return completed
 
     def _complete_with_run(
         self, row: outbox.OutboxRow, session: state.HitlSession, done: _Sent
@@ -247,18 +256,23 @@ class Deliverer:
         Two writes of that transaction, so that it reads nothing before its COMMIT (on PostgreSQL, no round trip of
         its own): the row marked done and the notice posted if the session is open and not told yet (``only_if``,
         decided where the post is stored, right after this write); then the session's helpdesk id and notice
-        written on the same condition, and whether a row waits after the start, read at commit."""
+        written on the same condition, and whether a row waits after the start or helpdesk events were kept for
+        its ticket (they came before its id was recorded), read at commit: either wakes the background
+        deliverer, which sends the row and applies the events."""
         conversation_id = session.conversation_id
 
         def complete(connection: Connection, posts: list[Post]) -> None:
             _complete_start(connection, posts, row, session, done.remote_id)
 
         def record(connection: Connection, _: list[Post]) -> Callable[[], list[Any]]:
-            return _record_start(connection, row, done.remote_id)
+            return _record_start(connection, row, done.remote_id, self.plugin)
 
         def then(queued_after: Callable[[], list[Any]]) -> None:
-            if queued_after():
+            (after,) = queued_after()
+            if after["queued_after"]:
                 self.on_postponed()
+            if after["early_events"]:
+                self.on_early_events()
 
         if not self.host.with_run(conversation_id, complete, _ignore):
             return None
@@ -406,7 +420,10 @@ _TELL = f"EXISTS (SELECT 1 FROM hitl_sessions WHERE id = ? AND {_UNTOLD})"
 _TOLD = (
     f"UPDATE hitl_sessions SET session_id = ?, notice = CASE WHEN {_UNTOLD} THEN 'handoff' ELSE notice END WHERE id = ?"
 )
-_QUEUED_AFTER = "SELECT 1 FROM hitl_outbox WHERE session_row = ? AND id != ? AND status = 'queued' LIMIT 1"
+_QUEUED_AFTER = (
+    "SELECT EXISTS (SELECT 1 FROM hitl_outbox WHERE session_row = ? AND id != ? AND status = 'queued') "
+    f"AS queued_after, EXISTS ({state.EARLY_EVENTS_OF}) AS early_events"
+)
 
 
 def _complete_start(
@@ -422,13 +439,15 @@ def _complete_start(
         posts.append(Post(session.conversation_id, text, only_if=(_TELL, (row.session_row,))))
 
 
-def _record_start(connection: Connection, row: outbox.OutboxRow, remote: str | None) -> Callable[[], list[Any]]:
+def _record_start(
+    connection: Connection, row: outbox.OutboxRow, remote: str | None, plugin: str
+) -> Callable[[], list[Any]]:
     """The second part: the helpdesk's id kept, and the notice recorded on the same condition; the result, called
-    once the transaction has ended, is not empty when a row was queued after the start (for the background
-    deliverer)."""
+    once the transaction has ended, is one row: ``queued_after``, a row was queued after the start, and
+    ``early_events``, events were kept for its ticket (both for the background deliverer)."""
     if remote is not None:
         connection.execute(_TOLD, (remote, row.session_row))
-    return connection.read_at_commit(_QUEUED_AFTER, (row.session_row, row.id))
+    return connection.read_at_commit(_QUEUED_AFTER, (row.session_row, row.id, plugin, remote))
 
 
 def _ignore(_: object) -> None:

@@ -18,12 +18,16 @@ from ._host import Post, SessionEvent, SessionEventType
 from ._provider import HitlEvent
 
 __all__ = [
-    "EventOutcome", "Held", "apply_event", "close_reason", "end_session", "enqueue_user_message", "return_unsent",
+    "EventOutcome", "Held", "apply_early_events", "apply_event", "close_reason", "end_session",
+    "enqueue_user_message", "return_unsent",
 ]
 
-EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session", "session_starting"]
+EventOutcome = Literal["applied", "duplicate", "ignored", "unknown_session", "session_starting", "kept"]
 """What became of a helpdesk event. ``session_starting``: its session is not known yet, but a start that may be its
-is on its way (sent, its helpdesk id about to be recorded): nothing was changed or recorded, apply it again soon."""
+is on its way (sent, its helpdesk id about to be recorded): nothing was changed or recorded, apply it again soon.
+``kept``: its session is not known yet, and a start that may be its is on its way but will not complete soon (it
+waits for another try, or the event waited long enough): the event is kept in the store, and applied when that
+start completes (``apply_early_events``), or dropped if it fails for good."""
 
 _NOTES = {
     "agent_closed": "The human support agent closed the session; you are assisting the user again.",
@@ -91,9 +95,12 @@ def enqueue_user_message(
 class Held:
     """An event that may wait for its session's start (``apply_event``'s ``hold``): ``up_to`` is the newest start
     that was on its way when the event was first seen (None until then). A start queued later cannot be the
-    event's (the start is queued before the helpdesk is called), so handoffs that keep coming do not hold it."""
+    event's (the start is queued before the helpdesk is called), so handoffs that keep coming do not hold it.
+    ``may_wait``: while a start that may be its is being sent, the event is ``session_starting`` (the caller tries
+    it again soon); else, and while such a start waits for another try, it is kept (``kept``)."""
 
     up_to: int | None = None
+    may_wait: bool = True
 
 
 def apply_event(
@@ -108,19 +115,53 @@ def apply_event(
     """Apply one helpdesk event, once: a replayed ``event_id`` changes nothing. ``waits``: a session it assigns
     adds how long that session waited for a person, for the caller to count once this has committed (a write may
     run twice, the first time rolled back: see ``AsyncDatabase.run``). ``hold``: an event for a session not known
-    yet is ``session_starting`` while a start that may be its is on its way (else ``unknown_session``)."""
+    yet, while a start that may be its is on its way, is ``session_starting`` or ``kept`` (else
+    ``unknown_session``). The events kept for the session, if any, are applied first: they came before."""
     session = state.session_by_remote_id(connection, plugin, event.session_id)
     if session is None and hold is not None:
         stands = state.remote_id_stands(connection, plugin, event.session_id, time.time(), hold.up_to)
-        if isinstance(stands, int):
-            hold.up_to = stands if hold.up_to is None else hold.up_to
-            return "session_starting"
+        if isinstance(stands, state.Starting):
+            hold.up_to = stands.newest if hold.up_to is None else hold.up_to
+            if stands.sending and hold.may_wait:
+                return "session_starting"
+            state.keep_early_event(connection, plugin, event, hold.up_to, time.time())
+            return "kept"
         if stands == "known":  # its start completed since the look above (PostgreSQL)
             session = state.session_by_remote_id(connection, plugin, event.session_id)
     if session is None:
         # Not recorded, so that a helpdesk retry can still apply it once the session is known.
         return "unknown_session"
-    if not state.record_event(connection, plugin, event, time.time()):
+    early = state.take_early_events(connection, plugin, event.session_id)
+    return _apply_to(connection, posts, _apply_all(connection, posts, session, early, waits), event, waits)
+
+
+def apply_early_events(
+    connection: Connection, posts: list[Post], plugin: str, session_id: str, waits: list[float]
+) -> int:
+    """Apply the events kept for this helpdesk id (``kept``), in the order they came, if a session has it now; how
+    many there were (each applied once: one applied before is a ``duplicate``)."""
+    session = state.session_by_remote_id(connection, plugin, session_id)  # the conversation's lock, first
+    if session is None:
+        return 0
+    early = state.take_early_events(connection, plugin, session_id)
+    _apply_all(connection, posts, session, early, waits)
+    return len(early)
+
+
+def _apply_all(
+    connection: Connection, posts: list[Post], session: state.HitlSession, events: list[HitlEvent], waits: list[float]
+) -> state.HitlSession:
+    """Apply ``events`` to ``session`` in order; the session as they leave it (one may assign or end it)."""
+    for event in events:
+        _apply_to(connection, posts, session, event, waits)
+        session = state.session_by_row(connection, session.row_id, session.conversation_id)
+    return session
+
+
+def _apply_to(
+    connection: Connection, posts: list[Post], session: state.HitlSession, event: HitlEvent, waits: list[float]
+) -> EventOutcome:
+    if not state.record_event(connection, session.plugin, event, time.time()):
         return "duplicate"
     if not session.is_open:
         return "ignored"  # after the end, agent messages are dropped: the bot has the conversation back

@@ -1,4 +1,5 @@
-"""The schema of the ``hitl`` component: HITL sessions, applied helpdesk events, event cursors, the outbox.
+"""The schema of the ``hitl`` component: HITL sessions, applied helpdesk events, event cursors, the outbox, and the
+events that came before their session's start completed.
 
 Migration 1 is the schema of agentkit 0.1.0, word for word: never edit it (or any migration once landed). A schema
 change is a new ``Migration`` appended to the tuple, numbered next (how: ``agentkit/storage/_migrations.py``).
@@ -84,12 +85,31 @@ ALTER TABLE hitl_outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
 UPDATE hitl_outbox SET maybe_sent = 1 WHERE status = 'queued' AND (attempts > 0 OR claim_token IS NOT NULL)
 """
 
+# A helpdesk event for a helpdesk id no session has yet, which came while a start that may open that ticket was still
+# on its way and will not complete soon (its call timed out and waits for another try, or it outlasted the wait of a
+# pushed event): kept until that start completes (then applied, in ``id`` order) or fails for good (then dropped).
+# ``up_to``: the newest start that was on its way when it came (a start queued after it cannot be its).
+_V4 = """
+CREATE TABLE IF NOT EXISTS hitl_early_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    up_to INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    UNIQUE (plugin, event_id)
+);
+CREATE INDEX IF NOT EXISTS hitl_early_events_by_remote_id ON hitl_early_events (plugin, session_id, id);
+"""
+
 HITL_MIGRATIONS = Component(
     "hitl",
     (
         Migration(1, "sessions, events, cursors and the outbox (0.1.0)", _V1),
         Migration(2, "outbox: user messages that never reached the person go back to the bot", _V2),
         Migration(3, "outbox: maybe_sent (an ended escalation that may have reached the helpdesk is closed)", _V3),
+        Migration(4, "early events: kept until the start of their ticket completes", _V4),
     ),
     tables=('hitl_sessions', 'hitl_events', 'hitl_cursors', 'hitl_outbox',),
 )

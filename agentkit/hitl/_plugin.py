@@ -15,7 +15,6 @@ import dataclasses
 import enum
 import json
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextvars import ContextVar
@@ -31,7 +30,15 @@ from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Claimed, Deliverer
 from ._host import HitlHost, Post
 from ._lease import claim_to_the_end, claims_end
-from ._lifecycle import EventOutcome, Held, apply_event, close_reason, end_session, enqueue_user_message
+from ._lifecycle import (
+    EventOutcome,
+    Held,
+    apply_early_events,
+    apply_event,
+    close_reason,
+    end_session,
+    enqueue_user_message,
+)
 from ._migrations import HITL_MIGRATIONS
 from ._outbox import OutboxEntry, OutboxRow
 from ._outbox import entries as outbox_entries
@@ -79,6 +86,8 @@ class HitlPlugin:
         self._rejections = RejectionLog()
         self._config_json_of: tuple[SessionConfig, str] | None = None
         self._may_relay: dict[str, None] = {}  # conversations seen with an open session: see ``note_open``
+        self._early_events_due = True  # the background pass looks for kept events: at its first pass, when told...
+        self._early_events_looked_at = 0.0  # ...and every ``redeliver_interval`` (time.monotonic())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={getattr(self.provider, 'name', None)!r}, alias={self.alias!r})"
@@ -98,7 +107,8 @@ class HitlPlugin:
                 f"ZendeskProvider, ...; see agentkit.hitl), got {self.provider!r}"
             )
         self._host, self.alias = host, alias
-        self._deliverer = Deliverer(host, alias, self.provider, self.delivery, lambda: self.wake(timeouts=False))
+        self._deliverer = Deliverer(host, alias, self.provider, self.delivery, lambda: self.wake(timeouts=False),
+                                    on_early_events=self._early_events_kept)  # fmt: skip
 
     async def setup(self) -> None:
         """Create or upgrade the plugin's tables in the agent's store (its migrations; idempotent)."""
@@ -109,7 +119,7 @@ class HitlPlugin:
         self._wake_outbox, self._wake_timeouts = asyncio.Event(), asyncio.Event()  # of this event loop
         self._spawn(
             self._loop(
-                self.deliverer.deliver_due, self._next_outbox, self._wake_outbox, self.delivery.redeliver_interval
+                self._deliver_due, self._next_outbox, self._wake_outbox, self.delivery.redeliver_interval
             ),
             "outbox",
         )
@@ -260,19 +270,24 @@ class HitlPlugin:
         position is remembered so that a restart resumes there.
 
         An event can come before its session's helpdesk id is recorded: the helpdesk (a rule, an auto-reply) acted
-        on the ticket while its start was still being completed, here or in another worker. So an event for a
-        session not known yet waits while the starts that were on their way when it came (sent, not completed) are
-        still being sent or completed, and is applied once they have: a pushed one holds the subscription (its
-        position does not move past it, and the events after it wait, in order); another one waits
-        ``webhook_wait_seconds`` at most, then comes back ``session_starting`` (a webhook is answered 503, to be
-        sent again). An event whose session is unknown while no start is on its way is ``unknown_session`` at
-        once: ignored, and not recorded (a retry can still apply it)."""
+        on the ticket while its start was still being completed, here or in another worker, or while its start
+        waits for another try (its call timed out after the helpdesk opened the ticket). So an event for a session
+        not known yet waits while the starts that were on their way when it came (sent, not completed) are still
+        being sent or completed, and is applied once they have: a pushed one holds the subscription (its position
+        does not move past it, and the events after it wait, in order), at most ``inline_delivery_seconds +
+        claim_seconds``; another one ``webhook_wait_seconds``. An event whose start will not complete by then, or
+        waits for another try, is ``kept``: in the store, for whichever worker completes that start to apply, in
+        the order they came and before the ticket's later events (``apply_early_events``); the feed goes on. If
+        that start fails for good, its kept events are dropped, as those of an ended session are. An event whose
+        session is unknown while no start is on its way is ``unknown_session`` at once: ignored, and not recorded
+        (a retry can still apply it)."""
         hold = Held()
         outcome, waits = await self._apply_event(event, pushed, hold)
         if outcome == "session_starting":
             outcome, waits = await self._apply_once_started(event, pushed, hold)
-        for seconds in waits:  # counted once committed, not in the transaction: it may be run twice
-            telemetry.emit("assigned", seconds=seconds)
+        if outcome == "kept":  # its start may have completed as it was kept, and not seen it: look once more
+            waits += (await self._apply_early_events(event.session_id))[1]
+        _count_assigned(waits)
         if outcome == "unknown_session":
             logger.info(
                 "HITL %s: event %s for unknown session %r ignored", self.alias, event.event_id, event.session_id
@@ -290,8 +305,8 @@ class HitlPlugin:
         """``handle_event`` for an event whose start may be on its way: tried again, more and more seldom, until
         the starts that were on their way when it was first seen have completed or stopped being sent (a failed
         call, a dead deliverer's claim run out). A pushed event waits at most ``inline_delivery_seconds +
-        claim_seconds`` (a turn's start is completed within that, or let go), then is applied for good (as
-        ``unknown_session``, if it still is)."""
+        claim_seconds`` (a turn's start is completed within that, or let go), another one ``webhook_wait_seconds``;
+        then it is kept if a start that may be its is still on its way (the feed goes on, the webhook is answered)."""
         delivery = self.delivery
         limit = delivery.inline_delivery_seconds + delivery.claim_seconds if pushed else delivery.webhook_wait_seconds
         until, pause = time.monotonic() + limit, _FIRST_RECHECK
@@ -302,16 +317,17 @@ class HitlPlugin:
             outcome, waits = await self._apply_event(event, pushed, hold)
             if outcome != "session_starting":
                 return outcome, waits
-        logger.warning("HITL %s: event %s for session %r waited %.0f s for the starts on their way, which have not "
-                       "completed", self.alias, event.event_id, event.session_id, limit)  # fmt: skip
-        return await self._apply_event(event, pushed, None if pushed else hold)
+        logger.info("HITL %s: event %s for session %r waited %.1f s for the starts on their way, which have not "
+                    "completed: kept until they do", self.alias, event.event_id, event.session_id, limit)  # fmt: skip
+        hold.may_wait = False
+        return await self._apply_event(event, pushed, hold)
 
     async def handle_webhook(self, headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> int:
         """Verify and apply a helpdesk webhook; returns the HTTP status to answer it with.
 
-        200: applied. 202: accepted but changed nothing (a replay, an unknown session, a session that ended).
-        503: an event is for a session whose start is still being completed (see ``handle_event``); the others were
-        applied, and the helpdesk should send it again (the server answers with ``Retry-After``).
+        200: applied. 202: accepted but changed nothing now: a replay, an unknown session, a session that ended, or
+        an event kept to be applied once its session's start completes (see ``handle_event``); the helpdesk need
+        not send it again.
         4xx: rejected by the provider's checks (signature, timestamp window, size, body); nothing changed.
         """
         try:
@@ -320,15 +336,36 @@ class HitlPlugin:
             self._rejections.note(self.alias, rejected)
             return rejected.status
         outcomes = [await self.handle_event(event) for event in events]
-        if "session_starting" in outcomes:
-            return 503
         return 200 if "applied" in outcomes else 202
 
-    @property
-    def webhook_retry_after(self) -> int:
-        """Seconds a helpdesk answered 503 (``handle_webhook``) should wait before it sends the webhook again: by
-        then the start it waited for has completed, or its claim (a dead deliverer's) has run out."""
-        return max(1, math.ceil(self.delivery.claim_seconds))
+    async def apply_early_events(self) -> int:
+        """Apply the events kept for sessions whose start has completed since (``handle_event``), in the order they
+        came; drop those no start on its way may take any more (all that were when they came have completed with
+        another ticket, or failed for good: as for an ended session, the bot has the conversation back). How many
+        were applied. The background pass does this when a start completed here has events kept for its ticket,
+        and every ``redeliver_interval`` in every worker, so events kept by a worker that stopped since, or as
+        another worker completed their start, are not lost either."""
+        remote_ids = await self.host.transact(lambda c, _: _state.early_remote_ids(c, self.alias))
+        applied, waits = 0, list[float]()
+        for remote_id in (remote_id for remote_id, known in remote_ids if known):  # one transaction each: one lock
+            count, assigned = await self._apply_early_events(remote_id)
+            applied, waits = applied + count, waits + assigned
+        if not all(known for _, known in remote_ids):
+            dropped = await self.host.transact(lambda c, _: _state.drop_orphan_early_events(c, self.alias))
+            if dropped:
+                logger.info("HITL %s: %s kept events dropped: their ticket is none of the starts that were on their "
+                            "way when they came", self.alias, dropped)  # fmt: skip
+        _count_assigned(waits)
+        return applied
+
+    async def _apply_early_events(self, remote_id: str) -> tuple[int, list[float]]:
+        """``apply_early_events`` for one helpdesk id, in one transaction: how many, and the assignments' waits."""
+
+        def apply(connection: Connection, posts: list[Post]) -> tuple[int, list[float]]:
+            waits: list[float] = []  # made by each run: a run rolled back leaves nothing in the next one's
+            return apply_early_events(connection, posts, self.alias, remote_id, waits), waits
+
+        return await self.host.transact(apply)
 
     # -- sessions --
 
@@ -356,13 +393,15 @@ class HitlPlugin:
     async def redeliver(self) -> int:
         """Send every queued outbox row now, backoff or not; the number of rows sent. A row claimed by a deliverer
         that stopped renewing its claim (a process that died) is sent once the claim runs out, within
-        ``claim_seconds``; a row a live deliverer is sending is left to it."""
+        ``claim_seconds``; a row a live deliverer is sending is left to it. Then the events kept for the starts it
+        completed are applied (``apply_early_events``)."""
         started = time.time()  # a claim live then made the first pass leave its row, even if it ran out since
         sent = await self.deliverer.deliver_due(force=True)
         until = await self.host.transact(lambda c, _: claims_end(c, self.alias, started))
         if until is not None:
             await asyncio.sleep(max(0.0, min(until - time.time(), self.delivery.claim_seconds)) + _MIN_SLEEP)
             sent += await self.deliverer.deliver_due(force=True)
+        await self.apply_early_events()
         return sent
 
     async def outbox(self, *statuses: str) -> list[OutboxEntry]:
@@ -465,6 +504,21 @@ class HitlPlugin:
     async def _on_pushed_event(self, event: HitlEvent) -> None:
         await self.handle_event(event, pushed=True)
 
+    async def _deliver_due(self) -> int:
+        """The background pass: the outbox's due rows; then the events kept for starts that have completed, when a
+        start of this process completed with events kept for its ticket, and every ``redeliver_interval`` (those
+        another worker kept as this one completed the start, or that a worker stopped before applying)."""
+        sent = await self.deliverer.deliver_due()
+        now = time.monotonic()
+        if self._early_events_due or now - self._early_events_looked_at >= self.delivery.redeliver_interval:
+            self._early_events_due, self._early_events_looked_at = False, now
+            await self.apply_early_events()
+        return sent
+
+    def _early_events_kept(self) -> None:
+        self._early_events_due = True
+        self.wake(timeouts=False)
+
     async def _next_outbox(self) -> float | None:
         return await self.deliverer.next_due()
 
@@ -543,6 +597,11 @@ def _end_if_open(
     if not current.is_open or (reason == "timeout" and current.state != "pending"):
         return False  # it ended, or an agent took it, since it was read
     return end_session(connection, posts, current, reason, text, told)
+
+
+def _count_assigned(waits: list[float]) -> None:
+    for seconds in waits:  # counted once committed, not in the transaction: it may be run twice
+        telemetry.emit("assigned", seconds=seconds)
 
 
 def _apply(

@@ -9,7 +9,8 @@ none --start_hitl--> pending --agent assigned--> assigned
 A conversation has at most one open (pending or assigned) session per plugin, enforced by a partial unique index,
 and its escalations are numbered 1, 2, ... : the number is part of the idempotency key, so one escalation opens
 one ticket however often its delivery is retried. ``hitl_events`` remembers the helpdesk events already applied, and
-``hitl_cursors`` how far a pushed event stream (the local desk's) has been read, to resume there after a restart.
+``hitl_cursors`` how far a pushed event stream (the local desk's) has been read, to resume there after a restart,
+and ``hitl_early_events`` the events that came for a helpdesk id before its session's start completed.
 Every function here is synchronous and runs inside a store transaction.
 
 On PostgreSQL, several processes may work on one conversation at once. A function that reads a session to decide
@@ -208,29 +209,95 @@ def session_by_remote_id(connection: Connection, plugin: str, session_id: str) -
     )
 
 
+_STARTS_ON_THEIR_WAY = (
+    "FROM hitl_outbox WHERE plugin = ? AND status = 'queued' AND kind = 'start' AND maybe_sent = 1 AND id <= ?"
+)
 _STARTING = (
     "SELECT EXISTS (SELECT 1 FROM hitl_sessions WHERE plugin = ? AND session_id = ?) AS known, "
-    "(SELECT MAX(id) FROM hitl_outbox WHERE plugin = ? AND status = 'queued' AND kind = 'start' AND maybe_sent = 1 "
-    "AND claimed_until > ? AND id <= ?) AS starting"
+    f"(SELECT MAX(id) {_STARTS_ON_THEIR_WAY}) AS starting, "
+    f"(SELECT MAX(id) {_STARTS_ON_THEIR_WAY} AND claimed_until > ?) AS sending"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Starting:
+    """The starts of a plugin that may open the ticket of an event whose helpdesk id no session has: sent (maybe),
+    not completed. ``newest``: the newest of them (its outbox row's id). ``sending``: one of them is being sent or
+    completed right now (its claim is live), so it should complete soon; else each waits for another try (its call
+    failed and was postponed, or its deliverer died and its claim ran out)."""
+
+    newest: int
+    sending: bool
 
 
 def remote_id_stands(
     connection: Connection, plugin: str, session_id: str, now: float, up_to: int | None
-) -> Literal["known"] | int | None:
+) -> Literal["known"] | Starting | None:
     """For a helpdesk id that ``session_by_remote_id`` did not find: ``known`` if a session has it now (recorded
-    since, by another transaction: on PostgreSQL each statement sees what has committed); else the newest start of
-    the plugin that may be its, on its way (its outbox row's id): sent (maybe), its helpdesk id not recorded yet,
-    and its claim live (the deliverer is sending it, or its completion is about to commit; a claim is renewed while
-    the call lasts, and a dead process's runs out within ``claim_seconds``), among the rows up to ``up_to`` (the
-    newest there was when the event was first seen: a start queued after that cannot be its); None: no such start.
-    One statement, so one snapshot: a start that completes meanwhile is seen one way or the other (its row done and
-    the session's id are written in one transaction)."""
+    since, by another transaction: on PostgreSQL each statement sees what has committed); else the starts of the
+    plugin on their way that may be its (``Starting``), among the rows up to ``up_to`` (the newest there was when
+    the event was first seen: a start queued after that cannot be its, as a start is marked sent before the helpdesk
+    is called); None: no such start. A claim is renewed while the call lasts, and a dead process's runs out within
+    ``claim_seconds``. One statement, so one snapshot: a start that completes meanwhile is seen one way or the other
+    (its row done and the session's id are written in one transaction)."""
     newest = _NO_ROW_AFTER if up_to is None else up_to
-    row = connection.execute(_STARTING, (plugin, session_id, plugin, now, newest)).fetchone()
+    row = connection.execute(_STARTING, (plugin, session_id, plugin, newest, plugin, newest, now)).fetchone()
     if row["known"]:
         return "known"
-    return None if row["starting"] is None else int(row["starting"])
+    return None if row["starting"] is None else Starting(int(row["starting"]), row["sending"] is not None)
+
+
+def keep_early_event(connection: Connection, plugin: str, event: HitlEvent, up_to: int, now: float) -> None:
+    """Keep an event whose session is not known yet until a start up to ``up_to`` completes (``take_early_events``)
+    or none may any more (``drop_orphan_early_events``); kept once per ``event_id`` (a helpdesk retry adds none)."""
+    data = {"kind": event.kind, "agent_name": event.agent_name, "text": event.text, "occurred_at": event.occurred_at}
+    connection.execute(
+        "INSERT INTO hitl_early_events (plugin, event_id, session_id, event_json, up_to, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (plugin, event_id) DO NOTHING",
+        (plugin, event.event_id, event.session_id, json.dumps(data), up_to, now),
+    )
+
+
+def take_early_events(connection: Connection, plugin: str, session_id: str) -> list[HitlEvent]:
+    """The events kept for this helpdesk id, in the order they came, no longer kept (the caller applies them)."""
+    rows = connection.execute(
+        "SELECT id, event_id, event_json FROM hitl_early_events WHERE plugin = ? AND session_id = ? ORDER BY id",
+        (plugin, session_id),
+    ).fetchall()
+    if rows:
+        marks = ", ".join("?" for _ in rows)
+        connection.execute(f"DELETE FROM hitl_early_events WHERE id IN ({marks})", tuple(r["id"] for r in rows))
+    return [HitlEvent(event_id=r["event_id"], session_id=session_id, **json.loads(r["event_json"])) for r in rows]
+
+
+_EARLY_REMOTE_IDS = (
+    "SELECT DISTINCT e.session_id, EXISTS (SELECT 1 FROM hitl_sessions s WHERE s.plugin = e.plugin "
+    "AND s.session_id = e.session_id) AS known FROM hitl_early_events e WHERE e.plugin = ? ORDER BY e.session_id"
+)
+
+
+def early_remote_ids(connection: Connection, plugin: str) -> list[tuple[str, bool]]:
+    """The helpdesk ids that events are kept for, each with whether a session has it now."""
+    rows = connection.execute(_EARLY_REMOTE_IDS, (plugin,)).fetchall()
+    return [(r["session_id"], bool(r["known"])) for r in rows]
+
+
+EARLY_EVENTS_OF = "SELECT 1 FROM hitl_early_events WHERE plugin = ? AND session_id = ?"
+"""Whether events are kept for a helpdesk id (two ``?``: the plugin, the id)."""
+
+
+def drop_orphan_early_events(connection: Connection, plugin: str) -> int:
+    """Drop the kept events no session will take: their helpdesk id is not known, and every start that was on its
+    way when they came is no longer (done with another ticket, refused, dead). One statement: a start that
+    completes meanwhile is seen done with its id recorded, or not done (one transaction writes both)."""
+    cursor = connection.execute(
+        "DELETE FROM hitl_early_events WHERE plugin = ? AND NOT EXISTS (SELECT 1 FROM hitl_sessions s "
+        "WHERE s.plugin = hitl_early_events.plugin AND s.session_id = hitl_early_events.session_id) "
+        "AND NOT EXISTS (SELECT 1 FROM hitl_outbox o WHERE o.plugin = hitl_early_events.plugin "
+        "AND o.status = 'queued' AND o.kind = 'start' AND o.maybe_sent = 1 AND o.id <= hitl_early_events.up_to)",
+        (plugin,),
+    )
+    return max(cursor.rowcount, 0)
 
 
 _NO_ROW_AFTER = 2**63 - 1

@@ -100,6 +100,6 @@ class DeadLetterList(BaseModel):
 
 class WebhookResult(BaseModel):
     status: int = Field(
-        description="200 applied, 202 accepted without change, 503 (with Retry-After) send it again: an event came "
-        "before its session's start had completed, 4xx refused"
+        description="200 applied, 202 accepted without change now (a replay, an unknown session, or kept until its "
+        "session's start completes, then applied), 4xx refused"
     )

@@ -1,8 +1,8 @@
 """``POST /webhooks/{plugin_alias}``: a helpdesk's webhook, handed to the agent's HITL plugin of that alias.
 
 The plugin's provider checks the signature, the replay window and the body; the answer is the plugin's status
-(200 applied, 202 nothing to change, 503 with Retry-After: an event came before its session's start completed,
-send it again; 4xx refused). The body is read with a cap before anything else happens.
+(200 applied; 202 nothing to change now: a replay, an unknown session, or an event kept until its session's start
+completes; 4xx refused). The body is read with a cap before anything else happens.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ async def receive_webhook(request: Request) -> Response:
         raise ApiError(404, f"no webhook at /webhooks/{alias}; the path must name a HITL plugin's alias")
     body = await read_capped(request, MAX_WEBHOOK_BODY)
     status = await plugin.handle_webhook(dict(request.headers), body)
-    retry_after = getattr(plugin, "webhook_retry_after", None) if status == 503 else None
-    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
-    return json_response(WebhookResult(status=status), status, headers)
+    return json_response(WebhookResult(status=status), status)
 
 
 WEBHOOK_ROUTES = [
