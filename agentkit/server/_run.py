@@ -14,15 +14,14 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import uvicorn
 from starlette.applications import Starlette
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ..exceptions import ConfigError
 from ._metrics import MetricsListener
-from ._writes import CoalescedWrites
+from ._protocols import protocol_class
 
 __all__ = ["ConnectionOptions", "ServerThread", "bind", "running_server", "serve"]
 
@@ -69,68 +68,11 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-class _H11WithHeaderTimeout(H11Protocol):
-    """uvicorn's h11 protocol, plus a deadline for each request's headers (from the connection, or from the end
-    of the previous response); a client that trickles its headers in is disconnected when it passes. An answer's
-    headers and body leave in one write (``CoalescedWrites``).
-
-    One timer per connection, re-armed lazily: a response's end only writes down the next deadline, and the timer,
-    when it fires, closes the connection if that deadline has passed or sleeps until it. A ``call_later`` and a
-    ``cancel`` per request were ~1.3 % of the event loop's samples under load."""
-
-    header_timeout = 10.0
-    _header_timer: asyncio.TimerHandle | None = None
-    _headers_due: float | None = None  # None while a request's headers are in (it is being answered)
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.transport = cast(asyncio.Transport, CoalescedWrites(transport, self.loop))
-        self._await_headers()
-        self._arm_header_timer(self.header_timeout)
-
-    def handle_events(self) -> None:
-        cycle = self.cycle
-        super().handle_events()
-        if self.cycle is not cycle:  # a request's headers are in
-            self._headers_due = None
-
-    def on_response_complete(self) -> None:
-        cast(CoalescedWrites, self.transport).flush()  # the answer is whole: it need not wait for the round's end
-        if not self.transport.is_closing():
-            self._await_headers()  # before the pipelined request that super() may start at once
-        super().on_response_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-        super().connection_lost(exc)
-
-    def _await_headers(self) -> None:
-        self._headers_due = self.loop.time() + self.header_timeout
-
-    def _arm_header_timer(self, delay: float) -> None:
-        self._header_timer = self.loop.call_later(delay, self._check_headers)
-
-    def _check_headers(self) -> None:
-        if self.transport.is_closing():
-            self._header_timer = None
-            return
-        due = self._headers_due
-        if due is None:  # a request is being answered: look again one timeout later
-            self._arm_header_timer(self.header_timeout)
-        elif due > self.loop.time():
-            self._arm_header_timer(due - self.loop.time())
-        else:
-            self._header_timer = None
-            self.transport.close()
-
-
 def _server(
     app: Starlette, log_level: str, options: ConnectionOptions | None = None, metrics_sock: socket.socket | None = None
 ) -> _Server:
     options = options or ConnectionOptions()
-    protocol = type("H11Protocol", (_H11WithHeaderTimeout,), {"header_timeout": options.timeout_headers})
+    protocol = protocol_class(options.timeout_headers)
     config = uvicorn.Config(
         _listening(app, metrics_sock), lifespan="on", log_level=log_level, access_log=False, ws="none", http=protocol,
         timeout_graceful_shutdown=5, timeout_keep_alive=options.timeout_keep_alive,

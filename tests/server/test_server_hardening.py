@@ -127,6 +127,7 @@ def _answer(connection: socket.socket) -> bytes:
     return head
 
 
+@pytest.mark.usefixtures("http_protocol")
 def test_a_client_that_trickles_its_headers_is_disconnected() -> None:
     with ServerThread(_echo_app(), options=ConnectionOptions(timeout_headers=0.3)) as server:
         host, port = server.base_url.removeprefix("http://").split(":")
@@ -137,6 +138,7 @@ def test_a_client_that_trickles_its_headers_is_disconnected() -> None:
         assert httpx2.get(server.base_url).status_code == 200
 
 
+@pytest.mark.usefixtures("http_protocol")
 def test_each_request_of_a_kept_alive_connection_has_the_header_deadline_and_a_slow_answer_does_not() -> None:
     """The deadline runs from the end of the previous response: an answer that takes several header timeouts is
     not cut, a prompt next request is served, and a trickled one after it is cut."""

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
-from agentkit.server import ServerThread, _run
+from agentkit.server import ServerThread, _protocols
 from agentkit.server._writes import HOLD_AT_MOST, CoalescedWrites
 
 
@@ -129,7 +129,7 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
             transport.write = write
             super().__init__(transport, loop)
 
-    monkeypatch.setattr(_run, "CoalescedWrites", Recorded)
+    monkeypatch.setattr(_protocols, "CoalescedWrites", Recorded)
     return sent
 
 
@@ -140,6 +140,7 @@ def _read_answer(connection: socket.socket) -> bytes:
     return data
 
 
+@pytest.mark.usefixtures("http_protocol")
 def test_a_whole_answer_leaves_in_one_write_request_after_request(monkeypatch: pytest.MonkeyPatch) -> None:
     sent = _recorded(monkeypatch)
     with ServerThread(_app()) as server:
@@ -153,6 +154,7 @@ def test_a_whole_answer_leaves_in_one_write_request_after_request(monkeypatch: p
     assert all(data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b'{"hello":"world"}') for data in sent)
 
 
+@pytest.mark.usefixtures("http_protocol")
 def test_a_streamed_answer_leaves_piece_by_piece(monkeypatch: pytest.MonkeyPatch) -> None:
     """Its first piece reaches the client while the second is not yet written: nothing waits for the end."""
     _recorded(monkeypatch)
