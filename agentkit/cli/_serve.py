@@ -71,6 +71,10 @@ def register(commands: Any) -> None:
                              "turn waiting for another worker's) and LISTEN (1) have connections of their own. A "
                              "worker opens up to 4 databases (bot, desk, accounts, quotas): PostgreSQL's "
                              "max_connections must cover about (4N + 5) x workers")  # fmt: skip
+    parser.add_argument("--db-no-prepare", action="store_true",
+                        help="PostgreSQL: send every statement as SQL text, none prepared on its connection (sets "
+                             "AGENTKIT_DB_PREPARE=0); for PgBouncer in transaction mode, where a connection's "
+                             "prepared statements are not there at its next transaction")  # fmt: skip
     add_model_argument(parser, "$AGENTKIT_MODEL, else offline")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="how much the server logs")  # fmt: skip
@@ -149,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         if args.db_pool_size < 1:
             raise ConfigError(f"--db-pool-size must be at least 1, not {args.db_pool_size}")
         os.environ["AGENTKIT_DB_POOL_SIZE"] = str(args.db_pool_size)  # read where each store opens its database
+    if args.db_no_prepare:
+        os.environ["AGENTKIT_DB_PREPARE"] = "0"  # read where each store opens its database
     if args.model:
         os.environ["AGENTKIT_MODEL"] = args.model
     os.environ.setdefault("AGENTKIT_MODEL", "offline")

@@ -63,12 +63,15 @@ __all__ = [
 def open_database(url: str | os.PathLike[str], *, pool_size: int | None = None) -> Database:
     """The backend for ``url``, not connected yet (``database.open()`` connects). ``pool_size``: PostgreSQL's
     number of connections (default: ``$AGENTKIT_DB_POOL_SIZE``, which ``agentkit serve --db-pool-size`` sets, else 8);
-    SQLite always has one writer. A ``postgresql://`` URL without psycopg installed is a ``ConfigError`` naming the
-    extra to install."""
+    SQLite always has one writer. PostgreSQL prepares the statements of write transactions on each connection unless
+    ``$AGENTKIT_DB_PREPARE`` is 0 (``agentkit serve --db-no-prepare``: behind PgBouncer in transaction mode). A
+    ``postgresql://`` URL without psycopg installed is a ``ConfigError`` naming the extra to install."""
     location = parse_url(url)
     if location.backend == "sqlite":
         return SqliteDatabase(location.target)
-    return PostgresDatabase(location.target, pool_size=pool_size or _pool_size_from_environment())
+    return PostgresDatabase(
+        location.target, pool_size=pool_size or _pool_size_from_environment(), prepare=_prepare_from_environment()
+    )
 
 
 def _pool_size_from_environment() -> int:
@@ -78,3 +81,10 @@ def _pool_size_from_environment() -> int:
     if not value.isdigit() or int(value) < 1:
         raise _ConfigError(f"AGENTKIT_DB_POOL_SIZE must be a whole number of connections, at least 1; not {value!r}")
     return int(value)
+
+
+def _prepare_from_environment() -> bool:
+    value = os.environ.get("AGENTKIT_DB_PREPARE", "").strip()
+    if value not in ("", "0", "1"):
+        raise _ConfigError(f"AGENTKIT_DB_PREPARE must be 1 (prepared statements, the default) or 0; not {value!r}")
+    return value != "0"

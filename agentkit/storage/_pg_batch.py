@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg.pq.abc import PGresult
 
+    from ._pg_prepared import PreparedStatements, Session
+
 __all__ = ["Batch", "BatchedCursor", "Queue"]
 
 _TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
@@ -79,11 +81,12 @@ class Batch:
     (its transaction is open there); ``failure``: the error its transaction failed with, in a send another
     transaction asked for."""
 
-    __slots__ = ("failure", "queue", "sent")
+    __slots__ = ("failure", "queue", "resent", "sent")
 
     def __init__(self, queue: Queue) -> None:
         self.queue = queue
         self.sent = False
+        self.resent = False  # sent again once already, its connection's prepared statements lost (``_recover``)
         self.failure: Exception | None = None
         queue.queued.append(_Statement("BEGIN", (), None, self))
 
@@ -104,16 +107,19 @@ class Batch:
 class Queue:
     """The statements queued on one connection and not sent yet: of one transaction, or of several in a row (each
     from its BEGIN to its COMMIT, the last one possibly still open). ``replace``: gives a new connection for one that
-    broke, so that the statements a failure left unsent can be sent again; None: they fail too."""
+    broke, so that the statements a failure left unsent can be sent again; None: they fail too. ``prepared``: the
+    database's prepared statements (``_pg_prepared``); None: every statement as literals."""
 
     def __init__(
         self,
         raw: psycopg.Connection[Any],
         replace: Callable[[psycopg.Connection[Any]], psycopg.Connection[Any]] | None = None,
+        prepared: PreparedStatements | None = None,
     ) -> None:
         self.raw = raw
         self.queued: list[_Statement] = []
         self._replace = replace
+        self._prepared = prepared
         self._one_by_one = False  # after a failure before anything was sent: each transaction alone
 
     def send(self, asking: Batch | None = None) -> None:
@@ -139,9 +145,12 @@ class Queue:
         for statement in queued:
             statement.owner.sent = True
         cursor = _batch_cursor(self.raw)
+        session = None
+        if self._prepared is not None:
+            session = self._prepared.session(self.raw, (statement.sql for statement in queued))
         cursor.ran = None
         try:
-            cursor.execute(_query(cursor, queued))
+            cursor.execute(_query(cursor, queued, session))
         except Exception as error:
             ran = cursor.ran
             if ran:
@@ -164,6 +173,8 @@ class Queue:
         failed.failure = error
         self.roll_back()
         rest = [statement for statement in queued[ran:] if statement.owner is not failed]
+        if self._prepared is not None and self._prepared.lost(self.raw, error):
+            rest = self._again(failed, queued) or rest
         if rest and not self._usable():
             if self._replace is None:
                 for statement in rest:
@@ -176,6 +187,16 @@ class Queue:
                     statement.owner.failure = replacing
                 return
         self.queued = rest + self.queued  # not run: the transactions after the one that failed, whole
+
+    def _again(self, failed: Batch, queued: list[_Statement]) -> list[_Statement] | None:
+        """The statements from ``failed``'s BEGIN on, to send again: it failed for a prepared statement of its
+        connection (lost, or its plan's columns changed), not for what it asked. None if some of its statements went
+        in an earlier query (their results may have been read), or if it was sent again already."""
+        begin = next((i for i, statement in enumerate(queued) if statement.owner is failed), len(queued))
+        if failed.resent or begin == len(queued) or queued[begin].sql != "BEGIN":
+            return None
+        failed.resent, failed.failure = True, None
+        return queued[begin:]
 
     def _usable(self) -> bool:
         return not self.raw.broken and not self.raw.closed
@@ -214,16 +235,22 @@ def _has_rows(cursor: Any) -> bool:
     return result is not None and bool(result.nfields or result.status == _TUPLES_OK)
 
 
-def _query(cursor: Any, queued: list[_Statement]) -> bytes:
+def _query(cursor: Any, queued: list[_Statement], session: Session | None = None) -> bytes:
     """The statements as one query, their values bound client-side: each statement's SQL split at its ``%s`` once
     (``_template``) and its values' literals put between the parts. psycopg would parse the whole query again at
     every batch (a batch of more than 50 values or 4 KB is never in its cache: 4-5 % of the event loop's samples
-    with the lanes on it), and the same few statements make every batch."""
+    with the lanes on it), and the same few statements make every batch. A statement prepared on the connection
+    (``session``) goes as ``EXECUTE name(literal, ...)``."""
     as_literal, encoding = cursor.literal, cursor.encoding()
     pieces: list[bytes] = []
     for position, statement in enumerate(queued):
         if position:
             pieces.append(b"\n;\n")  # ";" alone: a statement may end in a comment
+        prepared = session.statement(statement.sql) if session is not None else None
+        execute = prepared.execute(statement.params, as_literal) if prepared is not None else None
+        if execute is not None:
+            pieces.append(execute)
+            continue
         parts = _template(statement.sql, encoding)
         if len(parts) != len(statement.params) + 1:
             raise _programming_error(

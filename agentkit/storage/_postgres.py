@@ -20,6 +20,7 @@ from ..exceptions import ConfigError
 from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
 from ._listen import Listening, Notification, listen, stay_quiet
 from ._pg_batch import Batch, Queue
+from ._pg_prepared import PreparedStatements
 from ._url import redact
 
 if TYPE_CHECKING:
@@ -286,9 +287,11 @@ class PostgresConnection(Connection):
 
 class PostgresDatabase(Database):
     """The database at ``url`` (``postgresql://user:password@host:port/name``), through a ``psycopg_pool``
-    pool of up to ``pool_size`` connections, opened as needed and kept for the next transaction."""
+    pool of up to ``pool_size`` connections, opened as needed and kept for the next transaction. ``prepare``: the
+    statements of write transactions are prepared on each connection (``_pg_prepared``); False behind PgBouncer in
+    transaction mode, where a session's prepared statements do not follow it."""
 
-    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE, prepare: bool = True) -> None:
         self._psycopg = import_psycopg(url)
         self.url = url
         self.concurrency = pool_size
@@ -296,6 +299,7 @@ class PostgresDatabase(Database):
         self.query_canceled: type[Exception] = self._psycopg.errors.QueryCanceled
         self._pool: psycopg_pool.ConnectionPool[Any] | None = None
         self._backends: set[int] = set()  # the pooled connections' backend pids, to tell our notifications apart
+        self._prepared = PreparedStatements() if prepare else None
 
     def connect(self) -> psycopg.Connection[PgRow]:
         """A connection of its own, outside the pool (the turn locks keep theirs)."""
@@ -322,7 +326,10 @@ class PostgresDatabase(Database):
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         """``write=False``: each read a statement of its own, with no BEGIN and COMMIT (two round trips fewer).
         At READ COMMITTED that is what a transaction of reads gives anyway: every statement its own snapshot."""
-        with self._require().connection() as raw, _transaction_on(raw, write, self._stay_quiet) as connection:
+        with (
+            self._require().connection() as raw,
+            _transaction_on(raw, write, self._stay_quiet, self._prepared) as connection,
+        ):
             yield connection
 
     def run_each(self, transactions: Iterable[Transaction | None]) -> list[BatchOutcome]:
@@ -330,7 +337,7 @@ class PostgresDatabase(Database):
         for them all (the pool's hand-over, ~27 us, once per batch): one that raises is rolled back alone, and
         only its outcome says so. ``None``: a transaction not to run (its caller has gone); the iterable is read
         one item at a time, just before that item would begin."""
-        lane = _Lane(self._require(), self._stay_quiet)
+        lane = _Lane(self._require(), self._stay_quiet, self._prepared)
         try:
             for work in transactions:
                 lane.run(work)
@@ -368,6 +375,8 @@ class PostgresDatabase(Database):
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
         self._backends.add(raw.info.backend_pid)
         raw.adapters.register_dumper(float, _float8_literal())  # batches bind floats client-side: keep their type
+        if self._prepared is not None:  # psycopg would DEALLOCATE ALL, ours with its own, after a ROLLBACK
+            raw.prepare_threshold = None
 
     def _require(self) -> psycopg_pool.ConnectionPool[Any]:
         if self._pool is None:
@@ -377,14 +386,17 @@ class PostgresDatabase(Database):
 
 @contextmanager
 def _transaction_on(
-    raw: psycopg.Connection[PgRow], write: bool, quiet: Callable[[str], Callable[[], None] | None] | None = None
+    raw: psycopg.Connection[PgRow],
+    write: bool,
+    quiet: Callable[[str], Callable[[], None] | None] | None = None,
+    prepared: PreparedStatements | None = None,
 ) -> Iterator[PostgresConnection]:
     """A transaction: a writing one batched (BEGIN, its statements and COMMIT, sent in batches: ``_pg_batch``). An
     error (in the block, or one a batch reports) leaves the transaction open or failed: it is rolled back here."""
     if not write:
         yield PostgresConnection(raw)
         return
-    queue = Queue(raw)
+    queue = Queue(raw, prepared=prepared)
     batch = Batch(queue)
     connection = PostgresConnection(raw, batch, quiet)
     try:
@@ -410,10 +422,14 @@ class _Lane:
     waits for one more transaction at most, so that its locks are not held through a run of others."""
 
     def __init__(
-        self, pool: psycopg_pool.ConnectionPool[Any], quiet: Callable[[str], Callable[[], None] | None]
+        self,
+        pool: psycopg_pool.ConnectionPool[Any],
+        quiet: Callable[[str], Callable[[], None] | None],
+        prepared: PreparedStatements | None,
     ) -> None:
         self._pool = pool
         self._quiet = quiet
+        self._prepared = prepared
         self._queue: Queue | None = None
         self.outcomes: list[BatchOutcome] = []
         self._waiting: list[tuple[int, Batch, PostgresConnection, Any]] = []  # (outcome's place, ..., fn's value)
@@ -477,7 +493,7 @@ class _Lane:
     def _connection(self) -> Queue:
         queue = self._queue
         if queue is None:
-            queue = self._queue = Queue(self._pool.getconn(), self._replace)
+            queue = self._queue = Queue(self._pool.getconn(), self._replace, self._prepared)
         elif not queue.queued and (queue.raw.broken or queue.raw.closed):  # a dropped connection: the pool replaces it
             queue.raw = self._replace(queue.raw)
         return queue

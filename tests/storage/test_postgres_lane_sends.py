@@ -34,17 +34,24 @@ async def one_lane(pg_url: str) -> AsyncIterator[AsyncDatabase]:
 
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every query psycopg sends from a lane's thread (one round trip each)."""
+    """Every query psycopg sends from a lane's thread (one round trip each), but those that prepare a statement: two,
+    the first time a connection sends it while idle (tests/storage/test_pg_prepared_statements.py)."""
     sent: list[str] = []
     original = psycopg.Cursor.execute
 
     def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread().name.startswith("agentkit-db-lane"):
+        if threading.current_thread().name.startswith("agentkit-db-lane") and not _a_prepare(query):
             sent.append(str(query))
         return original(self, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", execute)
     return sent
+
+
+def _a_prepare(query: Any) -> bool:
+    """A statement's PREPARE, or the look at the types of its parameters that follows it."""
+    text = query.decode() if isinstance(query, bytes) else str(query)
+    return text.startswith("PREPARE ") or "FROM pg_prepared_statements" in text
 
 
 def blind(text: str) -> Callable[[Connection], None]:

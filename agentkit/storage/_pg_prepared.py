@@ -1,0 +1,204 @@
+"""Server-side prepared statements for the batched write transactions (``_pg_batch``).
+
+Sent as SQL text, a statement is parsed, analyzed and planned by PostgreSQL every time: for our transactions that is
+about a third of PostgreSQL's own CPU (s10: a batch of the four statements of a stored message, 5,000 times, 0.73 s
+of the backend's CPU as literals against 0.54 s as ``EXECUTE``). So a statement's shape (its SQL, ``%s`` for each
+value) is prepared once on a connection (``PREPARE agk_N AS ...``, with ``$1..$n``) and then sent as
+``EXECUTE agk_N(literal, ...)`` inside the batch's one query: no round trip more once a shape is prepared.
+
+- A shape is prepared in a round trip of its own, and only while its connection is idle (no transaction open), so a
+  PREPARE that fails fails nobody's transaction: a shape first seen in an open transaction waits for the next idle
+  moment of its connection. A shape PostgreSQL will not prepare is sent as literals from then on, by every
+  connection of the database (one error in PostgreSQL's log, not one a connection).
+- Prepared statements are not transactional: one prepared stays, whatever its transactions do after. Names come from
+  a counter of the process and are never used twice, so a PREPARE never meets a name that exists; the bookkeeping
+  is per connection object, so a connection the pool made anew (one broke) starts with none.
+- PostgreSQL infers each parameter's type at PREPARE; a value goes to a parameter only where its literal means what
+  it means in the SQL text (``_ACCEPTS``: ``SELECT ?`` prepares with a text parameter, which would turn 1.5 into
+  ``'1.5'``); otherwise the statement goes as literals, as it did before.
+- ``*`` in a select list or RETURNING is never prepared: once another worker's migration adds a column, executing
+  it fails with "cached plan must not change result type". Should a prepared statement fail so anyway (a column's
+  type changed) or be missing (something ran DEALLOCATE ALL on the connection), the connection's statements are
+  forgotten (``lost``), deallocated at its next idle moment, and the transaction is sent again if it can be.
+- psycopg's own automatic preparation is off on these connections (``PostgresDatabase``): psycopg runs
+  DEALLOCATE ALL after a ROLLBACK, a DROP or an ALTER whenever it prepared something itself.
+- At most ``_MAX_PREPARED`` shapes a connection: past that, literals.
+- Off (``PostgresDatabase(url, prepare=False)``, ``AGENTKIT_DB_PREPARE=0``) behind PgBouncer in transaction mode,
+  where a connection's prepared statements are not there at its next transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import weakref
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ._pg_batch import _template
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["PreparedStatements", "Session"]
+
+_MAX_PREPARED = 256  # a connection's prepared shapes (ours: a few dozen)
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+_NAMES = itertools.count()
+_PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
+_COUNT_ALL = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.I)
+_PARAMETER_TYPES = "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s"
+_LOST = "26000"  # invalid_sql_statement_name: "prepared statement ... does not exist"
+_RESULT_CHANGED = "cached plan must not change result type"  # feature_not_supported (0A000)
+
+# What a parameter of each type accepts: a value whose literal PostgreSQL would read the same there as in the SQL
+# text. None (NULL) and a str (a quoted literal is of no type until its place gives it one) go anywhere; an int where
+# the type holds it (out of range, the literal would be a bigint or a numeric: compared, not an error); a float (its
+# literal says ``::float8``) to a double precision only; bytes (``::bytea``) to a bytea; a bool to a boolean.
+_ANY: frozenset[type] = frozenset({str})
+_INT_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+_ACCEPTS: dict[str, frozenset[type]] = {
+    **dict.fromkeys(_INT_RANGES, frozenset({str, int})),
+    "numeric": frozenset({str, int}),
+    "double precision": frozenset({str, int, float}),
+    "bytea": frozenset({str, bytes}),
+    "boolean": frozenset({str, bool}),
+}
+
+
+class _Prepared:
+    """One shape prepared on one connection: its ``EXECUTE`` for values each of its parameters accepts."""
+
+    __slots__ = ("_accepts", "_head", "_ranges")
+
+    def __init__(self, name: bytes, parameter_types: list[str]) -> None:
+        self._head = b"EXECUTE " + name
+        self._accepts = tuple(_ACCEPTS.get(kind, _ANY) for kind in parameter_types)
+        self._ranges = tuple(_INT_RANGES.get(kind, 0) for kind in parameter_types)  # 0: numeric, no bound
+
+    def execute(self, params: tuple[object, ...], as_literal: Callable[[Any], bytes]) -> bytes | None:
+        """``EXECUTE name(literal, ...)``, or None where a value would not mean the same there (or the number of
+        values is wrong: the literal path says so)."""
+        if len(params) != len(self._accepts):
+            return None
+        if not params:
+            return self._head
+        literals: list[bytes] = []
+        for value, accepts, bound in zip(params, self._accepts, self._ranges, strict=True):
+            if value is None:
+                literals.append(b"NULL")
+                continue
+            kind = type(value)
+            if kind not in accepts or (kind is int and bound and not -bound <= value < bound):  # type: ignore[operator]
+                return None
+            literals.append(as_literal(value))
+        return b"%s(%s)" % (self._head, b", ".join(literals))
+
+
+class Session:
+    """The shapes prepared on one connection (``prepared``), and those waiting for its next idle moment."""
+
+    __slots__ = ("_database", "lost", "prepared", "waiting")
+
+    def __init__(self, database: PreparedStatements) -> None:
+        self._database = database
+        self.prepared: dict[str, _Prepared | None] = {}  # None: sent as literals (or waiting)
+        self.waiting: list[str] = []
+        self.lost = False  # its statements are to be deallocated before any is prepared again
+
+    def statement(self, sql: str) -> _Prepared | None:
+        """The shape ``sql`` prepared, or None: sent as literals (the first time, it waits to be prepared)."""
+        try:
+            return self.prepared[sql]
+        except KeyError:
+            pass
+        if len(self.prepared) < _MAX_PREPARED:  # past it, not even remembered (each time a dict miss)
+            self.prepared[sql] = None
+            if self._database.preparable(sql):
+                self.waiting.append(sql)
+        return None
+
+    def prepare_waiting(self, raw: psycopg.Connection[Any]) -> None:
+        """Prepare the shapes that wait, one round trip each, if ``raw`` is idle (else they wait on)."""
+        if raw.info.transaction_status != _IDLE or raw.broken or raw.closed:
+            return
+        try:
+            if self.lost:
+                raw.execute("DEALLOCATE ALL", prepare=False)
+                self.lost = False
+            while self.waiting:
+                self._prepare(raw, self.waiting[0])
+                self.waiting.pop(0)
+        except Exception:  # the connection broke: the batch meets it, and the queue deals with it
+            return
+
+    def _prepare(self, raw: psycopg.Connection[Any], sql: str) -> None:
+        name = f"agk_{next(_NAMES)}"
+        try:  # two round trips: pg_prepared_statements.statement shows the PREPARE's whole query
+            raw.execute(_prepare(name, sql, raw.info.encoding), prepare=False)
+            row = raw.execute(_PARAMETER_TYPES, (name,), prepare=False).fetchone()
+        except Exception:
+            if raw.broken or raw.closed:
+                raise
+            self._database.unpreparable(sql)  # a type PostgreSQL cannot infer, a table not there yet...
+            return
+        self.prepared[sql] = _Prepared(name.encode(), list(row[0]) if row is not None else [])
+
+
+class PreparedStatements:
+    """The prepared statements of one database's pooled connections: a ``Session`` each, and the shapes PostgreSQL
+    would not prepare."""
+
+    def __init__(self) -> None:
+        self._unpreparable: set[str] = set()
+        self._sessions: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
+
+    def session(self, raw: psycopg.Connection[Any], shapes: Iterable[str] = ()) -> Session:
+        """``raw``'s statements; if it is idle, ``shapes`` (those of the query about to go) and those waiting
+        prepared first."""
+        session = self._sessions.get(raw)
+        if session is None:
+            session = self._sessions[raw] = Session(self)
+        if raw.info.transaction_status == _IDLE:
+            for sql in shapes:
+                session.statement(sql)
+            if session.waiting or session.lost:
+                session.prepare_waiting(raw)
+        return session
+
+    def preparable(self, sql: str) -> bool:
+        return sql not in self._unpreparable and _preparable(sql)
+
+    def unpreparable(self, sql: str) -> None:
+        """PostgreSQL would not prepare ``sql``: literals on every connection (at most ``_MAX_PREPARED`` kept)."""
+        if len(self._unpreparable) < _MAX_PREPARED:
+            self._unpreparable.add(sql)
+
+    def lost(self, raw: psycopg.Connection[Any], error: Exception) -> bool:
+        """Whether ``error`` says a prepared statement of ``raw`` is missing or no longer fits its tables; if so,
+        its statements are forgotten (deallocated at its next idle moment)."""
+        if getattr(error, "sqlstate", None) != _LOST and _RESULT_CHANGED not in str(error):
+            return False
+        session = self._sessions.get(raw)
+        if session is not None:
+            session.lost = True
+            session.prepared.clear()
+            session.waiting.clear()
+        return True
+
+
+@lru_cache(maxsize=1024)
+def _preparable(sql: str) -> bool:
+    """A statement PREPARE takes, whose result columns cannot change under it (no ``*`` but ``count(*)``), and with
+    no ``$`` of its own (``$1`` is ours)."""
+    return bool(_PREPARABLE.match(sql)) and "*" not in _COUNT_ALL.sub("", sql) and "$" not in sql
+
+
+def _prepare(name: str, sql: str, encoding: str) -> bytes:
+    """``PREPARE name AS sql``, with ``$1..$n`` for its values."""
+    parts = _template(sql, encoding)
+    body = [parts[0]]
+    for position, part in enumerate(parts[1:], 1):
+        body.append(b"$%d%s" % (position, part))
+    return b"PREPARE %s AS %s" % (name.encode(), b"".join(body))
