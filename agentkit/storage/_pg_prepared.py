@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ._pg_batch import _template
+from ._pg_batch import _batch_cursor, _template
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,7 +48,7 @@ _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 _NAMES = itertools.count()
 _PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
 _COUNT_ALL = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.I)
-_PARAMETER_TYPES = "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = %s"
+_PARAMETER_TYPES = "SELECT name, parameter_types::text[] FROM pg_prepared_statements WHERE name"
 _LOST = "26000"  # invalid_sql_statement_name: "prepared statement ... does not exist"
 _RESULT_CHANGED = "cached plan must not change result type"  # feature_not_supported (0A000)
 
@@ -120,30 +120,41 @@ class Session:
         return None
 
     def prepare_waiting(self, raw: psycopg.Connection[Any]) -> None:
-        """Prepare the shapes that wait, one round trip each, if ``raw`` is idle (else they wait on)."""
+        """Prepare the shapes that wait, all in one round trip, if ``raw`` is idle (else they wait on)."""
         if raw.info.transaction_status != _IDLE or raw.broken or raw.closed:
             return
         try:
             if self.lost:
                 raw.execute("DEALLOCATE ALL", prepare=False)
                 self.lost = False
-            while self.waiting:
-                self._prepare(raw, self.waiting[0])
-                self.waiting.pop(0)
+            if self.waiting:
+                self._prepare(_batch_cursor(raw), raw.info.encoding)
         except Exception:  # the connection broke: the batch meets it, and the queue deals with it
             return
 
-    def _prepare(self, raw: psycopg.Connection[Any], sql: str) -> None:
-        name = f"agk_{next(_NAMES)}"
-        try:  # two round trips: pg_prepared_statements.statement shows the PREPARE's whole query
-            raw.execute(_prepare(name, sql, raw.info.encoding), prepare=False)
-            row = raw.execute(_PARAMETER_TYPES, (name,), prepare=False).fetchone()
+    def _prepare(self, cursor: Any, encoding: str) -> None:
+        """``PREPARE`` each shape that waits, then read the types PostgreSQL gave their parameters: one query. If a
+        PREPARE fails, its shape is sent as literals; those before it are prepared, but not known here (their names
+        are never used again), and those after it wait for the next idle moment."""
+        for sql in [sql for sql in self.waiting if not _fits_template(sql, encoding)]:
+            self._database.unpreparable(sql)  # a mark psycopg does not take: the batch raises for it
+            self.waiting.remove(sql)
+        names = [f"agk_{next(_NAMES)}" for _ in self.waiting]
+        cursor.ran = None
+        try:
+            cursor.execute(_prepare(names, self.waiting, encoding))
         except Exception:
-            if raw.broken or raw.closed:
+            if cursor.connection.broken or cursor.connection.closed or cursor.ran is None:
                 raise
-            self._database.unpreparable(sql)  # a type PostgreSQL cannot infer, a table not there yet...
+            self._database.unpreparable(self.waiting[cursor.ran])  # a type PostgreSQL cannot infer, a table...
+            del self.waiting[: cursor.ran + 1]
             return
-        self.prepared[sql] = _Prepared(name.encode(), list(row[0]) if row is not None else [])
+        cursor.select(len(names))
+        types = {row[0]: row[1] for row in cursor.fetchall()}
+        for name, sql in zip(names, self.waiting, strict=True):
+            if name in types:
+                self.prepared[sql] = _Prepared(name.encode(), types[name])
+        self.waiting.clear()
 
 
 class PreparedStatements:
@@ -195,10 +206,24 @@ def _preparable(sql: str) -> bool:
     return bool(_PREPARABLE.match(sql)) and "*" not in _COUNT_ALL.sub("", sql) and "$" not in sql
 
 
-def _prepare(name: str, sql: str, encoding: str) -> bytes:
-    """``PREPARE name AS sql``, with ``$1..$n`` for its values."""
-    parts = _template(sql, encoding)
-    body = [parts[0]]
-    for position, part in enumerate(parts[1:], 1):
-        body.append(b"$%d%s" % (position, part))
-    return b"PREPARE %s AS %s" % (name.encode(), b"".join(body))
+def _fits_template(sql: str, encoding: str) -> bool:
+    try:
+        _template(sql, encoding)
+    except Exception:
+        return False
+    return True
+
+
+def _prepare(names: list[str], shapes: list[str], encoding: str) -> bytes:
+    """``PREPARE name AS sql`` for each shape, with ``$1..$n`` for its values, then the types PostgreSQL gave them.
+    (``pg_prepared_statements.statement`` shows this whole query for each of them.)"""
+    statements = []
+    for name, sql in zip(names, shapes, strict=True):
+        parts = _template(sql, encoding)
+        body = [parts[0]]
+        for position, part in enumerate(parts[1:], 1):
+            body.append(b"$%d%s" % (position, part))
+        statements.append(b"PREPARE %s AS %s" % (name.encode(), b"".join(body)))
+    listed = ", ".join(f"'{name}'" for name in names)
+    statements.append(f"{_PARAMETER_TYPES} IN ({listed})".encode())
+    return b"\n;\n".join(statements)

@@ -47,10 +47,11 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def prepared(database: Database) -> list[str]:
-    """The statements prepared on the pool's one connection."""
+    """The statements prepared on the pool's one connection, as ``PREPARE name AS ...`` (each shows the query that
+    prepared it, with the others prepared in the same round trip)."""
     with database.transaction(write=False) as connection:
-        rows = connection.execute("SELECT statement FROM pg_prepared_statements ORDER BY prepare_time").fetchall()
-    return [row[0] for row in rows]
+        rows = connection.execute("SELECT name, statement FROM pg_prepared_statements ORDER BY name").fetchall()
+    return [next(part for part in row[1].split("\n;\n") if part.startswith(f"PREPARE {row[0]} ")) for row in rows]
 
 
 def add(database: Database, name: str, price: float | None = 1.5, stock: int | None = 3) -> int:
@@ -78,14 +79,13 @@ def test_a_statement_goes_as_execute_once_prepared_and_reads_back_the_same(
         sent.append(list(queries))
     for n, (result, name) in enumerate(zip(results, ("first", "second", "third"), strict=True), 1):
         assert result == (1, (name, 2.25, 2**40 - 1, None, b"\x01"), float, True, [(n,)])
-    # A statement first sent while its transaction is open is prepared at the connection's next idle moment (here
-    # the second transaction's BEGIN); then every statement goes as EXECUTE, and nothing more is prepared.
-    # The first: its first statement (sent while the connection is idle) prepared first, the others (sent in its
-    # open transaction) as text and prepared at the connection's next idle moment, the second's BEGIN; the third
-    # prepares nothing, and every statement of the second and the third goes as EXECUTE.
+    # The first: its first statement (sent while the connection is idle) prepared first, the types of its parameters
+    # read in the same round trip; the others (sent in its open transaction) as text, and prepared together at the
+    # connection's next idle moment, the second's BEGIN. The third prepares nothing. In the second and the third,
+    # every statement goes as EXECUTE.
     statements = [[part.split()[0] for query in queries for part in query.split("\n;\n")] for queries in sent]
     assert statements[0] == ["PREPARE", "SELECT", "BEGIN", "EXECUTE", "UPDATE", "SELECT", "EXECUTE", "SELECT", "COMMIT"]
-    assert statements[1] == ["PREPARE", "SELECT"] * 3 + statements[2]
+    assert statements[1] == ["PREPARE", "PREPARE", "PREPARE", "SELECT", *statements[2]]  # one round trip
     assert statements[2] == ["BEGIN", "EXECUTE", "EXECUTE", "EXECUTE", "EXECUTE", "EXECUTE", "COMMIT"]
     assert len(prepared(database)) == 4  # the INSERT (twice in a transaction), UPDATE, SELECT, count
 
