@@ -134,8 +134,8 @@ class Session:
 
     def _prepare(self, cursor: Any, encoding: str) -> None:
         """``PREPARE`` each shape that waits, then read the types PostgreSQL gave their parameters: one query. If a
-        PREPARE fails, its shape is sent as literals; those before it are prepared, but not known here (their names
-        are never used again), and those after it wait for the next idle moment."""
+        PREPARE fails, its shape is sent as literals from then on, and the others wait for the next idle moment
+        (those before it are prepared again, under new names: a failure happens once a shape and process)."""
         for sql in [sql for sql in self.waiting if not _fits_template(sql, encoding)]:
             self._database.unpreparable(sql)  # a mark psycopg does not take: the batch raises for it
             self.waiting.remove(sql)
@@ -146,8 +146,7 @@ class Session:
         except Exception:
             if cursor.connection.broken or cursor.connection.closed or cursor.ran is None:
                 raise
-            self._database.unpreparable(self.waiting[cursor.ran])  # a type PostgreSQL cannot infer, a table...
-            del self.waiting[: cursor.ran + 1]
+            self._database.unpreparable(self.waiting.pop(cursor.ran))  # a type PostgreSQL cannot infer...
             return
         cursor.select(len(names))
         types = {row[0]: row[1] for row in cursor.fetchall()}

@@ -5,6 +5,7 @@ deallocated or made stale behind its back, the connection replaced) fails a tran
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -206,3 +207,23 @@ def test_a_wrong_prepare_setting_names_itself(pg_url: str, monkeypatch: pytest.M
     monkeypatch.setenv("AGENTKIT_DB_PREPARE", "sometimes")
     with pytest.raises(ConfigError, match="AGENTKIT_DB_PREPARE"):
         open_database(pg_url)
+
+
+def test_one_statement_postgresql_will_not_prepare_among_others_costs_them_one_round_trip(
+    database: PostgresDatabase, queries: list[str]
+) -> None:
+    for value in (None, "a", "b"):
+        with database.transaction() as connection:
+            connection.execute("UPDATE items SET note = ? WHERE name = ?", (value, "x"))
+            connection.execute("SELECT ? IS NULL", (value,))
+            connection.execute("DELETE FROM items WHERE name = ?", ("x",))
+    assert sum(query.startswith("PREPARE") for query in queries) == 2  # all three; then the two it can
+    assert re.sub(r"agk_\d+", "agk_N", queries[-1]).split("\n;\n") == [
+        "BEGIN", "EXECUTE agk_N('b', 'x')", "SELECT 'b' IS NULL", "EXECUTE agk_N('x')", "COMMIT"
+    ]
+    # The UPDATE was prepared by the first round trip too, before the failure: it stays, under a name never used again.
+    assert sorted(statement.split(" AS ", 1)[1] for statement in prepared(database)) == [
+        "DELETE FROM items WHERE name = $1",
+        "UPDATE items SET note = $1 WHERE name = $2",
+        "UPDATE items SET note = $1 WHERE name = $2",
+    ]
