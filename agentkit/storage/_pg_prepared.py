@@ -177,6 +177,20 @@ class PreparedStatements:
                 session.prepare_waiting(raw)
         return session
 
+    def execute(self, raw: psycopg.Connection[Any], sql: str, params: tuple[object, ...]) -> psycopg.Cursor[Any]:
+        """``sql`` alone, now, on ``raw`` (a read outside a write transaction; prepared first if it is new and
+        ``raw`` idle): its cursor. As ``EXECUTE`` where it is prepared, else as psycopg sends it, its values bound
+        by the server (also once more if its prepared statement was lost)."""
+        prepared = self.session(raw, (sql,)).prepared.get(sql)
+        execute = prepared.execute(params, _batch_cursor(raw).literal) if prepared is not None else None
+        if execute is not None:
+            try:
+                return raw.execute(execute, prepare=False)
+            except Exception as error:
+                if not self.lost(raw, error) or raw.info.transaction_status != _IDLE:
+                    raise
+        return raw.execute(sql, params)
+
     def preparable(self, sql: str) -> bool:
         return sql not in self._unpreparable and _preparable(sql)
 

@@ -204,9 +204,11 @@ class PostgresConnection(Connection):
         raw: psycopg.Connection[PgRow],
         batch: Batch | None = None,
         quiet: Callable[[str], Callable[[], None] | None] | None = None,
+        prepared: PreparedStatements | None = None,
     ) -> None:
         self.raw = raw
         self._batch = batch
+        self._prepared = prepared  # for the statements of an unbatched transaction
         self._conversations: set[str] = set()  # locked in this transaction already: no second round trip
         self._at_commit: list[_KeyAtCommit | _RowsAtCommit] = []
         self._quiet = quiet  # the database's stay_quiet (None: always notify)
@@ -216,7 +218,14 @@ class PostgresConnection(Connection):
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         if self._batch is not None:
             return self._batch.add(placeholders(sql), tuple(params))
-        return self.raw.execute(placeholders(sql), tuple(params))
+        return self._at_once(placeholders(sql), tuple(params))
+
+    def _at_once(self, query: str, values: tuple[object, ...]) -> Cursor:
+        """A statement of a transaction that is not batched (reads), sent now: prepared where the database
+        prepares its statements (``_pg_prepared``)."""
+        if self._prepared is not None:
+            return self._prepared.execute(self.raw, query, values)
+        return self.raw.execute(query, values)
 
     def _blind(self, sql: str, params: tuple[object, ...]) -> None:
         """A statement whose result nobody reads (a lock): queued in a batch, sent at once otherwise."""
@@ -232,14 +241,14 @@ class PostgresConnection(Connection):
     def insert_at_commit(self, sql: str, params: Sequence[object], key: str = "id") -> Callable[[], int]:
         query, values = placeholders(f"{sql} RETURNING {key}"), tuple(params)
         key_at_commit = _KeyAtCommit(
-            self._batch.add(query, values) if self._batch is not None else self.raw.execute(query, values)
+            self._batch.add(query, values) if self._batch is not None else self._at_once(query, values)
         )
         self._at_commit.append(key_at_commit)
         return key_at_commit
 
     def read_at_commit(self, sql: str, params: Sequence[object] = ()) -> Callable[[], list[Any]]:
         if self._batch is None:  # not batched: the rows are here already
-            rows = self.raw.execute(placeholders(sql), tuple(params)).fetchall()
+            rows = self._at_once(placeholders(sql), tuple(params)).fetchall()
             return lambda: rows
         rows_at_commit = _RowsAtCommit(self._batch.add(placeholders(sql), tuple(params)))
         self._at_commit.append(rows_at_commit)
@@ -394,7 +403,7 @@ def _transaction_on(
     """A transaction: a writing one batched (BEGIN, its statements and COMMIT, sent in batches: ``_pg_batch``). An
     error (in the block, or one a batch reports) leaves the transaction open or failed: it is rolled back here."""
     if not write:
-        yield PostgresConnection(raw)
+        yield PostgresConnection(raw, prepared=prepared)
         return
     queue = Queue(raw, prepared=prepared)
     batch = Batch(queue)
@@ -445,7 +454,7 @@ class _Lane:
                 self._write(queue, fn)
             else:
                 self.send()  # a read sees what the transactions before it committed
-                self.outcomes.append((True, fn(PostgresConnection(queue.raw))))
+                self.outcomes.append((True, fn(PostgresConnection(queue.raw, prepared=self._prepared))))
         except Exception as error:
             self.outcomes.append((False, error))
 

@@ -51,7 +51,8 @@ def prepared(database: Database) -> list[str]:
     """The statements prepared on the pool's one connection, as ``PREPARE name AS ...`` (each shows the query that
     prepared it, with the others prepared in the same round trip)."""
     with database.transaction(write=False) as connection:
-        rows = connection.execute("SELECT name, statement FROM pg_prepared_statements ORDER BY name").fetchall()
+        raw = connection.raw  # type: ignore[attr-defined]  # not prepared itself
+        rows = raw.execute("SELECT name, statement FROM pg_prepared_statements ORDER BY name").fetchall()
     return [next(part for part in row[1].split("\n;\n") if part.startswith(f"PREPARE {row[0]} ")) for row in rows]
 
 
@@ -111,6 +112,22 @@ def test_a_statement_postgresql_will_not_prepare_goes_as_text(database: Postgres
     assert not prepared(database)
 
 
+def test_a_read_outside_a_write_transaction_is_prepared_too(database: PostgresDatabase, queries: list[str]) -> None:
+    key = add(database, "a", price=None)
+    rows = []
+    for _ in range(3):
+        queries.clear()
+        with database.transaction(write=False) as connection:
+            rows.append(connection.execute("SELECT name, price, stock FROM items WHERE id = ?", (key,)).fetchall())
+            rows.append(connection.read_at_commit("SELECT blob FROM items WHERE stock > ?", (2,))())
+    assert [[tuple(row) for row in each] for each in rows] == [[("a", None, 3)], [(b"\x00a",)]] * 3
+    assert [query.split()[0] for query in queries] == ["EXECUTE", "EXECUTE"]
+    with database.transaction(write=False) as connection:  # a value the parameter does not take: bound by the server
+        assert connection.execute("SELECT name FROM items WHERE id = ?", ("1",)).fetchall()[0][0] == "a"
+        assert connection.execute("SELECT name FROM items WHERE stock > ?", (2**70,)).fetchall() == []
+        assert connection.execute("SELECT name FROM items WHERE stock > ?", (2.5,)).fetchall()[0][0] == "a"
+
+
 def test_select_star_and_returning_star_are_not_prepared(database: PostgresDatabase) -> None:
     for name in ("a", "b"):
         with database.transaction() as connection:
@@ -138,7 +155,7 @@ def test_transactions_after_a_failing_one_and_a_rollback_still_find_their_statem
     add(database, "b")
     with database.transaction() as connection:
         assert connection.execute("UPDATE items SET stock = ? WHERE name = ?", (9, "b")).rowcount == 1
-    assert len(prepared(database)) == 3  # the INSERT of add, the UPDATE, the INSERT that failed
+    assert len(prepared(database)) == 4  # the INSERT of add, the read, the INSERT that failed, the UPDATE
 
 
 def test_statements_deallocated_behind_its_back_cost_a_transaction_nothing(database: PostgresDatabase) -> None:
@@ -169,7 +186,7 @@ def test_a_column_whose_type_changed_under_a_prepared_select_costs_a_transaction
 def test_a_replaced_connection_prepares_its_statements_anew(database: PostgresDatabase, pg_url: str) -> None:
     add(database, "a")
     with database.transaction(write=False) as connection:
-        backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        backend = connection.raw.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[attr-defined]
     with psycopg.connect(pg_url, autocommit=True) as other:
         other.execute("SELECT pg_terminate_backend(%s)", (backend,))
     with pytest.raises(psycopg.OperationalError):  # the pool finds out when it is used: this one fails
