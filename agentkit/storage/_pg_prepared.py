@@ -1,13 +1,15 @@
-"""Server-side prepared statements for the batched write transactions (``_pg_batch``).
+"""Server-side prepared statements for the batched write transactions (``_pg_batch``), and the reads.
 
 Sent as SQL text, a statement is parsed, analyzed and planned by PostgreSQL every time: for our transactions that is
 about a third of PostgreSQL's own CPU (s10: a batch of the four statements of a stored message, 5,000 times, 0.73 s
 of the backend's CPU as literals against 0.54 s as ``EXECUTE``). So a statement's shape (its SQL, ``%s`` for each
 value) is prepared once on a connection (``PREPARE agk_N AS ...``, with ``$1..$n``) and then sent as
-``EXECUTE agk_N(literal, ...)`` inside the batch's one query: no round trip more once a shape is prepared.
+``EXECUTE agk_N(literal, ...)`` inside the batch's one query: no round trip more once a shape is prepared. A read
+outside a write transaction goes the same way (psycopg's own preparation, off here, prepared it after 5 runs).
 
-- A shape is prepared in a round trip of its own, and only while its connection is idle (no transaction open), so a
-  PREPARE that fails fails nobody's transaction: a shape first seen in an open transaction waits for the next idle
+- Shapes are prepared in a round trip before the batch (all those waiting, together), and only while the connection
+  is idle (no transaction open), so a PREPARE that fails fails nobody's transaction: a shape first seen in an open
+  transaction, or in a batch that changes the schema (it may create what the shape needs), waits for the next idle
   moment of its connection. A shape PostgreSQL will not prepare is sent as literals from then on, by every
   connection of the database (one error in PostgreSQL's log, not one a connection).
 - Prepared statements are not transactional: one prepared stays, whatever its transactions do after. Names come from
@@ -47,6 +49,7 @@ _MAX_PREPARED = 256  # a connection's prepared shapes (ours: a few dozen)
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 _NAMES = itertools.count()
 _PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
+_DDL = re.compile(r"\s*(CREATE|ALTER|DROP)\b", re.I)
 _COUNT_ALL = re.compile(r"\bcount\s*\(\s*\*\s*\)", re.I)
 _PARAMETER_TYPES = "SELECT name, parameter_types::text[] FROM pg_prepared_statements WHERE name"
 _LOST = "26000"  # invalid_sql_statement_name: "prepared statement ... does not exist"
@@ -146,7 +149,10 @@ class Session:
         except Exception:
             if cursor.connection.broken or cursor.connection.closed or cursor.ran is None:
                 raise
-            self._database.unpreparable(self.waiting.pop(cursor.ran))  # a type PostgreSQL cannot infer...
+            if cursor.ran < len(self.waiting):
+                self._database.unpreparable(self.waiting.pop(cursor.ran))  # a type PostgreSQL cannot infer...
+            else:  # they are prepared, but their types were not read: literals on this connection
+                self.waiting.clear()
             return
         cursor.select(len(names))
         types = {row[0]: row[1] for row in cursor.fetchall()}
@@ -171,8 +177,10 @@ class PreparedStatements:
         if session is None:
             session = self._sessions[raw] = Session(self)
         if raw.info.transaction_status == _IDLE:
-            for sql in shapes:
-                session.statement(sql)
+            shapes = tuple(shapes)
+            if not any(map(_changes_schema, shapes)):  # else they may need what it creates: prepared after it
+                for sql in shapes:
+                    session.statement(sql)
             if session.waiting or session.lost:
                 session.prepare_waiting(raw)
         return session
@@ -217,6 +225,11 @@ def _preparable(sql: str) -> bool:
     """A statement PREPARE takes, whose result columns cannot change under it (no ``*`` but ``count(*)``), and with
     no ``$`` of its own (``$1`` is ours)."""
     return bool(_PREPARABLE.match(sql)) and "*" not in _COUNT_ALL.sub("", sql) and "$" not in sql
+
+
+@lru_cache(maxsize=1024)
+def _changes_schema(sql: str) -> bool:
+    return bool(_DDL.match(sql))
 
 
 def _fits_template(sql: str, encoding: str) -> bool:

@@ -244,3 +244,20 @@ def test_one_statement_postgresql_will_not_prepare_among_others_costs_them_one_r
         "UPDATE items SET note = $1 WHERE name = $2",
         "UPDATE items SET note = $1 WHERE name = $2",
     ]
+
+
+def test_a_statement_on_a_table_its_batch_creates_is_prepared_after_it(
+    database: PostgresDatabase, queries: list[str]
+) -> None:
+    with database.transaction() as connection:  # one query: the table does not exist before it runs
+        connection.execute("CREATE TABLE later (id BIGINT PRIMARY KEY, note TEXT)")
+        connection.execute("INSERT INTO later (id, note) VALUES (?, ?)", (1, "one"))
+    for key in (2, 3):
+        with database.transaction() as connection:
+            connection.execute("INSERT INTO later (id, note) VALUES (?, ?)", (key, "more"))
+    # The first goes as text, no PREPARE before it; the INSERT is prepared before the second.
+    assert [query.split()[0] for query in queries] == ["BEGIN", "PREPARE", "BEGIN", "BEGIN"]
+    assert [statement.split(" AS ", 1)[1] for statement in prepared(database)] == [
+        "INSERT INTO later (id, note) VALUES ($1, $2)"
+    ]
+    assert all(query.startswith("BEGIN\n;\nEXECUTE agk_") for query in queries[2:4])
