@@ -7,7 +7,8 @@ event loop must not: the storage layer's ``AsyncDatabase`` gives the store threa
 Several processes can share one PostgreSQL database: ``hold(conversation_id)`` keeps a conversation's turns to one
 process at a time, and inside each transaction the SQL takes the locks its reads-then-writes need. The turn locks
 that conversations take and give back at the same moment go to PostgreSQL together, one round trip per lane
-(``Batches``), as group commit does for SQLite's writes.
+(``Batches``), as group commit does for SQLite's writes; and a worker alone on the database takes none there, until
+another worker comes (``agentkit.storage._pg_alone``: the newcomer waits for the hand-over).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ __all__ = ["Store"]
 T = TypeVar("T")
 _NOTHING_TO_HOLD: AbstractAsyncContextManager[None] = nullcontext()  # stateless: one for every block
 _WAIT_THREADS = 16  # turn locks waited for in the database at once (each on a thread and a connection of its own)
+_DECIDED_WAIT = 1.0  # seconds a turn waits on a thread for the turn locks to know whether the worker is alone
+_UNDECIDED_LIMIT = 30.0  # seconds before such a turn fails
 
 
 class Store:
@@ -69,11 +72,18 @@ class Store:
             self._db.shutdown()
             raise
         self._open = True
-        self._turns = self.database.turn_locks()
-        if self._turns is not None:  # a thread per connection the turn locks live on
-            self._turn_executor = ThreadPoolExecutor(self._turns.width, thread_name_prefix="agentkit-turns")
-            self._wait_executor = ThreadPoolExecutor(_WAIT_THREADS, thread_name_prefix="agentkit-turn-waits")
-            self._lanes = [_lane_batches(self._turns, lane, self._turn_threads) for lane in range(self._turns.width)]
+        self._turns = turns = self.database.turn_locks()
+        if turns is None:
+            return
+        # A thread per connection the turn locks live on
+        self._turn_executor = ThreadPoolExecutor(turns.width, thread_name_prefix="agentkit-turns")
+        self._wait_executor = ThreadPoolExecutor(_WAIT_THREADS, thread_name_prefix="agentkit-turn-waits")
+        self._lanes = [_lane_batches(turns, lane, self._turn_threads) for lane in range(turns.width)]
+        try:  # may wait for a worker alone to hand over (on a wait thread: the turn threads close it)
+            await asyncio.get_running_loop().run_in_executor(self._wait_executor, turns.open)
+        except BaseException:
+            await self.aclose()
+            raise
 
     async def run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in a transaction on a store thread; an exception rolls everything back."""
@@ -92,8 +102,9 @@ class Store:
 
     def hold(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
         """Keep the conversation to this process for the ``async with`` block: on PostgreSQL, another process
-        holding it is waited for, in the database. On SQLite there is one process to a store, and nothing to do
-        (not even an async generator's block: every message takes one)."""
+        holding it is waited for, in the database (a worker alone there keeps it in process: the agent's own lock
+        does). On SQLite there is one process to a store, and nothing to do (not even an async generator's block:
+        every message takes one)."""
         turns = self._turns
         if turns is None:
             return _NOTHING_TO_HOLD
@@ -105,13 +116,31 @@ class Store:
         try:
             yield
         finally:
-            if self._turns is turns:  # a store closed meanwhile has let go of every lock already
+            # A store closed meanwhile has let go of every lock already; a turn of a worker alone held none.
+            if self._turns is turns and not turns.let_go_alone(conversation_id):
                 await asyncio.shield(self._on_lane(turns, "release", conversation_id))
 
     async def _acquire_turn(self, turns: TurnLocks, conversation_id: str) -> None:
+        if (alone := turns.take_alone(conversation_id)) is None:
+            alone = await self._take_once_decided(turns, conversation_id)
+        if alone:
+            return
         while not await self._try_turn(turns, conversation_id):
             if await self._wait_turn(turns, conversation_id):
                 return
+
+    async def _take_once_decided(self, turns: TurnLocks, conversation_id: str) -> bool:
+        """The turn locks do not know yet whether this worker is alone (their connection is being made again):
+        wait, a while; then the turn fails, as it would on a database that is down."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _UNDECIDED_LIMIT
+        while (alone := turns.take_alone(conversation_id)) is None:
+            if self._wait_executor is None or self._turns is not turns:
+                raise self._closed()
+            if loop.time() > give_up:
+                raise RuntimeError(f"store {redact(self.url)!r}: the turn locks' connection to the database is down")
+            await loop.run_in_executor(self._wait_executor, turns.wait_decided, _DECIDED_WAIT)
+        return alone
 
     async def _wait_turn(self, turns: TurnLocks, conversation_id: str) -> bool:
         """Another process holds the conversation: wait in the database (on a thread apart, as a wait can last a

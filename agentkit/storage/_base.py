@@ -34,6 +34,8 @@ class NamedLock(IntEnum):
     SCHEMA = 1  # two workers creating the same tables at once would collide in PostgreSQL's catalog
     DESK_EVENTS = 2  # desk events are numbered in commit order, so readers of ``seq > cursor`` miss none: taken
     # last, right before the event's ``insert_at_commit``, so that it is held for the commit alone
+    TURNS_SOLO = 3  # held for as long as a worker runs, exclusively by one alone (its turns take no lock), shared
+    # by the others (theirs do): session-level, never in a transaction (``_pg_alone``)
 
 
 class Cursor(Protocol):
@@ -110,6 +112,24 @@ class TurnLocks(ABC):
     sees to that)."""
 
     width: int = 1
+
+    def open(self) -> None:
+        """Before the first turn (blocking: it may wait for another worker to hand over, see ``take_alone``)."""
+        return None
+
+    def take_alone(self, conversation_id: str) -> bool | None:
+        """True: no other worker can run a turn now, and this turn needs no lock (give it back with
+        ``let_go_alone``). False: take the lock (``try_acquire``, ``wait``). None: not known yet; ask again after
+        ``wait_decided``. Cheap: called on the event loop."""
+        return False
+
+    def let_go_alone(self, conversation_id: str) -> bool:
+        """A turn has ended: True if it held no lock (``take_alone``), False if it is to be ``release``d."""
+        return False
+
+    def wait_decided(self, timeout: float) -> None:
+        """Block until ``take_alone`` knows (or ``timeout`` seconds have passed)."""
+        return None
 
     @abstractmethod
     def try_acquire(self, conversation_id: str) -> bool:

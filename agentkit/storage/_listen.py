@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from ._base import Connection
 
 __all__ = [
-    "DESK_CHANNEL", "FALLBACK_POLL", "LISTENERS_CHANNEL", "MESSAGES_CHANNEL", "Listening", "Notification", "listen",
-    "no_notify_on_insert", "notify_on_insert", "stay_quiet",
+    "DESK_CHANNEL", "FALLBACK_POLL", "LISTENERS_CHANNEL", "LISTENER_NAME", "MESSAGES_CHANNEL", "Listening",
+    "Notification", "listen", "no_notify_on_insert", "notify_on_insert", "own_listeners", "stay_quiet",
 ]
 
 logger = logging.getLogger("agentkit.storage")
@@ -50,7 +50,9 @@ FALLBACK_POLL = 10.0
 """Seconds between the reads that still catch what a notification missed, while notifications arrive."""
 _TICK = 0.5  # seconds between looks at the stop flag while waiting for notifications
 _FIRST_RETRY, _LAST_RETRY = 0.2, 5.0  # seconds before connecting again after the connection dropped
-_NAME = "agentkit-listen"  # the application_name of listening connections: how workers find each other
+LISTENER_NAME = "agentkit-listen"
+"""The application_name of listening connections: how workers find each other."""
+_NAME = LISTENER_NAME
 _OTHERS = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s "
     "AND pid <> pg_backend_pid()"
@@ -120,6 +122,7 @@ class _Listener:
         self.url = url
         self.connected = False
         self.backend_pid: int | None = None
+        self.pid: int | None = None  # the listening connection's backend from connect on (``own_listeners``)
         self._connect = connect
         self._lock = threading.Condition()
         self._listening: set[Listening] = set()
@@ -186,6 +189,7 @@ class _Listener:
 
     def _listen(self, again: bool) -> None:
         with self._connect() as raw:
+            self.pid = raw.info.backend_pid  # before its name and hello: the process's turn locks tell it apart
             for channel in (MESSAGES_CHANNEL, DESK_CHANNEL, LISTENERS_CHANNEL):
                 raw.execute(f"LISTEN {channel}")
             raw.execute(f"SET application_name = '{_NAME}'")  # after LISTEN: whoever finds it by name is heard
@@ -266,6 +270,12 @@ def listen(
         listening = Listening(listener, channel, callback, loop, owner, skip)
         listener.add(listening)
     return listening
+
+
+def own_listeners() -> set[int]:
+    """The backends of this process's listening connections (any URL): not another worker (``_pg_alone``)."""
+    with _registry:
+        return {listener.pid for listener in _listeners.values() if listener.pid is not None}
 
 
 def stay_quiet(url: str, owner: object, channel: str) -> Callable[[], None] | None:

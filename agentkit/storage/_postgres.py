@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigError
 from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
 from ._listen import Listening, Notification, listen, stay_quiet
+from ._pg_alone import Alone
 from ._pg_batch import Batch, Queue
 from ._pg_prepared import PreparedStatements
 from ._url import redact
@@ -522,12 +523,33 @@ class PostgresTurnLocks(TurnLocks):
     come first served; that connection then holds the lock for the turn. No wait and no held lock ever keeps a
     connection of the transaction pool, so a waiter can never starve the holder it waits for of the connection
     it needs to finish its turn. If a connection drops, PostgreSQL releases its locks; the next call connects again.
+
+    All that only while another worker may be there: a worker alone on the database (``_pg_alone``) takes no turn
+    lock in it (``take_alone``), and hands its turns in flight over to these locks when another worker comes.
     """
 
     def __init__(self, database: PostgresDatabase) -> None:
         self.width = min(database.concurrency, _TURN_LANES)
-        self._lanes = [_TurnLane(database) for _ in range(self.width)]
-        self._waits = _Waits(database)
+        self._database = database
+        self._backends: set[int] = set()  # of the lanes and waits: their locks are not another worker's
+        self._backends_lock = threading.Lock()
+        self._lanes = [_TurnLane(database, self._connect) for _ in range(self.width)]
+        self._waits = _Waits(database, self._connect)
+        self._alone = Alone(database, self._take_in_database, self._own_backends)
+
+    def open(self) -> None:
+        """Find out whether this worker is alone on the database (``_pg_alone``): until then no turn begins. A
+        worker that does not open takes every lock in the database, which a worker alone would not see."""
+        self._alone.open()
+
+    def take_alone(self, conversation_id: str) -> bool | None:
+        return self._alone.take(conversation_id)
+
+    def let_go_alone(self, conversation_id: str) -> bool:
+        return self._alone.let_go(conversation_id)
+
+    def wait_decided(self, timeout: float) -> None:
+        self._alone.wait_decided(timeout)
 
     def try_acquire(self, conversation_id: str) -> bool:
         return bool(_done(self.run_lane(self.lane(conversation_id), [("take", conversation_id)])[0]))
@@ -542,6 +564,7 @@ class PostgresTurnLocks(TurnLocks):
         _done(self.run_lane(self.lane(conversation_id), [("release", conversation_id)])[0])
 
     def close(self) -> None:
+        self._alone.close()
         self._waits.close()
         for lane in self._lanes:
             lane.close()
@@ -558,6 +581,28 @@ class PostgresTurnLocks(TurnLocks):
                 outcomes[i] = (True, None)
         return self._lanes[lane].run(operations, outcomes)
 
+    def _take_in_database(self, conversations: Collection[str]) -> list[str]:
+        """Take the conversations' locks (a worker alone hands over its turns in flight); returns those not taken."""
+        by_lane: dict[int, list[TurnOperation]] = {}
+        for conversation_id in conversations:
+            by_lane.setdefault(self.lane(conversation_id), []).append(("take", conversation_id))
+        unheld: list[str] = []
+        for lane, operations in by_lane.items():
+            for (_, conversation_id), (ok, taken) in zip(operations, self.run_lane(lane, operations), strict=True):
+                if not (ok and taken):
+                    unheld.append(conversation_id)
+        return unheld
+
+    def _connect(self) -> psycopg.Connection[PgRow]:
+        raw = self._database.connect()
+        with self._backends_lock:
+            self._backends.add(raw.info.backend_pid)
+        return raw
+
+    def _own_backends(self) -> set[int]:
+        with self._backends_lock:
+            return set(self._backends)
+
 
 def _done(outcome: BatchOutcome) -> Any:
     ok, value = outcome
@@ -570,8 +615,9 @@ class _Waits:
     """Turn locks waited for in the database, each on a connection of its own from the wait to the release;
     connections are kept for the next wait (at most ``_IDLE_WAITERS`` of them)."""
 
-    def __init__(self, database: PostgresDatabase) -> None:
+    def __init__(self, database: PostgresDatabase, connect: Callable[[], psycopg.Connection[PgRow]]) -> None:
         self._database = database
+        self._connect = connect
         self._lock = threading.Lock()
         self._idle: list[psycopg.Connection[PgRow]] = []
         self._waiting: dict[str, psycopg.Connection[PgRow]] = {}
@@ -637,7 +683,7 @@ class _Waits:
                 return None
             raw = self._idle.pop() if self._idle else None
         if raw is None or raw.closed or raw.broken:
-            raw = self._database.connect()
+            raw = self._connect()
         with self._lock:
             if conversation_id in self._interrupted or self._closed:  # while it connected
                 self._interrupted.discard(conversation_id)
@@ -658,8 +704,9 @@ class _Waits:
 class _TurnLane:
     """The turn locks of some conversations, on one connection; one caller at a time."""
 
-    def __init__(self, database: PostgresDatabase) -> None:
+    def __init__(self, database: PostgresDatabase, connect: Callable[[], psycopg.Connection[PgRow]]) -> None:
         self._database = database
+        self._connect = connect
         self._raw: psycopg.Connection[PgRow] | None = None
         self._held: set[str] = set()
         self._lock = threading.Lock()
@@ -715,5 +762,5 @@ class _TurnLane:
     def _connection(self) -> psycopg.Connection[PgRow]:
         if self._raw is None or self._raw.closed or self._raw.broken:
             self._held.clear()  # a dropped connection took its locks with it
-            self._raw = self._database.connect()
+            self._raw = self._connect()
         return self._raw

@@ -1,0 +1,149 @@
+"""A worker alone on its PostgreSQL database takes no turn lock there; a newcomer begins no turn before the worker
+alone has handed over, and then not one on a conversation whose turn began alone and has not ended."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+
+from agentkit.runtime import RUNTIME_MIGRATIONS, Store
+from agentkit.storage import _pg_alone
+from agentkit.testing import eventually
+
+pytestmark = pytest.mark.postgres
+
+_NAMED, _SOLO, _TURNS = 0x61676B00, 3, 0x61676B01  # agentkit.storage._pg_alone's keys
+
+
+def _solo(url: str) -> list[str]:
+    """How SOLO is held: ["ExclusiveLock"] by a worker alone, a "ShareLock" per worker otherwise."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s AND objid = %s "
+            "AND objsubid = 2 ORDER BY mode",
+            (_NAMED, _SOLO),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _turn_locks_in_database(url: str, conversation_id: str, *, granted: bool = True) -> int:
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = %s AND classid = %s "
+            "AND objid::bigint = (hashtext(%s)::bigint & 4294967295)",
+            (granted, _TURNS, conversation_id),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.fixture
+async def alone(pg_url: str) -> AsyncIterator[Store]:
+    store = Store(pg_url)
+    await store.open()
+    await store.migrate(RUNTIME_MIGRATIONS)
+    try:
+        assert _solo(pg_url) == ["ExclusiveLock"]
+        yield store
+    finally:
+        await store.aclose()
+
+
+async def _enter(store: Store, conversation_id: str) -> None:
+    async with store.hold(conversation_id):
+        pass
+
+
+async def test_a_worker_alone_takes_no_turn_lock_in_the_database(alone: Store, pg_url: str) -> None:
+    conversation_id = f"c-{uuid.uuid4()}"
+    async with alone.hold(conversation_id):
+        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+    await _enter(alone, conversation_id)
+
+
+async def test_a_newcomer_begins_no_turn_on_a_conversation_whose_turn_began_alone(alone: Store, pg_url: str) -> None:
+    """The hand-over: the newcomer opens once the worker alone holds the lock of its turn in flight in the
+    database, so the newcomer's turn on that conversation waits for it (were it not taken, it would begin at
+    once, beside the turn in flight); another conversation is not held up."""
+    conversation_id, other = f"c-{uuid.uuid4()}", f"c-{uuid.uuid4()}"
+    newcomer = Store(pg_url)
+    try:
+        async with alone.hold(conversation_id):
+            async with asyncio.timeout(30):
+                await newcomer.open()  # waits for the hand-over
+            assert _solo(pg_url) == ["ShareLock", "ShareLock"]
+            entering = asyncio.ensure_future(_enter(newcomer, conversation_id))
+            await eventually(
+                lambda: entering.done() or _turn_locks_in_database(pg_url, conversation_id, granted=False) == 1, 30
+            )
+            assert not entering.done()
+            async with asyncio.timeout(30):
+                await _enter(newcomer, other)
+        async with asyncio.timeout(30):
+            await entering  # the turn that began alone gave its lock back in the database
+        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+        async with asyncio.timeout(30):
+            await _enter(alone, conversation_id)
+    finally:
+        await newcomer.aclose()
+
+
+async def test_after_the_hand_over_every_turn_takes_its_lock(alone: Store, pg_url: str) -> None:
+    second = Store(pg_url)
+    conversation_id = f"c-{uuid.uuid4()}"
+    try:
+        await second.open()
+        async with alone.hold(conversation_id), second.hold(f"c-{uuid.uuid4()}"):
+            assert _turn_locks_in_database(pg_url, conversation_id) == 1
+    finally:
+        await second.aclose()
+
+
+async def test_a_worker_is_alone_again_once_the_other_has_gone(
+    alone: Store, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pg_alone, "LOOK_AGAIN", 0.1)
+    second = Store(pg_url)
+    await second.open()
+    try:
+        assert _solo(pg_url) == ["ShareLock", "ShareLock"]
+    finally:
+        await second.aclose()
+    await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)
+
+
+async def test_another_process_listening_is_another_worker(alone: Store, pg_url: str) -> None:
+    """A worker whose listener says hello (an older one too, which knows nothing of SOLO): the worker alone hands
+    over, and its turn in flight takes its lock in the database; while it listens, no worker is alone."""
+    conversation_id = f"c-{uuid.uuid4()}"
+    with psycopg.connect(pg_url, autocommit=True) as other:
+        async with alone.hold(conversation_id):
+            other.execute("SET application_name = 'agentkit-listen'")
+            other.execute("NOTIFY agentkit_listeners")
+            await eventually(lambda: _solo(pg_url) == ["ShareLock"], 30)
+            assert _turn_locks_in_database(pg_url, conversation_id) == 1
+        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+        third = Store(pg_url)
+        await third.open()
+        try:
+            assert _solo(pg_url) == ["ShareLock", "ShareLock"]
+        finally:
+            await third.aclose()
+
+
+async def test_a_dropped_connection_takes_the_turns_in_flight_to_the_database(alone: Store, pg_url: str) -> None:
+    conversation_id = f"c-{uuid.uuid4()}"
+    async with alone.hold(conversation_id):
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+                "AND objid = %s AND objsubid = 2",
+                (_NAMED, _SOLO),
+            )
+        await eventually(lambda: _turn_locks_in_database(pg_url, conversation_id) == 1, 30)
+        await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)  # connected again, and alone
+    assert _turn_locks_in_database(pg_url, conversation_id) == 0
