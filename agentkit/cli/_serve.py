@@ -67,10 +67,10 @@ def register(commands: Any) -> None:
                         help="PostgreSQL connections per database of this worker (sets AGENTKIT_DB_POOL_SIZE; "
                              f"default {DEFAULT_POOL_SIZE}). A transaction borrows one and gives it back (those run "
                              "back to back on one of min(N, 4) threads share one), so N bounds the transactions in "
-                             "flight, not the conversations; turn locks (4, and 1 per "
-                             "turn waiting for another worker's) and LISTEN (1) have connections of their own. A "
-                             "worker opens up to 4 databases (bot, desk, accounts, quotas): PostgreSQL's "
-                             "max_connections must cover about (4N + 5) x workers")  # fmt: skip
+                             "flight, not the conversations; turn locks (4, 1 that tells whether the worker is "
+                             "alone, and 1 per turn waiting for another worker's) and LISTEN (1) have connections "
+                             "of their own. A worker opens up to 4 databases (bot, desk, accounts, quotas): "
+                             "PostgreSQL's max_connections must cover about (4N + 6) x workers")  # fmt: skip
     parser.add_argument("--db-no-prepare", action="store_true",
                         help="PostgreSQL: send every statement as SQL text, none prepared on its connection (sets "
                              "AGENTKIT_DB_PREPARE=0); for PgBouncer in transaction mode, where a connection's "

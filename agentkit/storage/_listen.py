@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DESK_CHANNEL", "FALLBACK_POLL", "LISTENERS_CHANNEL", "LISTENER_NAME", "MESSAGES_CHANNEL", "Listening",
-    "Notification", "listen", "no_notify_on_insert", "notify_on_insert", "own_listeners", "stay_quiet",
+    "Notification", "listen", "no_notify_on_insert", "notify_on_insert", "own_listeners", "server_of", "stay_quiet",
 ]
 
 logger = logging.getLogger("agentkit.storage")
@@ -123,6 +123,7 @@ class _Listener:
         self.connected = False
         self.backend_pid: int | None = None
         self.pid: int | None = None  # the listening connection's backend from connect on (``own_listeners``)
+        self.server: tuple[str, int, str] | None = None  # and its server's host, port and database
         self._connect = connect
         self._lock = threading.Condition()
         self._listening: set[Listening] = set()
@@ -189,7 +190,8 @@ class _Listener:
 
     def _listen(self, again: bool) -> None:
         with self._connect() as raw:
-            self.pid = raw.info.backend_pid  # before its name and hello: the process's turn locks tell it apart
+            # Before its name and hello: the process's turn locks tell it from another worker's (``_pg_alone``)
+            self.pid, self.server = raw.info.backend_pid, server_of(raw)
             for channel in (MESSAGES_CHANNEL, DESK_CHANNEL, LISTENERS_CHANNEL):
                 raw.execute(f"LISTEN {channel}")
             raw.execute(f"SET application_name = '{_NAME}'")  # after LISTEN: whoever finds it by name is heard
@@ -272,10 +274,16 @@ def listen(
     return listening
 
 
-def own_listeners() -> set[int]:
-    """The backends of this process's listening connections (any URL): not another worker (``_pg_alone``)."""
+def own_listeners(server: tuple[str, int, str]) -> set[int]:
+    """The backends of this process's connections listening on ``server`` (``server_of``), whatever their URL (a
+    search path, say): not another worker's (``_pg_alone``)."""
     with _registry:
-        return {listener.pid for listener in _listeners.values() if listener.pid is not None}
+        return {each.pid for each in _listeners.values() if each.pid is not None and each.server == server}
+
+
+def server_of(raw: Any) -> tuple[str, int, str]:
+    """A connection's server and database: (host, port, database name)."""
+    return raw.info.host, raw.info.port, raw.info.dbname
 
 
 def stay_quiet(url: str, owner: object, channel: str) -> Callable[[], None] | None:

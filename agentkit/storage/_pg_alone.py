@@ -35,7 +35,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ._base import NamedLock
-from ._listen import LISTENER_NAME, LISTENERS_CHANNEL, own_listeners
+from ._listen import LISTENER_NAME, LISTENERS_CHANNEL, own_listeners, server_of
 
 if TYPE_CHECKING:
     import psycopg
@@ -257,8 +257,8 @@ class Alone:
                          "their next turn before this one ends", unheld)  # fmt: skip
 
     def _someone_else(self, raw: psycopg.Connection[Any]) -> bool:
-        params = (LISTENER_NAME, sorted(own_listeners()), _TURNS, sorted(self._own_turn_backends()), *_SOLO)
-        return bool(_one(raw, _SOMEONE_ELSE, params))
+        listeners, turn_backends = sorted(own_listeners(server_of(raw))), sorted(self._own_turn_backends())
+        return bool(_one(raw, _SOMEONE_ELSE, (LISTENER_NAME, listeners, _TURNS, turn_backends, *_SOLO)))
 
     def _set(self, state: State) -> None:
         with self._lock:

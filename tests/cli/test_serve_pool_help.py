@@ -13,4 +13,4 @@ def test_serve_help_gives_the_pool_default_and_the_connection_budget(capsys: pyt
     text = " ".join(capsys.readouterr().out.split())
     assert f"(sets AGENTKIT_DB_POOL_SIZE; default {DEFAULT_POOL_SIZE})" in text
     assert "N bounds the transactions in flight, not the conversations" in text
-    assert "max_connections must cover about (4N + 5) x workers" in text
+    assert "max_connections must cover about (4N + 6) x workers" in text

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
-from agentkit.runtime import RUNTIME_MIGRATIONS, Store
-from agentkit.storage import _pg_alone
+from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, Conversation, HandlerContext, Store
+from agentkit.storage import _listen, _pg_alone
 from agentkit.testing import eventually
 
 pytestmark = pytest.mark.postgres
@@ -147,3 +147,27 @@ async def test_a_dropped_connection_takes_the_turns_in_flight_to_the_database(al
         await eventually(lambda: _turn_locks_in_database(pg_url, conversation_id) == 1, 30)
         await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)  # connected again, and alone
     assert _turn_locks_in_database(pg_url, conversation_id) == 0
+
+
+def _listening(url: str) -> bool:
+    """This process listens on ``url``: connected, the others looked up, and its hello said."""
+    listener = _listen._listeners.get(url)
+    return listener is not None and listener.connected
+
+
+async def _echo(ctx: HandlerContext) -> None:
+    await ctx.send(f"echo: {ctx.message.text}")
+
+
+async def test_a_worker_s_own_listener_is_not_another_worker(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_pg_alone, "LOOK_AGAIN", 0.05)
+    agent = Agent("bot", "offline", conversation=Conversation(handler=_echo), store=pg_url)
+    conversation_id = f"c-{uuid.uuid4()}"
+    async with agent:
+        await agent.receive(conversation_id, "hello")
+        await eventually(lambda: _listening(pg_url), 30)
+        await asyncio.sleep(0.3)  # heard, and looked again a few times
+        assert _solo(pg_url) == ["ExclusiveLock"]
+        await agent.receive(conversation_id, "again")
+        history = await agent.history(conversation_id)
+    assert [m.text for m in history] == ["hello", "echo: hello", "again", "echo: again"]
