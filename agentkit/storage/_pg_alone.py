@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from ._postgres import PostgresDatabase
 
-__all__ = ["LOOK_AGAIN", "TURNS_CHANNEL", "Alone"]
+__all__ = ["HAND_OVER_LIMIT", "LOOK_AGAIN", "TURNS_CHANNEL", "Alone"]
 
 logger = logging.getLogger("agentkit.storage")
 
@@ -54,6 +54,9 @@ _NAMED = 0x61676B00  # the named locks' key space (``_postgres``)
 _TURNS = 0x61676B01  # the turn locks' key space (``_postgres``)
 _SOLO = (_NAMED, int(NamedLock.TURNS_SOLO))
 _FIRST_RETRY, _LAST_RETRY = 0.2, 5.0  # seconds before connecting again after the connection dropped
+HAND_OVER_LIMIT = 60.0
+"""Seconds a newcomer waits for the worker alone to hand over (it does within ``LOOK_AGAIN`` at most, unless it is
+stuck): then opening its store fails, and says why."""
 _SOMEONE_ELSE = (
     "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s "
     "  AND pid <> ALL(%s::int[])) "
@@ -150,6 +153,8 @@ class Alone:
         try:
             raw.execute(f"LISTEN {TURNS_CHANNEL}")
             raw.execute(f"LISTEN {LISTENERS_CHANNEL}")
+            # The one statement of this connection that can wait for a lock is the wait for the hand-over
+            raw.execute(f"SET lock_timeout = {int(HAND_OVER_LIMIT * 1000)}")
             self._decide(raw)
         except BaseException:
             raw.close()
@@ -175,6 +180,11 @@ class Alone:
             self._waiting = raw
         try:
             raw.execute("SELECT pg_advisory_lock_shared(%s, %s)", _SOLO)
+        except self._database.lock_not_available:
+            raise RuntimeError(
+                f"another worker on the database has kept its turns to itself for {HAND_OVER_LIMIT:g} s since this "
+                "one asked it to hand over (agentkit_turns): is it stuck? Stop it, or wait and start this one again"
+            ) from None
         finally:
             with self._lock:
                 self._waiting = None

@@ -307,6 +307,7 @@ class PostgresDatabase(Database):
         self.concurrency = pool_size
         self.errors = (self._psycopg.Error,)
         self.query_canceled: type[Exception] = self._psycopg.errors.QueryCanceled
+        self.lock_not_available: type[Exception] = self._psycopg.errors.LockNotAvailable
         self._pool: psycopg_pool.ConnectionPool[Any] | None = None
         self._backends: set[int] = set()  # the pooled connections' backend pids, to tell our notifications apart
         self._prepared = PreparedStatements() if prepare else None

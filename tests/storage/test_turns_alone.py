@@ -171,3 +171,15 @@ async def test_a_worker_s_own_listener_is_not_another_worker(pg_url: str, monkey
         await agent.receive(conversation_id, "again")
         history = await agent.history(conversation_id)
     assert [m.text for m in history] == ["hello", "echo: hello", "again", "echo: again"]
+
+
+async def test_a_newcomer_does_not_wait_forever_for_a_stuck_worker_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pg_alone, "HAND_OVER_LIMIT", 0.2)
+    with psycopg.connect(pg_url, autocommit=True) as stuck:
+        stuck.execute("SELECT pg_advisory_lock(%s, %s)", (_NAMED, _SOLO))  # alone, and deaf to agentkit_turns
+        newcomer = Store(pg_url)
+        with pytest.raises(RuntimeError, match="is it stuck"):
+            await newcomer.open()
+        assert not newcomer.is_open
