@@ -62,15 +62,26 @@ class Alarms:
             self._set(min(when for when, _ in self._due.values()))
 
 
+_ATTRIBUTE = "_agentkit_alarms"
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Alarms] = weakref.WeakKeyDictionary()
+"""For a loop that takes no attribute of its own (uvloop's); there the entry lives as long as the process (its
+``Alarms`` and timer hold the loop)."""
 
 
-def alarms() -> Alarms:
-    """The running loop's."""
-    loop = asyncio.get_running_loop()
-    found = _by_loop.get(loop)
+def alarms(loop: asyncio.AbstractEventLoop | None = None) -> Alarms:
+    """The running loop's (or ``loop``'s). Kept on the loop itself: it goes with the loop. Kept in a weak dict by
+    loop, it never went: the ``Alarms`` and its timer hold their loop, so each loop that ever had an alarm stayed
+    in memory (a script calling ``execute_sync(..., timeout=...)`` over and over grew by a loop each call)."""
+    loop = loop or asyncio.get_running_loop()
+    found: Alarms | None = getattr(loop, _ATTRIBUTE, None)
     if found is None:
-        _by_loop[loop] = found = Alarms(loop)
+        found = _by_loop.get(loop)
+    if found is None:
+        found = Alarms(loop)
+        try:
+            setattr(loop, _ATTRIBUTE, found)
+        except AttributeError:
+            _by_loop[loop] = found
     return found
 
 
@@ -94,10 +105,11 @@ class Cutoff:
     __slots__ = ("_alarms", "_cancelling", "_expired", "_key", "_task")
 
     def __init__(self, seconds: float) -> None:
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
         assert task is not None, "a cutoff is for a task"
         self._task, self._cancelling, self._expired = task, task.cancelling(), False
-        self._alarms = alarms()
+        self._alarms = alarms(loop)
         self._key = self._alarms.add(seconds, self._expire)
 
     def expired(self) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
+from typing import Any
 
 import pytest
 
@@ -124,3 +127,27 @@ async def test_a_result_in_time_is_returned_and_its_alarm_removed() -> None:
     assert await within_deadline(quick(), 30.0) == 7
     assert await within_deadline(quick(), None) == 7
     assert len(alarms()) == 0
+
+
+def test_a_loop_that_had_deadlines_is_freed_once_done_with() -> None:
+    """Each loop's alarms go with it: ``execute_sync(..., timeout=...)`` called over and over (a loop each call)
+    does not keep every loop it ran on in memory."""
+
+    async def a_turn_with_a_deadline() -> weakref.ref[asyncio.AbstractEventLoop]:
+        await within_deadline(asyncio.sleep(0), 30.0)
+        return weakref.ref(asyncio.get_running_loop())
+
+    loops = [asyncio.run(a_turn_with_a_deadline()) for _ in range(3)]
+    gc.collect()
+    assert [loop() for loop in loops] == [None, None, None]
+
+
+def test_a_loop_that_takes_no_attribute_still_has_one_alarms() -> None:
+    class SlottedLoop:  # as uvloop's: no attribute of its own can be set on it
+        __slots__ = ("__weakref__",)
+
+        def time(self) -> float:
+            return 0.0
+
+    loop: Any = SlottedLoop()
+    assert alarms(loop) is alarms(loop)
