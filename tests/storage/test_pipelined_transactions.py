@@ -114,16 +114,16 @@ NUMBERS = (0, -1, 2**62, -(2**62), -0.0, 1e-05, 1e16, -2.5, 0.1 + 0.2, 179621860
 def test_texts_and_numbers_come_back_as_they_were_sent(database: Database) -> None:
     """Written as literals (PostgreSQL: the common types by agentkit itself, not psycopg), in a column of their type,
     in a statement sent twice (the second time prepared, on PostgreSQL), and after a minus."""
-    database.script("CREATE TABLE IF NOT EXISTS kinds (id INTEGER PRIMARY KEY, text TEXT, whole INTEGER, fraction REAL)")
+    database.script("CREATE TABLE IF NOT EXISTS kinds (id INTEGER PRIMARY KEY, text TEXT, whole INTEGER, part REAL)")
     for round_ in range(2):
         with database.transaction() as connection:
             for n, (text, number) in enumerate(zip(TEXTS, NUMBERS, strict=False)):
                 whole, real = (number, None) if type(number) is int else (None, number)
-                connection.execute("INSERT INTO kinds (id, text, whole, fraction) VALUES (?, ?, ?, ?)",
+                connection.execute("INSERT INTO kinds (id, text, whole, part) VALUES (?, ?, ?, ?)",
                                    (round_ * 100 + n, text, whole, real))  # fmt: skip
             minus = connection.execute("SELECT 5-?, 5.5-?, ?", (-1, -0.5, -0.0)).fetchone()
         with database.transaction(write=False) as connection:
-            rows = connection.execute("SELECT text, whole, fraction FROM kinds WHERE id >= ? ORDER BY id", (round_ * 100,))
+            rows = connection.execute("SELECT text, whole, part FROM kinds WHERE id >= ? ORDER BY id", (round_ * 100,))
             back = [(row[0], row[1] if row[1] is not None else row[2]) for row in rows.fetchall()]
         assert back == list(zip(TEXTS, NUMBERS, strict=False))
         assert [type(number) for _, number in back] == [type(number) for number in NUMBERS[: len(TEXTS)]]
