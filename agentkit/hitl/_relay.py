@@ -41,7 +41,12 @@ _QUEUE = (
     "RETURNING id, session_row, claim_token"
 )
 _OLDER = "SELECT 1 FROM hitl_outbox o WHERE o.session_row = s.id AND o.status = 'queued'"
-_CLAIM = f"CASE WHEN NOT EXISTS ({_OLDER}) THEN ? END, CASE WHEN NOT EXISTS ({_OLDER}) THEN ? END"
+# The lease's end cast: a parameter in a CASE is text to PostgreSQL's PREPARE, which then refuses it for claimed_until
+# (the statement went as SQL text each time, not prepared: storage/_pg_prepared.py).
+_CLAIM = (
+    f"CASE WHEN NOT EXISTS ({_OLDER}) THEN ? END, "
+    f"CASE WHEN NOT EXISTS ({_OLDER}) THEN CAST(? AS DOUBLE PRECISION) END"
+)
 _NO_CLAIM = "NULL, NULL"  # not CASE ... THEN NULL: PostgreSQL would type that text, not a number
 
 

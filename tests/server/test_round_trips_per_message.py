@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from agentkit.runtime import Agent
 from agentkit.server import WebchatQuotas
 from agentkit.storage import AsyncDatabase, Connection
 from agentkit.storage._pg_batch import Batch
+from agentkit.storage._pg_prepared import PreparedStatements
 
 from .test_transactions_per_message import post_script
 
@@ -124,3 +125,24 @@ async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
     # stands, read before deciding on the notice, then the notice's key); a relayed message's 2 (the desk's UPDATE's
     # row count; the completion's look for a next row, then claimed in statements of its own).
     assert counts == [(2, 0, 7), (2, 0, 7), (4, 1, 20), (3, 0, 12), (3, 0, 12)], counts
+
+
+async def test_every_statement_of_a_webchat_message_is_prepared_on_postgresql(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement PostgreSQL will not prepare (a parameter it types text where a number goes, say) goes as SQL text
+    every time, parsed and planned again: none of the webchat's may be one. Before s10: the relay's queued message
+    (its lease's end, a parameter in a CASE)."""
+    refused: list[str] = []
+    original = PreparedStatements.unpreparable
+
+    def unpreparable(self: PreparedStatements, sql: str) -> None:
+        refused.append(sql)
+        original(self, sql)
+
+    monkeypatch.setattr(PreparedStatements, "unpreparable", unpreparable)
+    desk = DeskHitl(pg_url, poll_interval=3600)
+    agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
+    for _ in range(2):  # the second time, what waited on each connection is prepared
+        await post_script(tmp_path, agent, nullcontext, lambda: None, quotas=WebchatQuotas.unlimited())
+    assert refused == []
