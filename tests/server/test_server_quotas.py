@@ -34,12 +34,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 
 @asynccontextmanager
-async def served_app(tmp_path: Path, quotas: WebchatQuotas | None = None) -> AsyncIterator[Any]:
-    """The app over ASGI with its quota counters in the server's SQLite file, as ``agentkit serve`` runs it."""
+async def served_app(
+    tmp_path: Path, quotas: WebchatQuotas | None = None, quota_db: str | None = None
+) -> AsyncIterator[Any]:
+    """The app over ASGI with its quota counters in the server's SQLite file, as ``agentkit serve`` runs it (or in
+    ``quota_db``)."""
     agent = desk_agent(tmp_path)
     store = DatabaseServerStore(tmp_path / "server.sqlite3")
     app = create_app(agent, secret_key=SECRET, store=store, manage_agent=False, quotas=quotas,
-                     quota_db=str(tmp_path / "server.sqlite3"))  # fmt: skip
+                     quota_db=quota_db or str(tmp_path / "server.sqlite3"))  # fmt: skip
     try:
         async with agent:
             yield SimpleNamespace(agent=agent, desk=agent.plugins["desk-hitl"].desk, app=app,
@@ -128,6 +131,63 @@ async def test_a_conversation_takes_no_more_than_its_messages_in_all(tmp_path: P
                                     headers=chat[1])  # fmt: skip
         assert refused.status_code == 429 and "start a new one" in refused.json()["error"]
         assert await h.agent.history(chat[0]) == history
+
+
+async def _refused(client: httpx2.AsyncClient, chat: tuple[str, dict[str, str]]) -> httpx2.Response:
+    answer = await client.post(f"/api/conversations/{chat[0]}/messages", json={"text": "refused"}, headers=chat[1])
+    assert answer.status_code in (403, 429), answer.text
+    return answer
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "without-returning"])
+async def test_a_message_refused_by_the_minutes_limit_counts_nothing_towards_the_conversations(
+    tmp_path: Path, store_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """At the minute's limit a message goes through; just over it, 429, and that refused message neither counts
+    towards the conversation's messages in all nor is stored: the next minute the conversation still has the one
+    message left, and only the message after it meets the limit in all."""
+    if not returning:
+        monkeypatch.setattr(_quotas, "_returning", lambda db: False)
+    quotas = WebchatQuotas(messages_per_minute=2, messages_per_conversation=3, idle_timeout=3600)
+    async with served_app(tmp_path, quotas, store_url) as h, _client(h) as client:
+        chat = await start_chat(client)
+        for n in range(2):  # up to the limit
+            await say(client, chat, f"question {n}")
+        history = await h.agent.history(chat[0])
+        for _ in range(3):  # over it
+            refused = await _refused(client, chat)
+            _retry_after(refused, 60)
+            assert "too many messages in this conversation" in refused.json()["error"]
+        assert await h.agent.history(chat[0]) == history
+        clock.value += 60
+        await say(client, chat, "the last one")  # the refused ones were not counted: 3 in all
+        history = await h.agent.history(chat[0])
+        refused = await _refused(client, chat)
+        assert refused.status_code == 429 and "has had its 3 messages" in refused.json()["error"]
+        assert await h.agent.history(chat[0]) == history
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["returning", "without-returning"])
+async def test_a_message_refused_by_the_minutes_limit_is_no_use_of_the_conversation(
+    tmp_path: Path, store_url: str, clock: Any, monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """A refused message does not reset the conversation's idle clock: the conversation dies an idle timeout after
+    its last accepted message, not after the refused one."""
+    if not returning:
+        monkeypatch.setattr(_quotas, "_returning", lambda db: False)
+    quotas = WebchatQuotas(messages_per_minute=1, idle_timeout=3600)
+    async with served_app(tmp_path, quotas, store_url) as h, _client(h) as client:
+        chat = await start_chat(client)
+        await say(client, chat, "hello")
+        clock.value += 10
+        assert (await _refused(client, chat)).status_code == 429
+        clock.value += 3590  # exactly the idle timeout after the accepted message: still live
+        await say(client, chat, "just in time")
+        clock.value += 30
+        assert (await _refused(client, chat)).status_code == 429  # the minute's 2nd: refused
+        clock.value += 3571  # the idle timeout and 1 s after the last accepted one, 3571 s after the refused one
+        refused = await _refused(client, chat)
+        assert refused.status_code == 403 and "start a new one" in refused.json()["error"]
 
 
 async def test_a_flood_of_handoffs_from_one_address_opens_only_its_quota_of_tickets(tmp_path: Path, clock: Any) -> None:
