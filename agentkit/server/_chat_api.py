@@ -96,10 +96,7 @@ async def send_message(request: Request) -> Response:
     user = await conversation_user(request, state, write=True)
     message = await read_json(request, SendMessage)
     conversation_id = request.path_params["conversation_id"]
-    limits = state.quotas.quotas
-    await state.quotas.hit(f"messages:{conversation_id}", limits.messages_per_minute, 60.0,
-                           "messages in this conversation")  # fmt: skip
-    await state.quotas.used(conversation_id, message=True)
+    await state.quotas.message(conversation_id)
     telemetry.emit("message_received")
     with context.scope(admit_escalation=_escalation_quota(state, request)):
         caused = await state.agent.receive(conversation_id, message.text, user={"id": conversation_id, **user})

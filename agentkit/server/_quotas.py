@@ -51,6 +51,13 @@ QUOTA_MIGRATIONS = Component(
 )
 """The tables of the webchat's limits: a component of their own, beside ``accounts`` in the server's database."""
 
+_HIT = (
+    "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1"
+)
+"""One hit of a key in a window: an upsert, so two workers counting at once never lose one."""
+_HITS = "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?"
+
 _SWEEP_EVERY = 60.0
 _TOUCH_EVERY = 60.0  # reads refresh a conversation's activity at most this often: not one write per poll
 
@@ -139,28 +146,68 @@ class QuotaCounter:
         now = time.time()
         start = math.floor(now / window) * window
         hits = (await self._run(self._hit, key, start, start + window, now))()
-        if hits > limit:
-            wait = max(1, math.ceil(start + window - now))
-            raise ApiError(429, f"too many {what} (at most {limit} per {_span(window)}); try again in {wait} s",
-                           {"Retry-After": str(wait)})  # fmt: skip
+        _refuse_past(hits, limit, start + window - now, window, what)
 
     def _hit(self, db: Connection, key: str, start: float, end: float, now: float) -> Callable[[], int]:
         """The count after this hit, read at commit: one statement, and on PostgreSQL one round trip."""
-        upsert = (
-            "INSERT INTO webchat_quota_hits (key, window_start, hits, expires_at) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT (key, window_start) DO UPDATE SET hits = webchat_quota_hits.hits + 1"
-        )
         if _returning(db):
-            rows = db.read_at_commit(upsert + " RETURNING hits", (key, start, end))
+            rows = db.read_at_commit(_HIT + " RETURNING hits", (key, start, end))
         else:
-            db.execute(upsert, (key, start, end))
-            rows = db.read_at_commit(
-                "SELECT hits FROM webchat_quota_hits WHERE key = ? AND window_start = ?", (key, start)
-            )
+            db.execute(_HIT, (key, start, end))
+            rows = db.read_at_commit(_HITS, (key, start))
+        self._sweep(db, now)
+        return lambda: int(rows()[0]["hits"])
+
+    def _sweep(self, db: Connection, now: float) -> None:
         if now >= self._next_sweep:  # forget finished windows, so the table stays the size of the traffic
             self._next_sweep = now + _SWEEP_EVERY
             db.execute("DELETE FROM webchat_quota_hits WHERE expires_at < ?", (now,))
-        return lambda: int(rows()[0]["hits"])
+
+    # -- a user's message --
+
+    async def message(self, conversation_id: str) -> None:
+        """A user's message: counted against ``messages_per_minute`` (429 past it), then, if that admits it, as a
+        use of the conversation (``used``: 403 idle, 429 past ``messages_per_conversation``). Both in one
+        transaction (they were two, awaited one after the other, before every message's turn); a message refused by
+        the minute's limit touches no activity, as when the second was not run: it neither counts towards the
+        conversation's messages nor keeps it alive."""
+        limit, what = self.quotas.messages_per_minute, "messages in this conversation"
+        if limit <= 0 or not self._tracks_activity:
+            await self.hit(f"messages:{conversation_id}", limit, 60.0, what)
+            await self.used(conversation_id, message=True)  # each returns at once when its limits are off
+            return
+        now = time.time()
+        start = math.floor(now / 60.0) * 60.0
+        counted = await self._run(self._hit_and_message, f"messages:{conversation_id}", limit, start, conversation_id,
+                                  now)  # fmt: skip
+        hits, used = counted()
+        _refuse_past(hits, limit, start + 60.0 - now, 60.0, what)
+        assert used is not None  # admitted by the minute's count: the activity was upserted
+        self._refuse_use(conversation_id, *used, now, message=True)
+
+    def _hit_and_message(
+        self, db: Connection, key: str, limit: int, start: float, conversation_id: str, now: float
+    ) -> Callable[[], tuple[int, tuple[int, float] | None]]:
+        """The minute's count after this hit, and the conversation's ``(messages, last use)`` if it was counted (the
+        hit within ``limit``). On PostgreSQL both statements are read at commit: one round trip, and the hit's row,
+        locked by its upsert, is the condition of the activity's (two workers count one quota)."""
+        if not _returning(db):  # SQLite before 3.35: read as it goes (one writer thread, no round trip)
+            db.execute(_HIT, (key, start, start + 60.0))
+            count = int(db.execute(_HITS, (key, start)).fetchone()["hits"])
+            self._sweep(db, now)
+            used = self._use(db, conversation_id, True, now) if count <= limit else None
+            return lambda: (count, used)
+        hits = self._hit(db, key, start, start + 60.0, now)
+        rows = db.read_at_commit(*self._activity_upsert(
+            "SELECT CAST(? AS TEXT), 1, CAST(? AS DOUBLE PRECISION) FROM webchat_quota_hits "
+            "WHERE key = ? AND window_start = ? AND hits <= ?", (conversation_id, now, key, start, limit), now,
+        ))  # fmt: skip
+
+        def read() -> tuple[int, tuple[int, float] | None]:
+            found = rows()
+            return hits(), ((int(found[0]["messages"]), float(found[0]["last_active_at"])) if found else None)
+
+        return read
 
     # -- conversations --
 
@@ -179,6 +226,9 @@ class QuotaCounter:
             messages, last = (await self._run(self._message, conversation_id, now))()
         else:
             messages, last = await self._run(self._use, conversation_id, message, now)
+        self._refuse_use(conversation_id, messages, last, now, message=message)
+
+    def _refuse_use(self, conversation_id: str, messages: int, last: float, now: float, *, message: bool) -> None:
         idle = self.quotas.idle_timeout
         if idle > 0 and now - last > idle:
             raise ApiError(403, f"conversation {conversation_id} ended after {_span(idle)} without use; start a new "
@@ -193,16 +243,22 @@ class QuotaCounter:
         if not _returning(db):
             used = self._use(db, conversation_id, True, now)
             return lambda: used
+        rows = db.read_at_commit(*self._activity_upsert("VALUES (?, 1, ?)", (conversation_id, now), now))
+        return lambda: (int(rows()[0]["messages"]), float(rows()[0]["last_active_at"]))
+
+    def _activity_upsert(self, source: str, params: tuple[Any, ...], now: float) -> tuple[str, tuple[Any, ...]]:
+        """The upsert of a message's activity whose new row is ``source`` (a ``VALUES`` or a ``SELECT``): counted
+        and stamped when the conversation is still live; it returns the row's ``messages, last_active_at``."""
         idle = self.quotas.idle_timeout
         live = "(? <= 0 OR ? - webchat_activity.last_active_at <= ?)"
-        rows = db.read_at_commit(
-            "INSERT INTO webchat_activity VALUES (?, 1, ?) ON CONFLICT (conversation_id) DO UPDATE SET "
+        return (
+            f"INSERT INTO webchat_activity (conversation_id, messages, last_active_at) {source} "
+            "ON CONFLICT (conversation_id) DO UPDATE SET "
             f"messages = webchat_activity.messages + CASE WHEN {live} THEN 1 ELSE 0 END, "
             f"last_active_at = CASE WHEN {live} THEN excluded.last_active_at ELSE webchat_activity.last_active_at END "
             "RETURNING messages, last_active_at",
-            (conversation_id, now, idle, now, idle, idle, now, idle),
+            (*params, idle, now, idle, idle, now, idle),
         )
-        return lambda: (int(rows()[0]["messages"]), float(rows()[0]["last_active_at"]))
 
     def _use(self, db: Connection, conversation_id: str, message: bool, now: float) -> tuple[int, float]:
         """``(messages, last use before this one)``; the row is written only when the conversation is still live."""
@@ -228,6 +284,14 @@ class QuotaCounter:
     async def aclose(self) -> None:
         if self._owned:
             await self._async.aclose()
+
+
+def _refuse_past(hits: int, limit: int, left: float, window: float, what: str) -> None:
+    """429 with Retry-After (the ``left`` seconds of the window, at least 1) when ``hits`` went past ``limit``."""
+    if hits > limit:
+        wait = max(1, math.ceil(left))
+        raise ApiError(429, f"too many {what} (at most {limit} per {_span(window)}); try again in {wait} s",
+                       {"Retry-After": str(wait)})  # fmt: skip
 
 
 def _returning(db: Connection) -> bool:

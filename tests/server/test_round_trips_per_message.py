@@ -127,12 +127,13 @@ async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
     assert counts == [(2, 0, 7), (2, 0, 7), (4, 1, 20), (3, 0, 12), (3, 0, 12)], counts
 
 
+@pytest.mark.parametrize("quotas", [False, True], ids=["no-quotas", "quotas"])
 async def test_every_statement_of_a_webchat_message_is_prepared_on_postgresql(
-    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, quotas: bool
 ) -> None:
     """A statement PostgreSQL will not prepare (a parameter it types text where a number goes, say) goes as SQL text
-    every time, parsed and planned again: none of the webchat's may be one. Before s10: the relay's queued message
-    (its lease's end, a parameter in a CASE)."""
+    every time, parsed and planned again: none of the webchat's may be one, with the default limits counted in
+    PostgreSQL too. Before s10: the relay's queued message (its lease's end, a parameter in a CASE)."""
     refused: list[str] = []
     original = PreparedStatements.unpreparable
 
@@ -144,5 +145,26 @@ async def test_every_statement_of_a_webchat_message_is_prepared_on_postgresql(
     desk = DeskHitl(pg_url, poll_interval=3600)
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
     for _ in range(2):  # the second time, what waited on each connection is prepared
-        await post_script(tmp_path, agent, nullcontext, lambda: None, quotas=WebchatQuotas.unlimited())
+        await post_script(tmp_path, agent, nullcontext, lambda: None,
+                          **({"quota_db": pg_url} if quotas else {"quotas": WebchatQuotas.unlimited()}))  # fmt: skip
     assert refused == []
+
+
+async def test_round_trips_of_the_quotas_per_webchat_message_on_postgresql(
+    tmp_path: Path, pg_url: str, trips: Trips
+) -> None:
+    """The default limits, counted in PostgreSQL (as two workers share them): a message adds one write transaction,
+    with no round trip before its COMMIT: the per-minute count and the conversation's activity, both upserts read at
+    commit (before s10-quotas, two transactions, awaited one after the other). The handoff adds the escalation's
+    count, a transaction of its own."""
+    desk = DeskHitl(pg_url, poll_interval=3600)
+    agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
+
+    @contextmanager
+    def counted() -> Iterator[None]:
+        trips.writes = trips.round_trips = trips.statements = 0
+        with counting():
+            yield
+
+    counts = await post_script(tmp_path, agent, counted, trips.counts, quota_db=pg_url)
+    assert counts == [(3, 0, 9), (3, 0, 9), (6, 1, 23), (4, 0, 14), (4, 0, 14)], counts

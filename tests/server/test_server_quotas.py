@@ -190,6 +190,25 @@ async def test_a_message_refused_by_the_minutes_limit_is_no_use_of_the_conversat
         assert refused.status_code == 403 and "start a new one" in refused.json()["error"]
 
 
+async def test_two_counters_on_one_database_admit_the_minutes_messages_once(store_url: str, clock: Any) -> None:
+    """Two workers' counters on one database, messages of one conversation sent through both at once: the minute's
+    limit admits exactly its number, and only the admitted ones count towards the conversation's messages."""
+    quotas = WebchatQuotas(messages_per_minute=5, messages_per_conversation=100, idle_timeout=3600)
+    workers = [_quotas.QuotaCounter(store_url, quotas) for _ in range(2)]
+    try:
+        await workers[0].started("web-1")
+        answers = await asyncio.gather(*(w.message("web-1") for w in workers * 6), return_exceptions=True)
+        assert answers.count(None) == 5
+        assert all(isinstance(a, ApiError) and a.status == 429 for a in answers if a is not None), answers
+        messages = await workers[1]._async.run(  # noqa: SLF001
+            lambda db: db.execute("SELECT messages FROM webchat_activity WHERE conversation_id = ?",
+                                  ("web-1",)).fetchone()["messages"], write=False)  # fmt: skip
+        assert messages == 5
+    finally:
+        for worker in workers:
+            await worker.aclose()
+
+
 async def test_a_flood_of_handoffs_from_one_address_opens_only_its_quota_of_tickets(tmp_path: Path, clock: Any) -> None:
     quotas = WebchatQuotas(escalations_per_hour=2, conversations_per_minute=0)
     async with served_app(tmp_path, quotas) as h, _client(h) as client:

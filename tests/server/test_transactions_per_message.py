@@ -208,11 +208,13 @@ async def test_transactions_and_statements_per_webchat_message_as_the_benchmark_
 
 
 async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_path: Path, tally: Tally) -> None:
-    """The default limits: two more writes per message, group-committed with the others on SQLite."""
+    """The default limits: one more write per message, group-committed with the others on SQLite."""
     counts = await per_message(tmp_path, tally)
-    # The default limits add the conversation's activity (its idle timeout and message count) and the per-minute
-    # count of its messages: two writes per message, in the server store's database, of one statement each (an
-    # upsert that returns the count: on PostgreSQL one round trip each; the handoff's escalation count too). Before
+    # The default limits add the per-minute count of the conversation's messages and, when that admits the message,
+    # its activity (its idle timeout and message count): one write per message, in the server store's database, of
+    # two statements (each an upsert that returns the count, the activity's conditioned on the minute's count: on
+    # PostgreSQL one round trip for both; the handoff's escalation count is a write of its own). Before s10-quotas:
+    # two writes, one for each upsert, awaited one after the other: 4, 4, 7, 5, 5 transactions. Before
     # (s4-trips): two statements each, 10, 10, 43, 26, 26. Before s5-handoff: 15, 8, 8 transactions; before s5-relay
     # 7, 7 for a relayed message (its claim alone). Before s6-turn (the profile's read-back): 8, 8, 28, 19, 19. Before
     # s6-handoff: the handoff's 27 statements (its open read the open session and counted the escalations). Before
@@ -223,4 +225,4 @@ async def test_transactions_and_statements_per_webchat_message_with_quotas(tmp_p
     # session read is the one less); 21 before the start's completion read the session's state with its look for a
     # queued row (one statement, not two). Before s8-relay, 12 statements for a relayed message (the model's history
     # read with it). Before s9-pg-handoff, the handoff's 20 (the desk's ticket looked up after its INSERT).
-    assert counts == [(4, 4, 7), (4, 4, 7), (7, 7, 19), (5, 5, 11), (5, 5, 11)], counts  # relayed: 6, 13 before
+    assert counts == [(3, 3, 7), (3, 3, 7), (6, 6, 19), (4, 4, 11), (4, 4, 11)], counts  # relayed: 6, 13 before
