@@ -32,7 +32,9 @@ a round-robin load balancer would send them: order and one ticket per escalation
 
 Every conversation comes from 127.0.0.1, so the server it starts runs with ``--no-quotas`` (the webchat's
 per-address limits would otherwise refuse all but the first few conversations with 429); start an existing server
-for ``--url`` with ``--no-quotas`` too.
+for ``--url`` with ``--no-quotas`` too. With ``--quota-*`` flags in ``--serve-args`` it keeps the limits instead (the
+flags' values, the defaults for the rest), to measure what they cost: give limits no run reaches, e.g.
+``--serve-args '--quota-conversations-per-minute 100000 --quota-escalations-per-hour 100000'``.
 
 The client closes a connection that has been idle for 1 s (httpx's default: 5 s), and the servers it starts (the
 floor and `agentkit serve`) keep an idle one open for 30 s (their default: 5 s). With both at 5 s, a request sent on
@@ -97,12 +99,17 @@ def own_server(
         ports = [_free_port() for _ in range(workers)]
         commands = [
             [agentkit, "serve", str(ROOT / "examples/support_bot.py"), "--port", str(port), "--data", data,
-             "--log-level", "warning", "--no-quotas", "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS),
-             *extra]  # one address drives every conversation
+             "--log-level", "warning", *_no_quotas(extra), "--timeout-keep-alive", str(SERVER_KEEPALIVE_SECONDS),
+             *extra]
             for port in ports
         ]  # fmt: skip
         with _processes(commands, env, data, pids) as urls:
             yield urls, f"loadtest:{LOGIN_PASSWORD}"
+
+
+def _no_quotas(extra: Sequence[str]) -> list[str]:
+    """``--no-quotas`` (one address drives every conversation), unless ``extra`` sets some limit itself."""
+    return [] if any(arg.startswith("--quota-") for arg in extra) else ["--no-quotas"]
 
 
 @contextlib.contextmanager

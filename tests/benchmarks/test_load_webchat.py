@@ -42,6 +42,19 @@ def test_the_client_drops_idle_connections_long_before_the_servers_close_them() 
     assert [command[command.index("--timeout-keep-alive") + 1] for [command] in servers] == ["30", "30"]
 
 
+def test_the_server_runs_without_quotas_unless_the_serve_args_set_some() -> None:
+    """One address drives every conversation: ``--no-quotas`` by default; ``--quota-*`` flags in ``--serve-args``
+    keep the limits (``--no-quotas`` would override them), to measure what they cost."""
+    benchmark = load_benchmark()
+    servers: list[list[str]] = []
+    benchmark._processes = lambda commands, *rest: servers.append(commands) or contextlib.nullcontext(["url"])
+    for extra in ((), ("--db-pool-size", "8"), ("--quota-conversations-per-minute", "100000")):
+        with benchmark.own_server(None, extra=extra):
+            pass
+    assert ["--no-quotas" in command for [command] in servers] == [True, True, False]
+    assert servers[-1][0][-2:] == ["--quota-conversations-per-minute", "100000"]
+
+
 def test_compare_on_some_servers_runs_end_to_end_with_its_checks(tmp_path: Path) -> None:
     done = _compare(tmp_path, "floor,sqlite")
     assert done.returncode == 0, done.stdout + done.stderr
