@@ -47,6 +47,13 @@ class Trips:
     def counts(self) -> tuple[int, int, int]:
         return self.writes, self.round_trips, self.statements
 
+    @contextmanager
+    def counted(self) -> Iterator[None]:
+        """One message's counts: from zero, for the block."""
+        self.writes = self.round_trips = self.statements = 0
+        with counting():
+            yield
+
 
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> Trips:
@@ -102,13 +109,7 @@ async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
     desk = DeskHitl(pg_url, poll_interval=3600)  # background polls out of the way
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
 
-    @contextmanager
-    def counted() -> Iterator[None]:
-        trips.writes = trips.round_trips = trips.statements = 0
-        with counting():
-            yield
-
-    counts = await post_script(tmp_path, agent, counted, trips.counts, quotas=WebchatQuotas.unlimited())
+    counts = await post_script(tmp_path, agent, trips.counted, trips.counts, quotas=WebchatQuotas.unlimited())
     # (write transactions, round trips before their COMMITs, statements): a question, a question, the handoff, two
     # messages to the person. A question: the user's message with the model's history and the HITL session, all read
     # at commit; the reply. The handoff: the user's message; the session opened (its latest session and the
@@ -160,11 +161,5 @@ async def test_round_trips_of_the_quotas_per_webchat_message_on_postgresql(
     desk = DeskHitl(pg_url, poll_interval=3600)
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
 
-    @contextmanager
-    def counted() -> Iterator[None]:
-        trips.writes = trips.round_trips = trips.statements = 0
-        with counting():
-            yield
-
-    counts = await post_script(tmp_path, agent, counted, trips.counts, quota_db=pg_url)
+    counts = await post_script(tmp_path, agent, trips.counted, trips.counts, quota_db=pg_url)
     assert counts == [(3, 0, 9), (3, 0, 9), (6, 1, 23), (4, 0, 14), (4, 0, 14)], counts

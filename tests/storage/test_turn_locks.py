@@ -29,16 +29,21 @@ async def two_stores(pg_url: str) -> AsyncIterator[tuple[Store, Store]]:
     await asyncio.gather(first.aclose(), second.aclose())
 
 
-def _waiters_in_database(url: str, conversation_id: str) -> int:
-    """Sessions waiting in PostgreSQL for the conversation's turn lock (not granted yet)."""
+def turn_locks_in_database(url: str, conversation_id: str, *, granted: bool = True) -> int:
+    """Sessions holding (``granted``) or waiting for the conversation's turn lock in PostgreSQL."""
     with psycopg.connect(url, autocommit=True) as admin:
         row = admin.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s "
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = %s AND classid = %s "
             "AND objid::bigint = (hashtext(%s)::bigint & 4294967295)",
-            (_TURNS, conversation_id),
+            (granted, _TURNS, conversation_id),
         ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def _waiters_in_database(url: str, conversation_id: str) -> int:
+    """Sessions waiting in PostgreSQL for the conversation's turn lock (not granted yet)."""
+    return turn_locks_in_database(url, conversation_id, granted=False)
 
 
 async def _enter(store: Store, conversation_id: str, entered: asyncio.Event | None = None) -> None:

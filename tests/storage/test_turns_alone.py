@@ -14,9 +14,11 @@ from agentkit.runtime import RUNTIME_MIGRATIONS, Agent, Conversation, HandlerCon
 from agentkit.storage import _listen, _pg_alone
 from agentkit.testing import eventually
 
+from .test_turn_locks import turn_locks_in_database
+
 pytestmark = pytest.mark.postgres
 
-_NAMED, _SOLO, _TURNS = 0x61676B00, 3, 0x61676B01  # agentkit.storage._pg_alone's keys
+_NAMED, _SOLO = 0x61676B00, 3  # agentkit.storage._pg_alone's keys
 
 
 def _solo(url: str) -> list[str]:
@@ -28,17 +30,6 @@ def _solo(url: str) -> list[str]:
             (_NAMED, _SOLO),
         ).fetchall()
     return [row[0] for row in rows]
-
-
-def _turn_locks_in_database(url: str, conversation_id: str, *, granted: bool = True) -> int:
-    with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = %s AND classid = %s "
-            "AND objid::bigint = (hashtext(%s)::bigint & 4294967295)",
-            (granted, _TURNS, conversation_id),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +59,7 @@ async def _enter(store: Store, conversation_id: str) -> None:
 async def test_a_worker_alone_takes_no_turn_lock_in_the_database(alone: Store, pg_url: str) -> None:
     conversation_id = f"c-{uuid.uuid4()}"
     async with alone.hold(conversation_id):
-        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+        assert turn_locks_in_database(pg_url, conversation_id) == 0
     await _enter(alone, conversation_id)
 
 
@@ -85,14 +76,14 @@ async def test_a_newcomer_begins_no_turn_on_a_conversation_whose_turn_began_alon
             assert _solo(pg_url) == ["ShareLock", "ShareLock"]
             entering = asyncio.ensure_future(_enter(newcomer, conversation_id))
             await eventually(
-                lambda: entering.done() or _turn_locks_in_database(pg_url, conversation_id, granted=False) == 1, 30
+                lambda: entering.done() or turn_locks_in_database(pg_url, conversation_id, granted=False) == 1, 30
             )
             assert not entering.done()
             async with asyncio.timeout(30):
                 await _enter(newcomer, other)
         async with asyncio.timeout(30):
             await entering  # the turn that began alone gave its lock back in the database
-        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+        assert turn_locks_in_database(pg_url, conversation_id) == 0
         async with asyncio.timeout(30):
             await _enter(alone, conversation_id)
     finally:
@@ -105,7 +96,7 @@ async def test_after_the_hand_over_every_turn_takes_its_lock(alone: Store, pg_ur
     try:
         await second.open()
         async with alone.hold(conversation_id), second.hold(f"c-{uuid.uuid4()}"):
-            assert _turn_locks_in_database(pg_url, conversation_id) == 1
+            assert turn_locks_in_database(pg_url, conversation_id) == 1
     finally:
         await second.aclose()
 
@@ -129,8 +120,8 @@ async def test_another_process_listening_is_another_worker(alone: Store, pg_url:
             other.execute("SET application_name = 'agentkit-listen'")
             other.execute("NOTIFY agentkit_listeners")
             await eventually(lambda: _solo(pg_url) == ["ShareLock"], 30)
-            assert _turn_locks_in_database(pg_url, conversation_id) == 1
-        assert _turn_locks_in_database(pg_url, conversation_id) == 0
+            assert turn_locks_in_database(pg_url, conversation_id) == 1
+        assert turn_locks_in_database(pg_url, conversation_id) == 0
         third = Store(pg_url)
         await third.open()
         try:
@@ -148,9 +139,9 @@ async def test_a_dropped_connection_takes_the_turns_in_flight_to_the_database(al
                 "AND objid = %s AND objsubid = 2",
                 (_NAMED, _SOLO),
             )
-        await eventually(lambda: _turn_locks_in_database(pg_url, conversation_id) == 1, 30)
+        await eventually(lambda: turn_locks_in_database(pg_url, conversation_id) == 1, 30)
         await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)  # connected again, and alone
-    assert _turn_locks_in_database(pg_url, conversation_id) == 0
+    assert turn_locks_in_database(pg_url, conversation_id) == 0
 
 
 def _listening(url: str) -> bool:
