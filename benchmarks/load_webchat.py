@@ -12,6 +12,7 @@ the message requests.
     python benchmarks/load_webchat.py --url http://127.0.0.1:8000 --server-pid 4242       # ... and its CPU
     python benchmarks/load_webchat.py --compare      # one run: the floors, SQLite, PostgreSQL, 2 workers on it
     python benchmarks/load_webchat.py --compare --only floor,sqlite       # some of them (the floor: for ratios)
+    python benchmarks/load_webchat.py --compare --rounds 5    # 5 rounds in turn, then each ratio's median and range
     python benchmarks/load_webchat.py --compare --client httpx2 --client-processes 1   # the client of before
 
 The client must not be what it measures: on a 2-core machine every CPU second it spends is taken from the server.
@@ -59,6 +60,7 @@ import multiprocessing.process
 import os
 import socket
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -480,6 +482,9 @@ def main() -> None:
                         help="the floors (SQLite, PostgreSQL), SQLite, PostgreSQL and 2 workers, one run")
     parser.add_argument("--only", type=_servers, default=list(SERVERS), metavar="floor,floorpg,sqlite,pg,pg2",
                         help="with --compare: only these servers (ratios are printed when a floor is one)")
+    parser.add_argument("--rounds", type=_positive, default=1, metavar="N",
+                        help="with --compare: N rounds of the servers in turn, then the median and range of each "
+                             "ratio (a round of 200 conversations lasts about a second: one round is noisy)")
     parser.add_argument("--serve-args", default="", help="extra arguments for agentkit serve, e.g. '--db-pool-size 8'")
     parser.add_argument("--client", choices=("lean", "httpx2"), default="lean",
                         help="the HTTP client: lean (benchmarks/_http11.py, the least CPU per request) or httpx2")
@@ -493,7 +498,7 @@ def main() -> None:
         run("server", [args.url], args.login, args.conversations, client, Watched(args.server_pid))
         return
     if args.compare:
-        compare(args.conversations, extra, args.only, client)
+        compare(args.conversations, extra, args.only, client, args.rounds)
         return
     with contextlib.ExitStack() as stack:
         watched = Watched([])
@@ -512,14 +517,42 @@ FLOORS = ("floor", "floorpg")  # the ratios are against the first of them that r
 
 
 def compare(
-    conversations: int, extra: Sequence[str], only: Sequence[str] = SERVERS, client: ClientOptions | None = None
+    conversations: int,
+    extra: Sequence[str],
+    only: Sequence[str] = SERVERS,
+    client: ClientOptions | None = None,
+    rounds: int = 1,
 ) -> None:
     """The floors (on SQLite, on PostgreSQL) and ``agentkit serve`` on SQLite, PostgreSQL and 2 PostgreSQL workers,
-    one after the other, by the same client; ``only`` picks some of them (the ratios need a floor)."""
+    one after the other, by the same client; ``only`` picks some of them (the ratios need a floor). ``rounds``: all
+    of them that many times in turn, each round's table against its own floor, then ``summary``."""
     client = client or ClientOptions()
-    results = [_measure(server, conversations, extra, client) for server in SERVERS if server in only]
-    if any(floor in only for floor in FLOORS):  # the floors run first
-        report(results[0], results[1:])
+    with_floor = any(floor in only for floor in FLOORS)  # the floors run first
+    by_round: list[list[Result]] = []
+    for number in range(1, rounds + 1):
+        if rounds > 1:
+            print(f"\n## round {number} of {rounds}")
+        results = [_measure(server, conversations, extra, client) for server in SERVERS if server in only]
+        if with_floor:
+            report(results[0], results[1:])
+        by_round.append(results)
+    if rounds > 1 and with_floor:
+        summary(by_round)
+
+
+def summary(by_round: Sequence[Sequence[Result]]) -> None:
+    """Each server's throughput and p99 against the floor of its own round: median and range over the rounds. On a
+    shared 2-core machine runs of the same code spread by ±20 %: the median of rounds run in turn says more than
+    any one of them."""
+    print(f"\n| over {len(by_round)} rounds | throughput vs floor: median (range) | p99 vs floor: median (range) |")
+    print("|---|---:|---:|")
+    for column in range(1, len(by_round[0])):
+        rates = [results[column].rate / results[0].rate for results in by_round]
+        p99s = [results[column].quantile(0.99) / results[0].quantile(0.99) for results in by_round]
+        print(
+            f"| {by_round[0][column].name} | {statistics.median(rates):.2f}x ({min(rates):.2f}-{max(rates):.2f}x) | "
+            f"{statistics.median(p99s):.1f}x ({min(p99s):.1f}-{max(p99s):.1f}x) |"
+        )
 
 
 def _measure(server: str, conversations: int, extra: Sequence[str], client: ClientOptions) -> Result:
@@ -554,7 +587,7 @@ def _servers(value: str) -> list[str]:
 
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number of processes, 1 or more")
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number, 1 or more")
     return int(value)
 
 

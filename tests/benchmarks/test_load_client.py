@@ -133,4 +133,4 @@ def test_client_processes_must_be_a_positive_whole_number() -> None:
     command = [sys.executable, str(SCRIPT), "--client-processes", "0"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "'0': give a whole number of processes, 1 or more" in done.stderr
+    assert "'0': give a whole number, 1 or more" in done.stderr

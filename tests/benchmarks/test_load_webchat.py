@@ -70,6 +70,23 @@ def test_compare_on_some_servers_runs_end_to_end_with_its_checks(tmp_path: Path)
     assert "PostgreSQL" not in done.stdout
 
 
+def test_rounds_run_the_servers_in_turn_then_give_each_ratio_s_median_and_range(tmp_path: Path) -> None:
+    done = _compare(tmp_path, "floor,sqlite", "--rounds", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert out.index("## round 1 of 2") < out.index("## round 2 of 2")
+    assert out.count("floor (Starlette + one SQLite insert): 3 conversations") == 2  # each round its own floor
+    assert out.count("`agentkit serve`, SQLite: 3 conversations") == 2
+    tables = [line for line in out.splitlines() if line.startswith("| `agentkit serve`, SQLite |")]
+    assert len(tables) == 3  # each round's table, then the summary's row
+    ratios = [float(line.split(" | ")[4].rstrip("x")) for line in tables[:2]]  # each round: vs its own floor
+    summary = tables[2].split(" | ")
+    assert out.index("| over 2 rounds |") < out.index(tables[2])
+    median, spread = summary[1].split(" (")
+    assert float(median.rstrip("x")) == pytest.approx(sum(ratios) / 2, abs=0.01)  # the median of two: their mean
+    assert spread == f"{min(ratios):.2f}-{max(ratios):.2f}x)"
+
+
 def test_an_unknown_server_name_is_refused_with_the_names_to_pick_from() -> None:
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--compare", "--only", "floor,mysql"], capture_output=True, text=True, timeout=60
@@ -91,9 +108,9 @@ def test_the_postgresql_floor_stores_every_message_and_is_the_table_s_reference(
     assert "SQLite" not in done.stdout
 
 
-def _compare(folder: Path, servers: str) -> subprocess.CompletedProcess[str]:
-    """``load_webchat.py --compare --only SERVERS`` with 3 conversations, run in ``folder``."""
+def _compare(folder: Path, servers: str, *more: str) -> subprocess.CompletedProcess[str]:
+    """``load_webchat.py --compare --only SERVERS`` with 3 conversations (and ``more`` arguments), run in ``folder``."""
     return subprocess.run(
-        [sys.executable, str(SCRIPT), "--compare", "--only", servers, "--conversations", "3"],
+        [sys.executable, str(SCRIPT), "--compare", "--only", servers, "--conversations", "3", *more],
         capture_output=True, text=True, timeout=300, cwd=folder,
     )  # fmt: skip
