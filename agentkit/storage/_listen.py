@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DESK_CHANNEL", "FALLBACK_POLL", "LISTENERS_CHANNEL", "LISTENER_NAME", "MESSAGES_CHANNEL", "Listening",
-    "Notification", "listen", "no_notify_on_insert", "notify_on_insert", "own_listeners", "server_of", "stay_quiet",
+    "Notification", "listen", "no_notify_on_insert", "notify_on_insert", "own_listeners", "retry_delay", "server_of",
+    "stay_quiet",
 ]
 
 logger = logging.getLogger("agentkit.storage")
@@ -52,7 +53,6 @@ _TICK = 0.5  # seconds between looks at the stop flag while waiting for notifica
 _FIRST_RETRY, _LAST_RETRY = 0.2, 5.0  # seconds before connecting again after the connection dropped
 LISTENER_NAME = "agentkit-listen"
 """The application_name of listening connections: how workers find each other."""
-_NAME = LISTENER_NAME
 _OTHERS = (
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s "
     "AND pid <> pg_backend_pid()"
@@ -186,7 +186,7 @@ class _Listener:
                 with self._lock:
                     self._known = False
                 self.connected, self.backend_pid = False, None
-            self._stop.wait(min(_FIRST_RETRY * 2 ** max(failures - 1, 0), _LAST_RETRY))
+            self._stop.wait(retry_delay(failures))
 
     def _listen(self, again: bool) -> None:
         with self._connect() as raw:
@@ -194,7 +194,7 @@ class _Listener:
             self.pid, self.server = raw.info.backend_pid, server_of(raw)
             for channel in (MESSAGES_CHANNEL, DESK_CHANNEL, LISTENERS_CHANNEL):
                 raw.execute(f"LISTEN {channel}")
-            raw.execute(f"SET application_name = '{_NAME}'")  # after LISTEN: whoever finds it by name is heard
+            raw.execute(f"SET application_name = '{LISTENER_NAME}'")  # after LISTEN: whoever finds it by name is heard
             self._look_around(raw, hello=True)
             looked = time.monotonic()
             self.connected, self.backend_pid = True, raw.info.backend_pid
@@ -216,7 +216,7 @@ class _Listener:
 
     def _look_around(self, raw: Any, hello: bool = False) -> None:
         """Which other processes listen now (those that stopped are forgotten); greet those that are new."""
-        found = {int(row[0]) for row in raw.execute(_OTHERS, (_NAME,)).fetchall()}
+        found = {int(row[0]) for row in raw.execute(_OTHERS, (LISTENER_NAME,)).fetchall()}
         with self._lock:
             new = bool(found - self._others)
             self._others, self._known = found, True
@@ -272,6 +272,12 @@ def listen(
         listening = Listening(listener, channel, callback, loop, owner, skip)
         listener.add(listening)
     return listening
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds before connecting again after ``failures`` failures in a row (0: the connection dropped after it
+    worked): 0.2 s, doubled each time, at most 5 s."""
+    return min(_FIRST_RETRY * 2.0 ** max(failures - 1, 0), _LAST_RETRY)
 
 
 def own_listeners(server: tuple[str, int, str]) -> set[int]:

@@ -35,14 +35,14 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from ._base import NamedLock
-from ._listen import LISTENER_NAME, LISTENERS_CHANNEL, own_listeners, server_of
+from ._listen import LISTENER_NAME, LISTENERS_CHANNEL, own_listeners, retry_delay, server_of
 
 if TYPE_CHECKING:
     import psycopg
 
     from ._postgres import PostgresDatabase
 
-__all__ = ["HAND_OVER_LIMIT", "LOOK_AGAIN", "TURNS_CHANNEL", "Alone"]
+__all__ = ["HAND_OVER_LIMIT", "LOOK_AGAIN", "NAMED_KEYS", "TURNS_CHANNEL", "TURN_KEYS", "Alone"]
 
 logger = logging.getLogger("agentkit.storage")
 
@@ -50,10 +50,9 @@ TURNS_CHANNEL = "agentkit_turns"
 """A worker waits for ``SOLO``: the one alone hands over."""
 LOOK_AGAIN = 10.0
 """Seconds between a worker's looks at whether it is alone (or, alone, still is)."""
-_NAMED = 0x61676B00  # the named locks' key space (``_postgres``)
-_TURNS = 0x61676B01  # the turn locks' key space (``_postgres``)
-_SOLO = (_NAMED, int(NamedLock.TURNS_SOLO))
-_FIRST_RETRY, _LAST_RETRY = 0.2, 5.0  # seconds before connecting again after the connection dropped
+NAMED_KEYS = 0x61676B00  # "agk\0": the first int4 of a named lock's advisory key (``_postgres``)
+TURN_KEYS = 0x61676B01  # and of a turn lock's
+_SOLO = (NAMED_KEYS, int(NamedLock.TURNS_SOLO))
 HAND_OVER_LIMIT = 60.0
 """Seconds a newcomer waits for the worker alone to hand over (it does within ``LOOK_AGAIN`` at most, unless it is
 stuck): then opening its store fails, and says why."""
@@ -203,7 +202,7 @@ class Alone:
                 logger.warning("the turn locks' connection failed (%s); connecting again", error)
                 self._lost()
                 failures += 1
-                self._stop.wait(min(_FIRST_RETRY * 2 ** max(failures - 1, 0), _LAST_RETRY))
+                self._stop.wait(retry_delay(failures))
         if self._raw is not None:
             self._raw.close()  # SOLO goes with it
 
@@ -268,7 +267,7 @@ class Alone:
 
     def _someone_else(self, raw: psycopg.Connection[Any]) -> bool:
         listeners, turn_backends = sorted(own_listeners(server_of(raw))), sorted(self._own_turn_backends())
-        return bool(_one(raw, _SOMEONE_ELSE, (LISTENER_NAME, listeners, _TURNS, turn_backends, *_SOLO)))
+        return bool(_one(raw, _SOMEONE_ELSE, (LISTENER_NAME, listeners, TURN_KEYS, turn_backends, *_SOLO)))
 
     def _set(self, state: State) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigError
 from ._base import BatchOutcome, Connection, Cursor, Database, NamedLock, TurnLocks, TurnOperation
 from ._listen import Listening, Notification, listen, stay_quiet
-from ._pg_alone import Alone
+from ._pg_alone import NAMED_KEYS, TURN_KEYS, Alone
 from ._pg_batch import Batch, Queue
 from ._pg_prepared import PreparedStatements
 from ._url import redact
@@ -34,9 +34,9 @@ __all__ = ["DEFAULT_POOL_SIZE", "PostgresDatabase", "Transaction", "ddl", "place
 DEFAULT_POOL_SIZE = 8  # per database of a worker: see `agentkit serve --help` for the connection budget
 _OPEN_TIMEOUT = 10.0  # seconds to make the first connection before ``open`` gives up
 # The two-int4 advisory key space, apart from the bigint one of ``lock_conversation`` (PostgreSQL keeps the two
-# apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)).
-_NAMED = 0x61676B00  # "agk\0"
-_TURNS = 0x61676B01
+# apart): named locks are (NAMED, n), turn locks (TURNS, hashtext(conversation id)); defined in ``_pg_alone``,
+# which takes them too.
+_NAMED, _TURNS = NAMED_KEYS, TURN_KEYS
 _TURN_LANES = 4  # at most this many connections for a process's turn locks nobody else holds
 _TRY_TURN = "pg_try_advisory_lock(%s, hashtext(%s))"
 _UNLOCK_TURN = "pg_advisory_unlock(%s, hashtext(%s))"

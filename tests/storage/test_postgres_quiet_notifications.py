@@ -33,7 +33,7 @@ class Observer:
         for channel in (MESSAGES_CHANNEL, _listen.DESK_CHANNEL, _listen.LISTENERS_CHANNEL, _MARK):
             self.raw.execute(f"LISTEN {channel}")
         if announced:
-            self.raw.execute(f"SET application_name = '{_listen._NAME}'")
+            self.raw.execute(f"SET application_name = '{_listen.LISTENER_NAME}'")
             self.raw.execute(f"NOTIFY {_listen.LISTENERS_CHANNEL}")
 
     def heard(self) -> list[tuple[str, str]]:
@@ -113,7 +113,9 @@ async def _silent(ctx: HandlerContext) -> None:
 def listeners(url: str) -> int:
     """How many listening connections (of any worker) the database has."""
     with psycopg.connect(url, autocommit=True) as admin:
-        row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (_listen._NAME,))
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (_listen.LISTENER_NAME,)
+        )
         return int(row.fetchone()[0])  # type: ignore[index]
 
 
