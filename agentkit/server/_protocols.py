@@ -23,7 +23,7 @@ deadline. h11 bounds a head still incomplete at 16 KiB (its ``max_incomplete_eve
 that arrives whole in one read; 64 KiB is above what a browser sends (nginx's default total is 32 KiB)."""
 
 
-class _HeaderDeadline:
+class _HeaderDeadline(asyncio.Protocol):
     """A deadline for each request's headers (from the connection, or from the end of the previous response); a
     client that trickles its headers in is disconnected when it passes. An answer's headers and body leave in one
     write (``CoalescedWrites``). Mixed into uvicorn's protocols (``_H11WithHeaderTimeout``,
@@ -39,20 +39,21 @@ class _HeaderDeadline:
     _header_timer: asyncio.TimerHandle | None = None
     _headers_due: float | None = None  # None while a request's headers are in (it is being answered)
 
-    def _connected(self) -> None:
-        """After uvicorn's ``connection_made``."""
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # uvicorn's: it keeps the transport, as ``self.transport``
         self.transport = cast(asyncio.Transport, CoalescedWrites(self.transport, self.loop))
         self._await_headers()
         self._arm_header_timer(self.header_timeout)
 
-    def _response_written(self) -> None:
-        """Before uvicorn's ``on_response_complete``: the answer is whole, it need not wait for the round's end."""
-        cast(CoalescedWrites, self.transport).flush()
-
-    def _disconnected(self) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+        super().connection_lost(exc)
+
+    def _response_written(self) -> None:
+        """Before uvicorn's ``on_response_complete``: the answer is whole, it need not wait for the round's end."""
+        cast(CoalescedWrites, self.transport).flush()
 
     def _await_headers(self) -> None:
         self._headers_due = self.loop.time() + self.header_timeout
@@ -77,10 +78,6 @@ class _HeaderDeadline:
 class _H11WithHeaderTimeout(_HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol (pure Python), with ``_HeaderDeadline``: what serves when httptools is missing."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._connected()
-
     def handle_events(self) -> None:
         cycle = self.cycle
         super().handle_events()
@@ -92,10 +89,6 @@ class _H11WithHeaderTimeout(_HeaderDeadline, H11Protocol):
         if not self.transport.is_closing():
             self._await_headers()  # before the pipelined request that super() may start at once
         super().on_response_complete()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disconnected()
-        super().connection_lost(exc)
 
 
 def protocol_class(header_timeout: float) -> type[asyncio.Protocol]:
@@ -123,10 +116,6 @@ def _httptools_protocol() -> type[_HeaderDeadline]:
 
         _head_bytes = 0
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._connected()
-
         def on_message_begin(self) -> None:
             self._head_bytes = 0
             super().on_message_begin()
@@ -148,10 +137,6 @@ def _httptools_protocol() -> type[_HeaderDeadline]:
             if not self.transport.is_closing() and not self.pipeline:  # a pipelined request's headers are in
                 self._await_headers()
             super().on_response_complete()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disconnected()
-            super().connection_lost(exc)
 
         def _count_head(self, size: int) -> None:
             """Raised in the parser's callback, the error comes out of ``feed_data`` as uvicorn's invalid request:
