@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
@@ -51,6 +52,17 @@ async def alone(pg_url: str) -> AsyncIterator[Store]:
         await store.aclose()
 
 
+@asynccontextmanager
+async def _another_worker(pg_url: str) -> AsyncIterator[Store]:
+    """A second worker's store on the database, open for the block (its ``open`` waits for the hand-over)."""
+    store = Store(pg_url)
+    try:
+        await store.open()
+        yield store
+    finally:
+        await store.aclose()
+
+
 async def _enter(store: Store, conversation_id: str) -> None:
     async with store.hold(conversation_id):
         pass
@@ -91,23 +103,14 @@ async def test_a_newcomer_begins_no_turn_on_a_conversation_whose_turn_began_alon
 
 
 async def test_after_the_hand_over_every_turn_takes_its_lock(alone: Store, pg_url: str) -> None:
-    second = Store(pg_url)
     conversation_id = f"c-{uuid.uuid4()}"
-    try:
-        await second.open()
-        async with alone.hold(conversation_id), second.hold(f"c-{uuid.uuid4()}"):
-            assert turn_locks_in_database(pg_url, conversation_id) == 1
-    finally:
-        await second.aclose()
+    async with _another_worker(pg_url) as second, alone.hold(conversation_id), second.hold(f"c-{uuid.uuid4()}"):
+        assert turn_locks_in_database(pg_url, conversation_id) == 1
 
 
 async def test_a_worker_is_alone_again_once_the_other_has_gone(alone: Store, pg_url: str) -> None:
-    second = Store(pg_url)
-    await second.open()
-    try:
+    async with _another_worker(pg_url):
         assert _solo(pg_url) == ["ShareLock", "ShareLock"]
-    finally:
-        await second.aclose()
     await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)
 
 
@@ -122,12 +125,8 @@ async def test_another_process_listening_is_another_worker(alone: Store, pg_url:
             await eventually(lambda: _solo(pg_url) == ["ShareLock"], 30)
             assert turn_locks_in_database(pg_url, conversation_id) == 1
         assert turn_locks_in_database(pg_url, conversation_id) == 0
-        third = Store(pg_url)
-        await third.open()
-        try:
+        async with _another_worker(pg_url):
             assert _solo(pg_url) == ["ShareLock", "ShareLock"]
-        finally:
-            await third.aclose()
 
 
 async def test_a_dropped_connection_takes_the_turns_in_flight_to_the_database(alone: Store, pg_url: str) -> None:
