@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -33,6 +34,7 @@ from ..hitl import HitlPlugin
 from ..storage import parse_url
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
+from ._direct import DirectRoutes
 from ._hardening import middleware
 from ._host import ServedAgent
 from ._metrics import Metrics
@@ -119,9 +121,11 @@ def create_app(
     observed = Metrics(metrics_token) if metrics else None
     on_app = observed is not None and not metrics_listener
     extra = [Route("/metrics", observed.endpoint, methods=["GET"])] if observed is not None and on_app else []
+    routes = _routes(table, desk_app)
+    direct = partial(DirectRoutes, routes=_direct(routes), handlers=ERROR_HANDLERS)
     app = Starlette(
-        routes=[*extra, *_routes(table, desk_app)],
-        middleware=middleware(allowed_hosts),
+        routes=[*extra, *routes],
+        middleware=middleware(allowed_hosts, inner=direct),
         lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None, metrics=observed),
         exception_handlers=ERROR_HANDLERS,
     )
@@ -159,6 +163,13 @@ def _busiest_first(routes: Sequence[ApiRoute]) -> list[ApiRoute]:
     and method, so the order changes no answer (a test resolves every route both ways)."""
     chat = sorted((r for r in routes if r in CHAT_ROUTES), key=lambda r: r.method != "POST")
     return [*chat, *(r for r in routes if r not in CHAT_ROUTES)]
+
+
+def _direct(routes: Sequence[BaseRoute]) -> list[Route]:
+    """The webchat's routes that answer with a plain response (not its event stream), served by ``DirectRoutes``:
+    they lead the routes (``_busiest_first``), so the router would choose them for the requests they match too."""
+    plain = {route.endpoint for route in CHAT_ROUTES if not route.stream}
+    return [route for route in routes if isinstance(route, Route) and route.endpoint in plain]
 
 
 def _first_hitl(agent: ServedAgent) -> Any | None:

@@ -11,7 +11,7 @@ is never reflected in a redirect.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -33,10 +33,16 @@ class SecurityHeaders:
     answer (errors and event streams included); ``nosniff`` on every other answer too. With ``allowed_hosts``, the
     Host check as well, in the same layer (one middleware less for every request): Starlette's
     ``TrustedHostMiddleware`` decides, and the Host values it let through are remembered (``_KNOWN_HOSTS`` of them)
-    so that a request with one of those goes on without being parsed again. Its refusal gets the headers too."""
+    so that a request with one of those goes on without being parsed again. Its refusal gets the headers too.
+    ``inner``: a layer of the app's own to put under this one, in the same middleware (``DirectRoutes``)."""
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
-        self.app = app
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_hosts: Sequence[str] | None = None,
+        inner: Callable[[ASGIApp], ASGIApp] | None = None,
+    ) -> None:
+        self.app = app if inner is None else inner(app)
         self._host_check = (
             None if allowed_hosts is None
             else TrustedHostMiddleware(self._host_allowed, allowed_hosts=list(allowed_hosts), www_redirect=False)
@@ -83,10 +89,12 @@ def _host(scope: Scope) -> bytes | None:
     return None
 
 
-def middleware(allowed_hosts: Sequence[str] | None) -> list[Middleware]:
+def middleware(
+    allowed_hosts: Sequence[str] | None, inner: Callable[[ASGIApp], ASGIApp] | None = None
+) -> list[Middleware]:
     """The app's middleware, one layer: the security headers outermost, so even the Host check's refusal is marked
-    ``nosniff``, and the Host check when ``allowed_hosts`` is given (``"*"`` allows any)."""
-    return [Middleware(SecurityHeaders, allowed_hosts=allowed_hosts)]
+    ``nosniff``, and the Host check when ``allowed_hosts`` is given (``"*"`` allows any); ``inner`` under them."""
+    return [Middleware(SecurityHeaders, allowed_hosts=allowed_hosts, inner=inner)]
 
 
 def default_allowed_hosts(bound_host: str) -> list[str]:
