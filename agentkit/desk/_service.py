@@ -36,7 +36,7 @@ from agentkit.desk._models import (
 )
 from agentkit.desk._store import NewTicket, TicketStore
 from agentkit.handoff import PRIORITIES, Priority, TranscriptLine, User
-from agentkit.storage import DESK_CHANNEL, AsyncDatabase, Listening, Notification, parse_url
+from agentkit.storage import DESK_CHANNEL, AsyncDatabase, Connection, Database, Listening, Notification, parse_url
 
 __all__ = ["DeskCallback", "DeskSubscription", "DeskWatch", "LocalDesk"]
 
@@ -164,6 +164,44 @@ class LocalDesk:
             return await self._run(self._store.refused_user_message, str(ticket_id))
         self._notify()
         return stored
+
+    def shares_database(self, database: Database) -> bool:
+        """Whether the desk's tables are in ``database`` (the agent's store at the desk's URL): then its users'
+        messages may be written in that database's transactions (``write_user_message``), and their notifications
+        are the desk's own (``Database.written_by``)."""
+        if not self._store.database.same_as(database):
+            return False
+        self._store.database.written_by(database)
+        return True
+
+    def write_user_message(
+        self,
+        connection: Connection,
+        ticket_id: str,
+        text: str,
+        *,
+        user_name: str | None = None,
+        only_if: tuple[str, tuple[object, ...]] | None = None,
+    ) -> Callable[[], TicketMessage | None]:
+        """``add_user_message`` in the caller's write transaction on a database the desk shares
+        (``shares_database``), if the ticket is open and ``only_if`` holds (see ``TicketStore.write_user_message``:
+        the caller's condition must stay as it is until COMMIT). Call the result once the transaction has committed:
+        the message as stored (the inbox is woken then), or None when nothing was written. ``open_ticket`` gives
+        the ticket's condition in SQL, which holds to the end of the transaction once this has touched it."""
+        stored = self._store.write_user_message(connection, str(ticket_id), text, user_name, only_if=only_if)
+
+        def written() -> TicketMessage | None:
+            message = stored()
+            if message is not None:
+                self._notify()  # pushed to subscribers on the next delivery, as the bot's own writes are
+            return message
+
+        return written
+
+    @staticmethod
+    def open_ticket(ticket_id: str) -> tuple[str, tuple[object, ...]]:
+        """A condition in SQL (``?`` marks) and its parameters: the ticket is open (``write_user_message``)."""
+        return TicketStore.open_ticket(str(ticket_id))
 
     async def close(
         self, ticket_id: str, *, reason: str | None = None, by: Literal["agent", "bot"] = "agent"

@@ -169,24 +169,42 @@ class TicketStore:
         return stored() or self.refused_user_message(ticket_id)
 
     def write_user_message(
-        self, db: Connection, ticket_id: str, text: str, user_name: str | None
+        self,
+        db: Connection,
+        ticket_id: str,
+        text: str,
+        user_name: str | None,
+        *,
+        only_if: tuple[str, tuple[object, ...]] | None = None,
     ) -> Callable[[], TicketMessage | None]:
         """A user's message, in ``db``'s write transaction, if its ticket is open; call the result once it has
         committed: the message as stored, or None when the ticket is closed or missing (nothing was written:
         ``refused_user_message`` says why). Nothing is read before the COMMIT (on PostgreSQL the transaction is no
         round trip of its own): one statement checks that the ticket is open, locks it and touches it, and the
-        message and its event are each written only if it is open (the lock held: it stays so until COMMIT)."""
+        message and its event are each written only if it is open (the lock held: it stays so until COMMIT).
+
+        ``only_if``: a condition of the caller's in SQL (``?`` marks) and its parameters, that each of those
+        statements also asks (None, and nothing written, when it does not hold). It must stay as it is for the
+        rest of the transaction (decided on rows the caller holds locked), so that the three statements agree."""
         at, key = time.time(), _int_id(ticket_id)
+        also, also_params = (f" AND {only_if[0]}", only_if[1]) if only_if is not None else ("", ())
         touched = db.read_at_commit(
-            "UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed' RETURNING id", (at, key)
+            f"UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed'{also} RETURNING id",
+            (at, key, *also_params),
         )
         message_id = db.insert_at_commit(
             f"INSERT INTO desk_messages (ticket_id, author, author_name, text, at) SELECT id, 'user', ?, ?, ? "
-            f"{_IF_OPEN}",
-            (user_name, text, at, key),
+            f"{_IF_OPEN}{also}",
+            (user_name, text, at, key, *also_params),
         )
-        self._add_event(db, ticket_id, "user_message", None, text, if_open=True)
+        self._add_event(db, ticket_id, "user_message", None, text, if_open=True, only_if=only_if)
         return lambda: TicketMessage(message_id(), "user", user_name, text, at) if touched() else None
+
+    @staticmethod
+    def open_ticket(ticket_id: str) -> tuple[str, tuple[object, ...]]:
+        """A condition in SQL (one ``?``) and its parameter: the ticket is open. Once ``write_user_message`` has
+        touched it in a transaction, it stays so to its end (a closed ticket stays closed)."""
+        return f"EXISTS (SELECT 1 {_IF_OPEN})", (_int_id(ticket_id),)
 
     def refused_user_message(self, ticket_id: str) -> NoReturn:
         """Why ``write_user_message`` wrote nothing: the ticket is missing (``TicketNotFound``) or closed."""
@@ -261,15 +279,19 @@ class TicketStore:
         text: str | None,
         *,
         if_open: bool = False,
+        only_if: tuple[str, tuple[object, ...]] | None = None,
     ) -> Callable[[], DeskEvent]:
         """The transaction's last statement: the event, under the desk's lock until COMMIT (see the module's
         docstring). Call the result once the transaction has committed. ``if_open``: written only if the ticket is
-        open (then read the result only if it was)."""
+        open (then read the result only if it was); ``only_if``: and the caller's condition holds (with ``if_open``
+        only, see ``write_user_message``)."""
         db.lock(NamedLock.DESK_EVENTS)
         at = time.time()
         if if_open:
-            sql = f"INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) SELECT id, ?, ?, ?, ? {_IF_OPEN}"
-            params: tuple[object, ...] = (kind, agent, text, at, _int_id(ticket_id))
+            also, also_params = (f" AND {only_if[0]}", only_if[1]) if only_if is not None else ("", ())
+            sql = (f"INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) SELECT id, ?, ?, ?, ? "
+                   f"{_IF_OPEN}{also}")  # fmt: skip
+            params: tuple[object, ...] = (kind, agent, text, at, _int_id(ticket_id), *also_params)
         else:
             sql = "INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) VALUES (?, ?, ?, ?, ?)"
             params = (_int_id(ticket_id), kind, agent, text, at)

@@ -132,7 +132,7 @@ class HitlActions:
             await admit(conversation_id)
             opened = await self._open(escalation, opened.transcript, admitted=True)
         assert opened.session is not None
-        plugin.note_open(conversation_id)  # the next messages go to the person: queued with the turn's message
+        plugin.note_open(conversation_id, opened.session)  # the next messages go to the person: with the turn's message
         if opened.start is None:
             return HitlStart("already_escalated", opened.session)
         # Inline, this call sends the row; waking the background deliverer would only race it for the row. The
@@ -140,7 +140,9 @@ class HitlActions:
         plugin.wake(outbox=not plugin.deliver_inline, timeouts=opened.session.timeout_at is not None)
         if not plugin.deliver_inline:
             return HitlStart("queued", opened.session)
-        return await self._deliver_start(opened.start)
+        started = await self._deliver_start(opened.start)
+        plugin.note_open(conversation_id, started.session)  # delivered: with its helpdesk id now
+        return started
 
     async def _open(
         self, escalation: _Escalation, transcript: tuple[TranscriptLine, ...] | None, *, admitted: bool

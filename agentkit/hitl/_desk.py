@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from ..desk import LocalDesk
-from ..storage import FALLBACK_POLL
+from ..storage import FALLBACK_POLL, Connection
+from ._host import HitlHost
 from ._plugin import HitlPlugin
+from ._relay import Condition, Through, WriteThrough
 from .providers import LocalDeskProvider
 
 __all__ = ["DeskHitl"]
@@ -32,6 +35,22 @@ class DeskHitl(HitlPlugin):
     ) -> None:
         super().__init__(LocalDeskProvider(desk_or_path), **config)
         self.poll_interval = poll_interval
+        self._shares_database = False  # the desk's tables are in the agent's database (``bind``)
+
+    def bind(self, host: HitlHost, alias: str) -> None:
+        super().bind(host, alias)
+        self._shares_database = self.desk.shares_database(host.database)
+
+    def _write_through(self) -> WriteThrough | None:
+        """On the agent's own database, the desk takes a user's message in the transaction that stores it."""
+        return self._write_user_message if self._shares_database else None
+
+    def _write_user_message(
+        self, connection: Connection, seen: Through, text: str, only_if: Condition
+    ) -> tuple[Callable[[], bool], Condition]:
+        desk = self.desk
+        stored = desk.write_user_message(connection, seen.remote_id, text, user_name=seen.user_name, only_if=only_if)
+        return (lambda: stored() is not None), desk.open_ticket(seen.remote_id)
 
     @property
     def desk(self) -> LocalDesk:

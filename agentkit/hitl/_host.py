@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from agentkit.handoff import TranscriptLine
 
-from ..storage import Component, Connection
+from ..storage import Component, Connection, Database
 
 __all__ = ["SESSION_EVENT_TYPES", "HitlHost", "Post", "SessionEvent", "SessionEventType"]
 
@@ -85,6 +85,12 @@ class HitlHost(Protocol):
         progress, when the tool running now ends that run (its posts are stored there first, before the run's
         messages); ``then`` gets its value once that has committed. False, and nothing done, when there is no such
         run: the caller writes it itself."""
+        ...
+
+    @property
+    def database(self) -> Database:
+        """The store's database: a helpdesk whose tables are in it too (the embedded desk at the store's URL) may
+        write them in the store's transactions."""
         ...
 
     async def script(self, sql: str) -> None:

@@ -44,7 +44,7 @@ from ._outbox import OutboxEntry, OutboxRow
 from ._outbox import entries as outbox_entries
 from ._provider import HitlEvent, HitlProvider, WebhookRejected
 from ._rejections import RejectionLog
-from ._relay import Relayed, queue_at_commit
+from ._relay import Queued, Relayed, Taken, Through, WriteThrough, queue_at_commit
 
 __all__ = ["HitlPlugin"]
 
@@ -85,7 +85,7 @@ class HitlPlugin:
         self._wake_timeouts = asyncio.Event()
         self._rejections = RejectionLog()
         self._config_json_of: tuple[SessionConfig, str] | None = None
-        self._may_relay: dict[str, None] = {}  # conversations seen with an open session: see ``note_open``
+        self._may_relay: dict[str, Through | None] = {}  # conversations seen with an open session: ``note_open``
         self._early_events_due = True  # the background pass looks for kept events: at its first pass, when told...
         self._early_events_looked_at = 0.0  # ...and every ``redeliver_interval`` (time.monotonic())
 
@@ -148,8 +148,8 @@ class HitlPlugin:
         message queued for the person if the conversation's open session takes it as it is (``_relay``), else the
         conversation's latest session. The agent calls it there, and once it has committed calls the result and
         passes what that gives to ``intercept`` as ``read``."""
-        queued = self._queue_at_commit(connection, conversation_id, text)
         latest = _state.latest_session_at_commit(connection, self.alias, conversation_id)
+        queued = self._queue_at_commit(connection, conversation_id, text)  # last: it may write the helpdesk's event
 
         def read() -> _state.HitlSession | Relayed | None:
             session, row = latest(), queued()
@@ -157,6 +157,8 @@ class HitlPlugin:
                 self.note_ended(conversation_id)  # none open: its next messages pay nothing for one
             if row is None or session is None:
                 return session
+            if isinstance(row, Taken):
+                return _taken(session, row)
             return _relayed(session, text, *row)
 
         return read
@@ -171,7 +173,10 @@ class HitlPlugin:
     ) -> bool:
         """A user message: True if the open session took it (to the human agent), False if the bot should.
         ``read``: what ``read_for_intercept`` gave, in the transaction that stored the message (else read here)."""
-        if isinstance(read, Relayed):  # queued with the message (``read_for_intercept``)
+        if isinstance(read, Relayed):  # queued with the message, or written through (``read_for_intercept``)
+            self.note_open(conversation_id, read.session)
+            if read.row is None:
+                return True
             return await self._relay(read.session, (read.row, None if read.token is None else
                                                      (read.row, read.session, read.token)))  # fmt: skip
         session = await self.session(conversation_id) if isinstance(read, _NotRead) else read
@@ -185,7 +190,7 @@ class HitlPlugin:
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
-        self.note_open(conversation_id)
+        self.note_open(conversation_id, session)
         queued = await self._enqueue(session, text)
         if queued is None:
             return False  # it ended meanwhile
@@ -203,12 +208,18 @@ class HitlPlugin:
         seen.used = True  # a mutable mark: tool calls run together each have a copy of the context, not of it
         return seen.conversation_id == conversation_id
 
-    def note_open(self, conversation_id: str) -> None:
+    def note_open(self, conversation_id: str, session: _state.HitlSession | None = None) -> None:
         """The conversation has an open session: its next messages are queued with the turn's first transaction
-        (``read_for_intercept``). A hint only, of this process (bounded: forgotten all at once when full)."""
+        (``read_for_intercept``). A hint only, of this process (bounded: forgotten all at once when full).
+        ``session``: that session, as read; once delivered, a helpdesk that writes through (``_write_through``)
+        may take the next messages in that transaction (the session is checked there)."""
         if len(self._may_relay) >= _MAY_RELAY_MAX:
             self._may_relay.clear()
-        self._may_relay[conversation_id] = None
+        seen = None
+        if session is not None and session.session_id is not None and session.is_open:
+            seen = Through(session.row_id, session.session_id, session.user.name or session.user.id)
+        if seen is not None or conversation_id not in self._may_relay:
+            self._may_relay[conversation_id] = seen
 
     def note_ended(self, conversation_id: str) -> None:
         """This process ended the conversation's session: its next message goes to the bot (read with the model's
@@ -233,17 +244,25 @@ class HitlPlugin:
 
     def _queue_at_commit(
         self, connection: Connection, conversation_id: str, text: str
-    ) -> Callable[[], tuple[int, int, str | None] | None]:
+    ) -> Callable[[], Queued | Taken | None]:
         """``_relay.queue_at_commit``, unless ``text`` is the close command (``intercept`` ends the session), or no
         session of the conversation was seen open by this process (a message to the bot pays no statement for it;
-        one that should have gone is queued by ``intercept``, as before)."""
+        one that should have gone is queued by ``intercept``, as before). Written through to the helpdesk when it
+        can be (``_write_through``) and the session was seen delivered."""
         if not self.expects_message(conversation_id, text):
             return lambda: None
         lease = self.delivery.claim_seconds
         claim = (outbox.new_claim_token(), time.time() + lease) if self.deliver_inline else None
         key, config = self.host.message_key_sql(), self._config_json()
+        write, seen = self._write_through(), self._may_relay.get(conversation_id)
+        through = (seen, write) if write is not None and seen is not None else None
         return queue_at_commit(connection, self.alias, conversation_id, text, message_key_sql=key,
-                               config_json=config, claim=claim)  # fmt: skip
+                               config_json=config, claim=claim, through=through)  # fmt: skip
+
+    def _write_through(self) -> WriteThrough | None:
+        """The helpdesk's write of a user's message in the agent's own transaction, when its tables are in the
+        agent's database (``_relay``); None here: a helpdesk is called through the outbox."""
+        return None
 
     def _config_json(self) -> str:
         """The plugin's settings as a session without overrides stores them (``_state.create_session``)."""
@@ -563,6 +582,12 @@ def _enqueue_if_open(
         return enqueue_user_message(connection, session, text, told_user=told_user, message_id=message_id), None
     row = enqueue_user_message(connection, session, text, message_id=message_id, claim=(token, time.time() + lease))
     return row, (row, session, token)
+
+
+def _taken(session: _state.HitlSession, taken: Taken) -> Relayed:
+    if session.row_id != taken.session_row:  # the session it went to is open, hence the latest: this cannot be
+        raise AssertionError(f"a message went to session row {taken.session_row}, not to {session.row_id}")
+    return Relayed(session, None, None)
 
 
 def _relayed(session: _state.HitlSession, text: str, row_id: int, session_row: int, token: str | None) -> Relayed:

@@ -31,7 +31,7 @@ from ..hitl import Post
 from ..loop import ExecuteResult, ending_turn
 from ..models import Message, Model, resolve_model
 from ..prompts import render
-from ..storage import Component, Connection
+from ..storage import Component, Connection, Database
 from ..tools import Tool
 from . import _messages as messages
 from ._aliases import check_handler_aliases, check_tool_aliases
@@ -309,6 +309,11 @@ class Agent:
             return False
         turn.at_run_end.append(_RunEndWrite(write, then))
         return True
+
+    @property
+    def database(self) -> Database:
+        """For plugins: the store's database (``HitlHost.database``)."""
+        return self.store.database
 
     async def script(self, sql: str) -> None:
         await self.store.script(sql)

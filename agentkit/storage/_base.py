@@ -199,6 +199,17 @@ class Database(ABC):
         """Locks across processes for whole turns, or None where there is nothing to lock against."""
         return None
 
+    def same_as(self, other: Database) -> bool:
+        """Whether ``other`` is this very database, opened apart (the agent's store and the desk at one URL): one's
+        transactions may then write the other's tables."""
+        return False
+
+    def written_by(self, other: Database) -> None:
+        """``other`` (``same_as`` this one) writes this database's tables in its own transactions: its notifications
+        on the channels this one listens on are this one's own, sent only while another process may listen, and not
+        handed to this one's listener (this process knows of them already)."""
+        return None
+
     def listen(self, channel: str, callback: Callable[[Notification | None], None]) -> Listening | None:
         """Other processes' writes on ``channel`` as they commit (PostgreSQL's LISTEN/NOTIFY, see ``_listen``), on
         the running event loop; None where nothing notifies (SQLite: one process writes, and wakes its own

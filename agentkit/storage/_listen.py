@@ -82,6 +82,7 @@ class Listening:
         loop: asyncio.AbstractEventLoop,
         owner: object = None,
         skip: Callable[[Notification], bool] | None = None,
+        own: Callable[[object], bool] | None = None,
     ) -> None:
         self.channel = channel
         self.callback = callback
@@ -90,6 +91,11 @@ class Listening:
         """The database that listens: another one of the process writing on the channel notifies it."""
         self._listener = listener
         self._skip = skip
+        self._own = own
+
+    def owns(self, writer: object) -> bool:
+        """Whether ``writer``'s writes need not notify this listening: its owner's own (``own``: the owner says)."""
+        return writer is self.owner or (self._own is not None and self._own(writer))
 
     @property
     def connected(self) -> bool:
@@ -157,7 +163,7 @@ class _Listener:
         with self._lock:
             if not self._known or self._others:
                 return None
-            if any(each.channel == channel and each.owner is not owner for each in self._listening):
+            if any(each.channel == channel and not each.owns(owner) for each in self._listening):
                 return None
             self._quiet += 1
         return self._ended
@@ -260,16 +266,18 @@ def listen(
     callback: Callback,
     owner: object = None,
     skip: Callable[[Notification], bool] | None = None,
+    own: Callable[[object], bool] | None = None,
 ) -> Listening:
     """``callback`` gets each notification on ``channel`` of the database at ``url`` on the running event loop,
     but those for which ``skip`` (called on the listening thread) is true. ``connect``: a new autocommit connection
-    (the database's own ``connect``); ``owner``: the database listening (its own writes need not notify it)."""
+    (the database's own ``connect``); ``owner``: the database listening (its own writes need not notify it);
+    ``own``: whether another writer's writes are its own too (a database writing its tables)."""
     loop = asyncio.get_running_loop()
     with _registry:
         listener = _listeners.get(url)
         if listener is None:
             listener = _listeners[url] = _Listener(url, connect)
-        listening = Listening(listener, channel, callback, loop, owner, skip)
+        listening = Listening(listener, channel, callback, loop, owner, skip, own)
         listener.add(listening)
     return listening
 

@@ -310,6 +310,7 @@ class PostgresDatabase(Database):
         self.lock_not_available: type[Exception] = self._psycopg.errors.LockNotAvailable
         self._pool: psycopg_pool.ConnectionPool[Any] | None = None
         self._backends: set[int] = set()  # the pooled connections' backend pids, to tell our notifications apart
+        self._writers: tuple[PostgresDatabase, ...] = ()  # others writing this one's tables (``written_by``)
         self._prepared = PreparedStatements() if prepare else None
 
     def connect(self) -> psycopg.Connection[PgRow]:
@@ -374,14 +375,26 @@ class PostgresDatabase(Database):
     def listen(self, channel: str, callback: Callable[[Notification | None], None]) -> Listening:
         """Other processes' writes: this database's own are dropped on the listening thread (every one of its
         visible messages and desk events would otherwise wake the event loop)."""
-        return listen(self.url, self.connect, channel, callback, owner=self, skip=self.wrote)
+        return listen(self.url, self.connect, channel, callback, owner=self, skip=self.wrote, own=self.writes_of)
 
     def _stay_quiet(self, channel: str) -> Callable[[], None] | None:
         return stay_quiet(self.url, self, channel)
 
+    def same_as(self, other: Database) -> bool:
+        return isinstance(other, PostgresDatabase) and other.url == self.url
+
+    def written_by(self, other: Database) -> None:
+        if isinstance(other, PostgresDatabase) and other is not self and other not in self._writers:
+            self._writers = (*self._writers, other)  # a new tuple: the listening thread reads it without a lock
+
+    def writes_of(self, writer: object) -> bool:
+        """Whether ``writer``'s writes are this database's own (itself, or one that writes its tables)."""
+        return writer is self or writer in self._writers
+
     def wrote(self, notification: Notification) -> bool:
-        """Whether one of this database's own connections sent ``notification`` (its writes are known already)."""
-        return notification.pid in self._backends
+        """Whether one of this database's own connections sent ``notification`` (its writes are known already), or
+        one of a database that writes its tables (``written_by``)."""
+        return notification.pid in self._backends or any(notification.pid in w._backends for w in self._writers)
 
     def _configure(self, raw: psycopg.Connection[Any]) -> None:
         self._backends.add(raw.info.backend_pid)

@@ -82,6 +82,12 @@ class SqliteDatabase(Database):
         self._readers: list[_Reader] = []
         self._readers_lock = threading.Lock()
 
+    def same_as(self, other: Database) -> bool:
+        """The same file (``":memory:"`` is never another's: each is a database of its own)."""
+        if not isinstance(other, SqliteDatabase) or MEMORY in (self.path, other.path):
+            return False
+        return os.path.realpath(self.path) == os.path.realpath(other.path)
+
     def open(self) -> None:
         with self._lock:
             if self._raw is None:

@@ -118,14 +118,18 @@ async def test_round_trips_before_commit_per_webchat_message_on_postgresql(
     # yet); the start marked done with the model's messages (the handoff notice stored only if the session is open
     # and not told yet, decided by the notice's INSERT ... SELECT, then the session's helpdesk id and notice written
     # on the same condition; the notice's key, and whether a row waits after the start, read at commit). A relayed
-    # message: the user's message with its outbox row; the desk's (the message and its event written only if the
-    # ticket is open, and whether it was comes back at commit); the row marked done, with the claim of the session's
-    # next row (one UPDATE of the oldest queued row, read at commit). Before s9-pg-handoff: the handoff's 8 round
+    # message: one transaction, the user's message and the desk's together (the desk on the agent's database): the
+    # conversation's lock, the conversation, the message; the HITL session, read at commit; the desk's ticket touched,
+    # its message and its event (under the desk's lock), each written only if the ticket is open and the session this
+    # process saw open takes it as it is with no older row queued; the outbox row queued only if not (none here),
+    # each read at commit. Before s11-samedb: 3 transactions, 12 statements: the user's message with its outbox row;
+    # the desk's (the same 4 statements, on the desk's own pool); the row marked done, with the claim of the
+    # session's next row (the conversation's lock, the UPDATE, the claim). Before s9-pg-handoff: the handoff's 8 round
     # trips, 21 statements (the open's 4: the session read, then the transcript, then each INSERT's key; the desk's
     # 2: the INSERT's row count, then the new ticket looked up by its key; the completion's 2: where the session
     # stands, read before deciding on the notice, then the notice's key); a relayed message's 2 (the desk's UPDATE's
     # row count; the completion's look for a next row, then claimed in statements of its own).
-    assert counts == [(2, 0, 7), (2, 0, 7), (4, 1, 20), (3, 0, 12), (3, 0, 12)], counts
+    assert counts == [(2, 0, 7), (2, 0, 7), (4, 1, 20), (1, 0, 9), (1, 0, 9)], counts
 
 
 @pytest.mark.parametrize("quotas", [False, True], ids=["no-quotas", "quotas"])
@@ -157,9 +161,9 @@ async def test_round_trips_of_the_quotas_per_webchat_message_on_postgresql(
     """The default limits, counted in PostgreSQL (as two workers share them): a message adds one write transaction,
     with no round trip before its COMMIT: the per-minute count and the conversation's activity, both upserts read at
     commit (before s10-quotas, two transactions, awaited one after the other). The handoff adds the escalation's
-    count, a transaction of its own."""
+    count, a transaction of its own. Before s11-samedb, a relayed message: 4 transactions, 14 statements."""
     desk = DeskHitl(pg_url, poll_interval=3600)
     agent = Agent("support", "offline", plugins={"desk-hitl": desk}, store=pg_url)
 
     counts = await post_script(tmp_path, agent, trips.counted, trips.counts, quota_db=pg_url)
-    assert counts == [(3, 0, 9), (3, 0, 9), (6, 1, 23), (4, 0, 14), (4, 0, 14)], counts
+    assert counts == [(3, 0, 9), (3, 0, 9), (6, 1, 23), (2, 0, 11), (2, 0, 11)], counts

@@ -1,0 +1,221 @@
+"""The embedded desk on the agent's own database (one SQLite file, or one PostgreSQL database, as ``agentkit serve
+--db`` has them) takes a user's message for the person in the transaction that stores it: no outbox row, no
+transaction of the desk's own. Anything but the plain case goes through the outbox as before: an older row of the
+session still queued (they go in order), a ticket the person closed meanwhile (the bot answers), a desk in a
+database of its own. Two workers on one PostgreSQL: each message once and in order, the other worker's inbox woken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+
+from agentkit.desk import LocalDesk
+from agentkit.hitl import DeskHitl
+from agentkit.hitl import _outbox as outbox
+from agentkit.hitl import _state as state
+from agentkit.models import ScriptedModel, call
+from agentkit.runtime import Agent
+from agentkit.storage import DESK_CHANNEL, Connection, _listen
+from agentkit.testing import eventually
+
+from .lifecycle_helpers import DELAYED, HANDOFF, USER, texts
+
+BACK = "I'm back: how can I help?"
+_MARK = "agentkit_test_mark"
+
+
+def handoff_model(*then: str) -> ScriptedModel:
+    return ScriptedModel([call("handToSupport", reason="Needs a person", priority="medium"), *then])
+
+
+def agent_on(store_url: str, desk: str, model: ScriptedModel | None = None, **config: Any) -> Agent:
+    plugin = DeskHitl(desk, poll_interval=3600, **config)  # its events come pushed, or not at all
+    return Agent("support", model or handoff_model(), plugins={"desk-hitl": plugin}, store=store_url)
+
+
+async def message_rows(agent: Agent) -> list[tuple[str, str]]:
+    """The outbox's message rows: (text, status), oldest first."""
+    rows = await agent.store.run(
+        lambda c: c.execute("SELECT payload_json, status FROM hitl_outbox WHERE kind = 'message' ORDER BY id")
+        .fetchall(),
+        write=False,
+    )  # fmt: skip
+    return [(json.loads(r["payload_json"])["text"], r["status"]) for r in rows]
+
+
+async def on_the_ticket(desk: LocalDesk) -> list[str]:
+    (ticket,) = await desk.tickets()
+    return [m.text for m in (await desk.ticket(ticket.id)).messages if m.author == "user"]
+
+
+async def test_on_the_agents_database_a_message_for_the_person_goes_to_the_desk_with_no_outbox_row(
+    store_url: str,
+) -> None:
+    async with agent_on(store_url, store_url) as agent:
+        desk: LocalDesk = agent.plugins["desk-hitl"].desk
+        assert texts(await agent.receive("c1", "A person please", user=USER)) == [("system", HANDOFF)]
+        watch = desk.watch()
+        for text in ("one", "two", "three"):
+            watch._changed.clear()
+            assert await agent.receive("c1", text) == []
+            assert watch._changed.is_set()  # the inbox is woken as it is for any message the desk takes
+        assert await on_the_ticket(desk) == ["one", "two", "three"]
+        events = [(e.kind, e.text) for e in await desk.events_since(0)]
+        assert events[-3:] == [("user_message", "one"), ("user_message", "two"), ("user_message", "three")]
+        assert await message_rows(agent) == []
+        watch.cancel()
+
+
+async def test_a_desk_in_a_database_of_its_own_still_takes_messages_through_the_outbox(
+    store_url: str, tmp_path: Any
+) -> None:
+    async with agent_on(store_url, str(tmp_path / "desk.sqlite3")) as agent:
+        await agent.receive("c1", "A person please", user=USER)
+        assert await agent.receive("c1", "one") == []
+        assert await on_the_ticket(agent.plugins["desk-hitl"].desk) == ["one"]
+        assert await message_rows(agent) == [("one", "done")]
+
+
+async def test_a_message_behind_an_older_row_still_queued_waits_for_it_and_both_reach_the_desk_in_order(
+    store_url: str,
+) -> None:
+    """The older row: one queued by an earlier release, or waiting for another try of a helpdesk that failed."""
+    async with agent_on(store_url, store_url, redeliver_interval=3600) as agent:
+        plugin = agent.plugins["desk-hitl"]
+        await agent.receive("c1", "A person please", user=USER)
+
+        def queue_older(connection: Connection) -> None:
+            session = state.open_session(connection, plugin.alias, "c1")
+            assert session is not None
+            row = outbox.enqueue(connection, plugin.alias, session.row_id, "message", {"text": "older"}, time.time())
+            outbox.postpone(connection, row, "the helpdesk was down", time.time() + 3600, maybe_sent=False)
+
+        await agent.store.run(queue_older)
+        assert texts(await agent.receive("c1", "newer")) == [("system", DELAYED)]  # behind it, as before
+        assert await on_the_ticket(plugin.desk) == []
+        assert await plugin.redeliver() == 2
+        assert await on_the_ticket(plugin.desk) == ["older", "newer"]
+        assert await message_rows(agent) == [("older", "done"), ("newer", "done")]
+        assert await agent.receive("c1", "after") == []  # none queued any more: through the desk again
+        assert await on_the_ticket(plugin.desk) == ["older", "newer", "after"]
+        assert len(await message_rows(agent)) == 2
+
+
+async def test_a_ticket_closed_by_the_person_elsewhere_leaves_the_message_to_the_outbox_and_the_bot_answers(
+    store_url: str,
+) -> None:
+    async with agent_on(store_url, store_url, handoff_model(BACK)) as agent:
+        await agent.receive("c1", "A person please", user=USER)
+        assert await agent.receive("c1", "one") == []
+        async with LocalDesk(store_url) as other_worker:  # the desk app of another process
+            (ticket,) = await other_worker.tickets()
+            await other_worker.close(ticket.id, reason="solved", by="agent")
+            replies = await agent.receive("c1", "two")
+        assert ("bot", BACK) in texts(replies), texts(replies)
+        assert await on_the_ticket(agent.plugins["desk-hitl"].desk) == ["one"]
+        # Refused by the desk as before, or none queued: on PostgreSQL the close may have been pushed here first.
+        assert await message_rows(agent) in ([("two", "failed")], []), await message_rows(agent)
+        assert texts(await agent.history("c1")).count(("user", "two")) == 1
+
+
+def other_url(url: str) -> str:
+    """The same database under another URL: another listener, as another worker process has."""
+    return f"{url}&application_name=other"
+
+
+def listeners(url: str) -> int:
+    """How many listening connections (of any worker) the database has."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (_listen.LISTENER_NAME,)
+        ).fetchone()
+        return int(row[0]) if row is not None else 0
+
+
+def desk_notifications(raw: psycopg.Connection[Any]) -> list[str]:
+    """What was notified on the desk's channel to an anonymous listener since the last call: a mark sent now comes
+    after whatever committed before it."""
+    mark = uuid.uuid4().hex
+    raw.execute("SELECT pg_notify(%s, %s)", (_MARK, mark))
+    heard: list[str] = []
+    for notify in raw.notifies(timeout=30):
+        if notify.channel == _MARK and notify.payload == mark:
+            return heard
+        heard.append(notify.payload)
+    raise AssertionError(f"the mark never came back; heard {heard}")
+
+
+@pytest.mark.postgres
+async def test_a_worker_alone_sends_no_notification_for_a_message_the_desk_takes(pg_url: str) -> None:
+    await eventually(lambda: listeners(pg_url) == 0, 30)  # those of the tests before have stopped
+    async with agent_on(pg_url, pg_url) as agent:
+        desk: LocalDesk = agent.plugins["desk-hitl"].desk
+        await agent.receive("c1", "A person please", user=USER)
+        await eventually(lambda: desk.notified, 30)
+        with psycopg.connect(pg_url, autocommit=True) as observer:  # anonymous: no worker counts it
+            for channel in (DESK_CHANNEL, _MARK):
+                observer.execute(f"LISTEN {channel}")
+            assert await agent.receive("c1", "one") == []
+            assert desk_notifications(observer) == []
+        assert await on_the_ticket(desk) == ["one"]
+
+
+@pytest.mark.postgres
+async def test_two_workers_take_turns_each_message_reaches_the_desk_once_in_order_and_wakes_the_other(
+    pg_url: str,
+) -> None:
+    """Worker B is another process (its own URL: its own listener). It first sees the session as it relays (through
+    the outbox), then writes through too; each worker's inbox is woken by the other's messages."""
+    url_b = other_url(pg_url)
+    async with agent_on(pg_url, pg_url) as a, agent_on(url_b, url_b, ScriptedModel([])) as b:
+        desk_a: LocalDesk = a.plugins["desk-hitl"].desk
+        desk_b: LocalDesk = b.plugins["desk-hitl"].desk
+        await a.receive("c1", "A person please", user=USER)
+        watch_a, watch_b = desk_a.watch(), desk_b.watch()
+        await eventually(lambda: desk_a.notified and desk_b.notified, 30)
+        for worker, other_watch, text in ((a, watch_b, "one"), (b, watch_a, "two"), (a, watch_b, "three"),
+                                          (b, watch_a, "four")):  # fmt: skip
+            other_watch._changed.clear()
+            assert await worker.receive("c1", text) == [], text
+            await eventually(other_watch._changed.is_set, 30)
+        assert await on_the_ticket(desk_a) == ["one", "two", "three", "four"]
+        assert await message_rows(a) == [("two", "done")]  # B's first: it had not seen the session yet
+        watch_a.cancel()
+        watch_b.cancel()
+
+
+@pytest.mark.postgres
+async def test_a_ticket_closed_while_the_message_waits_for_its_row_leaves_the_message_to_the_outbox(
+    pg_url: str,
+) -> None:
+    """The person's close holds the ticket's row as the user's message is stored: the desk's write waits for it,
+    finds the ticket closed, and the outbox decides the same (the row queued, refused on delivery, the bot answers)."""
+    async with agent_on(pg_url, pg_url, handoff_model(BACK)) as agent:
+        await agent.receive("c1", "A person please", user=USER)
+        (ticket,) = await agent.plugins["desk-hitl"].desk.tickets()
+        with psycopg.connect(pg_url) as closing:  # the person's close, in another process
+            closing.execute("SELECT id FROM desk_tickets WHERE id = %s FOR UPDATE", (int(ticket.id),))
+            turn = asyncio.create_task(agent.receive("c1", "two"))
+            await eventually(lambda: _waits_for_a_lock(pg_url), 30)
+            assert ("user", "two") not in texts(await agent.history("c1"))  # the turn's first transaction waits
+            closing.execute("UPDATE desk_tickets SET status = 'closed' WHERE id = %s", (int(ticket.id),))
+            closing.commit()
+            replies = await turn
+        assert ("bot", BACK) in texts(replies), texts(replies)
+        assert await on_the_ticket(agent.plugins["desk-hitl"].desk) == []
+        assert await message_rows(agent) == [("two", "failed")]
+
+
+def _waits_for_a_lock(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        return row is not None and int(row[0]) > 0
