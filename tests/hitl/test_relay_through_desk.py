@@ -22,13 +22,14 @@ from agentkit.hitl import _outbox as outbox
 from agentkit.hitl import _state as state
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent
-from agentkit.storage import DESK_CHANNEL, Connection, _listen
+from agentkit.storage import DESK_CHANNEL, Connection
 from agentkit.testing import eventually
 
 from .lifecycle_helpers import DELAYED, HANDOFF, USER, texts
 
 BACK = "I'm back: how can I help?"
 _MARK = "agentkit_test_mark"
+LISTENER_NAME = "agentkit-listen"  # what listening connections call themselves (storage)
 
 
 def handoff_model(*then: str) -> ScriptedModel:
@@ -134,7 +135,7 @@ def listeners(url: str) -> int:
     """How many listening connections (of any worker) the database has."""
     with psycopg.connect(url, autocommit=True) as admin:
         row = admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (_listen.LISTENER_NAME,)
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (LISTENER_NAME,)
         ).fetchone()
         return int(row[0]) if row is not None else 0
 
