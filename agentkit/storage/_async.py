@@ -36,7 +36,13 @@ __all__ = ["AsyncDatabase"]
 
 T = TypeVar("T")
 
-LANES = 4  # PostgreSQL: threads running ``run``'s transactions (at most the pool's size)
+LANES = 2
+"""PostgreSQL: threads running ``run``'s transactions (at most the pool's size). Two, not four: a lane takes every
+transaction waiting, so fewer lanes make bigger batches, and fewer threads take the GIL from the event loop. Measured
+in session 11 (``benchmarks/load_webchat.py --compare --only floor,pg --rounds 2 --conversations 200``, 1, 2 and 4
+lanes alternated, four runs each): 4 lanes 0.46-0.50x the floor, server 0.69-0.85 + PostgreSQL 0.42-0.50 ms of CPU
+per message; 2 lanes 0.53-0.59x, 0.63-0.74 + 0.35-0.44 ms; 1 lane 0.54-0.56x, 0.54-0.65 + 0.31-0.38 ms, but one
+lane would hold every transaction behind one waiting on a lock or a slow round trip."""
 
 
 class AsyncDatabase:
