@@ -51,6 +51,7 @@ from agentkit.desk._security import (
 from agentkit.desk._service import DeskCallback, DeskSubscription, DeskWatch, LocalDesk
 from agentkit.desk._sse import KEEPALIVE, EventStream, StreamHub, sse
 from agentkit.desk._state import DeskService, DeskState
+from agentkit.desk._store import NewTicket
 from agentkit.desk._web import (
     ERROR_HANDLERS,
     ApiError,
@@ -97,6 +98,7 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "MessageAuthor",
     "NAME_PATTERN",
+    "NewTicket",
     "PAGE_HEADERS",
     "PASSWORD_COST",
     "Query",

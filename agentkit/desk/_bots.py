@@ -39,6 +39,8 @@ class UnregisteredBot(DeskError):
 class BotTokenDesk(LocalDesk):
     """A ``LocalDesk`` that opens tickets only for a bot whose ``token`` is registered in ``store``."""
 
+    checks_opening_bot = True
+
     def __init__(self, url_or_path: str | os.PathLike[str], *, token: str | None, store: AccountStore) -> None:
         super().__init__(url_or_path)
         self.token = token

@@ -198,6 +198,35 @@ class LocalDesk:
 
         return written
 
+    checks_opening_bot = False
+    """Whether each new ticket waits for a check of the bot opening it (``BotTokenDesk``): such a desk cannot open
+    one in another's transaction (``write_ticket``)."""
+
+    def write_ticket(self, connection: Connection, request: NewTicket) -> Callable[[], Ticket | None]:
+        """``create_ticket`` in the caller's write transaction on a database the desk shares (``shares_database``):
+        the ticket, unless one with the same idempotency key exists. Call the result once the transaction has
+        committed: the new ticket (the inbox is woken then), or None when one with that key was there already.
+        ``ticket_id_sql`` names the ticket, either way, in the transaction's statements after this one."""
+        if self.checks_opening_bot:
+            raise TypeError(f"{type(self).__name__} checks the bot before each ticket: use create_ticket")
+        if request.priority not in PRIORITIES:
+            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {request.priority!r}")
+        stored = self._store.write_ticket(connection, request)
+
+        def written() -> Ticket | None:
+            ticket = stored()
+            if ticket is not None:
+                self._notify()
+            return ticket
+
+        return written
+
+    @staticmethod
+    def ticket_id_sql(idempotency_key: str) -> tuple[str, tuple[object, ...]]:
+        """The id of the ticket opened with ``idempotency_key``, as text, in SQL (``?`` marks) with its parameters
+        (NULL when there is none)."""
+        return "(SELECT CAST(id AS TEXT) FROM desk_tickets WHERE idempotency_key = ?)", (idempotency_key,)
+
     @staticmethod
     def open_ticket(ticket_id: str) -> tuple[str, tuple[object, ...]]:
         """A condition in SQL (``?`` marks) and its parameters: the ticket is open (``write_user_message``)."""

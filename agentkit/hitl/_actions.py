@@ -62,16 +62,24 @@ class _Escalation:
     """``config`` as stored, when it is the plugin's own (made once by the plugin, not per handoff)."""
 
 
+OpenThrough = Callable[[Connection, EscalationRequest], tuple[Callable[[], None], tuple[str, tuple[object, ...]]]]
+"""The helpdesk's ticket opened in the caller's transaction (a helpdesk in the agent's database): ``(connection,
+request)`` writes it, unless one with the request's idempotency key exists, and gives back a function to call once
+the transaction has committed, and the ticket's id (either way) as a SQL expression and its parameters."""
+
+
 @dataclass(frozen=True)
 class _Opened:
     """What one pass of ``_open`` found or did. ``session``: the open session (new or not), None when the admission
     must be asked first; ``start``: the new session's start row, claimed when it is delivered inline (None: none
-    was opened); ``ended``: a session past its timeout, ended in this transaction; ``transcript``: as read."""
+    was opened, or its ticket was: ``opened``); ``ended``: a session past its timeout, ended in this transaction;
+    ``transcript``: as read; ``opened``: a new session whose ticket this transaction opened too (``OpenThrough``)."""
 
     session: state.HitlSession | None
     start: Claimed | None = None
     ended: state.HitlSession | None = None
     transcript: tuple[TranscriptLine, ...] | None = None
+    opened: bool = False
 
 
 class HitlActions:
@@ -133,6 +141,9 @@ class HitlActions:
             opened = await self._open(escalation, opened.transcript, admitted=True)
         assert opened.session is not None
         plugin.note_open(conversation_id, opened.session)  # the next messages go to the person: with the turn's message
+        if opened.opened:  # its ticket too, in that transaction: nothing to send
+            plugin.wake(outbox=False, timeouts=opened.session.timeout_at is not None)
+            return HitlStart("opened", opened.session)
         if opened.start is None:
             return HitlStart("already_escalated", opened.session)
         # Inline, this call sends the row; waking the background deliverer would only race it for the row. The
@@ -149,9 +160,11 @@ class HitlActions:
     ) -> _Opened:
         plugin = self._plugin
         lease = plugin.delivery.claim_seconds if plugin.deliver_inline else None
+        through = plugin.open_through() if lease is not None else None  # inline only, as a relayed message
 
         def open_(connection: Connection, posts: list[Post]) -> Callable[[], _Opened]:
-            return _open(connection, posts, plugin.alias, plugin.host, escalation, transcript, admitted, lease)
+            return _open(connection, posts, plugin.alias, plugin.host, escalation, transcript, admitted, lease,
+                         through)  # fmt: skip
 
         opened = (await plugin.host.transact(open_))()
         if opened.ended is not None:  # its ticket is closed (or its unsent start dropped) through the outbox
@@ -232,6 +245,7 @@ def _open(
     transcript: tuple[TranscriptLine, ...] | None,
     admitted: bool,
     lease: float | None,
+    through: OpenThrough | None = None,
 ) -> Callable[[], _Opened]:
     """The open session, or a new one and its ``start`` outbox row (claimed for ``lease`` seconds when given: the
     caller sends it), in one transaction; a session past its timeout must not block a new one: it ends here. Not
@@ -240,7 +254,7 @@ def _open(
 
     On PostgreSQL one round trip before the COMMIT: the latest session and the transcript are read together (the
     transcript for nothing when a session is open already, the rare repeated handoff), and the new rows' keys are
-    read at commit."""
+    read at commit. ``through``: the ticket is opened in this transaction too (``_create``)."""
     conversation_id = escalation.conversation_id
     latest_later = state.latest_session_locked_later(connection, plugin, conversation_id)
     if transcript is None:
@@ -258,6 +272,9 @@ def _open(
     if not admitted:
         looked = _Opened(None, ended=ended, transcript=transcript)
         return lambda: looked
+    if through is not None:
+        with_ticket = _create_with_ticket(connection, posts, plugin, escalation, transcript, latest, through)
+        return lambda: _Opened(with_ticket(), None, ended, transcript, opened=True)
     created = _create(connection, posts, plugin, escalation, transcript, lease, latest)
 
     def opened() -> _Opened:
@@ -286,11 +303,7 @@ def _create(
         priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
         config_json=escalation.config_json, notice=notice,
     )  # fmt: skip
-    description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
-    request = EscalationRequest(
-        escalation.conversation_id, escalation.title, description, escalation.priority, escalation.user,
-        transcript, state.idempotency_key(escalation.conversation_id, number), escalation.provider_overrides,
-    )  # fmt: skip
+    request = _request(escalation, transcript, number)
     payload, token = request_to_json(request), outbox.new_claim_token()
     claim = (token, now + lease) if lease is not None else None
     # Sent inline: marked as maybe sent here (no transaction of its own before the call, see ``_delivery``).
@@ -308,6 +321,48 @@ def _create(
         return session, (row, session, token)
 
     return created
+
+
+def _create_with_ticket(
+    connection: Connection,
+    posts: list[Post],
+    plugin: str,
+    escalation: _Escalation,
+    transcript: tuple[TranscriptLine, ...],
+    after: state.HitlSession | None,
+    through: OpenThrough,
+) -> Callable[[], state.HitlSession]:
+    """``_create`` for a helpdesk whose tables are in the agent's database: its ticket is written here, before the
+    session (with its key: an earlier ticket of this escalation is kept, one ticket per escalation), and the session
+    is created with the ticket's id, the user told at once. No start row: nothing is left to send, and no helpdesk
+    event can come for the ticket before the session knows it (both commit together), so none waits for it. The
+    session, with the ticket's id, comes back at commit (call the result once the transaction has ended)."""
+    now = time.time()
+    number = (after.escalation if after else 0) + 1
+    request = _request(escalation, transcript, number)
+    committed, ticket_id = through(connection, request)
+    session_later = state.create_session(
+        connection, plugin, escalation.conversation_id, after=number - 1, title=escalation.title,
+        priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
+        config_json=escalation.config_json, notice="handoff", session_id=ticket_id,
+    )  # fmt: skip
+    started = SessionEvent("hitl_started", escalation.conversation_id, plugin)
+    posts.append(Post(escalation.conversation_id, None, event=started))  # no text: for bot code only
+    posts.append(Post(escalation.conversation_id, escalation.config.on_hitl_handoff_message))
+
+    def created() -> state.HitlSession:
+        committed()
+        return session_later()
+
+    return created
+
+
+def _request(escalation: _Escalation, transcript: tuple[TranscriptLine, ...], number: int) -> EscalationRequest:
+    description = escalation.description or summarize(escalation.title, escalation.priority, transcript)
+    return EscalationRequest(
+        escalation.conversation_id, escalation.title, description, escalation.priority, escalation.user,
+        transcript, state.idempotency_key(escalation.conversation_id, number), escalation.provider_overrides,
+    )  # fmt: skip
 
 
 def _tell_delayed(connection: Connection, posts: list[Post], session: state.HitlSession) -> state.HitlSession:

@@ -8,10 +8,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ..desk import LocalDesk
+from ..desk import LocalDesk, NewTicket
 from ..storage import FALLBACK_POLL, Connection
+from ._actions import OpenThrough
 from ._host import HitlHost
 from ._plugin import HitlPlugin
+from ._provider import EscalationRequest
 from ._relay import Condition, Through, WriteThrough
 from .providers import LocalDeskProvider
 
@@ -44,6 +46,26 @@ class DeskHitl(HitlPlugin):
     def _write_through(self) -> WriteThrough | None:
         """On the agent's own database, the desk takes a user's message in the transaction that stores it."""
         return self._write_user_message if self._shares_database else None
+
+    def open_through(self) -> OpenThrough | None:
+        """On the agent's own database, the desk opens the ticket in the transaction that opens the session (unless
+        it checks its bot before each ticket, which it does outside any transaction)."""
+        if not self._shares_database or self.desk.checks_opening_bot:
+            return None
+        return self._write_ticket
+
+    def _write_ticket(
+        self, connection: Connection, request: EscalationRequest
+    ) -> tuple[Callable[[], None], tuple[str, tuple[object, ...]]]:
+        desk = self.desk
+        new = NewTicket(request.conversation_id, request.idempotency_key, request.title, request.description,
+                        request.priority, request.user, request.transcript)  # fmt: skip
+        written = desk.write_ticket(connection, new)
+
+        def committed() -> None:
+            written()  # the inbox is woken when the ticket is new
+
+        return committed, desk.ticket_id_sql(request.idempotency_key)
 
     def _write_user_message(
         self, connection: Connection, seen: Through, text: str, only_if: Condition

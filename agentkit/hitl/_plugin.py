@@ -25,7 +25,7 @@ from ..exceptions import ConfigError
 from ..storage import Connection
 from . import _outbox as outbox
 from . import _state
-from ._actions import HitlActions
+from ._actions import HitlActions, OpenThrough
 from ._config import DeliveryConfig, SessionConfig, split_config
 from ._delivery import Claimed, Deliverer
 from ._host import HitlHost, Post
@@ -258,6 +258,11 @@ class HitlPlugin:
         through = (seen, write) if write is not None and seen is not None else None
         return queue_at_commit(connection, self.alias, conversation_id, text, message_key_sql=key,
                                config_json=config, claim=claim, through=through)  # fmt: skip
+
+    def open_through(self) -> OpenThrough | None:
+        """The helpdesk's ticket opened in the transaction that opens the session, when its tables are in the
+        agent's database (``HitlActions.start_hitl``); None here: a helpdesk is called through the outbox."""
+        return None
 
     def _write_through(self) -> WriteThrough | None:
         """The helpdesk's write of a user's message in the agent's own transaction, when its tables are in the

@@ -323,11 +323,14 @@ def create_session(
     now: float,
     config_json: str | None = None,
     notice: str | None = None,
+    session_id: tuple[str, tuple[object, ...]] | None = None,
 ) -> Callable[[], HitlSession]:
     """A new pending session, numbered after escalation ``after``: the conversation's latest (0: it has none), as
     ``latest_session_locked`` read it in this transaction, under the conversation's lock (no other transaction
     numbers the same escalation meanwhile). ``config_json``: ``config`` as JSON, when the caller has it already
     (the plugin's own settings: made once, not per handoff). ``notice``: what the user is told already.
+    ``session_id``: the helpdesk's id, as a SQL expression (``?`` marks) and its parameters, when this transaction
+    opened the ticket too (a helpdesk in the agent's database); it comes back at commit with the key.
 
     Call the result once the transaction has ended: the session, its key read at commit (on PostgreSQL the INSERT
     costs no round trip of its own). In the transaction, the row is found by ``(plugin, conversation_id,
@@ -335,20 +338,28 @@ def create_session(
     escalation = after + 1
     key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
     timeout_at = now + timeout if timeout > 0 else None
-    row_id = connection.insert_at_commit(
+    remote_sql, remote_params = session_id if session_id is not None else ("NULL", ())
+    rows = connection.read_at_commit(
         "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
-        "user_json, config_json, notice, created_at, timeout_at) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)",
+        "user_json, config_json, notice, created_at, timeout_at, session_id) "
+        f"VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, {remote_sql}) RETURNING id, session_id",
         (
             plugin, conversation_id, escalation, key, title, priority,
             json.dumps({"id": user.id, "name": user.name, "email": user.email}),
             config_json if config_json is not None else json.dumps(config.to_json()),
-            notice, now, timeout_at,
+            notice, now, timeout_at, *remote_params,
         ),
     )  # fmt: skip
-    # What was written (not read back and parsed again): pending, nobody assigned, not delivered yet.
+    # What was written (not read back and parsed again): pending, nobody assigned, not delivered yet (or with the
+    # helpdesk's id, when this transaction opened the ticket).
     written = User(user.id, user.name, user.email)
-    return lambda: HitlSession(row_id(), plugin, conversation_id, escalation, "pending", None, None, key, title,
-                               priority, None, written, config, notice, now, timeout_at, None, None)  # fmt: skip
+
+    def created() -> HitlSession:
+        (row,) = rows()
+        return HitlSession(row[0], plugin, conversation_id, escalation, "pending", None, row[1], key, title,
+                           priority, None, written, config, notice, now, timeout_at, None, None)  # fmt: skip
+
+    return created
 
 
 SESSION_ROW_SQL = "(SELECT id FROM hitl_sessions WHERE plugin = ? AND conversation_id = ? AND escalation = ?)"

@@ -12,6 +12,7 @@ lets it return: the deliverer then completes the start (with the turn's run)."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,14 +21,14 @@ from typing import Any
 import pytest
 
 from agentkit.handoff import User
-from agentkit.hitl import EscalationRequest, HitlEvent, HitlPlugin, MemoryHitl
+from agentkit.hitl import DeskHitl, EscalationRequest, HitlEvent, HitlPlugin, MemoryHitl
 from agentkit.hitl import _plugin as plugin_module
 from agentkit.models import ScriptedModel, call
 from agentkit.runtime import Agent
 from agentkit.storage import Connection
 from agentkit.testing import eventually
 
-from .lifecycle_helpers import ASSIGNED, FAST, HANDOFF, USER, desk_agent, texts
+from .lifecycle_helpers import ASSIGNED, FAST, HANDOFF, USER, texts
 
 REPLY = "Hi Jo, Ana here (auto-reply)."
 ELSEWHERE = User("u9", "Kim", None)
@@ -88,13 +89,22 @@ async def _applied_events(agent: Agent) -> list[str]:
 
 @asynccontextmanager
 async def _desk_bot(store_url: str, model: ScriptedModel | None = None, **config: Any) -> AsyncIterator[Agent]:
-    async with desk_agent(store_url, model or _handoff_model(), **FAST, **config) as agent:
+    """The bot on the desk, in a database of its own: on the agent's, the desk's ticket is opened in the transaction
+    that opens the session, and no event can come before its id is recorded (tests/hitl/test_relay_through_desk.py).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        plugin = DeskHitl(f"{folder}/desk.db", poll_interval=0.05, **FAST, **config)
+        async with Agent("support", model or _handoff_model(), plugins={"desk-hitl": plugin}, store=store_url) as agent:
+            yield await _subscribed(agent)
 
-        async def subscribed() -> bool:  # to the desk's events: the first run saves the head it starts from
-            return await _cursor(agent) is not None
 
-        await eventually(subscribed)
-        yield agent
+async def _subscribed(agent: Agent) -> Agent:
+
+    async def subscribed() -> bool:  # to the desk's events: the first run saves the head it starts from
+        return await _cursor(agent) is not None
+
+    await eventually(subscribed)
+    return agent
 
 
 async def test_a_pushed_event_that_comes_before_the_start_completes_is_applied_once_after_it(

@@ -3,6 +3,7 @@
 transaction of the desk's own. Anything but the plain case goes through the outbox as before: an older row of the
 session still queued (they go in order), a ticket the person closed meanwhile (the bot answers), a desk in a
 database of its own. Two workers on one PostgreSQL: each message once and in order, the other worker's inbox woken.
+The handoff, likewise, opens the session and its ticket in one transaction: one ticket per escalation, no start row.
 """
 
 from __future__ import annotations
@@ -220,3 +221,60 @@ def _waits_for_a_lock(url: str) -> bool:
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         ).fetchone()
         return row is not None and int(row[0]) > 0
+
+
+async def start_rows(agent: Agent) -> list[str]:
+    rows = await agent.store.run(
+        lambda c: c.execute("SELECT status FROM hitl_outbox WHERE kind = 'start' ORDER BY id").fetchall(), write=False
+    )
+    return [r["status"] for r in rows]
+
+
+async def test_on_the_agents_database_the_handoff_opens_the_session_and_its_ticket_together(store_url: str) -> None:
+    async with agent_on(store_url, store_url, handoff_model()) as agent:
+        plugin = agent.plugins["desk-hitl"]
+        desk: LocalDesk = plugin.desk
+        watch = desk.watch()
+        assert texts(await agent.receive("c1", "A person please", user=USER)) == [("system", HANDOFF)]
+        assert watch._changed.is_set()  # the new ticket wakes the inbox
+        (ticket,) = await desk.tickets()
+        session = await plugin.session("c1")
+        assert session is not None and (session.session_id, session.notice) == (ticket.id, "handoff")
+        assert (ticket.idempotency_key, ticket.conversation_id, ticket.user.name) == ("c1:1", "c1", "Jo Doe")
+        assert [e.kind for e in await desk.events_since(0)] == ["ticket_created"]
+        assert await start_rows(agent) == []  # nothing was left to send
+
+        again = await plugin.actions.start_hitl("c1", "Again")  # one ticket per escalation
+        assert (again.status, again.session.session_id) == ("already_escalated", ticket.id)
+        await desk.assign(ticket.id, "Ana")  # the person's events find the session at once
+        await eventually(lambda: _state_is(plugin, "assigned"), 30)
+        assert await plugin.actions.stop_hitl("c1")
+        second = await plugin.actions.start_hitl("c1", "Second")
+        assert second.status == "opened" and second.session.session_id not in (None, ticket.id)
+        assert [t.idempotency_key for t in await desk.tickets()] == ["c1:1", "c1:2"]
+        watch.cancel()
+
+
+async def _state_is(plugin: DeskHitl, wanted: str) -> bool:
+    return await plugin.state("c1") == wanted
+
+
+async def test_a_desk_in_a_database_of_its_own_still_gets_its_ticket_through_the_outbox(
+    store_url: str, tmp_path: Any
+) -> None:
+    async with agent_on(store_url, str(tmp_path / "desk.sqlite3")) as agent:
+        assert texts(await agent.receive("c1", "A person please", user=USER)) == [("system", HANDOFF)]
+        assert len(await agent.plugins["desk-hitl"].desk.tickets()) == 1
+        assert await start_rows(agent) == ["done"]
+
+
+@pytest.mark.postgres
+async def test_two_workers_handing_off_one_conversation_at_once_open_one_session_and_one_ticket(pg_url: str) -> None:
+    url_b = other_url(pg_url)
+    async with agent_on(pg_url, pg_url) as a, agent_on(url_b, url_b) as b:
+        started = await asyncio.gather(
+            *(worker.plugins["desk-hitl"].actions.start_hitl("c1", "Refund") for worker in (a, b, a, b))
+        )
+        (ticket,) = await a.plugins["desk-hitl"].desk.tickets()
+        assert {s.session.session_id for s in started} == {ticket.id}
+        assert sorted(s.status for s in started) == ["already_escalated"] * 3 + ["opened"]
