@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._pg_rows import row_maker
+
 if TYPE_CHECKING:
     import psycopg
     from psycopg.pq.abc import PGresult
@@ -30,6 +32,7 @@ __all__ = ["Batch", "BatchedCursor", "Queue"]
 
 _TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
 _FATAL_ERROR = 7  # psycopg.pq.ExecStatus.FATAL_ERROR
+_OK = frozenset({0, 1, _TUPLES_OK})  # with EMPTY_QUERY and COMMAND_OK: a statement's results that are no error
 
 
 class BatchedCursor:
@@ -145,20 +148,18 @@ class Queue:
         """``(statements that ran, error)``: ``(len(queued), None)`` if all did; ``ran`` None if it is not known."""
         for statement in queued:
             statement.owner.sent = True
-        cursor = _batch_cursor(self.raw)
+        link = _link(self.raw)
         session = None
         if self._prepared is not None:
             session = self._prepared.session(self.raw, (statement.sql for statement in queued))
-        cursor.ran = None
         try:
-            cursor.execute(_query(cursor, queued, session))
+            results = link.run(_query(link, queued, session))
         except Exception as error:
-            ran = cursor.ran
-            if ran:
-                _settle(cursor, queued[:ran])
-            return ran, error
-        _settle(cursor, queued)
-        return len(queued), None
+            return None, error
+        ran, failure = _failure(results, len(queued), link.encoding)
+        if ran:
+            _settle(link, queued[:ran], results[:ran])
+        return ran, failure
 
     def _recover(self, queued: list[_Statement], ran: int | None, error: Exception) -> None:
         if ran is None:  # no result came back
@@ -220,29 +221,21 @@ def _first_owners(queued: list[_Statement]) -> int:
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
-def _settle(cursor: Any, statements: list[_Statement]) -> None:
+def _settle(link: _Link, statements: list[_Statement], results: list[PGresult]) -> None:
     """Each read statement's cursor settled with its result; a statement nobody reads (BEGIN, a lock, COMMIT, a
-    blind write: about half of them) is skipped, not made the current result (its loaders and row maker set up)
-    as ``nextset`` would."""
-    for position, (_, _, target, _) in enumerate(statements):
+    blind write: about half of them) costs nothing here."""
+    for (_, _, target, _), result in zip(statements, results, strict=True):
         if target is not None:
-            cursor.select(position)
-            target.settle(cursor.fetchall() if _has_rows(cursor) else [], cursor.rowcount)
+            target.settle(link.rows(result), _rowcount(result))
 
 
-def _has_rows(cursor: Any) -> bool:
-    """``cursor.description is not None`` without building a ``Column`` object per column (~10 us a result)."""
-    result = cursor.pgresult
-    return result is not None and bool(result.nfields or result.status == _TUPLES_OK)
-
-
-def _query(cursor: Any, queued: list[_Statement], session: Session | None = None) -> bytes:
+def _query(link: _Link, queued: list[_Statement], session: Session | None = None) -> bytes:
     """The statements as one query, their values bound client-side: each statement's SQL split at its ``%s`` once
     (``_template``) and its values' literals put between the parts. psycopg would parse the whole query again at
     every batch (a batch of more than 50 values or 4 KB is never in its cache: 4-5 % of the event loop's samples
     with the lanes on it), and the same few statements make every batch. A statement prepared on the connection
     (``session``) goes as ``EXECUTE name(literal, ...)``."""
-    as_literal, encoding = cursor.literal, cursor.encoding()
+    as_literal, encoding = link.literal, link.encoding
     pieces: list[bytes] = []
     for position, statement in enumerate(queued):
         if position:
@@ -293,75 +286,99 @@ def _programming_error(message: str) -> Exception:
     return ProgrammingError(message)
 
 
-_CURSORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_LINKS: weakref.WeakKeyDictionary[Any, _Link] = weakref.WeakKeyDictionary()
 
 
-def _batch_cursor(raw: psycopg.Connection[Any]) -> Any:
-    """The connection's one batch cursor, kept for its next transaction: a new ``ClientCursor`` builds its adapters'
-    map and transformer each time (~25 us a transaction). Client-side binding: one query of several statements."""
-    cursor = _CURSORS.get(raw)
-    if cursor is None or cursor.closed:
-        cursor = _CURSORS[raw] = _cursor_class()(raw)
-    return cursor
+def _link(raw: psycopg.Connection[Any]) -> _Link:
+    """The connection's ``_Link``, kept for its next transaction (its two transformers are built once)."""
+    link = _LINKS.get(raw)
+    if link is None:
+        link = _LINKS[raw] = _Link(raw)
+    return link
 
 
-_CURSOR_CLASS: list[type] = []
+class _Link:
+    """A connection's batches straight through libpq: a query of literal text sent as ``ClientCursor.execute``
+    sends it (the simple query protocol: several statements in one), its results, and the rows of each result read.
+    A cursor's ``execute`` costs ~35 us more a batch: it converts the query again, keeps its preparation books,
+    builds a transformer and makes the first result (a BEGIN's) current, row maker and all; here a result costs its
+    rows only if one is read. Its rows are ``PgRow``s, whatever the connection's ``row_factory``."""
 
-
-def _cursor_class() -> type:
-    if not _CURSOR_CLASS:
-        from psycopg import ClientCursor
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
         from psycopg.adapt import Transformer
+        from psycopg.generators import execute
 
-        class _BatchCursor(ClientCursor[Any]):
-            """A ``ClientCursor`` that, when a statement of its query fails, keeps the results of those before it
-            and says how many ran (``ran``; None: no result came back at all)."""
+        self.raw = raw
+        plain = raw.info.parameter_status("standard_conforming_strings") == "on"
+        self._utf8 = plain and raw.info.encoding == "utf-8"  # else psycopg quotes each str
+        self._dumping = Transformer(raw)
+        self._loading = Transformer(raw)
+        self.encoding: str = self._dumping.encoding  # the client encoding, as a Python codec name
+        self._execute = execute
 
-            ran: int | None = None
+    def run(self, query: bytes) -> list[PGresult]:
+        """Send ``query`` and return its results: those of the statements PostgreSQL ran, the last one failed if one
+        did (``_failure``). Raises if the connection fails."""
+        raw = self.raw
+        with raw.lock:
+            if raw.closed:
+                raise _operational_error("the connection is closed")
+            raw.pgconn.send_query(query)
+            return raw.wait(self._execute(raw.pgconn))
 
-            _literals: Any = None
+    def rows(self, result: PGresult) -> list[Any]:
+        if not (result.nfields or result.status == _TUPLES_OK):  # no rows to read (an INSERT without RETURNING)
+            return []
+        self._loading.set_pgresult(result)
+        return self._loading.load_rows(0, result.ntuples, row_maker(result))
 
-            def select(self, position: int) -> None:
-                """Make the query's ``position``-th result the current one (``nextset`` goes through each)."""
-                if position != self._iresult:
-                    self._select_current_result(position)
+    def literal(self, value: Any) -> bytes:
+        """``value`` as an SQL literal: a str, an int or a finite float written here as psycopg would (a third of
+        its cost: its dumper lookup, escaping and checks, s10), anything else by the connection's dumpers (as
+        ``ClientCursor`` binds it)."""
+        kind = type(value)
+        if kind is str and self._utf8 and "\x00" not in value:  # psycopg refuses a NUL
+            try:  # standard_conforming_strings on: only a quote is special in '...' (no UTF-8 byte is one)
+                return b"'%s'" % value.encode().replace(b"'", b"''")
+            except UnicodeEncodeError:  # psycopg says so in its words
+                pass
+        elif kind is int:
+            return b"%d" % value if value >= 0 else b" %d" % value  # "- -1", not "--1": a comment
+        elif kind is float and math.isfinite(value):  # typed, as ``_float8_literal`` does (a numeric else)
+            return b"%r::float8" % value if math.copysign(1.0, value) > 0 else b" %r::float8" % value
+        return self._dumping.as_literal(value)
 
-            def __init__(self, connection: psycopg.Connection[Any], *args: Any, **kwargs: Any) -> None:
-                super().__init__(connection, *args, **kwargs)
-                plain = connection.info.parameter_status("standard_conforming_strings") == "on"
-                self._utf8 = plain and connection.info.encoding == "utf-8"  # else psycopg quotes each str
 
-            def literal(self, value: Any) -> bytes:
-                """``value`` as an SQL literal: a str, an int or a finite float written here as psycopg would (a
-                third of its cost: its dumper lookup, escaping and checks, s10), anything else by the connection's
-                dumpers (``ClientCursor``'s own binding), through one transformer kept for the cursor's life."""
-                kind = type(value)
-                if kind is str and self._utf8 and "\x00" not in value:  # psycopg refuses a NUL
-                    try:  # standard_conforming_strings on: only a quote is special in '...' (no UTF-8 byte is one)
-                        return b"'%s'" % value.encode().replace(b"'", b"''")
-                    except UnicodeEncodeError:  # psycopg says so in its words
-                        pass
-                elif kind is int:
-                    return b"%d" % value if value >= 0 else b" %d" % value  # "- -1", not "--1": a comment
-                elif kind is float and math.isfinite(value):  # typed, as ``_float8_literal`` does (a numeric else)
-                    return b"%r::float8" % value if math.copysign(1.0, value) > 0 else b" %r::float8" % value
-                return self._transformer().as_literal(value)  # type: ignore[no-any-return]
+def _failure(results: list[PGresult], statements: int, encoding: str) -> tuple[int | None, Exception | None]:
+    """``(statements that ran, error)`` of a query's ``results``: ``(statements, None)`` if each ran; the position
+    of the one that failed and its error (PostgreSQL ran none after it); ``ran`` None if that is not known."""
+    for position, result in enumerate(results):
+        status = result.status
+        if status == _FATAL_ERROR:
+            from psycopg.errors import error_from_result
 
-            def encoding(self) -> str:
-                """The connection's client encoding, as the transformer read it (a Python codec name)."""
-                return self._transformer().encoding  # type: ignore[no-any-return]
+            return position, error_from_result(result, encoding=encoding)
+        if status not in _OK:
+            return None, _internal_error(f"unexpected result status {status} from a batch")
+    if len(results) != statements:
+        return None, _internal_error(f"{len(results)} results for a batch of {statements} statements")
+    return statements, None
 
-            def _transformer(self) -> Any:
-                if self._literals is None:
-                    self._literals = Transformer(self.connection)
-                return self._literals
 
-            def _check_results(self, results: list[PGresult]) -> None:  # psycopg's hook, before it keeps them
-                failed = next((i for i, result in enumerate(results) if result.status == _FATAL_ERROR), None)
-                self.ran = failed
-                if failed:
-                    self._set_results(results[:failed])
-                super()._check_results(results)
+def _rowcount(result: PGresult) -> int:
+    if result.status == _TUPLES_OK:
+        return result.ntuples
+    count = result.command_tuples
+    return count if count is not None else -1
 
-        _CURSOR_CLASS.append(_BatchCursor)
-    return _CURSOR_CLASS[0]
+
+def _operational_error(message: str) -> Exception:
+    from psycopg import OperationalError
+
+    return OperationalError(message)
+
+
+def _internal_error(message: str) -> Exception:
+    from psycopg import InternalError
+
+    return InternalError(message)

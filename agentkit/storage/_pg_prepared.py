@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ._pg_batch import _batch_cursor, _template
+from ._pg_batch import _failure, _Link, _link, _template
 
 if TYPE_CHECKING:
     import psycopg
@@ -131,31 +131,30 @@ class Session:
                 raw.execute("DEALLOCATE ALL", prepare=False)
                 self.lost = False
             if self.waiting:
-                self._prepare(_batch_cursor(raw), raw.info.encoding)
+                self._prepare(_link(raw))
         except Exception:  # the connection broke: the batch meets it, and the queue deals with it
             return
 
-    def _prepare(self, cursor: Any, encoding: str) -> None:
+    def _prepare(self, link: _Link) -> None:
         """``PREPARE`` each shape that waits, then read the types PostgreSQL gave their parameters: one query. If a
         PREPARE fails, its shape is sent as literals from then on, and the others wait for the next idle moment
         (those before it are prepared again, under new names: a failure happens once a shape and process)."""
+        encoding = link.encoding
         for sql in [sql for sql in self.waiting if not _fits_template(sql, encoding)]:
             self._database.unpreparable(sql)  # a mark psycopg does not take: the batch raises for it
             self.waiting.remove(sql)
         names = [f"agk_{next(_NAMES)}" for _ in self.waiting]
-        cursor.ran = None
-        try:
-            cursor.execute(_prepare(names, self.waiting, encoding))
-        except Exception:
-            if cursor.connection.broken or cursor.connection.closed or cursor.ran is None:
-                raise
-            if cursor.ran < len(self.waiting):
-                self._database.unpreparable(self.waiting.pop(cursor.ran))  # a type PostgreSQL cannot infer...
+        results = link.run(_prepare(names, self.waiting, encoding))
+        ran, error = _failure(results, len(names) + 1, encoding)
+        if error is not None:
+            if link.raw.broken or link.raw.closed or ran is None:
+                raise error
+            if ran < len(self.waiting):
+                self._database.unpreparable(self.waiting.pop(ran))  # a type PostgreSQL cannot infer...
             else:  # they are prepared, but their types were not read: literals on this connection
                 self.waiting.clear()
             return
-        cursor.select(len(names))
-        types = {row[0]: row[1] for row in cursor.fetchall()}
+        types = {row[0]: row[1] for row in link.rows(results[len(names)])}
         for name, sql in zip(names, self.waiting, strict=True):
             if name in types:
                 self.prepared[sql] = _Prepared(name.encode(), types[name])
@@ -190,7 +189,7 @@ class PreparedStatements:
         ``raw`` idle): its cursor. As ``EXECUTE`` where it is prepared, else as psycopg sends it, its values bound
         by the server (also once more if its prepared statement was lost)."""
         prepared = self.session(raw, (sql,)).prepared.get(sql)
-        execute = prepared.execute(params, _batch_cursor(raw).literal) if prepared is not None else None
+        execute = prepared.execute(params, _link(raw).literal) if prepared is not None else None
         if execute is not None:
             try:
                 return raw.execute(execute, prepare=False)

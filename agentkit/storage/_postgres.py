@@ -22,12 +22,12 @@ from ._listen import Listening, Notification, listen, stay_quiet
 from ._pg_alone import NAMED_KEYS, TURN_KEYS, Alone
 from ._pg_batch import Batch, Queue
 from ._pg_prepared import PreparedStatements
+from ._pg_rows import PgRow, pg_row
 from ._url import redact
 
 if TYPE_CHECKING:
     import psycopg
     import psycopg_pool
-    from psycopg.rows import RowMaker
 
 __all__ = ["DEFAULT_POOL_SIZE", "PostgresDatabase", "Transaction", "ddl", "placeholders"]
 
@@ -44,44 +44,6 @@ _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg before
 _IDLE_WAITERS = 4  # connections kept for the next wait on a turn lock another process holds
 Transaction = tuple[Callable[[Connection], Any], bool]
 """``(fn, write)``: what ``AsyncDatabase.run(fn, write=write)`` asks of ``PostgresDatabase.run_each``."""
-
-
-class PgRow:
-    """A row that answers ``row["column"]`` and ``row[0]``, like ``sqlite3.Row``, so one SQL reads both."""
-
-    __slots__ = ("_index", "_values")
-
-    def __init__(self, values: Sequence[Any], index: dict[str, int]) -> None:
-        self._values = tuple(values)
-        self._index = index
-
-    def __getitem__(self, key: int | str) -> Any:
-        return self._values[self._index[key]] if isinstance(key, str) else self._values[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def keys(self) -> list[str]:
-        return list(self._index)
-
-    def __repr__(self) -> str:
-        return f"PgRow({dict(zip(self._index, self._values, strict=True))!r})"
-
-
-def pg_row(cursor: Any) -> RowMaker[PgRow]:  # a psycopg RowFactory
-    # The column names straight from the result, not ``cursor.description`` (a Column object each, per statement:
-    # ~30 us, a sixth of a pipelined statement's CPU); the index is shared by every result of the same columns.
-    result = cursor.pgresult
-    index = _column_index(tuple(map(result.fname, range(result.nfields)))) if result is not None else {}
-    return lambda values: PgRow(values, index)
-
-
-@lru_cache(maxsize=1024)
-def _column_index(names: tuple[bytes, ...]) -> dict[str, int]:
-    return {name.decode(): position for position, name in enumerate(names)}  # our columns' names are ASCII
 
 
 @lru_cache(maxsize=1024)

@@ -14,6 +14,7 @@ import pytest
 
 from agentkit.exceptions import ConfigError
 from agentkit.storage import Database, PostgresDatabase, _pg_prepared, open_database
+from agentkit.storage._pg_batch import _Link
 
 pytestmark = pytest.mark.postgres
 
@@ -35,15 +36,20 @@ def database(pg_url: str) -> Iterator[PostgresDatabase]:
 
 @pytest.fixture
 def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The text of every query psycopg sends."""
+    """The text of every query sent: by psycopg's cursors, and by the batches straight through libpq."""
     sent: list[str] = []
-    original = psycopg.Cursor.execute
+    original, original_run = psycopg.Cursor.execute, _Link.run
 
     def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
         sent.append(query.decode() if isinstance(query, bytes) else str(query))
         return original(self, query, *args, **kwargs)
 
+    def run(self: _Link, query: bytes) -> Any:
+        sent.append(query.decode())
+        return original_run(self, query)
+
     monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    monkeypatch.setattr(_Link, "run", run)
     return sent
 
 

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from agentkit.storage import AsyncDatabase, Connection, PostgresDatabase
+from agentkit.storage._pg_batch import _Link
 
 pytestmark = pytest.mark.postgres
 
@@ -37,14 +38,22 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every query psycopg sends from a lane's thread (one round trip each), but those that prepare a statement: two,
     the first time a connection sends it while idle (tests/storage/test_pg_prepared_statements.py)."""
     sent: list[str] = []
-    original = psycopg.Cursor.execute
+    original, original_run = psycopg.Cursor.execute, _Link.run
 
-    def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+    def record(query: Any) -> None:
         if threading.current_thread().name.startswith("agentkit-db-lane") and not _a_prepare(query):
             sent.append(str(query))
+
+    def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        record(query)
         return original(self, query, *args, **kwargs)
 
+    def run(self: _Link, query: bytes) -> Any:  # a batch, straight through libpq
+        record(query)
+        return original_run(self, query)
+
     monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    monkeypatch.setattr(_Link, "run", run)
     return sent
 
 
