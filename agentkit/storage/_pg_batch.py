@@ -28,26 +28,21 @@ if TYPE_CHECKING:
 
     from ._pg_prepared import PreparedStatements, Session
 
-__all__ = ["Batch", "BatchedCursor", "Queue"]
+__all__ = ["Batch", "BatchedCursor", "Queue", "Rows"]
 
 _TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK
 _FATAL_ERROR = 7  # psycopg.pq.ExecStatus.FATAL_ERROR
 _OK = frozenset({0, 1, _TUPLES_OK})  # with EMPTY_QUERY and COMMAND_OK: a statement's results that are no error
 
 
-class BatchedCursor:
-    """A statement of a batched transaction: its rows and row count are there once the batch that carried it is
-    back; asking for them sends the batch (this statement and every one queued before it) first."""
+class Rows:
+    """A statement's rows and row count, read like a psycopg cursor's (``_base.Cursor``)."""
 
-    __slots__ = ("_batch", "_rowcount", "_rows")
+    __slots__ = ("_rowcount", "_rows")
 
-    def __init__(self, batch: Batch) -> None:
-        self._batch = batch
-        self._rows: list[Any] | None = None
-        self._rowcount = -1
-
-    def settle(self, rows: list[Any], rowcount: int) -> None:
-        self._rows, self._rowcount = rows, rowcount
+    def __init__(self, rows: list[Any] | None = None, rowcount: int = -1) -> None:
+        self._rows = rows
+        self._rowcount = rowcount
 
     @property
     def rowcount(self) -> int:
@@ -65,6 +60,24 @@ class BatchedCursor:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.fetchall())
+
+    def _wait(self) -> list[Any]:
+        assert self._rows is not None
+        return self._rows
+
+
+class BatchedCursor(Rows):
+    """A statement of a batched transaction: its rows and row count are there once the batch that carried it is
+    back; asking for them sends the batch (this statement and every one queued before it) first."""
+
+    __slots__ = ("_batch",)
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self._batch = batch
+
+    def settle(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self._rowcount = rows, rowcount
 
     def _wait(self) -> list[Any]:
         if self._rows is None:
@@ -141,8 +154,14 @@ class Queue:
             raise asking.failure
 
     def left_open(self, besides: Batch | None = None) -> bool:
-        """Whether a transaction (other than ``besides``) is open on the server with statements still queued."""
-        return any(statement.owner is not besides and statement.owner.sent for statement in self.queued)
+        """Whether a transaction (other than ``besides``) is open on the server with statements still queued. Only
+        the first queued can be (a look at one statement, not at each: this is asked after each transaction): a
+        send takes every statement queued, so those queued since are of the transaction that asked for it, first,
+        and of transactions that began after it, none of which was sent."""
+        if not self.queued:
+            return False
+        first = self.queued[0].owner
+        return first is not besides and first.sent
 
     def _execute(self, queued: list[_Statement]) -> tuple[int | None, Exception | None]:
         """``(statements that ran, error)``: ``(len(queued), None)`` if all did; ``ran`` None if it is not known."""
@@ -237,22 +256,22 @@ def _query(link: _Link, queued: list[_Statement], session: Session | None = None
     (``session``) goes as ``EXECUTE name(literal, ...)``."""
     as_literal, encoding = link.literal, link.encoding
     pieces: list[bytes] = []
-    for position, statement in enumerate(queued):
+    for position, (sql, params, _, _) in enumerate(queued):
         if position:
             pieces.append(b"\n;\n")  # ";" alone: a statement may end in a comment
-        prepared = session.statement(statement.sql) if session is not None else None
-        execute = prepared.execute(statement.params, as_literal) if prepared is not None else None
+        prepared = session.statement(sql) if session is not None else None
+        execute = prepared.execute(params, as_literal) if prepared is not None else None
         if execute is not None:
             pieces.append(execute)
             continue
-        parts = _template(statement.sql, encoding)
-        if len(parts) != len(statement.params) + 1:
+        parts = _template(sql, encoding)
+        if len(parts) != len(params) + 1:
             raise _programming_error(
-                f"the query has {len(parts) - 1} placeholders but {len(statement.params)} parameters were passed"
+                f"the query has {len(parts) - 1} placeholders but {len(params)} parameters were passed"
             )
         pieces.append(parts[0])
-        for value, part in zip(statement.params, parts[1:], strict=True):
-            pieces.append(b"NULL" if value is None else as_literal(value))
+        for value, part in zip(params, parts[1:], strict=True):
+            pieces.append(as_literal(value))
             pieces.append(part)
     return b"".join(pieces)
 
@@ -326,6 +345,14 @@ class _Link:
             raw.pgconn.send_query(query)
             return raw.wait(self._execute(raw.pgconn))
 
+    def read(self, query: bytes) -> Rows:
+        """``query``, one statement, sent now: its rows; its error raised."""
+        results = self.run(query)
+        _, error = _failure(results, 1, self.encoding)
+        if error is not None:
+            raise error
+        return Rows(self.rows(results[0]), _rowcount(results[0]))
+
     def rows(self, result: PGresult) -> list[Any]:
         if not (result.nfields or result.status == _TUPLES_OK):  # no rows to read (an INSERT without RETURNING)
             return []
@@ -334,8 +361,8 @@ class _Link:
 
     def literal(self, value: Any) -> bytes:
         """``value`` as an SQL literal: a str, an int or a finite float written here as psycopg would (a third of
-        its cost: its dumper lookup, escaping and checks, s10), anything else by the connection's dumpers (as
-        ``ClientCursor`` binds it)."""
+        its cost: its dumper lookup, escaping and checks, s10), None as NULL, anything else by the connection's
+        dumpers (as ``ClientCursor`` binds it)."""
         kind = type(value)
         if kind is str and self._utf8 and "\x00" not in value:  # psycopg refuses a NUL
             try:  # standard_conforming_strings on: only a quote is special in '...' (no UTF-8 byte is one)
@@ -346,6 +373,8 @@ class _Link:
             return b"%d" % value if value >= 0 else b" %d" % value  # "- -1", not "--1": a comment
         elif kind is float and math.isfinite(value):  # typed, as ``_float8_literal`` does (a numeric else)
             return b"%r::float8" % value if math.copysign(1.0, value) > 0 else b" %r::float8" % value
+        elif value is None:
+            return b"NULL"
         return self._dumping.as_literal(value)
 
 

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ._pg_batch import _failure, _Link, _link, _template
+from ._pg_batch import Rows, _failure, _Link, _link, _template
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["PreparedStatements", "Session"]
 
 _MAX_PREPARED = 256  # a connection's prepared shapes (ours: a few dozen)
+_MAX_KINDS = 64  # the combinations of value types a prepared shape remembers whether it takes
+_NONE = type(None)
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 _NAMES = itertools.count()
 _PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.I)
@@ -73,30 +75,41 @@ _ACCEPTS: dict[str, frozenset[type]] = {
 class _Prepared:
     """One shape prepared on one connection: its ``EXECUTE`` for values each of its parameters accepts."""
 
-    __slots__ = ("_accepts", "_head", "_ranges")
+    __slots__ = ("_accepts", "_bounded", "_fits", "_head", "_open")
 
     def __init__(self, name: bytes, parameter_types: list[str]) -> None:
         self._head = b"EXECUTE " + name
+        self._open = self._head + b"("
         self._accepts = tuple(_ACCEPTS.get(kind, _ANY) for kind in parameter_types)
-        self._ranges = tuple(_INT_RANGES.get(kind, 0) for kind in parameter_types)  # 0: numeric, no bound
+        self._bounded = tuple(
+            (position, _INT_RANGES[kind]) for position, kind in enumerate(parameter_types) if kind in _INT_RANGES
+        )
+        self._fits: dict[tuple[type, ...], bool] = {}  # the types of a statement's values, by position: few
 
     def execute(self, params: tuple[object, ...], as_literal: Callable[[Any], bytes]) -> bytes | None:
         """``EXECUTE name(literal, ...)``, or None where a value would not mean the same there (or the number of
-        values is wrong: the literal path says so)."""
-        if len(params) != len(self._accepts):
-            return None
+        values is wrong: the literal path says so). ``as_literal`` writes None as NULL."""
         if not params:
-            return self._head
-        literals: list[bytes] = []
-        for value, accepts, bound in zip(params, self._accepts, self._ranges, strict=True):
-            if value is None:
-                literals.append(b"NULL")
-                continue
-            kind = type(value)
-            if kind not in accepts or (kind is int and bound and not -bound <= value < bound):  # type: ignore[operator]
+            return None if self._accepts else self._head
+        kinds = tuple(map(type, params))
+        fits = self._fits.get(kinds)
+        if fits is None:
+            fits = self._fit(kinds)
+        if not fits:
+            return None
+        for position, bound in self._bounded:  # an int out of its parameter's range
+            value = params[position]
+            if type(value) is int and not -bound <= value < bound:
                 return None
-            literals.append(as_literal(value))
-        return b"%s(%s)" % (self._head, b", ".join(literals))
+        return self._open + b", ".join(map(as_literal, params)) + b")"
+
+    def _fit(self, kinds: tuple[type, ...]) -> bool:
+        fits = len(kinds) == len(self._accepts) and all(
+            kind is _NONE or kind in accepts for kind, accepts in zip(kinds, self._accepts, strict=False)
+        )
+        if len(self._fits) < _MAX_KINDS:
+            self._fits[kinds] = fits
+        return fits
 
 
 class Session:
@@ -184,15 +197,17 @@ class PreparedStatements:
                 session.prepare_waiting(raw)
         return session
 
-    def execute(self, raw: psycopg.Connection[Any], sql: str, params: tuple[object, ...]) -> psycopg.Cursor[Any]:
+    def execute(self, raw: psycopg.Connection[Any], sql: str, params: tuple[object, ...]) -> Rows | psycopg.Cursor[Any]:
         """``sql`` alone, now, on ``raw`` (a read outside a write transaction; prepared first if it is new and
-        ``raw`` idle): its cursor. As ``EXECUTE`` where it is prepared, else as psycopg sends it, its values bound
-        by the server (also once more if its prepared statement was lost)."""
+        ``raw`` idle): its rows. As ``EXECUTE`` where it is prepared (straight through libpq, as a batch goes),
+        else as psycopg sends it, its values bound by the server (also once more if its prepared statement was
+        lost)."""
         prepared = self.session(raw, (sql,)).prepared.get(sql)
-        execute = prepared.execute(params, _link(raw).literal) if prepared is not None else None
+        link = _link(raw)
+        execute = prepared.execute(params, link.literal) if prepared is not None else None
         if execute is not None:
             try:
-                return raw.execute(execute, prepare=False)
+                return link.read(execute)
             except Exception as error:
                 if not self.lost(raw, error) or raw.info.transaction_status != _IDLE:
                     raise
