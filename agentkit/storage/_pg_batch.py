@@ -354,7 +354,7 @@ class _Link:
         return Rows(self.rows(results[0]), _rowcount(results[0]))
 
     def rows(self, result: PGresult) -> list[Any]:
-        if not (result.nfields or result.status == _TUPLES_OK):  # no rows to read (an INSERT without RETURNING)
+        if not result.ntuples:  # no rows, or none to read (an INSERT without RETURNING): no row maker to set up
             return []
         self._loading.set_pgresult(result)
         return self._loading.load_rows(0, result.ntuples, row_maker(result))
