@@ -254,15 +254,26 @@ async def conversation(
     return created["id"], sent
 
 
-async def tickets_by_conversation(client: httpx2.AsyncClient, login: str) -> dict[str, int]:
+async def tickets_by_conversation(client: httpx2.AsyncClient, login: str) -> tuple[dict[str, int], list[str]]:
+    """How many tickets each conversation has, and the conversations whose ticket does not hold the user's
+    messages after the handoff once each and in order (``AFTER_HANDOFF``: they reach the desk relayed)."""
     name, _, password = login.partition(":")
     session = (await client.post("/api/desk/login", json={"name": name, "password": password})).raise_for_status()
-    csrf = session.json().get("csrf_token")
-    tickets = (await client.get("/api/desk/tickets", headers={"X-CSRF-Token": csrf or ""})).raise_for_status().json()
+    headers = {"X-CSRF-Token": session.json().get("csrf_token") or ""}
+    tickets = (await client.get("/api/desk/tickets", headers=headers)).raise_for_status().json()
     counts: dict[str, int] = {}
     for ticket in tickets["tickets"]:
         counts[ticket["conversation_id"]] = counts.get(ticket["conversation_id"], 0) + 1
-    return counts
+    relayed = await asyncio.gather(*(_relayed(client, ticket["id"], headers) for ticket in tickets["tickets"]))
+    prefix, last = AFTER_HANDOFF[0].split("{")[0], AFTER_HANDOFF[1]
+    wrong = [ticket["conversation_id"] for ticket, texts in zip(tickets["tickets"], relayed, strict=True)
+             if len(texts) != 2 or not texts[0].startswith(prefix) or texts[1] != last]  # fmt: skip
+    return counts, wrong
+
+
+async def _relayed(client: httpx2.AsyncClient, ticket_id: str, headers: dict[str, str]) -> list[str]:
+    ticket = (await client.get(f"/api/desk/tickets/{ticket_id}", headers=headers)).raise_for_status().json()
+    return [m["text"] for m in ticket["thread"] if m["author"] == "user"]
 
 
 @dataclass
@@ -319,16 +330,16 @@ def cpu_summary(result: Result) -> str:
 
 
 def check_tickets(url: str, login: str, conversation_ids: list[str]) -> None:
-    counts = asyncio.run(_tickets(url, login))
+    counts, wrong = asyncio.run(_tickets(url, login))
     doubled = {c: k for c, k in counts.items() if k != 1}
     missing = [c for c in conversation_ids if c not in counts]
     print(f"  tickets: {len(counts)} for {len(conversation_ids)} conversations, {len(doubled)} doubled, "
-          f"{len(missing)} missing")  # fmt: skip
-    if doubled or missing:
-        raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}")
+          f"{len(missing)} missing; {len(wrong)} without the relayed messages once and in order")  # fmt: skip
+    if doubled or missing or wrong:
+        raise SystemExit(f"FAILED: doubled {doubled}, missing {missing}, relayed wrongly {wrong}")
 
 
-async def _tickets(url: str, login: str) -> dict[str, int]:
+async def _tickets(url: str, login: str) -> tuple[dict[str, int], list[str]]:
     async with httpx2.AsyncClient(base_url=url, timeout=120.0) as client:
         return await tickets_by_conversation(client, login)
 
