@@ -30,6 +30,10 @@ class DeskHitl(HitlPlugin):
     also reads the desk's event log, to catch events written by another process (a desk web app run on its own)
     and, after a restart, those written while the agent was down. On PostgreSQL another process's events are
     pushed too, by notification, and the log is read only now and then (``FALLBACK_POLL``) while they arrive.
+
+    When the desk is in the agent's own database (the same PostgreSQL URL, or the same SQLite file), a handoff opens
+    its ticket in the transaction that opens the session, and a user's message for the person goes to the ticket in
+    the transaction that stores it: no outbox row, no transaction of the desk's own (``_relay``).
     """
 
     def __init__(

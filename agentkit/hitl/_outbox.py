@@ -8,6 +8,10 @@ deliverers (this process and the redeliver command) never send it together; with
 does the same. A crash after the row is stored and before the call leaves the row queued: the next start of the
 agent delivers it, with the same idempotency key, hence exactly one ticket.
 
+A helpdesk whose tables are in the agent's database (the embedded desk at the store's URL) is written in the
+agent's own transactions instead, for a relayed message (``_relay``) and a handoff's ticket (``_actions``): that
+commit is the call, nothing is left to send, and no row is queued. A ``stop`` still goes through here.
+
 The claim is decided under locks: the callers hold the session's conversation (see ``_state``), and on PostgreSQL
 the claimed row is read ``FOR UPDATE SKIP LOCKED``, so a deliverer in another process that is claiming the same row
 right now makes this one pass instead of sending it twice.
