@@ -224,7 +224,7 @@ class Queue:
 
     def roll_back(self) -> None:
         """End the transaction left open on the connection, if one is (a connection that cannot is closed)."""
-        if self._usable() and self.raw.info.transaction_status != _IDLE:
+        if self._usable() and self.raw.pgconn.transaction_status != _IDLE:
             try:
                 self.raw.execute("ROLLBACK")
             except Exception:

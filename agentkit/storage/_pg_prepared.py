@@ -188,9 +188,11 @@ class PreparedStatements:
         session = self._sessions.get(raw)
         if session is None:
             session = self._sessions[raw] = Session(self)
-        if raw.info.transaction_status == _IDLE:
+        if raw.pgconn.transaction_status == _IDLE:  # ``raw.info``'s: an object and an enum each time
             shapes = tuple(shapes)
-            if not any(map(_changes_schema, shapes)):  # else they may need what it creates: prepared after it
+            known = session.prepared  # a shape seen already is prepared, or waits, or goes as literals: as it was
+            new = any(sql not in known for sql in shapes)
+            if new and not any(map(_changes_schema, shapes)):  # else they may need what it creates: prepared after it
                 for sql in shapes:
                     session.statement(sql)
             if session.waiting or session.lost:
