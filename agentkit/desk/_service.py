@@ -116,8 +116,7 @@ class LocalDesk:
         transcript: Iterable[TranscriptLine] = (),
     ) -> Ticket:
         """Open a ticket; with an idempotency key seen before, return that ticket unchanged instead."""
-        if priority not in PRIORITIES:
-            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {priority!r}")
+        _require_priority(priority)
         new = NewTicket(
             conversation_id, idempotency_key, title, description, priority, user, tuple(transcript),
             await self._opening_bot(),
@@ -189,12 +188,17 @@ class LocalDesk:
         the message as stored (the inbox is woken then), or None when nothing was written. ``open_ticket`` gives
         the ticket's condition in SQL, which holds to the end of the transaction once this has touched it."""
         stored = self._store.write_user_message(connection, str(ticket_id), text, user_name, only_if=only_if)
+        return self._notify_if_written(stored)
 
-        def written() -> TicketMessage | None:
-            message = stored()
-            if message is not None:
-                self._notify()  # pushed to subscribers on the next delivery, as the bot's own writes are
-            return message
+    def _notify_if_written(self, stored: Callable[[], _T | None]) -> Callable[[], _T | None]:
+        """``stored`` (a write in another's transaction, read once it has committed), waking the inbox when it wrote
+        something: pushed to subscribers on the next delivery, as the bot's own writes are."""
+
+        def written() -> _T | None:
+            value = stored()
+            if value is not None:
+                self._notify()
+            return value
 
         return written
 
@@ -209,17 +213,8 @@ class LocalDesk:
         ``ticket_id_sql`` names the ticket, either way, in the transaction's statements after this one."""
         if self.checks_opening_bot:
             raise TypeError(f"{type(self).__name__} checks the bot before each ticket: use create_ticket")
-        if request.priority not in PRIORITIES:
-            raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {request.priority!r}")
-        stored = self._store.write_ticket(connection, request)
-
-        def written() -> Ticket | None:
-            ticket = stored()
-            if ticket is not None:
-                self._notify()
-            return ticket
-
-        return written
+        _require_priority(request.priority)
+        return self._notify_if_written(self._store.write_ticket(connection, request))
 
     @staticmethod
     def ticket_id_sql(idempotency_key: str) -> tuple[str, tuple[object, ...]]:
@@ -343,3 +338,8 @@ class LocalDesk:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _require_priority(priority: str) -> None:
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}, got {priority!r}")

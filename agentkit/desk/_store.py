@@ -187,7 +187,7 @@ class TicketStore:
         statements also asks (None, and nothing written, when it does not hold). It must stay as it is for the
         rest of the transaction (decided on rows the caller holds locked), so that the three statements agree."""
         at, key = time.time(), _int_id(ticket_id)
-        also, also_params = (f" AND {only_if[0]}", only_if[1]) if only_if is not None else ("", ())
+        also, also_params = _and(only_if)
         touched = db.read_at_commit(
             f"UPDATE desk_tickets SET updated_at = ? WHERE id = ? AND status != 'closed'{also} RETURNING id",
             (at, key, *also_params),
@@ -288,7 +288,7 @@ class TicketStore:
         db.lock(NamedLock.DESK_EVENTS)
         at = time.time()
         if if_open:
-            also, also_params = (f" AND {only_if[0]}", only_if[1]) if only_if is not None else ("", ())
+            also, also_params = _and(only_if)
             sql = (f"INSERT INTO desk_events (ticket_id, kind, agent_name, text, at) SELECT id, ?, ?, ?, ? "
                    f"{_IF_OPEN}{also}")  # fmt: skip
             params: tuple[object, ...] = (kind, agent, text, at, _int_id(ticket_id), *also_params)
@@ -359,3 +359,8 @@ def _event(row: Any) -> DeskEvent:
     return DeskEvent(
         row["seq"], row["kind"], str(row["ticket_id"]), row["agent_name"], row["text"], row["at"]
     )
+
+
+def _and(condition: tuple[str, tuple[object, ...]] | None) -> tuple[str, tuple[object, ...]]:
+    """A caller's condition (``only_if``) as the end of a WHERE clause, and its parameters; nothing for None."""
+    return (f" AND {condition[0]}", condition[1]) if condition is not None else ("", ())

@@ -62,7 +62,7 @@ class _Escalation:
     """``config`` as stored, when it is the plugin's own (made once by the plugin, not per handoff)."""
 
 
-OpenThrough = Callable[[Connection, EscalationRequest], tuple[Callable[[], None], tuple[str, tuple[object, ...]]]]
+OpenThrough = Callable[[Connection, EscalationRequest], tuple[Callable[[], object], tuple[str, tuple[object, ...]]]]
 """The helpdesk's ticket opened in the caller's transaction (a helpdesk in the agent's database): ``(connection,
 request)`` writes it, unless one with the request's idempotency key exists, and gives back a function to call once
 the transaction has committed, and the ticket's id (either way) as a SQL expression and its parameters."""

@@ -60,16 +60,12 @@ class DeskHitl(HitlPlugin):
 
     def _write_ticket(
         self, connection: Connection, request: EscalationRequest
-    ) -> tuple[Callable[[], None], tuple[str, tuple[object, ...]]]:
+    ) -> tuple[Callable[[], object], tuple[str, tuple[object, ...]]]:
         desk = self.desk
         new = NewTicket(request.conversation_id, request.idempotency_key, request.title, request.description,
                         request.priority, request.user, request.transcript)  # fmt: skip
-        written = desk.write_ticket(connection, new)
-
-        def committed() -> None:
-            written()  # the inbox is woken when the ticket is new
-
-        return committed, desk.ticket_id_sql(request.idempotency_key)
+        # Once committed, ``write_ticket``'s result wakes the inbox when the ticket is new.
+        return desk.write_ticket(connection, new), desk.ticket_id_sql(request.idempotency_key)
 
     def _write_user_message(
         self, connection: Connection, seen: Through, text: str, only_if: Condition
