@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -35,7 +35,7 @@ from ..storage import parse_url
 from ._chat_api import CHAT_ROUTES
 from ._conversations import DatabaseServerStore, ServerStore
 from ._direct import DirectRoutes
-from ._hardening import middleware
+from ._hardening import HardenedApp
 from ._host import ServedAgent
 from ._metrics import Metrics
 from ._outbox_api import OUTBOX_ROUTES
@@ -122,10 +122,10 @@ def create_app(
     on_app = observed is not None and not metrics_listener
     extra = [Route("/metrics", observed.endpoint, methods=["GET"])] if observed is not None and on_app else []
     routes = _routes(table, desk_app)
-    direct = partial(DirectRoutes, routes=_direct(routes), handlers=ERROR_HANDLERS)
-    app = Starlette(
+    app = HardenedApp(
         routes=[*extra, *routes],
-        middleware=middleware(allowed_hosts, inner=direct),
+        allowed_hosts=allowed_hosts,
+        middleware=[Middleware(DirectRoutes, routes=_direct(routes), handlers=ERROR_HANDLERS)],
         lifespan=_lifespan(state, manage_agent=manage_agent, owns_store=store is None, metrics=observed),
         exception_handlers=ERROR_HANDLERS,
     )

@@ -4,10 +4,11 @@ without Starlette's router and its exception layers, with the same answers.
 Through Starlette a request to an endpoint passes ``ExceptionMiddleware`` (a ``Request`` and an exception wrapper),
 the ``Router`` (a regex per route tried) and the route's ``request_response`` (a second ``Request`` and a second
 exception wrapper) before the endpoint runs: about 15 % of the event loop's CPU per message in-process. This layer
-sits inside ``SecurityHeaders`` (the Host check and the headers stay where they are) and ``ServerErrorMiddleware``
-(an unexpected error still gets the same 500 and is raised on to the server's log): a request for one of its routes
-is matched by the route's own regex and goes to its endpoint with one ``Request``, the errors the app answers
-(``ApiError``, ``HTTPException``) answered by the app's own handlers. Anything else goes on down the app as before.
+sits inside ``ServerErrorMiddleware`` (an unexpected error still gets the same 500 and is raised on to the server's
+log), itself inside ``SecurityHeaders`` (the Host check, and the headers on every answer, that 500 included): a
+request for one of its routes is matched by the route's own regex and goes to its endpoint with one ``Request``,
+the errors the app answers (``ApiError``, ``HTTPException``) answered by the app's own handlers. Anything else goes
+on down the app as before.
 """
 
 from __future__ import annotations

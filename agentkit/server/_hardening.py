@@ -6,18 +6,22 @@ the users' details, and conversation tokens; no shared or browser cache may keep
 is never run as a script or shown as a page. The Host check (Starlette's ``TrustedHostMiddleware``) refuses a
 ``Host`` the operator did not name, so a DNS-rebinding page cannot reach a server on loopback and a forged ``Host``
 is never reflected in a redirect.
+
+``HardenedApp`` puts that layer outermost, above Starlette's ``ServerErrorMiddleware``: the 500 an unexpected
+error gets leaves through it too (Starlette puts ``ServerErrorMiddleware`` above every middleware it is given).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from starlette.middleware import Middleware
+from starlette.applications import Starlette
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["LOCAL_HOSTS", "SecurityHeaders", "default_allowed_hosts", "is_loopback", "middleware"]
+__all__ = ["LOCAL_HOSTS", "HardenedApp", "SecurityHeaders", "default_allowed_hosts", "is_loopback"]
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _PRIVATE_PREFIXES = ("/api/", "/webhooks/")
@@ -33,16 +37,10 @@ class SecurityHeaders:
     answer (errors and event streams included); ``nosniff`` on every other answer too. With ``allowed_hosts``, the
     Host check as well, in the same layer (one middleware less for every request): Starlette's
     ``TrustedHostMiddleware`` decides, and the Host values it let through are remembered (``_KNOWN_HOSTS`` of them)
-    so that a request with one of those goes on without being parsed again. Its refusal gets the headers too.
-    ``inner``: a layer of the app's own to put under this one, in the same middleware (``DirectRoutes``)."""
+    so that a request with one of those goes on without being parsed again. Its refusal gets the headers too."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        allowed_hosts: Sequence[str] | None = None,
-        inner: Callable[[ASGIApp], ASGIApp] | None = None,
-    ) -> None:
-        self.app = app if inner is None else inner(app)
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
+        self.app = app
         self._host_check = (
             None if allowed_hosts is None
             else TrustedHostMiddleware(self._host_allowed, allowed_hosts=list(allowed_hosts), www_redirect=False)
@@ -89,12 +87,21 @@ def _host(scope: Scope) -> bytes | None:
     return None
 
 
-def middleware(
-    allowed_hosts: Sequence[str] | None, inner: Callable[[ASGIApp], ASGIApp] | None = None
-) -> list[Middleware]:
-    """The app's middleware, one layer: the security headers outermost, so even the Host check's refusal is marked
-    ``nosniff``, and the Host check when ``allowed_hosts`` is given (``"*"`` allows any); ``inner`` under them."""
-    return [Middleware(SecurityHeaders, allowed_hosts=allowed_hosts, inner=inner)]
+class HardenedApp(Starlette):
+    """A Starlette app whose outermost layer is ``SecurityHeaders`` (with the Host check when ``allowed_hosts`` is
+    given; ``"*"`` allows any), so that every answer the app sends carries the headers: its own, the Host check's
+    refusal, and the 500 that Starlette's ``ServerErrorMiddleware`` answers an unexpected error with. Starlette
+    builds ``ServerErrorMiddleware`` above every middleware in ``middleware=``: the headers given there never saw
+    that 500. Here it is the same stack (``ServerErrorMiddleware``, ``middleware=``, ``ExceptionMiddleware``, the
+    router) under the headers: as many layers per request as with the headers in ``middleware=``, in another order.
+    """
+
+    def __init__(self, *args: Any, allowed_hosts: Sequence[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.allowed_hosts = allowed_hosts
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
 
 
 def default_allowed_hosts(bound_host: str) -> list[str]:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..hitl import HitlPlugin
+from ._hardening import HardenedApp
 
 __all__ = ["Metrics", "MetricsListener"]
 
@@ -100,12 +101,14 @@ class Metrics:
 
 class MetricsListener:
     """``app`` on every listener but one: requests that arrive on ``address`` (the metrics listener's own
-    address) see only ``GET /metrics``, and the others never see it. The lifespan is the app's."""
+    address) see only ``GET /metrics``, and the others never see it. The lifespan is the app's. Every answer there
+    (the 401, a 404, a 500 too) carries the app's headers (``HardenedApp``); the Host check stays the public
+    listener's: a scraper names this one as it likes (an address, a service name)."""
 
     def __init__(self, app: Starlette, metrics: Metrics, address: tuple[str, int]) -> None:
         self.app = app
         self.address = (str(address[0]), int(address[1]))
-        self.metrics_app = Starlette(routes=[Route("/metrics", metrics.endpoint, methods=["GET"])])
+        self.metrics_app = HardenedApp(routes=[Route("/metrics", metrics.endpoint, methods=["GET"])])
         self.metrics_app.state.agentkit = app.state.agentkit  # the endpoint reads the outbox through it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,7 +15,7 @@ from starlette.routing import Match, Route
 
 from agentkit.desk import ERROR_HANDLERS
 from agentkit.server._direct import DirectRoutes
-from agentkit.server._hardening import middleware
+from agentkit.server._hardening import HardenedApp
 
 from .server_helpers import USER, harness
 from .test_route_order import _paths
@@ -23,7 +23,7 @@ from .test_route_order import _paths
 
 def _direct_layer(app: Starlette) -> DirectRoutes:
     app.middleware_stack = app.build_middleware_stack()
-    layer = app.middleware_stack.app.app  # type: ignore[attr-defined]  # ServerErrorMiddleware > SecurityHeaders
+    layer = app.middleware_stack.app.app  # type: ignore[attr-defined]  # SecurityHeaders > ServerErrorMiddleware
     assert isinstance(layer, DirectRoutes)
     return layer
 
@@ -55,7 +55,7 @@ async def test_each_request_taken_directly_is_one_the_router_gives_the_same_endp
 
 def _through_router(app: Starlette) -> Starlette:
     """The same app without ``DirectRoutes``: every request through the router, as before it."""
-    plain = Starlette(routes=app.router.routes, middleware=middleware(None), exception_handlers=ERROR_HANDLERS)
+    plain = HardenedApp(routes=app.router.routes, exception_handlers=ERROR_HANDLERS)
     plain.state = app.state
     return plain
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx2
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -270,4 +271,5 @@ async def test_the_host_check_in_the_headers_layer_answers_as_starlettes_each_ti
     starlettes = await host_answers(TrustedHostMiddleware(app, allowed_hosts=HOSTS, www_redirect=False), hosts)
     assert [status for status, _ in ours] == [status for status, _ in starlettes] == [s for _, s in HOST_CASES] * 2
     assert all(headed for _, headed in ours)
-    assert len(create_app(desk_agent(tmp_path), secret_key=SECRET, allowed_hosts=HOSTS).user_middleware) == 1
+    outer = create_app(desk_agent(tmp_path), secret_key=SECRET, allowed_hosts=HOSTS).build_middleware_stack()
+    assert type(outer) is SecurityHeaders and type(outer.app) is ServerErrorMiddleware  # no Host layer between
