@@ -28,7 +28,7 @@ from ._spelling import snake_case_keywords, unknown_attribute
 from ._summary import summarize
 
 if TYPE_CHECKING:
-    from ._plugin import HitlPlugin
+    from ._plugin import HitlPlugin, _NoneOpen
 
 __all__ = ["HitlActions", "HitlStart"]
 
@@ -132,10 +132,11 @@ class HitlActions:
         # unless the turn found no open session as it stored the user's message (then it is asked first, and the
         # session opens in one transaction; one opened meanwhile by code outside the turn is still found there).
         admit = context.get("admit_escalation", None)
-        if admit is not None and plugin.saw_none_open(conversation_id):
+        seen = plugin.none_open_seen(conversation_id)
+        if admit is not None and seen is not None:
             await admit(conversation_id)
             admit = None
-        opened = await self._open(escalation, None, admitted=admit is None)
+        opened = await self._open(escalation, None, admitted=admit is None, seen=seen)
         if opened.session is None and admit is not None:
             await admit(conversation_id)
             opened = await self._open(escalation, opened.transcript, admitted=True)
@@ -156,11 +157,20 @@ class HitlActions:
         return started
 
     async def _open(
-        self, escalation: _Escalation, transcript: tuple[TranscriptLine, ...] | None, *, admitted: bool
+        self,
+        escalation: _Escalation,
+        transcript: tuple[TranscriptLine, ...] | None,
+        *,
+        admitted: bool,
+        seen: _NoneOpen | None = None,
     ) -> _Opened:
         plugin = self._plugin
         lease = plugin.delivery.claim_seconds if plugin.deliver_inline else None
         through = plugin.open_through() if lease is not None else None  # inline only, as a relayed message
+        if through is not None and admitted and seen is not None:
+            opened_as_seen = await self._open_as_seen(escalation, seen.latest, through)
+            if opened_as_seen is not None:
+                return opened_as_seen
 
         def open_(connection: Connection, posts: list[Post]) -> Callable[[], _Opened]:
             return _open(connection, posts, plugin.alias, plugin.host, escalation, transcript, admitted, lease,
@@ -171,6 +181,32 @@ class HitlActions:
             ended = opened.ended
             await plugin.deliverer.drain(ended.row_id, due_only=True, conversation_id=ended.conversation_id)
         return opened
+
+    async def _open_as_seen(
+        self, escalation: _Escalation, latest: state.HitlSession | None, through: OpenThrough
+    ) -> _Opened | None:
+        """The session and its ticket opened as the turn saw the conversation when it stored the user's message:
+        ``latest`` its latest session (none open), and the transcript it read then (``transcript_of_turn``), with
+        nothing read in this transaction (on PostgreSQL, no round trip before its COMMIT). If either has changed
+        since (another session opened, by this process or another: the session's number is taken; a message shown
+        meanwhile: the transcript is stale), the transaction fails whole and nothing is written; None then, as
+        when the turn has no transcript: ``_open`` reads them in a transaction of its own, as before."""
+        plugin, conversation_id = self._plugin, escalation.conversation_id
+        read = plugin.host.transcript_of_turn(conversation_id)
+        if read is None:
+            return None
+        transcript, unchanged = tuple(read[0]), read[1]
+
+        def open_(connection: Connection, posts: list[Post]) -> Callable[[], _Opened]:
+            connection.lock_conversation(conversation_id)  # first: another open of the conversation waits here
+            created = _create_with_ticket(connection, posts, plugin.alias, escalation, transcript, latest, through,
+                                          unchanged)  # fmt: skip
+            return lambda: _Opened(created(), None, None, transcript, opened=True)
+
+        try:
+            return (await plugin.host.transact(open_))()
+        except plugin.host.database.errors:
+            return None
 
     @snake_case_keywords
     async def stop_hitl(self, conversation_id: str, reason: str = "stopped by the bot") -> bool:
@@ -331,12 +367,15 @@ def _create_with_ticket(
     transcript: tuple[TranscriptLine, ...],
     after: state.HitlSession | None,
     through: OpenThrough,
+    unchanged: tuple[str, tuple[object, ...]] | None = None,
 ) -> Callable[[], state.HitlSession]:
     """``_create`` for a helpdesk whose tables are in the agent's database: its ticket is written here, before the
     session (with its key: an earlier ticket of this escalation is kept, one ticket per escalation), and the session
     is created with the ticket's id, the user told at once. No start row: nothing is left to send, and no helpdesk
     event can come for the ticket before the session knows it (both commit together), so none waits for it. The
-    session, with the ticket's id, comes back at commit (call the result once the transaction has ended)."""
+    session, with the ticket's id, comes back at commit (call the result once the transaction has ended).
+    ``unchanged``: a condition in SQL and its parameters that must hold, or the session's INSERT fails and the
+    transaction with it (``state.create_session``'s ``require``)."""
     now = time.time()
     number = (after.escalation if after else 0) + 1
     request = _request(escalation, transcript, number)
@@ -344,7 +383,7 @@ def _create_with_ticket(
     session_later = state.create_session(
         connection, plugin, escalation.conversation_id, after=number - 1, title=escalation.title,
         priority=escalation.priority, user=escalation.user, config=escalation.config, now=now,
-        config_json=escalation.config_json, notice="handoff", session_id=ticket_id,
+        config_json=escalation.config_json, notice="handoff", session_id=ticket_id, require=unchanged,
     )  # fmt: skip
     started = SessionEvent("hitl_started", escalation.conversation_id, plugin)
     posts.append(Post(escalation.conversation_id, None, event=started))  # no text: for bot code only

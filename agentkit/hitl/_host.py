@@ -106,6 +106,15 @@ class HitlHost(Protocol):
         handoff reads it with the session it opens, not in a transaction of its own."""
         ...
 
+    def transcript_of_turn(
+        self, conversation_id: str
+    ) -> tuple[list[TranscriptLine], tuple[str, tuple[object, ...]]] | None:
+        """The conversation as the user saw it, as the turn in progress read it with the user's message (when the
+        plugin wants it: ``wants_turn_transcript``), and a condition in SQL (``?`` marks) and its parameters that
+        holds while no visible message has been stored after it; None when the turn did not read it, or has written
+        a message since (then ``transcript``, in the transaction)."""
+        ...
+
     def message_key_sql(self) -> str:
         """A SQL expression of one parameter, a conversation's id: the key of its newest stored message (in the
         transaction that stored a user's message, that message's: ``read_for_intercept`` keeps it with the row)."""

@@ -185,7 +185,7 @@ class HitlPlugin:
                 return False  # the bot answers it
             session = await self.session(conversation_id)  # a person took it meanwhile, or it ended
         if session is None or not session.is_open:
-            _none_open.set(_NoneOpen(conversation_id, context.get("message", None)))
+            _none_open.set(_NoneOpen(conversation_id, context.get("message", None), session))
             return False
         if session.config.is_close_command(text):
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
@@ -196,17 +196,24 @@ class HitlPlugin:
             return False  # it ended meanwhile
         return await self._relay(session, queued)
 
-    def saw_none_open(self, conversation_id: str) -> bool:
-        """Whether the turn handling the current message (``context.get("message")``) found no open session of the
-        conversation as it stored the message (``intercept``): the model's handoff then needs no look before
-        asking the server's admission. Once per turn: a second handoff of the turn looks (the first may have
-        opened one), whichever tool call of the turn asks first."""
+    def none_open_seen(self, conversation_id: str) -> _NoneOpen | None:
+        """What the turn handling the current message (``context.get("message")``) found if it found no open
+        session of the conversation as it stored the message (``intercept``), else None: the model's handoff then
+        needs no look before asking the server's admission, and knows the latest session (``latest``: ended, or
+        None). Once per turn: a second handoff of the turn looks (the first may have opened one), whichever tool
+        call of the turn asks first."""
         seen = _none_open.get()
         message = context.get("message", None)
         if seen is None or seen.used or message is None or seen.message is not message:
-            return False
+            return None
         seen.used = True  # a mutable mark: tool calls run together each have a copy of the context, not of it
-        return seen.conversation_id == conversation_id
+        return seen if seen.conversation_id == conversation_id else None
+
+    def wants_turn_transcript(self) -> bool:
+        """Whether a handoff opens its ticket in the transaction that opens the session (``open_through``,
+        inline): the turn then reads the transcript with the model's history, and the handoff need not read it
+        (``HitlActions.start_hitl``)."""
+        return self.deliver_inline and self.open_through() is not None
 
     def note_open(self, conversation_id: str, session: _state.HitlSession | None = None) -> None:
         """The conversation has an open session: its next messages are queued with the turn's first transaction
@@ -555,10 +562,12 @@ _Queued = tuple[OutboxRow, Claimed | None]
 
 @dataclasses.dataclass(slots=True)
 class _NoneOpen:
-    """What ``intercept`` found: no open session of ``conversation_id`` as ``message`` was stored."""
+    """What ``intercept`` found: no open session of ``conversation_id`` as ``message`` was stored; ``latest``, its
+    latest session (ended), if it had one."""
 
     conversation_id: str
     message: object
+    latest: _state.HitlSession | None = None
     used: bool = False
 
 

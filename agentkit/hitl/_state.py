@@ -324,6 +324,7 @@ def create_session(
     config_json: str | None = None,
     notice: str | None = None,
     session_id: tuple[str, tuple[object, ...]] | None = None,
+    require: tuple[str, tuple[object, ...]] | None = None,
 ) -> Callable[[], HitlSession]:
     """A new pending session, numbered after escalation ``after``: the conversation's latest (0: it has none), as
     ``latest_session_locked`` read it in this transaction, under the conversation's lock (no other transaction
@@ -331,6 +332,9 @@ def create_session(
     (the plugin's own settings: made once, not per handoff). ``notice``: what the user is told already.
     ``session_id``: the helpdesk's id, as a SQL expression (``?`` marks) and its parameters, when this transaction
     opened the ticket too (a helpdesk in the agent's database); it comes back at commit with the key.
+    ``require``: a condition in SQL (``?`` marks) and its parameters: unless it holds, the row's escalation is NULL,
+    which the table refuses: the INSERT fails, and the transaction with it (where the caller decided on what it
+    read earlier, and must not write anything if that has changed, without reading it again here).
 
     Call the result once the transaction has ended: the session, its key read at commit (on PostgreSQL the INSERT
     costs no round trip of its own). In the transaction, the row is found by ``(plugin, conversation_id,
@@ -339,12 +343,16 @@ def create_session(
     key, timeout = idempotency_key(conversation_id, escalation), config.agent_assigned_timeout_seconds
     timeout_at = now + timeout if timeout > 0 else None
     remote_sql, remote_params = session_id if session_id is not None else ("NULL", ())
+    number_sql, number_params = (
+        ("?", (escalation,)) if require is None
+        else (f"CASE WHEN {require[0]} THEN CAST(? AS INTEGER) END", (*require[1], escalation))
+    )  # fmt: skip
     rows = connection.read_at_commit(
         "INSERT INTO hitl_sessions (plugin, conversation_id, escalation, state, idempotency_key, title, priority, "
         "user_json, config_json, notice, created_at, timeout_at, session_id) "
-        f"VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, {remote_sql}) RETURNING id, session_id",
+        f"VALUES (?, ?, {number_sql}, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, {remote_sql}) RETURNING id, session_id",
         (
-            plugin, conversation_id, escalation, key, title, priority,
+            plugin, conversation_id, *number_params, key, title, priority,
             json.dumps({"id": user.id, "name": user.name, "email": user.email}),
             config_json if config_json is not None else json.dumps(config.to_json()),
             notice, now, timeout_at, *remote_params,

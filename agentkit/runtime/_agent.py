@@ -41,8 +41,9 @@ from ._failure import OnModelFailure, failure_policy
 from ._foreign import ForeignMessages
 from ._inputs import check_receive
 from ._locks import ConversationLocks
+from ._messages import Transcript
 from ._migrations import RUNTIME_MIGRATIONS
-from ._plugins import Plugin, check_plugins, default_handler, intercept_readers, message_takers
+from ._plugins import Plugin, check_plugins, default_handler, intercept_readers, message_takers, transcript_wanters
 from ._store import Store
 from ._streaming import TurnEvent, TurnListener, claim_turn_listener, delta_sender, run_listened
 from ._streaming import receive_stream as _receive_stream
@@ -70,6 +71,9 @@ class _Turn:
     its own turn."""
     read: dict[str, Any] = field(default_factory=dict)
     """What each plugin's ``read_for_intercept`` read in that transaction, by alias, for its ``intercept``."""
+    transcript: Transcript | None = None
+    """The conversation as the user saw it, read with the model's history when a plugin asked for it
+    (``wants_turn_transcript``); dropped, as the history, when the turn writes a message."""
     at_run_end: list[_RunEndWrite[Any]] | None = None
     """While ``run_model`` runs: the plugins' writes left to the transaction that stores the run (``with_run``)."""
 
@@ -132,6 +136,7 @@ class Agent:
         self._handler = self.conversation.handler or default_handler(self, self.plugins)
         self._intercept_readers = intercept_readers(self.plugins)
         self._message_takers = message_takers(self.plugins)
+        self._transcript_wanters = transcript_wanters(self.plugins)
         self._locks = ConversationLocks()
         self._subscribers = Subscribers()
         self._foreign = ForeignMessages(self.store, self._subscribers)  # other workers' messages (PostgreSQL)
@@ -324,6 +329,14 @@ class Agent:
     def transcript(self, connection: Connection, conversation_id: str) -> list[TranscriptLine]:
         return [TranscriptLine(m.role, m.text, m.at) for m in messages.load_visible(connection, conversation_id)]
 
+    def transcript_of_turn(
+        self, conversation_id: str
+    ) -> tuple[list[TranscriptLine], tuple[str, tuple[object, ...]]] | None:
+        turn = self._own_turn(conversation_id)
+        if turn is None or turn.transcript is None:
+            return None
+        return turn.transcript.lines(), turn.transcript.unchanged(conversation_id)
+
     def message_key_sql(self) -> str:
         return messages.NEWEST_KEY_SQL
 
@@ -339,9 +352,9 @@ class Agent:
         # One transaction stores the message and reads what the model will be given (see ``_Turn.history``) and
         # what the plugins' ``intercept`` starts from.
         first = await self.store.run(lambda c: self._first(c, conversation_id, text, user))
-        message, profile, history, read = first()
+        message, profile, history, transcript, read = first()
         self._subscribers.publish([message])
-        turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history, read=read)
+        turn = _Turn(conversation_id, listener=claim_turn_listener(), history=history, read=read, transcript=transcript)
         await self._handle(turn, message, profile, intercept=True)
         return turn.messages
 
@@ -395,12 +408,16 @@ class Agent:
 
     def _first(
         self, connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None
-    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], Callable[[], list[Message]] | None, dict[str, Any]]]:
+    ) -> Callable[[], tuple[messages.ChatMessage, dict[str, Any], Callable[[], list[Message]] | None,
+                            messages.Transcript | None, dict[str, Any]]]:  # fmt: skip
         """A turn's first transaction: the user's message stored, the model's history (unless a plugin expects to
-        take the message) and the plugins' reads, all read at commit (call the result once it has committed): on
-        PostgreSQL one round trip."""
+        take the message; with the transcript when a plugin wants it) and the plugins' reads, all read at commit
+        (call the result once it has committed): on PostgreSQL one round trip."""
         taken = any(expects(conversation_id, text) for expects in self._message_takers)
-        stored = messages.store_user_turn(connection, conversation_id, text, user, history=not taken)
+        transcript = not taken and any(wants() for wants in self._transcript_wanters)
+        stored = messages.store_user_turn(
+            connection, conversation_id, text, user, history=not taken, transcript=transcript
+        )
         reads = {alias: read(connection, conversation_id, text) for alias, read in self._intercept_readers.items()}
         return lambda: (*stored(), {alias: read() for alias, read in reads.items()})
 
@@ -480,7 +497,7 @@ class Agent:
     def _history_changed(self) -> None:
         turn = _current_turn.get()
         if turn is not None:
-            turn.history = None
+            turn.history = turn.transcript = None
 
     def _deliver(self, sent: Sequence[messages.ChatMessage]) -> None:
         """To the reply of the turn in progress (if it is this conversation's) and to the subscribers."""

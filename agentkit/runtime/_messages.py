@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from ..handoff import Role
+from ..handoff import Role, TranscriptLine
 from ..hitl import Post
 from ..loop import ExecuteResult
 from ..models import Message
@@ -22,6 +22,7 @@ from ..storage import MESSAGES_CHANNEL, Connection
 
 __all__ = [
     "ChatMessage",
+    "Transcript",
     "insert_message",
     "insert_message_at_commit",
     "last_seq",
@@ -186,7 +187,10 @@ def load_model_history(connection: Connection, conversation_id: str) -> list[Mes
 _MODEL_HISTORY = "SELECT model_json FROM messages WHERE conversation_id = ? AND model_json IS NOT NULL ORDER BY seq"
 
 
-def _model_history(rows: list[Any]) -> list[Message]:
+def _model_history(rows: list[Any], *, both: bool = False) -> list[Message]:
+    """``both``: rows of ``_HISTORY_AND_TRANSCRIPT``, some of them shown to the user only (no ``model_json``)."""
+    if both:
+        return [cast(Message, json.loads(r["model_json"])) for r in rows if r["model_json"] is not None]
     return [cast(Message, json.loads(r["model_json"])) for r in rows]
 
 
@@ -208,14 +212,22 @@ def find_user_message(
 
 
 def store_user_turn(
-    connection: Connection, conversation_id: str, text: str, user: Mapping[str, Any] | None, *, history: bool = True
-) -> Callable[[], tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None]]:
+    connection: Connection,
+    conversation_id: str,
+    text: str,
+    user: Mapping[str, Any] | None,
+    *,
+    history: bool = True,
+    transcript: bool = False,
+) -> Callable[[], tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None, Transcript | None]]:
     """A turn's first transaction: the user's message stored; the user's profile and the model's history (with the
     message in it) read. Call the result once the transaction has committed: everything is read at commit
     (``Connection.read_at_commit``), so on PostgreSQL the transaction is one round trip. The history comes as a
     function that parses its rows: a message a plugin takes (relayed to a person) never needs it. ``history=False``:
     not read (None instead): a plugin expects to take the message, and reading every row of the conversation for
-    nothing would cost each relayed message more than the one before."""
+    nothing would cost each relayed message more than the one before. ``transcript`` (with the history only): the
+    conversation as the user saw it too, from the same statement (``Transcript``), for a handoff the model may ask
+    for in this turn; None when not read."""
     connection.lock_conversation(conversation_id)
     given = _profile(user) if user else None
     upsert_conversation(connection, conversation_id, given)
@@ -224,18 +236,51 @@ def store_user_turn(
     profile = connection.read_at_commit(_USER, (conversation_id,)) if given is None else lambda: []
     said = {"role": "user", "content": text}
     message = insert_message_at_commit(connection, conversation_id, "user", text, model=said)
-    model_rows = connection.read_at_commit(_MODEL_HISTORY, (conversation_id,)) if history else None
+    with_transcript = history and transcript
+    model_rows = (
+        connection.read_at_commit(_HISTORY_AND_TRANSCRIPT if with_transcript else _MODEL_HISTORY, (conversation_id,))
+        if history
+        else None
+    )
 
-    def read() -> tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None]:
+    def read() -> tuple[ChatMessage, dict[str, Any], Callable[[], list[Message]] | None, Transcript | None]:
         stored = message()
         assert stored is not None
         known = given if given is not None else _user(next(iter(profile()), None)) or {}
         if model_rows is None:
-            return stored, known, None
+            return stored, known, None, None
         rows = model_rows()
-        return stored, known, lambda: _model_history(rows)
+        if not with_transcript:
+            return stored, known, lambda: _model_history(rows), None
+        return stored, known, lambda: _model_history(rows, both=True), Transcript(rows, stored.id)
 
     return read
+
+
+_HISTORY_AND_TRANSCRIPT = (
+    "SELECT model_json, role, text, at, visible FROM messages "
+    "WHERE conversation_id = ? AND (model_json IS NOT NULL OR visible = 1) ORDER BY seq"
+)
+"""The model's history and the conversation as the user saw it, in one statement: most rows are in both."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """The conversation as the user saw it, read with the user's message ``seq`` (its newest then): ``lines()``;
+    ``unchanged()``, a condition in SQL (``?`` marks) and its parameters that holds while no visible message has
+    been stored after it (the conversation's messages are numbered in the order they commit: ``_row``)."""
+
+    rows: list[Any]
+    seq: int
+
+    def lines(self) -> list[TranscriptLine]:
+        return [TranscriptLine(r["role"], r["text"] or "", r["at"]) for r in self.rows if r["visible"]]
+
+    def unchanged(self, conversation_id: str) -> tuple[str, tuple[object, ...]]:
+        return _NONE_SHOWN_AFTER, (conversation_id, self.seq)
+
+
+_NONE_SHOWN_AFTER = "NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND visible = 1 AND seq > ?)"
 
 
 def _profile(user: Mapping[str, Any]) -> dict[str, Any]:

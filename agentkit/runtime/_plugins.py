@@ -15,7 +15,15 @@ from ._conversation import Handler, HandlerContext
 if TYPE_CHECKING:
     from ._agent import Agent
 
-__all__ = ["InterceptReader", "Plugin", "check_plugins", "default_handler", "intercept_readers", "message_takers"]
+__all__ = [
+    "InterceptReader",
+    "Plugin",
+    "check_plugins",
+    "default_handler",
+    "intercept_readers",
+    "message_takers",
+    "transcript_wanters",
+]
 
 InterceptReader = Callable[[Connection, str, str], Callable[[], Any]]
 
@@ -47,7 +55,11 @@ class Plugin(Protocol):
 
         And ``expects_message(conversation_id, text) -> bool``: a guess, without I/O, that it will take the
         message; the agent then reads no model history with it (if the plugin does not take it after all, the
-        history is read when the model runs)."""
+        history is read when the model runs).
+
+        And ``wants_turn_transcript() -> bool``: whether the turn's first transaction should also read the
+        conversation as the user saw it, with the model's history (``Agent.transcript_of_turn``), for a handoff
+        that opens its ticket without reading it again."""
         ...
 
 
@@ -59,6 +71,11 @@ def intercept_readers(plugins: Mapping[str, Any]) -> dict[str, InterceptReader]:
 def message_takers(plugins: Mapping[str, Any]) -> list[Callable[[str, str], bool]]:
     """The plugins' optional ``expects_message`` hints."""
     return [expects for p in plugins.values() if callable(expects := getattr(p, "expects_message", None))]
+
+
+def transcript_wanters(plugins: Mapping[str, Any]) -> list[Callable[[], bool]]:
+    """The plugins' optional ``wants_turn_transcript`` hooks."""
+    return [wants for p in plugins.values() if callable(wants := getattr(p, "wants_turn_transcript", None))]
 
 
 def check_plugins(agent: Agent, plugins: Mapping[str, Any], tools: Sequence[Tool[Any]]) -> None:

@@ -60,9 +60,9 @@ async def test_a_message_for_the_person_reads_no_model_history_and_the_bot_gets_
     histories: list[bool] = []  # for each turn: whether its first transaction read the model's history
     store_user_turn = _messages.store_user_turn
 
-    def counted(*args: Any, history: bool = True) -> Any:
+    def counted(*args: Any, history: bool = True, **options: Any) -> Any:
         histories.append(history)
-        return store_user_turn(*args, history=history)
+        return store_user_turn(*args, history=history, **options)
 
     monkeypatch.setattr(_messages, "store_user_turn", counted)
     async with agent:
