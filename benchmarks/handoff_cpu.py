@@ -1,14 +1,17 @@
 """CPU per webchat message, by kind, in one process: where a handoff's CPU goes (issue 12).
 
-Runs ``examples/support_bot.py`` as ``agentkit serve --no-quotas`` builds it (its app, driven through
-``httpx2.ASGITransport``, no sockets), ``--conversations`` at once, message by message of the load's script (two
-questions, the handoff, two messages to the person): all conversations send their first message together, then
-their second, and so on. For each kind it reports the CPU per message of the process, of the event loop's thread
-and of the other threads (the storage lanes), read from ``/proc/self/task``; ``--profile`` adds cProfile's top
-functions of the event loop's thread during the handoffs.
+Runs ``examples/support_bot.py`` as ``agentkit serve --no-quotas`` builds it, its app called directly as ASGI (no
+sockets, no HTTP client: the process's CPU is nearly all the server's), ``--conversations`` at once, message by
+message of ``load_webchat.py``'s script (two questions, the handoff, two messages to the person): every
+conversation sends its first message together, then its second, and so on. For each kind it reports the CPU per
+message of the process, of the event loop's thread and of the other threads (the storage lanes), read from
+``/proc/self/task`` (10 ms ticks: use a few hundred conversations); ``--profile`` adds cProfile's top functions of
+the event loop's thread during the handoffs, ``--spy`` attaches py-spy to the process during each round's
+handoffs only.
 
-    python benchmarks/handoff_cpu.py --temp-postgres --conversations 200 --rounds 3
-    python benchmarks/handoff_cpu.py --conversations 200 --rounds 3 --profile          # SQLite
+    python benchmarks/handoff_cpu.py --temp-postgres --conversations 200 --rounds 6
+    python benchmarks/handoff_cpu.py --conversations 200 --rounds 6 --profile          # SQLite
+    python benchmarks/handoff_cpu.py --temp-postgres --spy "$(which py-spy) /tmp/spy"   # /tmp/spy.* (raw stacks)
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ async def one_round(
     figures = []
     for kind, text in zip(KINDS, SCRIPT, strict=True):
         async with spied(spy if kind == "handoff" else None):
-            before, cpu_before, wall_before = thread_cpu(), time.process_time(), time.perf_counter()
+            before, cpu_before = thread_cpu(), time.process_time()
             if profile is not None and kind == "handoff":
                 profile.enable()
             responses = await asyncio.gather(
@@ -122,13 +125,13 @@ async def one_round(
             )
             if profile is not None and kind == "handoff":
                 profile.disable()
-            after, cpu_after, wall_after = thread_cpu(), time.process_time(), time.perf_counter()
+            after, cpu_after = thread_cpu(), time.process_time()
         assert all(status == 200 for status, _ in responses), [r for r in responses if r[0] != 200][:3]
         delta = {t: after[t] - before.get(t, 0.0) for t in after}
         loop = delta.get(loop_thread, 0.0)
         others = sum(delta.values()) - loop
-        figures.append({"kind": kind, "process": (cpu_after - cpu_before) / n * 1000, "loop": loop / n * 1000,
-                        "others": others / n * 1000, "wall": wall_after - wall_before})  # fmt: skip
+        figures.append({"process": (cpu_after - cpu_before) / n * 1000, "loop": loop / n * 1000,
+                        "others": others / n * 1000})  # fmt: skip
     return figures
 
 
