@@ -5,7 +5,10 @@ out of caches and out of a browser's content sniffing.
 the users' details, and conversation tokens; no shared or browser cache may keep them. ``nosniff``: a JSON answer
 is never run as a script or shown as a page. The Host check (Starlette's ``TrustedHostMiddleware``) refuses a
 ``Host`` the operator did not name, so a DNS-rebinding page cannot reach a server on loopback and a forged ``Host``
-is never reflected in a redirect.
+is never reflected in a redirect. ``Strict-Transport-Security`` on every answer to a request that came over HTTPS
+(``--ssl-certfile``, or a proxy in ``--forwarded-allow-ips`` saying so): the browser then never tries the site over
+plain HTTP for a year, where a network attacker could strip TLS from the desk's sign-in. Not over HTTP: browsers
+ignore it there, and a server on loopback or behind a plain proxy must stay reachable.
 
 ``HardenedApp`` puts that layer outermost, above Starlette's ``ServerErrorMiddleware``: the 500 an unexpected
 error gets leaves through it too (Starlette puts ``ServerErrorMiddleware`` above every middleware it is given).
@@ -27,14 +30,20 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _PRIVATE_PREFIXES = ("/api/", "/webhooks/")
 _PUBLIC_HEADERS = [(b"x-content-type-options", b"nosniff")]
 _PRIVATE_HEADERS = [*_PUBLIC_HEADERS, (b"cache-control", b"no-store")]
-_PUBLIC_NAMES = frozenset(name for name, _ in _PUBLIC_HEADERS)
-_PRIVATE_NAMES = frozenset(name for name, _ in _PRIVATE_HEADERS)
+_HSTS = (b"strict-transport-security", b"max-age=31536000")  # a year; not includeSubDomains: the operator's other
+# hosts are not ours to decide for
+_ADDED = {  # (private, https): the headers added, and the names whose app's values they replace
+    (private, https): (headers, frozenset(name for name, _ in headers))
+    for private, base in ((False, _PUBLIC_HEADERS), (True, _PRIVATE_HEADERS))
+    for https, headers in ((False, base), (True, [*base, _HSTS]))
+}
 _KNOWN_HOSTS = 64
 
 
 class SecurityHeaders:
     """``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff`` on every ``/api`` and ``/webhooks``
-    answer (errors and event streams included); ``nosniff`` on every other answer too. With ``allowed_hosts``, the
+    answer (errors and event streams included); ``nosniff`` on every other answer too; HSTS on every answer over
+    HTTPS. With ``allowed_hosts``, the
     Host check as well, in the same layer (one middleware less for every request): Starlette's
     ``TrustedHostMiddleware`` decides, and the Host values it let through are remembered (``_KNOWN_HOSTS`` of them)
     so that a request with one of those goes on without being parsed again. Its refusal gets the headers too."""
@@ -52,7 +61,7 @@ class SecurityHeaders:
             await self._checked(scope, receive, send)
             return
         private = str(scope.get("path", "")).startswith(_PRIVATE_PREFIXES)
-        names, added = (_PRIVATE_NAMES, _PRIVATE_HEADERS) if private else (_PUBLIC_NAMES, _PUBLIC_HEADERS)
+        added, names = _ADDED[private, scope.get("scheme") == "https"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -79,6 +79,7 @@ def _server(
         limit_concurrency=options.limit_concurrency, proxy_headers=bool(options.forwarded_allow_ips),
         forwarded_allow_ips=list(options.forwarded_allow_ips),  # never None: uvicorn would read $FORWARDED_ALLOW_IPS
         ssl_keyfile=options.ssl_keyfile, ssl_certfile=options.ssl_certfile,
+        server_header=False,  # "server: uvicorn" tells a scanner which server's flaws to try
     )  # fmt: skip
     return _Server(config, app)
 
