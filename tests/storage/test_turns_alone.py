@@ -175,3 +175,32 @@ async def test_a_newcomer_does_not_wait_forever_for_a_stuck_worker_alone(
         with pytest.raises(RuntimeError, match="is it stuck"):
             await newcomer.open()
         assert not newcomer.is_open
+
+
+def _listens(store: Store) -> bool:
+    """Whether the store's SOLO connection listens (``_pg_alone``)."""
+    return bool(store._turns._alone.listening)  # type: ignore[union-attr, attr-defined]
+
+
+async def test_a_worker_sharing_the_database_does_not_listen_on_its_solo_connection(alone: Store, pg_url: str) -> None:
+    """PostgreSQL wakes every listening connection at each commit that notifies, whatever the channel: a worker
+    sharing the database has nothing to hear there (before s12-workers, each woken for every message stored)."""
+    assert _listens(alone)
+    async with _another_worker(pg_url) as second:
+        assert _solo(pg_url) == ["ShareLock", "ShareLock"]
+        assert not _listens(alone) and not _listens(second)
+    await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"] and _listens(alone), 30)
+
+
+async def test_a_worker_alone_again_hears_a_newcomer_at_once(
+    alone: Store, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alone again, it listens again: a newcomer's call is heard, not found at the next look (an hour here)."""
+    async with _another_worker(pg_url):
+        pass
+    await eventually(lambda: _solo(pg_url) == ["ExclusiveLock"], 30)
+    monkeypatch.setattr(_pg_alone, "LOOK_AGAIN", 3600.0)
+    monkeypatch.setattr(_pg_alone, "HAND_OVER_LIMIT", 20.0)
+    await asyncio.sleep(0.2)  # its wait of 50 ms ends: the next one lasts an hour
+    async with _another_worker(pg_url):
+        assert _solo(pg_url) == ["ShareLock", "ShareLock"]
