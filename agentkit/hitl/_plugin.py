@@ -191,6 +191,9 @@ class HitlPlugin:
             await self._end(session, "user_closed", session.config.user_hitl_closed_message)
             return True
         self.note_open(conversation_id, session)
+        relayed = await self._relay_through(session, text)
+        if relayed is not None:
+            return relayed
         queued = await self._enqueue(session, text)
         if queued is None:
             return False  # it ended meanwhile
@@ -233,6 +236,39 @@ class HitlPlugin:
         history, ``expects_message``). A session ended elsewhere (the person, on the helpdesk) is forgotten at the
         next message, which finds none open."""
         self._may_relay.pop(conversation_id, None)
+
+    async def _relay_through(self, session: _state.HitlSession, text: str) -> bool | None:
+        """The message for the open session the turn read with it, which this process had not seen open (another
+        worker opened it: ``note_open`` is each process's own hint): written to the helpdesk in one transaction,
+        as the turn's first would have written it with the hint (``_queue_at_commit``), instead of queued, sent and
+        marked sent in three. Anything but that plain case is queued and claimed in that transaction, and sent
+        (``_relay``), as before. None: neither was done (the session ended, timed out or has settings of its own;
+        or the helpdesk cannot take it so): the caller goes on as before."""
+        write = self._write_through()
+        message_id = _handled_message_id(session.conversation_id, text)
+        if write is None or not self.deliver_inline or session.session_id is None or message_id is None:
+            return None
+        seen = Through(session.row_id, session.session_id, session.user.name or session.user.id)
+        token = outbox.new_claim_token()
+        claim = (token, time.time() + self.delivery.claim_seconds)
+        key, config, conversation_id = self.host.message_key_sql(), self._config_json(), session.conversation_id
+
+        def relay(connection: Connection, _: list[Post]) -> Callable[[], Queued | Taken | None]:
+            connection.lock_conversation(conversation_id)  # first, as the transaction that stored the message
+            return _once(queue_at_commit(connection, self.alias, conversation_id, text, message_key_sql=key,
+                                         config_json=config, claim=claim, through=(seen, write),
+                                         message_id=message_id))  # fmt: skip
+
+        done = (await claim_to_the_end(self.host, relay, lambda settled: _claimed_queued(settled()), token))()
+        if done is None:
+            return None
+        if isinstance(done, Taken):
+            _taken(session, done)
+            return True
+        relayed = _relayed(session, text, *done)
+        assert relayed.row is not None
+        claimed = None if relayed.token is None else (relayed.row, session, relayed.token)
+        return await self._relay(session, (relayed.row, claimed))
 
     async def _relay(self, session: _state.HitlSession, queued: _Queued) -> bool:
         """Send the queued message (inline; else wake the background deliverer); False when the bot should answer
@@ -609,6 +645,22 @@ def _relayed(session: _state.HitlSession, text: str, row_id: int, session_row: i
         raise AssertionError(f"outbox row {row_id} was queued for session row {session_row}, not {session.row_id}")
     payload = {"text": text}  # what ``Deliverer._call`` reads of a message's payload (the stored one has its id too)
     return Relayed(session, OutboxRow(row_id, session_row, "message", payload, 0), token)
+
+
+def _once(settled: Callable[[], Queued | Taken | None]) -> Callable[[], Queued | Taken | None]:
+    """``settled``, read once however often it is called."""
+    kept: list[Queued | Taken | None] = []
+
+    def read() -> Queued | Taken | None:
+        if not kept:
+            kept.append(settled())
+        return kept[0]
+
+    return read
+
+
+def _claimed_queued(done: Queued | Taken | None) -> int | None:
+    return done[0] if isinstance(done, tuple) and done[2] is not None else None
 
 
 def _claimed_row(queued: _Queued | None) -> int | None:

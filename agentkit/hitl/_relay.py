@@ -87,6 +87,7 @@ _CLAIM = (
     f"CASE WHEN NOT EXISTS ({_OLDER}) THEN ? END, "
     f"CASE WHEN NOT EXISTS ({_OLDER}) THEN CAST(? AS DOUBLE PRECISION) END"
 )
+_KEY = "CAST(? AS TEXT)"  # a message's key given, not read (``queue_at_commit``'s ``message_id``)
 _NO_CLAIM = "NULL, NULL"  # not CASE ... THEN NULL: PostgreSQL would type that text, not a number
 _PLAIN = (
     "EXISTS (SELECT 1 FROM hitl_sessions s WHERE s.id = ? AND s.session_id = ? AND s.state != 'ended' "
@@ -106,13 +107,17 @@ def queue_at_commit(
     config_json: str,
     claim: tuple[str, float] | None,
     through: tuple[Through, WriteThrough] | None = None,
+    message_id: int | None = None,
 ) -> Callable[[], Queued | Taken | None]:
     """Queue ``text`` for the conversation's open session if it takes it as it is (see the module): call the
     result once the transaction has committed: the row queued, ``Taken`` when it was written to the helpdesk
     instead (``through``: the session seen and the helpdesk's write; inline delivery only), or None when neither
     was done. ``message_key_sql``: the stored message's key, as a SQL expression of the conversation's id (one
     ``?``). ``config_json``: the plugin's settings as a session stores them. ``claim``: ``(token, until)`` to claim
-    the row for the caller (inline delivery); None: the user is told at once that it went to the person."""
+    the row for the caller (inline delivery); None: the user is told at once that it went to the person.
+    ``message_id``: the stored message's key, when this is a transaction after the one that stored it (then
+    ``message_key_sql`` is not used: the message may not be the conversation's newest any more); the caller takes the
+    conversation's lock first, as the one that stores it does."""
     now = time.time()
     written, taken, taken_params, session_row = _no_write, "", tuple[object, ...](), 0
     if through is not None and claim is not None:
@@ -122,9 +127,10 @@ def queue_at_commit(
         written, (open_sql, open_params) = write(connection, seen, text, plain)  # first: it locks an open ticket
         taken, taken_params = f" AND NOT ({_PLAIN} AND {open_sql})", (*plain[1], *open_params)
     prefix = json.dumps({"text": text})[:-1] + ', "message_id": '  # the payload, up to the message's key
-    sql = _QUEUE.format(key=message_key_sql, claim=_NO_CLAIM if claim is None else _CLAIM, taken=taken)
+    key, key_param = (message_key_sql, conversation_id) if message_id is None else (_KEY, str(message_id))
+    sql = _QUEUE.format(key=key, claim=_NO_CLAIM if claim is None else _CLAIM, taken=taken)
     claimed = () if claim is None else claim
-    params = (prefix, conversation_id, now, now, int(claim is None), *claimed, plugin, conversation_id, now,
+    params = (prefix, key_param, now, now, int(claim is None), *claimed, plugin, conversation_id, now,
               config_json, *taken_params)  # fmt: skip
     rows = connection.read_at_commit(sql, params)
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -173,8 +174,10 @@ async def test_a_worker_alone_sends_no_notification_for_a_message_the_desk_takes
 async def test_two_workers_take_turns_each_message_reaches_the_desk_once_in_order_and_wakes_the_other(
     pg_url: str,
 ) -> None:
-    """Worker B is another process (its own URL: its own listener). It first sees the session as it relays (through
-    the outbox), then writes through too; each worker's inbox is woken by the other's messages."""
+    """Worker B is another process (its own URL: its own listener). It first sees the session as it relays, and
+    writes that message through to the desk all the same, in a transaction after the one that stored it (before
+    s12-workers: through the outbox, in three); then with the message, as A does. Each worker's inbox is woken by the
+    other's messages."""
     url_b = other_url(pg_url)
     async with agent_on(pg_url, pg_url) as a, agent_on(url_b, url_b, ScriptedModel([])) as b:
         desk_a: LocalDesk = a.plugins["desk-hitl"].desk
@@ -188,7 +191,7 @@ async def test_two_workers_take_turns_each_message_reaches_the_desk_once_in_orde
             assert await worker.receive("c1", text) == [], text
             await eventually(other_watch._changed.is_set, 30)
         assert await on_the_ticket(desk_a) == ["one", "two", "three", "four"]
-        assert await message_rows(a) == [("two", "done")]  # B's first: it had not seen the session yet
+        assert await message_rows(a) == []  # B's first too, though it had not seen the session yet
         watch_a.cancel()
         watch_b.cancel()
 
@@ -278,3 +281,77 @@ async def test_two_workers_handing_off_one_conversation_at_once_open_one_session
         (ticket,) = await a.plugins["desk-hitl"].desk.tickets()
         assert {s.session.session_id for s in started} == {ticket.id}
         assert sorted(s.status for s in started) == ["already_escalated"] * 3 + ["opened"]
+
+
+_receiving: ContextVar[bool] = ContextVar("receiving", default=False)
+
+
+async def _write_transactions(agent: Agent, text: str) -> tuple[list[tuple[str, str]], int]:
+    """``agent.receive(conversation "c1", text)``'s replies, and how many write transactions it ran on its store
+    (not the plugin's background work meanwhile)."""
+    original, count = agent.store.run, 0
+
+    async def counted(fn: Any, *, write: bool = True) -> Any:
+        nonlocal count
+        count += write and _receiving.get()
+        return await original(fn, write=write)
+
+    agent.store.run = counted  # type: ignore[method-assign]
+    token = _receiving.set(True)
+    try:
+        return texts(await agent.receive("c1", text)), count
+    finally:
+        _receiving.reset(token)
+        del agent.store.run
+
+
+async def test_a_worker_that_had_not_seen_the_session_open_writes_the_message_through_in_one_more_transaction(
+    store_url: str,
+) -> None:
+    """Another worker opened the session (here another agent on the store: its hint is its own). The message goes
+    to the desk in the transaction after the one that stored it: two write transactions, no outbox row (before
+    s12-workers: four, the row queued, then sent, then marked sent). Then, having seen it, with the message (one)."""
+    async with agent_on(store_url, store_url) as a, agent_on(store_url, store_url, ScriptedModel([])) as b:
+        await a.receive("c1", "A person please", user=USER)
+        assert await _write_transactions(b, "one") == ([], 2)
+        assert await _write_transactions(b, "two") == ([], 1)
+        assert await on_the_ticket(b.plugins["desk-hitl"].desk) == ["one", "two"]
+        assert await message_rows(b) == []
+
+
+async def test_a_worker_that_had_not_seen_the_session_queues_a_message_behind_an_older_row_with_its_key(
+    store_url: str,
+) -> None:
+    """Not the plain case (an older row of the session still queued): queued behind it, as before, with the stored
+    message's key (not the conversation's newest: read in a transaction after the one that stored it)."""
+    async with agent_on(store_url, store_url, redeliver_interval=3600) as a, \
+            agent_on(store_url, store_url, ScriptedModel([]), redeliver_interval=3600) as b:  # fmt: skip
+        plugin = a.plugins["desk-hitl"]
+        await a.receive("c1", "A person please", user=USER)
+
+        def queue_older(connection: Connection) -> None:
+            session = state.open_session(connection, plugin.alias, "c1")
+            assert session is not None
+            row = outbox.enqueue(connection, plugin.alias, session.row_id, "message", {"text": "older"}, time.time())
+            outbox.postpone(connection, row, "the helpdesk was down", time.time() + 3600, maybe_sent=False)
+
+        await a.store.run(queue_older)
+        plugin_b = b.plugins["desk-hitl"]
+        relay_through = plugin_b._relay_through
+
+        async def after_another_message(*args: Any) -> Any:
+            await a.send("c1", "stored meanwhile")  # the conversation's newest is not the user's message any more
+            return await relay_through(*args)
+
+        plugin_b._relay_through = after_another_message
+        assert texts(await b.receive("c1", "newer")) == [("bot", "stored meanwhile"), ("system", DELAYED)]
+        (newer,) = [m for m in await b.history("c1") if m.text == "newer"]
+        rows = await b.store.run(
+            lambda c: c.execute("SELECT payload_json FROM hitl_outbox WHERE kind = 'message' ORDER BY id").fetchall(),
+            write=False,
+        )
+        assert [json.loads(r["payload_json"]) for r in rows] == [
+            {"text": "older"}, {"text": "newer", "message_id": newer.id}
+        ]  # fmt: skip
+        assert await b.plugins["desk-hitl"].redeliver() == 2
+        assert await on_the_ticket(b.plugins["desk-hitl"].desk) == ["older", "newer"]
