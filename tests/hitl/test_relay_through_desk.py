@@ -86,6 +86,15 @@ async def test_a_desk_in_a_database_of_its_own_still_takes_messages_through_the_
         assert await message_rows(agent) == [("one", "done")]
 
 
+def queue_older_row(connection: Connection, plugin: str) -> None:
+    """An older message row of c1's open session, still queued: postponed for an hour, as after a helpdesk that was
+    down (or one an earlier release queued)."""
+    session = state.open_session(connection, plugin, "c1")
+    assert session is not None
+    row = outbox.enqueue(connection, plugin, session.row_id, "message", {"text": "older"}, time.time())
+    outbox.postpone(connection, row, "the helpdesk was down", time.time() + 3600, maybe_sent=False)
+
+
 async def test_a_message_behind_an_older_row_still_queued_waits_for_it_and_both_reach_the_desk_in_order(
     store_url: str,
 ) -> None:
@@ -94,13 +103,7 @@ async def test_a_message_behind_an_older_row_still_queued_waits_for_it_and_both_
         plugin = agent.plugins["desk-hitl"]
         await agent.receive("c1", "A person please", user=USER)
 
-        def queue_older(connection: Connection) -> None:
-            session = state.open_session(connection, plugin.alias, "c1")
-            assert session is not None
-            row = outbox.enqueue(connection, plugin.alias, session.row_id, "message", {"text": "older"}, time.time())
-            outbox.postpone(connection, row, "the helpdesk was down", time.time() + 3600, maybe_sent=False)
-
-        await agent.store.run(queue_older)
+        await agent.store.run(lambda connection: queue_older_row(connection, plugin.alias))
         assert texts(await agent.receive("c1", "newer")) == [("system", DELAYED)]  # behind it, as before
         assert await on_the_ticket(plugin.desk) == []
         assert await plugin.redeliver() == 2
@@ -329,13 +332,7 @@ async def test_a_worker_that_had_not_seen_the_session_queues_a_message_behind_an
         plugin = a.plugins["desk-hitl"]
         await a.receive("c1", "A person please", user=USER)
 
-        def queue_older(connection: Connection) -> None:
-            session = state.open_session(connection, plugin.alias, "c1")
-            assert session is not None
-            row = outbox.enqueue(connection, plugin.alias, session.row_id, "message", {"text": "older"}, time.time())
-            outbox.postpone(connection, row, "the helpdesk was down", time.time() + 3600, maybe_sent=False)
-
-        await a.store.run(queue_older)
+        await a.store.run(lambda connection: queue_older_row(connection, plugin.alias))
         plugin_b = b.plugins["desk-hitl"]
         relay_through = plugin_b._relay_through
 
